@@ -1,0 +1,170 @@
+package transform
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// decoder reads untyped extension values (as the YAML loader produced them)
+// into typed values, recording an IntentError for every mistake with the
+// dotted key where it was found.
+type decoder struct {
+	source  string
+	service string
+	key     string
+	errs    *Errors
+}
+
+func (d decoder) child(k string) decoder {
+	if d.key != "" {
+		k = d.key + "." + k
+	}
+	return decoder{source: d.source, service: d.service, key: k, errs: d.errs}
+}
+
+func (d decoder) fail(problem, hint string) {
+	*d.errs = append(*d.errs, &IntentError{Source: d.source, Service: d.service, Key: d.key, Problem: problem, Hint: hint})
+}
+
+func (d decoder) unknown(valid string) {
+	d.fail("unknown key", "valid keys here are "+valid)
+}
+
+func (d decoder) wrongType(want string, raw any) {
+	d.fail(fmt.Sprintf("expected %s, got %s", want, describe(raw)), "")
+}
+
+func describe(raw any) string {
+	switch v := raw.(type) {
+	case nil:
+		return "nothing (null)"
+	case string:
+		return fmt.Sprintf("string %q", v)
+	case bool:
+		return fmt.Sprintf("boolean %v", v)
+	case int, int64, uint64, float64:
+		return fmt.Sprintf("number %v", v)
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "a mapping"
+	default:
+		return fmt.Sprintf("%T", raw)
+	}
+}
+
+func (d decoder) mapping(raw any) (map[string]any, bool) {
+	m, ok := raw.(map[string]any)
+	if !ok {
+		d.wrongType("a mapping", raw)
+	}
+	return m, ok
+}
+
+func (d decoder) str(raw any) (string, bool) {
+	s, ok := raw.(string)
+	if !ok {
+		d.wrongType("a string", raw)
+		return "", false
+	}
+	if s == "" {
+		d.fail("must not be empty", "remove the key to use the default")
+		return "", false
+	}
+	return s, true
+}
+
+func (d decoder) strList(raw any) ([]string, bool) {
+	list, ok := raw.([]any)
+	if !ok {
+		d.wrongType("a list of strings", raw)
+		return nil, false
+	}
+	out := make([]string, 0, len(list))
+	for i, item := range list {
+		s, ok := d.child(strconv.Itoa(i)).str(item)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, s)
+	}
+	return out, true
+}
+
+func (d decoder) boolean(raw any) (bool, bool) {
+	b, ok := raw.(bool)
+	if !ok {
+		d.wrongType("true or false", raw)
+	}
+	return b, ok
+}
+
+// port reads "<local port>[:<service port name or number>]", written as a
+// string or as a bare number.
+func (d decoder) port(raw any) (string, bool) {
+	var s string
+	switch v := raw.(type) {
+	case string:
+		s = v
+	case int:
+		s = strconv.Itoa(v)
+	case int64:
+		s = strconv.FormatInt(v, 10)
+	case uint64:
+		s = strconv.FormatUint(v, 10)
+	default:
+		d.wrongType(`"<local port>[:<service port name or number>]"`, raw)
+		return "", false
+	}
+	if err := checkInterceptPort(s); err != nil {
+		d.fail(err.Error(), `use "<local port>[:<service port name or number>]", e.g. "8088:http"`)
+		return "", false
+	}
+	return s, true
+}
+
+func checkInterceptPort(s string) error {
+	local, svc, hasSvc := strings.Cut(s, ":")
+	if n, err := strconv.Atoi(local); err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("local port %q is not a number from 1 to 65535", local)
+	}
+	if !hasSvc {
+		return nil
+	}
+	if n, err := strconv.Atoi(svc); err == nil {
+		if n < 1 || n > 65535 {
+			return fmt.Errorf("service port %d is not from 1 to 65535", n)
+		}
+		return nil
+	}
+	if !isDNSName(svc, 15) {
+		return fmt.Errorf("service port %q is neither a number nor a port name", svc)
+	}
+	return nil
+}
+
+// dnsName checks a Kubernetes object name; empty values were already reported.
+func (d decoder) dnsName(s string) {
+	if s != "" && !isDNSName(s, 253) {
+		d.fail(fmt.Sprintf("%q is not a valid Kubernetes name", s), "use lowercase letters, digits, '-' and '.'")
+	}
+}
+
+func isDNSName(s string, maxLen int) bool {
+	if s == "" || len(s) > maxLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		alnum := (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+		if alnum {
+			continue
+		}
+		if (c == '-' || c == '.') && i > 0 && i < len(s)-1 {
+			continue
+		}
+		return false
+	}
+	return true
+}

@@ -1,0 +1,80 @@
+package transform
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/google/go-cmp/cmp"
+)
+
+// load parses compose YAML the way Compose does (normalised, validated), in
+// memory, under the project name "p". Several documents are merged in order,
+// like several -f files.
+func load(t testing.TB, docs ...string) *types.Project {
+	t.Helper()
+	p, err := loadErr(docs...)
+	if err != nil {
+		t.Fatalf("loading compose YAML: %v", err)
+	}
+	return p
+}
+
+func loadErr(docs ...string) (*types.Project, error) {
+	files := make([]types.ConfigFile, len(docs))
+	for i, d := range docs {
+		files[i] = types.ConfigFile{Filename: "compose" + strings.Repeat(".override", i) + ".yaml", Content: []byte(d)}
+	}
+	return loader.LoadWithContext(context.Background(), types.ConfigDetails{
+		WorkingDir:  "/work",
+		ConfigFiles: files,
+		Environment: types.Mapping{},
+	}, func(o *loader.Options) {
+		o.SetProjectName("p", true)
+		o.SkipConsistencyCheck = false
+		o.Profiles = []string{"*"}
+	})
+}
+
+// yamlOf renders a project the way `config` prints it.
+func yamlOf(t testing.TB, p *types.Project) string {
+	t.Helper()
+	b, err := p.MarshalYAML()
+	if err != nil {
+		t.Fatalf("marshal: %v", err)
+	}
+	return string(b)
+}
+
+// assertSameProject compares two projects through their YAML rendering, so a
+// difference reads like a compose file diff.
+func assertSameProject(t testing.TB, got *types.Project, wantYAML string) {
+	t.Helper()
+	want := load(t, wantYAML)
+	if d := cmp.Diff(yamlOf(t, want), yamlOf(t, got)); d != "" {
+		t.Errorf("transformed project differs from the expected YAML (-want +got):\n%s", d)
+	}
+}
+
+func mustIntent(t testing.TB, p *types.Project, flags Flags) *Intent {
+	t.Helper()
+	in, err := ParseIntent(p, flags)
+	if err != nil {
+		t.Fatalf("ParseIntent: %v", err)
+	}
+	return in
+}
+
+func assertErrorContains(t testing.TB, err error, parts ...string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("expected an error containing %q, got none", parts)
+	}
+	for _, part := range parts {
+		if !strings.Contains(err.Error(), part) {
+			t.Errorf("error %q does not contain %q", err.Error(), part)
+		}
+	}
+}

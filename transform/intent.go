@@ -1,0 +1,350 @@
+// Package transform turns a loaded compose project into the project that runs
+// with Telepresence: it reads the declared intent (x-telepresence extensions
+// and flags), plans what Telepresence must do, and applies the result of the
+// intercepts to a copy of the project. It does no I/O and never edits its
+// input.
+package transform
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/types"
+)
+
+// ExtensionKey is the compose extension that carries the intent.
+const ExtensionKey = "x-telepresence"
+
+// Behavior is what a compose service does when the project runs with Telepresence.
+type Behavior string
+
+const (
+	// Local services run locally as before.
+	Local Behavior = "local"
+	// InterceptHandler services take the traffic, environment and volumes of a workload.
+	InterceptHandler Behavior = "interceptHandler"
+	// Remote services are not run: the cluster has them.
+	Remote Behavior = "remote"
+)
+
+var behaviors = []Behavior{InterceptHandler, Remote, Local}
+
+// Connection says how to connect Telepresence (top-level x-telepresence).
+type Connection struct {
+	Context          string
+	Namespace        string
+	ManagerNamespace string
+	MappedNamespaces []string
+}
+
+// InterceptSpec is the optional `intercept` block of a handler.
+type InterceptSpec struct {
+	Workload    string
+	Port        string
+	Service     string
+	HTTPHeaders []string
+	// Mount is nil when not declared (mount by default).
+	Mount *bool
+}
+
+// Mapping is the optional `mapping` block of a remote service.
+type Mapping struct {
+	Name      string
+	Namespace string
+}
+
+// ServiceIntent is the declared behaviour of one service.
+type ServiceIntent struct {
+	Behavior  Behavior
+	Intercept InterceptSpec
+	Mapping   Mapping
+	// Source is "file" or the flag that declared or overrode the intent.
+	Source string
+}
+
+// Intent is everything the user declared.
+type Intent struct {
+	Connection Connection
+	// Services holds the services that declare a behaviour other than the
+	// default; a service that is absent is Local.
+	Services map[string]ServiceIntent
+}
+
+// Behavior returns the behaviour of a service (Local when undeclared).
+func (in *Intent) Behavior(service string) Behavior {
+	if in == nil {
+		return Local
+	}
+	if si, ok := in.Services[service]; ok {
+		return si.Behavior
+	}
+	return Local
+}
+
+// ServicesWith lists, sorted, the services that have behaviour b.
+func (in *Intent) ServicesWith(b Behavior) []string {
+	var out []string
+	for name, si := range in.Services {
+		if si.Behavior == b {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Flags are the intent declared on the command line. They win over the files.
+type Flags struct {
+	// Handlers are --handler SERVICE values.
+	Handlers []string
+	// Remotes are --remote SERVICE[=NAME[.NAMESPACE]] values.
+	Remotes []string
+}
+
+// ParseIntent reads the x-telepresence extensions of the project and the
+// flags. Every problem is reported, each naming the service and key.
+func ParseIntent(project *types.Project, flags Flags) (*Intent, error) {
+	var errs Errors
+	in := &Intent{Services: map[string]ServiceIntent{}}
+
+	if raw, ok := project.Extensions[ExtensionKey]; ok {
+		in.Connection = parseConnection(raw, &errs)
+	}
+	for _, name := range project.ServiceNames() {
+		raw, ok := project.Services[name].Extensions[ExtensionKey]
+		if !ok {
+			continue
+		}
+		si, ok := parseService(name, raw, &errs)
+		if ok && si.Behavior != Local {
+			in.Services[name] = si
+		}
+	}
+	applyFlags(project, flags, in, &errs)
+	return in, errs.orNil()
+}
+
+func parseConnection(raw any, errs *Errors) Connection {
+	var c Connection
+	d := decoder{key: ExtensionKey, errs: errs}
+	m, ok := d.mapping(raw)
+	if !ok {
+		return c
+	}
+	for _, k := range sortedKeys(m) {
+		sub := d.child(k)
+		switch k {
+		case "context":
+			c.Context, _ = sub.str(m[k])
+		case "namespace":
+			c.Namespace, _ = sub.str(m[k])
+		case "managerNamespace":
+			c.ManagerNamespace, _ = sub.str(m[k])
+		case "mappedNamespaces":
+			c.MappedNamespaces, _ = sub.strList(m[k])
+		default:
+			sub.unknown("context, namespace, managerNamespace, mappedNamespaces")
+		}
+	}
+	return c
+}
+
+func parseService(service string, raw any, errs *Errors) (ServiceIntent, bool) {
+	si := ServiceIntent{Behavior: Local, Source: "file"}
+	d := decoder{service: service, key: ExtensionKey, errs: errs}
+	m, ok := d.mapping(raw)
+	if !ok {
+		return si, false
+	}
+	before := len(*errs)
+	if b, present := m["behavior"]; present {
+		si.Behavior = d.child("behavior").behavior(b)
+	}
+	for _, k := range sortedKeys(m) {
+		sub := d.child(k)
+		switch k {
+		case "behavior":
+		case "intercept":
+			if si.Behavior != InterceptHandler {
+				sub.fail(fmt.Sprintf("intercept is only for behavior %s, this service is %s", InterceptHandler, si.Behavior),
+					"set behavior: interceptHandler or remove intercept")
+				continue
+			}
+			si.Intercept = sub.intercept(m[k])
+		case "mapping":
+			if si.Behavior != Remote {
+				sub.fail(fmt.Sprintf("mapping is only for behavior %s, this service is %s", Remote, si.Behavior),
+					"set behavior: remote or remove mapping")
+				continue
+			}
+			si.Mapping = sub.mapping2(m[k])
+		default:
+			sub.unknown("behavior, intercept, mapping")
+		}
+	}
+	return si, len(*errs) == before
+}
+
+func (d decoder) behavior(raw any) Behavior {
+	s, ok := d.str(raw)
+	if !ok {
+		return Local
+	}
+	for _, b := range behaviors {
+		if s == string(b) {
+			return b
+		}
+	}
+	hint := "use one of " + joinBehaviors()
+	for _, b := range behaviors {
+		if strings.EqualFold(s, string(b)) {
+			hint = fmt.Sprintf("did you mean %q? behaviours are case-sensitive", b)
+		}
+	}
+	d.fail(fmt.Sprintf("unknown behavior %q", s), hint)
+	return Local
+}
+
+func joinBehaviors() string {
+	names := make([]string, len(behaviors))
+	for i, b := range behaviors {
+		names[i] = string(b)
+	}
+	return strings.Join(names, ", ")
+}
+
+func (d decoder) intercept(raw any) InterceptSpec {
+	var spec InterceptSpec
+	m, ok := d.mapping(raw)
+	if !ok {
+		return spec
+	}
+	for _, k := range sortedKeys(m) {
+		sub := d.child(k)
+		switch k {
+		case "workload":
+			spec.Workload, _ = sub.str(m[k])
+			sub.dnsName(spec.Workload)
+		case "port":
+			spec.Port, _ = sub.port(m[k])
+		case "service":
+			spec.Service, _ = sub.str(m[k])
+			sub.dnsName(spec.Service)
+		case "httpHeaders":
+			spec.HTTPHeaders, _ = sub.strList(m[k])
+		case "mount":
+			if b, ok := sub.boolean(m[k]); ok {
+				spec.Mount = &b
+			}
+		default:
+			sub.unknown("workload, port, service, httpHeaders, mount")
+		}
+	}
+	return spec
+}
+
+func (d decoder) mapping2(raw any) Mapping {
+	var mp Mapping
+	m, ok := d.mapping(raw)
+	if !ok {
+		return mp
+	}
+	for _, k := range sortedKeys(m) {
+		sub := d.child(k)
+		switch k {
+		case "name":
+			mp.Name, _ = sub.str(m[k])
+			sub.dnsName(mp.Name)
+		case "namespace":
+			mp.Namespace, _ = sub.str(m[k])
+			sub.dnsName(mp.Namespace)
+		default:
+			sub.unknown("name, namespace")
+		}
+	}
+	return mp
+}
+
+// applyFlags lets --handler and --remote override what the files say.
+func applyFlags(project *types.Project, flags Flags, in *Intent, errs *Errors) {
+	seen := map[string]string{}
+	claim := func(flag, service string) bool {
+		if prev, dup := seen[service]; dup && prev != flag {
+			*errs = append(*errs, &IntentError{Source: flag, Service: service,
+				Problem: fmt.Sprintf("also named by %s", prev), Hint: "a service has one behavior: name it in one flag only"})
+			return false
+		}
+		seen[service] = flag
+		return checkFlagService(project, flag, service, errs)
+	}
+	for _, name := range flags.Handlers {
+		if !claim("--handler", name) {
+			continue
+		}
+		si := in.Services[name]
+		if si.Behavior != InterceptHandler {
+			si = ServiceIntent{}
+		}
+		si.Behavior, si.Source, si.Mapping = InterceptHandler, "--handler", Mapping{}
+		in.Services[name] = si
+	}
+	for _, value := range flags.Remotes {
+		name, mapping, ok := parseRemoteFlag(value, errs)
+		if !ok || !claim("--remote", name) {
+			continue
+		}
+		si := in.Services[name]
+		if si.Behavior != Remote || mapping != (Mapping{}) {
+			si = ServiceIntent{Mapping: mapping}
+		}
+		si.Behavior, si.Source, si.Intercept = Remote, "--remote", InterceptSpec{}
+		in.Services[name] = si
+	}
+}
+
+func checkFlagService(project *types.Project, flag, service string, errs *Errors) bool {
+	if _, ok := project.Services[service]; ok {
+		return true
+	}
+	e := &IntentError{Source: flag, Service: service, Problem: "no such service in the project"}
+	if disabled, ok := project.DisabledServices[service]; ok {
+		e.Problem = "the service is not enabled"
+		e.Hint = fmt.Sprintf("enable it with --profile %s", strings.Join(disabled.Profiles, " or --profile "))
+	} else {
+		e.Hint = "services are: " + strings.Join(project.ServiceNames(), ", ")
+	}
+	*errs = append(*errs, e)
+	return false
+}
+
+// parseRemoteFlag parses SERVICE[=NAME[.NAMESPACE]].
+func parseRemoteFlag(value string, errs *Errors) (string, Mapping, bool) {
+	service, target, hasTarget := strings.Cut(value, "=")
+	d := decoder{source: "--remote", service: service, errs: errs}
+	before := len(*errs)
+	if service == "" {
+		d.fail(fmt.Sprintf("%q has no service name", value), "use --remote SERVICE[=NAME[.NAMESPACE]]")
+		return "", Mapping{}, false
+	}
+	var m Mapping
+	if hasTarget {
+		m.Name, m.Namespace, _ = strings.Cut(target, ".")
+		if m.Name == "" {
+			d.fail(fmt.Sprintf("%q has an empty cluster service name", value), "use --remote SERVICE[=NAME[.NAMESPACE]]")
+		}
+		d.dnsName(m.Name)
+		d.dnsName(m.Namespace)
+	}
+	return service, m, len(*errs) == before
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,179 @@
+package transform
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestParseIntent(t *testing.T) {
+	project := load(t, `
+x-telepresence:
+  context: minikube
+  namespace: default
+  managerNamespace: ambassador
+  mappedNamespaces: [default, big-data]
+services:
+  echo:
+    image: echo
+    x-telepresence:
+      behavior: interceptHandler
+      intercept:
+        workload: echo-server
+        port: "8088:http"
+        service: echo-server
+        httpHeaders: ["x-dev=alice"]
+        mount: false
+  postgres:
+    image: postgres
+    x-telepresence:
+      behavior: remote
+      mapping: {name: psql, namespace: big-data}
+  redis:
+    image: redis
+  explicit:
+    image: x
+    x-telepresence: {behavior: local}
+`)
+	got := mustIntent(t, project, Flags{})
+	no := false
+	want := &Intent{
+		Connection: Connection{Context: "minikube", Namespace: "default", ManagerNamespace: "ambassador", MappedNamespaces: []string{"default", "big-data"}},
+		Services: map[string]ServiceIntent{
+			"echo": {Behavior: InterceptHandler, Source: "file", Intercept: InterceptSpec{
+				Workload: "echo-server", Port: "8088:http", Service: "echo-server", HTTPHeaders: []string{"x-dev=alice"}, Mount: &no}},
+			"postgres": {Behavior: Remote, Source: "file", Mapping: Mapping{Name: "psql", Namespace: "big-data"}},
+		},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("intent (-want +got):\n%s", d)
+	}
+}
+
+func TestParseIntentMergesOverrideFiles(t *testing.T) {
+	project := load(t, `
+services:
+  echo: {image: echo, ports: ["8088:8088"]}
+`, `
+services:
+  echo:
+    x-telepresence: {behavior: interceptHandler}
+`)
+	if b := mustIntent(t, project, Flags{}).Behavior("echo"); b != InterceptHandler {
+		t.Errorf("behavior from the override file = %q", b)
+	}
+}
+
+func TestParseIntentFlags(t *testing.T) {
+	project := load(t, `
+services:
+  echo:
+    image: echo
+    x-telepresence:
+      behavior: remote
+      mapping: {name: other}
+  api:
+    image: api
+    x-telepresence:
+      behavior: interceptHandler
+      intercept: {port: "9000"}
+  db: {image: db}
+  cache: {image: cache}
+`)
+	got := mustIntent(t, project, Flags{Handlers: []string{"echo", "api"}, Remotes: []string{"db=psql.big-data", "cache"}})
+	want := map[string]ServiceIntent{
+		"echo":  {Behavior: InterceptHandler, Source: "--handler"},
+		"api":   {Behavior: InterceptHandler, Source: "--handler", Intercept: InterceptSpec{Port: "9000"}},
+		"db":    {Behavior: Remote, Source: "--remote", Mapping: Mapping{Name: "psql", Namespace: "big-data"}},
+		"cache": {Behavior: Remote, Source: "--remote"},
+	}
+	if d := cmp.Diff(want, got.Services); d != "" {
+		t.Errorf("services (-want +got):\n%s", d)
+	}
+}
+
+func TestParseIntentErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		yaml  string
+		flags Flags
+		want  []string
+	}{
+		{"unknown behavior", `{services: {s: {image: x, x-telepresence: {behavior: sideways}}}}`,
+			Flags{}, []string{`service "s"`, "x-telepresence.behavior", `unknown behavior "sideways"`, "interceptHandler, remote, local"}},
+		{"behavior in the wrong case", `{services: {s: {image: x, x-telepresence: {behavior: InterceptHandler}}}}`,
+			Flags{}, []string{"x-telepresence.behavior", `did you mean "interceptHandler"?`}},
+		{"unknown key", `{services: {s: {image: x, x-telepresence: {behavior: remote, colour: red}}}}`,
+			Flags{}, []string{`service "s"`, "x-telepresence.colour", "unknown key", "behavior, intercept, mapping"}},
+		{"unknown intercept key", `{services: {s: {image: x, x-telepresence: {behavior: interceptHandler, intercept: {ports: 1}}}}}`,
+			Flags{}, []string{"x-telepresence.intercept.ports", "unknown key"}},
+		{"mapping on a handler", `{services: {s: {image: x, x-telepresence: {behavior: interceptHandler, mapping: {name: y}}}}}`,
+			Flags{}, []string{`service "s"`, "x-telepresence.mapping", "only for behavior remote"}},
+		{"intercept on a remote", `{services: {s: {image: x, x-telepresence: {behavior: remote, intercept: {port: 1}}}}}`,
+			Flags{}, []string{"x-telepresence.intercept", "only for behavior interceptHandler"}},
+		{"intercept on a service that declares no behavior", `{services: {s: {image: x, x-telepresence: {intercept: {port: 1}}}}}`,
+			Flags{}, []string{"x-telepresence.intercept", "this service is local"}},
+		{"extension is not a mapping", `{services: {s: {image: x, x-telepresence: handler}}}`,
+			Flags{}, []string{"x-telepresence", `expected a mapping, got string "handler"`}},
+		{"behavior is not a string", `{services: {s: {image: x, x-telepresence: {behavior: 1}}}}`,
+			Flags{}, []string{"x-telepresence.behavior", "expected a string, got number 1"}},
+		{"mount is not a boolean", `{services: {s: {image: x, x-telepresence: {behavior: interceptHandler, intercept: {mount: "no"}}}}}`,
+			Flags{}, []string{"x-telepresence.intercept.mount", `expected true or false, got string "no"`}},
+		{"httpHeaders is not a list", `{services: {s: {image: x, x-telepresence: {behavior: interceptHandler, intercept: {httpHeaders: "a=b"}}}}}`,
+			Flags{}, []string{"x-telepresence.intercept.httpHeaders", "expected a list of strings"}},
+		{"bad port", `{services: {s: {image: x, x-telepresence: {behavior: interceptHandler, intercept: {port: "http:8080"}}}}}`,
+			Flags{}, []string{"x-telepresence.intercept.port", `local port "http"`}},
+		{"port out of range", `{services: {s: {image: x, x-telepresence: {behavior: interceptHandler, intercept: {port: 70000}}}}}`,
+			Flags{}, []string{"x-telepresence.intercept.port", "from 1 to 65535"}},
+		{"bad workload name", `{services: {s: {image: x, x-telepresence: {behavior: interceptHandler, intercept: {workload: Echo_Server}}}}}`,
+			Flags{}, []string{"x-telepresence.intercept.workload", "not a valid Kubernetes name"}},
+		{"empty mapping name", `{services: {s: {image: x, x-telepresence: {behavior: remote, mapping: {name: ""}}}}}`,
+			Flags{}, []string{"x-telepresence.mapping.name", "must not be empty"}},
+		{"top-level unknown key", `{x-telepresence: {kontext: x}, services: {s: {image: x}}}`,
+			Flags{}, []string{"x-telepresence.kontext", "unknown key", "context, namespace"}},
+		{"top-level wrong type", `{x-telepresence: {mappedNamespaces: a}, services: {s: {image: x}}}`,
+			Flags{}, []string{"x-telepresence.mappedNamespaces", "expected a list of strings"}},
+		{"--handler names no service", `{services: {s: {image: x}, t: {image: y}}}`,
+			Flags{Handlers: []string{"nope"}}, []string{"--handler", `service "nope"`, "no such service", "services are: s, t"}},
+		{"--handler names a disabled service", `{services: {s: {image: x}, t: {image: y, profiles: [debug]}}}`,
+			Flags{Handlers: []string{"t"}}, []string{"--handler", `service "t"`, "not enabled", "--profile debug"}},
+		{"--remote without a service", `{services: {s: {image: x}}}`,
+			Flags{Remotes: []string{"=psql"}}, []string{"--remote", "no service name"}},
+		{"--remote with a bad namespace", `{services: {s: {image: x}}}`,
+			Flags{Remotes: []string{"s=psql.Big_Data"}}, []string{"--remote", `"Big_Data" is not a valid Kubernetes name`}},
+		{"a service named by both flags", `{services: {s: {image: x}}}`,
+			Flags{Handlers: []string{"s"}, Remotes: []string{"s"}}, []string{"--remote", `service "s"`, "also named by --handler"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			project, err := loadErr(tc.yaml)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.name == "--handler names a disabled service" {
+				if project, err = project.WithProfiles(nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err = ParseIntent(project, tc.flags)
+			assertErrorContains(t, err, tc.want...)
+			if !errors.Is(err, ErrInvalidIntent) {
+				t.Errorf("error does not wrap ErrInvalidIntent: %v", err)
+			}
+		})
+	}
+}
+
+func TestParseIntentReportsEveryError(t *testing.T) {
+	project := load(t, `
+services:
+  a: {image: x, x-telepresence: {behavior: nope}}
+  b: {image: x, x-telepresence: {behavior: remote, extra: 1}}
+`)
+	_, err := ParseIntent(project, Flags{})
+	var errs Errors
+	if !errors.As(err, &errs) || len(errs) != 2 {
+		t.Fatalf("want 2 errors, got %v", err)
+	}
+}

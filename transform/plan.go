@@ -1,0 +1,163 @@
+package transform
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/types"
+)
+
+// InterceptRequest is one `telepresence intercept` to create.
+type InterceptRequest struct {
+	// Service is the compose service that handles the intercept.
+	Service string
+	// Workload is the Kubernetes workload to intercept.
+	Workload string
+	// Port is "<local port>[:<service port>]".
+	Port string
+	// K8sService is the Kubernetes service, when the workload has several.
+	K8sService  string
+	HTTPHeaders []string
+	// Mount is false when the pod's volumes must not be mounted.
+	Mount bool
+}
+
+// DNSMapping makes a compose service name resolve to a cluster service
+// inside the daemon's network.
+type DNSMapping struct {
+	// Service is the compose service name (the name to resolve).
+	Service string
+	// Name is the cluster service name.
+	Name string
+	// Namespace is the cluster namespace; empty means the connected namespace.
+	Namespace string
+}
+
+// AliasFor is the cluster name the service name resolves to.
+func (m DNSMapping) AliasFor(connectedNamespace string) string {
+	ns := m.Namespace
+	if ns == "" {
+		ns = connectedNamespace
+	}
+	if ns == "" {
+		return m.Name
+	}
+	return m.Name + "." + ns
+}
+
+// Plan is what Telepresence must do before the project can start.
+type Plan struct {
+	Intercepts []InterceptRequest
+	// Expose lists the `--expose` values the daemon needs so that the
+	// handlers' published ports still reach them from the workstation.
+	Expose      []string
+	DNSMappings []DNSMapping
+	Warnings    []string
+}
+
+// NewPlan validates the intent against the project and says which
+// intercepts, exposed ports and DNS mappings the project needs.
+func NewPlan(project *types.Project, in *Intent) (*Plan, error) {
+	if err := Validate(project, in); err != nil {
+		return nil, err
+	}
+	p := &Plan{}
+	for _, name := range in.ServicesWith(InterceptHandler) {
+		svc := project.Services[name]
+		req, err := interceptRequest(svc, in.Services[name])
+		if err != nil {
+			return nil, err
+		}
+		p.Intercepts = append(p.Intercepts, req)
+		expose, warnings := exposedPorts(svc)
+		p.Expose = append(p.Expose, expose...)
+		p.Warnings = append(p.Warnings, warnings...)
+	}
+	p.Expose = uniqueSorted(p.Expose)
+	for _, name := range in.ServicesWith(Remote) {
+		m := in.Services[name].Mapping
+		if m == (Mapping{}) {
+			continue
+		}
+		if m.Name == "" {
+			m.Name = name
+		}
+		p.DNSMappings = append(p.DNSMappings, DNSMapping{Service: name, Name: m.Name, Namespace: m.Namespace})
+	}
+	return p, nil
+}
+
+func interceptRequest(svc types.ServiceConfig, si ServiceIntent) (InterceptRequest, error) {
+	spec := si.Intercept
+	req := InterceptRequest{
+		Service:     svc.Name,
+		Workload:    spec.Workload,
+		Port:        spec.Port,
+		K8sService:  spec.Service,
+		HTTPHeaders: slices.Clone(spec.HTTPHeaders),
+		Mount:       spec.Mount == nil || *spec.Mount,
+	}
+	if req.Workload == "" {
+		req.Workload = svc.Name
+	}
+	if req.Port == "" {
+		port, ok := firstContainerPort(svc)
+		if !ok {
+			return req, &IntentError{Service: svc.Name, Key: ExtensionKey + ".intercept.port",
+				Problem: "no port to intercept: the service declares no ports or expose",
+				Hint:    `set x-telepresence.intercept.port, e.g. "8080:http"`}
+		}
+		req.Port = port
+	}
+	return req, nil
+}
+
+// firstContainerPort is the default local port of an intercept: the first
+// container port the service publishes or exposes.
+func firstContainerPort(svc types.ServiceConfig) (string, bool) {
+	for _, p := range svc.Ports {
+		if p.Target != 0 {
+			return strconv.FormatUint(uint64(p.Target), 10), true
+		}
+	}
+	for _, e := range svc.Expose {
+		port, _, _ := strings.Cut(e, "/")
+		port, _, _ = strings.Cut(port, "-")
+		if n, err := strconv.Atoi(port); err == nil && n > 0 {
+			return port, true
+		}
+	}
+	return "", false
+}
+
+// exposedPorts turns the handler's published ports into daemon --expose values.
+func exposedPorts(svc types.ServiceConfig) ([]string, []string) {
+	var expose, warnings []string
+	for _, p := range svc.Ports {
+		if p.Protocol != "" && p.Protocol != "tcp" {
+			warnings = append(warnings, fmt.Sprintf("service %q: ports: %s/%d is not published: the Telepresence daemon exposes TCP ports only",
+				svc.Name, p.Protocol, p.Target))
+			continue
+		}
+		target := strconv.FormatUint(uint64(p.Target), 10)
+		switch {
+		case p.Published == "":
+			expose = append(expose, target)
+		case strings.Contains(p.HostIP, ":"):
+			expose = append(expose, "["+p.HostIP+"]:"+p.Published+":"+target)
+		case p.HostIP != "":
+			expose = append(expose, p.HostIP+":"+p.Published+":"+target)
+		default:
+			expose = append(expose, p.Published+":"+target)
+		}
+	}
+	return expose, warnings
+}
+
+func uniqueSorted(s []string) []string {
+	sort.Strings(s)
+	return slices.Compact(s)
+}

@@ -1,0 +1,136 @@
+package transform
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestNewPlan(t *testing.T) {
+	project := load(t, `
+services:
+  echo:
+    image: echo
+    ports: ["8088:8088", "127.0.0.1:9090:9000", "5353:53/udp", "7000"]
+    x-telepresence:
+      behavior: interceptHandler
+      intercept: {workload: echo-server, httpHeaders: [x-dev=alice], mount: false}
+  api:
+    image: api
+    expose: ["8080"]
+    x-telepresence:
+      behavior: interceptHandler
+      intercept: {port: "9000:http", service: api-svc}
+  db:
+    image: db
+    x-telepresence: {behavior: remote, mapping: {name: psql, namespace: big-data}}
+  cache:
+    image: cache
+    x-telepresence: {behavior: remote, mapping: {namespace: infra}}
+  queue:
+    image: queue
+    x-telepresence: {behavior: remote}
+`)
+	got, err := NewPlan(project, mustIntent(t, project, Flags{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Plan{
+		Intercepts: []InterceptRequest{
+			{Service: "api", Workload: "api", Port: "9000:http", K8sService: "api-svc", Mount: true},
+			{Service: "echo", Workload: "echo-server", Port: "8088", HTTPHeaders: []string{"x-dev=alice"}, Mount: false},
+		},
+		Expose: []string{"127.0.0.1:9090:9000", "7000", "8088:8088"},
+		DNSMappings: []DNSMapping{
+			{Service: "cache", Name: "cache", Namespace: "infra"},
+			{Service: "db", Name: "psql", Namespace: "big-data"},
+		},
+		Warnings: []string{`service "echo": ports: udp/53 is not published: the Telepresence daemon exposes TCP ports only`},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("plan (-want +got):\n%s", d)
+	}
+	if a := got.DNSMappings[1].AliasFor("default"); a != "psql.big-data" {
+		t.Errorf("alias = %q", a)
+	}
+	if a := (DNSMapping{Service: "x", Name: "x"}).AliasFor("default"); a != "x.default" {
+		t.Errorf("alias in the connected namespace = %q", a)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		want []string
+	}{
+		{"handler with network_mode host", `
+services:
+  h: {image: x, network_mode: host, x-telepresence: {behavior: interceptHandler}}`,
+			[]string{`service "h"`, "network_mode", `cannot also use network_mode "host"`}},
+		{"handler with network_mode service", `
+services:
+  other: {image: y}
+  h: {image: x, network_mode: "service:other", x-telepresence: {behavior: interceptHandler}}`,
+			[]string{`service "h"`, "network_mode", `"service:other"`}},
+		{"handler scaled", `
+services:
+  h: {image: x, ports: ["80"], scale: 2, x-telepresence: {behavior: interceptHandler}}`,
+			[]string{`service "h"`, "scale", "asks for 2"}},
+		{"two handlers intercept one workload", `
+services:
+  a: {image: x, ports: ["80"], x-telepresence: {behavior: interceptHandler, intercept: {workload: echo}}}
+  b: {image: x, ports: ["80"], x-telepresence: {behavior: interceptHandler, intercept: {workload: echo}}}`,
+			[]string{`service "b"`, "x-telepresence.intercept.workload", `workload "echo" is already intercepted by service "a"`}},
+		{"a service shares the network of a remote service", `
+services:
+  db: {image: db, x-telepresence: {behavior: remote}}
+  tool: {image: t, network_mode: "service:db"}`,
+			[]string{`service "tool"`, "network_mode", `service "db", which is remote`}},
+		{"volumes_from a remote service", `
+services:
+  db: {image: db, x-telepresence: {behavior: remote}}
+  tool: {image: t, volumes_from: ["db:ro"]}`,
+			[]string{`service "tool"`, "volumes_from", `service "db", which is remote`}},
+		{"handler without a port", `
+services:
+  h: {image: x, x-telepresence: {behavior: interceptHandler}}`,
+			[]string{`service "h"`, "x-telepresence.intercept.port", "declares no ports"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			project, err := loadErr(tc.yaml)
+			if err != nil {
+				// compose-go refuses some of these itself; that is fine too,
+				// as long as nothing starts. Record which ones.
+				t.Fatalf("compose-go refused the project before us: %v", err)
+			}
+			in := mustIntent(t, project, Flags{})
+			_, err = NewPlan(project, in)
+			assertErrorContains(t, err, tc.want...)
+			if !errors.Is(err, ErrInvalidProject) && !errors.Is(err, ErrInvalidIntent) {
+				t.Errorf("error wraps no sentinel: %v", err)
+			}
+			if _, err := Apply(project, in, rt(nil)); err == nil && tc.name != "handler without a port" {
+				t.Errorf("Apply accepted a project NewPlan refuses")
+			}
+		})
+	}
+}
+
+// compose-go refuses depends_on cycles when it loads a file; a project built
+// in code can still have one, and the rewiring must not loop on it.
+func TestValidateRefusesRemoteCycles(t *testing.T) {
+	project := load(t, `
+services:
+  a: {image: a, depends_on: [b], x-telepresence: {behavior: remote}}
+  b: {image: b, x-telepresence: {behavior: remote}}
+  web: {image: w, depends_on: [a]}`)
+	b := project.Services["b"]
+	b.DependsOn = types.DependsOnConfig{"a": {Condition: types.ServiceConditionStarted}}
+	project.Services["b"] = b
+	_, err := Apply(project, mustIntent(t, project, Flags{}), rt(nil))
+	assertErrorContains(t, err, "depends_on cycle through remote services: a -> b -> a")
+}

@@ -1,0 +1,313 @@
+package transform
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/types"
+)
+
+// Labels written on what the plugin creates, so that `down` in a new process
+// (or after a crash) finds everything from the Docker side.
+const (
+	// LabelIntercept is set on a handler container and its Telemount volumes:
+	// the name of the Telepresence intercept it handles.
+	LabelIntercept = "io.telepresence.compose.intercept"
+	// LabelDaemon is set on a handler container: the daemon container whose
+	// network namespace it shares (and which `down` detaches from networks).
+	LabelDaemon = "io.telepresence.compose.daemon"
+	// LabelTelemount marks the volumes backed by the Telemount driver.
+	LabelTelemount = "io.telepresence.compose.telemount"
+)
+
+// DefaultNetwork is the external network of the containerized daemon.
+const DefaultNetwork = "telepresence"
+
+// Runtime is what Telepresence and Docker told us once the intercepts exist.
+type Runtime struct {
+	// DaemonContainer is the name of the containerized Telepresence daemon.
+	DaemonContainer string
+	// DaemonIP is the daemon container's IP, where Telemount volumes connect.
+	DaemonIP string
+	// Network is the Docker network of the daemon (DefaultNetwork if empty).
+	Network string
+	// VolumeDriver is the Docker volume driver for the pod's volumes.
+	VolumeDriver string
+	// Intercepts holds the created intercepts by compose service name. A
+	// handler without an entry gets no environment and no volumes (config).
+	Intercepts map[string]Intercept
+}
+
+// Intercept is what `telepresence intercept` returned for one handler.
+type Intercept struct {
+	Name        string
+	Environment map[string]string
+	MountPort   int
+	Mounts      []string
+}
+
+// NetworkAttachment is a network the daemon container must join, with the
+// aliases the handler had on it.
+type NetworkAttachment struct {
+	// Key is the compose network key; Name is the Docker network name.
+	Key     string
+	Name    string
+	Aliases []string
+}
+
+// Result is the transformed project and what the caller must do around it.
+type Result struct {
+	Project  *types.Project
+	Warnings []string
+	// DaemonNetworks are the networks to attach the daemon container to.
+	DaemonNetworks []NetworkAttachment
+	// Volumes are the compose keys of the Telemount volumes.
+	Volumes []string
+	// Watch is true when a service that runs locally declares develop.watch.
+	Watch bool
+}
+
+// Apply returns a new project in which handlers run in the daemon's network
+// namespace with the pod's environment and volumes, remote services are
+// gone, and the default network is the daemon's. The input is not changed.
+func Apply(project *types.Project, in *Intent, rt Runtime) (*Result, error) {
+	if err := Validate(project, in); err != nil {
+		return nil, err
+	}
+	if rt.Network == "" {
+		rt.Network = DefaultNetwork
+	}
+	t := &transformer{project: project, in: in, rt: rt, res: &Result{}, expanded: expandRemotes(project, in)}
+	t.collectHandlerLinks()
+	out, err := project.WithServicesTransform(func(name string, svc types.ServiceConfig) (types.ServiceConfig, error) {
+		return t.service(svc)
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range in.ServicesWith(Remote) {
+		delete(out.Services, name)
+	}
+	delete(out.Extensions, ExtensionKey)
+	if _, ok := out.Networks["default"]; ok {
+		out.Networks["default"] = types.NetworkConfig{Name: rt.Network, External: true}
+	}
+	if err := t.addVolumes(out); err != nil {
+		return nil, err
+	}
+	t.res.Project = out
+	t.res.Warnings = t.warnings()
+	for _, svc := range out.Services {
+		if svc.Develop != nil && len(svc.Develop.Watch) > 0 {
+			t.res.Watch = true
+		}
+	}
+	return t.res, nil
+}
+
+type transformer struct {
+	project *types.Project
+	in      *Intent
+	rt      Runtime
+	res     *Result
+	// defaultLinks are the external_links that let services on the default
+	// network reach the handlers by name: the daemon container aliased.
+	defaultLinks []string
+	// expanded holds what each remote service's dependents depend on instead.
+	expanded map[string]types.DependsOnConfig
+}
+
+// collectHandlerLinks records, for every handler, the networks the daemon
+// must join and the names other services must still reach it by.
+func (t *transformer) collectHandlerLinks() {
+	for _, name := range t.in.ServicesWith(InterceptHandler) {
+		svc := t.project.Services[name]
+		for _, key := range sortedNetworkKeys(svc.Networks) {
+			aliases := []string{name}
+			if cfg := svc.Networks[key]; cfg != nil {
+				aliases = append(aliases, cfg.Aliases...)
+			}
+			if key == "default" {
+				for _, a := range aliases {
+					t.defaultLinks = append(t.defaultLinks, t.rt.DaemonContainer+":"+a)
+				}
+				continue
+			}
+			t.res.DaemonNetworks = append(t.res.DaemonNetworks, NetworkAttachment{
+				Key: key, Name: t.project.Networks[key].Name, Aliases: aliases,
+			})
+		}
+	}
+	t.defaultLinks = uniqueSorted(t.defaultLinks)
+}
+
+// service transforms one service of the copy. It runs concurrently for all
+// services, so it only reads shared state.
+func (t *transformer) service(svc types.ServiceConfig) (types.ServiceConfig, error) {
+	delete(svc.Extensions, ExtensionKey)
+	svc.DependsOn = t.rewire(svc)
+	svc.Links = slices.DeleteFunc(svc.Links, func(l string) bool {
+		target, _, _ := strings.Cut(l, ":")
+		return t.in.Behavior(target) == Remote
+	})
+	switch t.in.Behavior(svc.Name) {
+	case InterceptHandler:
+		return t.handler(svc), nil
+	case Remote:
+		return svc, nil
+	}
+	if target, ok := strings.CutPrefix(svc.NetworkMode, types.ServicePrefix); ok && t.in.Behavior(target) == InterceptHandler {
+		svc.NetworkMode = types.ContainerPrefix + t.rt.DaemonContainer
+	}
+	if _, onDefault := svc.Networks["default"]; onDefault && len(t.defaultLinks) > 0 {
+		svc.ExternalLinks = uniqueSorted(append(slices.Clone(svc.ExternalLinks), t.defaultLinks...))
+	}
+	return svc, nil
+}
+
+// droppedKeys are refused by the Docker Engine next to a container network
+// mode ("conflicting options: ... and the network mode").
+var droppedKeys = []struct {
+	key   string
+	isSet func(*types.ServiceConfig) bool
+	clear func(*types.ServiceConfig)
+}{
+	{"hostname", func(s *types.ServiceConfig) bool { return s.Hostname != "" }, func(s *types.ServiceConfig) { s.Hostname = "" }},
+	{"dns", func(s *types.ServiceConfig) bool { return len(s.DNS) > 0 }, func(s *types.ServiceConfig) { s.DNS = nil }},
+	{"extra_hosts", func(s *types.ServiceConfig) bool { return len(s.ExtraHosts) > 0 }, func(s *types.ServiceConfig) { s.ExtraHosts = nil }},
+	{"links", func(s *types.ServiceConfig) bool { return len(s.Links) > 0 }, func(s *types.ServiceConfig) { s.Links = nil }},
+	{"external_links", func(s *types.ServiceConfig) bool { return len(s.ExternalLinks) > 0 }, func(s *types.ServiceConfig) { s.ExternalLinks = nil }},
+	{"mac_address", func(s *types.ServiceConfig) bool { return s.MacAddress != "" }, func(s *types.ServiceConfig) { s.MacAddress = "" }},
+}
+
+func (t *transformer) handler(svc types.ServiceConfig) types.ServiceConfig {
+	svc.NetworkMode = types.ContainerPrefix + t.rt.DaemonContainer
+	svc.Networks = nil
+	svc.Ports = nil
+	svc.Expose = nil
+	for _, k := range droppedKeys {
+		k.clear(&svc)
+	}
+	ic, ok := t.rt.Intercepts[svc.Name]
+	if !ok {
+		return svc
+	}
+	svc.CustomLabels = svc.CustomLabels.Add(LabelIntercept, ic.Name).Add(LabelDaemon, t.rt.DaemonContainer)
+	if len(ic.Environment) > 0 {
+		env := make(types.MappingWithEquals, len(svc.Environment)+len(ic.Environment))
+		for k, v := range ic.Environment {
+			env[k] = &v
+		}
+		maps.Copy(env, svc.Environment) // the compose file wins
+		svc.Environment = env
+	}
+	if t.mounts(svc.Name) {
+		for i, dir := range ic.Mounts {
+			svc.Volumes = slices.DeleteFunc(svc.Volumes, func(v types.ServiceVolumeConfig) bool { return v.Target == dir })
+			svc.Volumes = append(svc.Volumes, types.ServiceVolumeConfig{
+				Type: types.VolumeTypeVolume, Source: volumeKey(ic, i), Target: dir, Volume: &types.ServiceVolumeVolume{},
+			})
+		}
+	}
+	return svc
+}
+
+// warnings says what the transform dropped or changed behind the user's back.
+func (t *transformer) warnings() []string {
+	var warnings []string
+	for _, name := range t.project.ServiceNames() {
+		svc := t.project.Services[name]
+		switch t.in.Behavior(name) {
+		case Remote:
+			continue
+		case InterceptHandler:
+			var dropped []string
+			for _, k := range droppedKeys {
+				if k.isSet(&svc) {
+					dropped = append(dropped, k.key)
+				}
+			}
+			if len(dropped) > 0 {
+				warnings = append(warnings, fmt.Sprintf("service %q: dropped %s: the Docker Engine refuses them for a container that shares the network of the Telepresence daemon",
+					name, strings.Join(dropped, ", ")))
+			}
+			continue
+		}
+		if target, ok := strings.CutPrefix(svc.NetworkMode, types.ServicePrefix); ok && t.in.Behavior(target) == InterceptHandler {
+			warnings = append(warnings, fmt.Sprintf("service %q: network_mode: shares the network of handler %q, so it now shares the network of the Telepresence daemon %q",
+				name, target, t.rt.DaemonContainer))
+		}
+		for _, l := range svc.Links {
+			target, _, _ := strings.Cut(l, ":")
+			if t.in.Behavior(target) == Remote {
+				warnings = append(warnings, fmt.Sprintf("service %q: links: %q removed: service %q is remote", name, l, target))
+			}
+		}
+	}
+	return warnings
+}
+
+func (t *transformer) mounts(service string) bool {
+	spec := t.in.Services[service].Intercept
+	return spec.Mount == nil || *spec.Mount
+}
+
+// volumeKey names the i-th Telemount volume of an intercept.
+func volumeKey(ic Intercept, i int) string {
+	return containerName(ic) + "-" + strconv.Itoa(i)
+}
+
+// containerName is the pod container that was intercepted.
+func containerName(ic Intercept) string {
+	if c := ic.Environment["TELEPRESENCE_CONTAINER"]; c != "" {
+		return c
+	}
+	return ic.Name
+}
+
+// addVolumes declares the Telemount volumes of every handler at top level.
+func (t *transformer) addVolumes(out *types.Project) error {
+	for _, name := range t.in.ServicesWith(InterceptHandler) {
+		ic, ok := t.rt.Intercepts[name]
+		if !ok || !t.mounts(name) {
+			continue
+		}
+		for i, dir := range ic.Mounts {
+			key := volumeKey(ic, i)
+			if _, exists := out.Volumes[key]; exists {
+				return &IntentError{Service: name, Key: "volumes", Kind: ErrInvalidProject,
+					Problem: fmt.Sprintf("the project already declares a volume %q, the name of the pod volume mounted at %s", key, dir),
+					Hint:    "rename that volume"}
+			}
+			if out.Volumes == nil {
+				out.Volumes = types.Volumes{}
+			}
+			out.Volumes[key] = types.VolumeConfig{
+				Name:   out.Name + "_" + key,
+				Driver: t.rt.VolumeDriver,
+				DriverOpts: types.Options{
+					"host":      t.rt.DaemonIP,
+					"port":      strconv.Itoa(ic.MountPort),
+					"container": containerName(ic),
+					"dir":       dir,
+				},
+				Labels: types.Labels{LabelTelemount: "true", LabelIntercept: ic.Name},
+			}
+			t.res.Volumes = append(t.res.Volumes, key)
+		}
+	}
+	return nil
+}
+
+func sortedNetworkKeys(m map[string]*types.ServiceNetworkConfig) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,147 @@
+package transform
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/types"
+)
+
+// Validate checks that the project can run with the declared intent. It is
+// called before anything is created, so a bad project starts nothing.
+func Validate(project *types.Project, in *Intent) error {
+	var errs Errors
+	workloads := map[string]string{}
+	for _, name := range in.ServicesWith(InterceptHandler) {
+		svc, ok := project.Services[name]
+		if !ok {
+			errs = append(errs, &IntentError{Service: name, Problem: "no such service in the project", Kind: ErrInvalidProject})
+			continue
+		}
+		errs = append(errs, validateHandler(svc, in.Services[name], workloads)...)
+	}
+	for _, name := range in.ServicesWith(Remote) {
+		if _, ok := project.Services[name]; !ok {
+			errs = append(errs, &IntentError{Service: name, Problem: "no such service in the project", Kind: ErrInvalidProject})
+		}
+	}
+	for _, name := range project.ServiceNames() {
+		if in.Behavior(name) == Remote {
+			continue
+		}
+		errs = append(errs, validateSharing(project.Services[name], in)...)
+	}
+	if err := checkRemoteCycles(project, in); err != nil {
+		errs = append(errs, err)
+	}
+	return errs.orNil()
+}
+
+func validateHandler(svc types.ServiceConfig, si ServiceIntent, workloads map[string]string) Errors {
+	var errs Errors
+	fail := func(key, problem, hint string) {
+		errs = append(errs, &IntentError{Service: svc.Name, Key: key, Problem: problem, Hint: hint, Kind: ErrInvalidProject})
+	}
+	if svc.NetworkMode != "" {
+		fail("network_mode", fmt.Sprintf("an %s shares the network of the Telepresence daemon and cannot also use network_mode %q", InterceptHandler, svc.NetworkMode),
+			"remove network_mode from this service, or do not make it an "+string(InterceptHandler))
+	}
+	if svc.Image == "" && svc.Build == nil {
+		fail("image", "the service has neither image nor build", "add an image or a build section")
+	}
+	if scale := svc.GetScale(); scale > 1 {
+		fail("scale", fmt.Sprintf("an %s runs one container, the service asks for %d", InterceptHandler, scale), "remove scale/deploy.replicas from the handler")
+	}
+	workload := si.Intercept.Workload
+	if workload == "" {
+		workload = svc.Name
+	}
+	if other, dup := workloads[workload]; dup {
+		fail(ExtensionKey+".intercept.workload", fmt.Sprintf("workload %q is already intercepted by service %q", workload, other),
+			"intercept each workload from one service only")
+	}
+	workloads[workload] = svc.Name
+	return errs
+}
+
+// validateSharing refuses a service that shares a namespace or the volumes of
+// a remote service: that service will not exist.
+func validateSharing(svc types.ServiceConfig, in *Intent) Errors {
+	var errs Errors
+	shared := map[string]string{"network_mode": svc.NetworkMode, "ipc": svc.Ipc, "pid": svc.Pid, "uts": svc.Uts, "cgroup": svc.Cgroup}
+	for _, key := range []string{"cgroup", "ipc", "network_mode", "pid", "uts"} {
+		target, ok := strings.CutPrefix(shared[key], types.ServicePrefix)
+		if ok && in.Behavior(target) == Remote {
+			errs = append(errs, &IntentError{Service: svc.Name, Key: key, Kind: ErrInvalidProject,
+				Problem: fmt.Sprintf("shares the %s of service %q, which is remote and does not run locally", key, target),
+				Hint:    fmt.Sprintf("make %q local, or make %q remote too", target, svc.Name)})
+		}
+	}
+	for _, vf := range svc.VolumesFrom {
+		target := volumesFromService(vf)
+		if target != "" && in.Behavior(target) == Remote {
+			errs = append(errs, &IntentError{Service: svc.Name, Key: "volumes_from", Kind: ErrInvalidProject,
+				Problem: fmt.Sprintf("uses the volumes of service %q, which is remote and does not run locally", target),
+				Hint:    fmt.Sprintf("make %q local, or remove it from volumes_from", target)})
+		}
+	}
+	return errs
+}
+
+// volumesFromService returns the service named by a volumes_from entry
+// ("service[:mode]" or "service:name[:mode]"), or "" for a container.
+func volumesFromService(vf string) string {
+	if strings.HasPrefix(vf, types.ContainerPrefix) {
+		return ""
+	}
+	vf = strings.TrimPrefix(vf, types.ServicePrefix)
+	name, _, _ := strings.Cut(vf, ":")
+	return name
+}
+
+// checkRemoteCycles refuses depends_on cycles that only go through remote
+// services: rewiring them would never end.
+func checkRemoteCycles(project *types.Project, in *Intent) *IntentError {
+	const (
+		visiting = 1
+		done     = 2
+	)
+	state := map[string]int{}
+	var path []string
+	var visit func(name string) *IntentError
+	visit = func(name string) *IntentError {
+		switch state[name] {
+		case visiting:
+			start := 0
+			for i, p := range path {
+				if p == name {
+					start = i
+				}
+			}
+			cycle := append(append([]string{}, path[start:]...), name)
+			return &IntentError{Service: name, Key: "depends_on", Kind: ErrInvalidProject,
+				Problem: "depends_on cycle through remote services: " + strings.Join(cycle, " -> "),
+				Hint:    "remove one of these depends_on entries"}
+		case done:
+			return nil
+		}
+		state[name] = visiting
+		path = append(path, name)
+		for _, dep := range sortedDeps(project.Services[name].DependsOn) {
+			if in.Behavior(dep) == Remote {
+				if err := visit(dep); err != nil {
+					return err
+				}
+			}
+		}
+		path = path[:len(path)-1]
+		state[name] = done
+		return nil
+	}
+	for _, name := range in.ServicesWith(Remote) {
+		if err := visit(name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
