@@ -1,0 +1,51 @@
+# docker-telepresence: build, install and test the Docker CLI plugin.
+GO        ?= go
+MODULE    := github.com/telepresenceio/docker-telepresence
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -s -w -X $(MODULE)/metadata.Version=$(VERSION)
+PLUGINDIR ?= $(HOME)/.docker/cli-plugins
+BIN       := bin/docker-telepresence
+EXAMPLE   := -f examples/echo/compose.yaml -f examples/echo/compose.telepresence.yaml
+FUZZTIME  ?= 10s
+
+.PHONY: build install example test unit e2e fuzz lint bench clean
+
+## build: the static plugin binary in bin/
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) .
+
+## install: the plugin into ~/.docker/cli-plugins, so `docker telepresence` works
+install: build
+	mkdir -p $(PLUGINDIR)
+	cp $(BIN) $(PLUGINDIR)/docker-telepresence
+
+## example: install, then print the example project as it runs with Telepresence (no cluster needed)
+example: install
+	docker telepresence $(EXAMPLE) config
+
+## test: lint, unit tests with the race detector, short fuzz runs, and the e2e suite (needs a Docker Engine)
+test: lint unit fuzz e2e
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+e2e:
+	E2E=1 $(GO) test -count=1 -timeout 20m -v ./e2e/
+
+## fuzz: each fuzz target for $(FUZZTIME)
+fuzz:
+	@for target in $$($(GO) test -list '^Fuzz' ./transform/ | grep '^Fuzz'); do \
+		echo "fuzzing $$target for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) ./transform/ || exit 1; \
+	done
+
+lint:
+	$(GO) vet ./...
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+## bench: benchmarks and side-by-side timings, see BENCHMARKS.md
+bench:
+	./scripts/bench.sh
+
+clean:
+	rm -rf bin

@@ -1,0 +1,159 @@
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+
+	"github.com/docker/compose/v5/pkg/api"
+
+	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/transform"
+)
+
+// DownOptions are the options of `down`.
+type DownOptions struct {
+	ProjectName   string
+	Volumes       bool
+	RemoveOrphans bool
+}
+
+// Down removes the project's containers and networks, leaves its intercepts
+// and removes its Telemount volumes. Everything is found from labels on the
+// Docker side, so it works from a new process and after a crash.
+func (r *Runner) Down(ctx context.Context, opts DownOptions) error {
+	found, err := r.find(ctx, opts.ProjectName)
+	if err != nil {
+		return err
+	}
+	if found.empty() {
+		r.printf("Nothing to do: project %q has no containers, networks, volumes or intercepts", opts.ProjectName)
+		return nil
+	}
+	daemons := found.daemons
+	st, stErr := r.Telepresence.Status(ctx)
+	if stErr == nil && st.Running {
+		daemons = append(daemons, st.DaemonContainer())
+	}
+	var errs []error
+	if found.hasResources {
+		errs = append(errs, r.removeProject(ctx, opts.ProjectName, daemons, opts.Volumes))
+	} else {
+		errs = append(errs, r.removeVolumes(ctx, opts.ProjectName))
+	}
+	switch {
+	case len(found.intercepts) == 0:
+	case stErr != nil:
+		errs = append(errs, fmt.Errorf("cannot leave intercepts %v: %w", found.intercepts, stErr))
+	case !st.Running:
+		r.printf("Telepresence is not connected: intercepts %v ended with it", found.intercepts)
+	default:
+		errs = append(errs, r.leave(ctx, found.intercepts))
+	}
+	return errors.Join(errs...)
+}
+
+// found is what belongs to a project on the Docker side.
+type found struct {
+	hasResources bool
+	intercepts   []string
+	daemons      []string
+}
+
+func (f found) empty() bool { return !f.hasResources && len(f.intercepts) == 0 }
+
+func (r *Runner) find(ctx context.Context, project string) (found, error) {
+	var f found
+	containers, err := r.Engine.ProjectContainers(ctx, project)
+	if err != nil {
+		return f, engineError(err)
+	}
+	networks, err := r.Engine.ProjectNetworks(ctx, project)
+	if err != nil {
+		return f, engineError(err)
+	}
+	volumes, err := r.Engine.ProjectVolumes(ctx, project)
+	if err != nil {
+		return f, engineError(err)
+	}
+	f.hasResources = len(containers)+len(networks) > 0 || slices.ContainsFunc(volumes, func(v Volume) bool {
+		_, marker := v.Labels[transform.LabelIntercept]
+		return !marker
+	})
+	for _, c := range containers {
+		if name := c.Labels[transform.LabelIntercept]; name != "" {
+			f.intercepts = append(f.intercepts, name)
+		}
+		if d := c.Labels[transform.LabelDaemon]; d != "" {
+			f.daemons = append(f.daemons, d)
+		}
+	}
+	for _, v := range volumes {
+		if name := v.Labels[transform.LabelIntercept]; name != "" {
+			f.intercepts = append(f.intercepts, name)
+		}
+	}
+	sort.Strings(f.intercepts)
+	f.intercepts = slices.Compact(f.intercepts)
+	return f, nil
+}
+
+// removeProject detaches the daemons from the project's networks (a network
+// with a foreign endpoint cannot be removed), runs Compose down and removes
+// the Telemount volumes and intercept records.
+func (r *Runner) removeProject(ctx context.Context, project string, daemons []string, volumes bool) error {
+	networks, err := r.Engine.ProjectNetworks(ctx, project)
+	if err != nil {
+		return engineError(err)
+	}
+	var errs []error
+	for _, n := range networks {
+		for _, c := range n.Containers {
+			if slices.Contains(daemons, c) {
+				errs = append(errs, r.Engine.DisconnectNetwork(ctx, n.Name, c))
+			}
+		}
+	}
+	if err := r.Compose.Down(ctx, project, api.DownOptions{Volumes: volumes}); err != nil {
+		errs = append(errs, fmt.Errorf("compose down: %w", err))
+	}
+	errs = append(errs, r.removeVolumes(ctx, project))
+	return errors.Join(errs...)
+}
+
+// removeVolumes removes the project's Telemount volumes and intercept records.
+func (r *Runner) removeVolumes(ctx context.Context, project string) error {
+	volumes, err := r.Engine.ProjectVolumes(ctx, project)
+	if err != nil {
+		return engineError(err)
+	}
+	var errs []error
+	for _, v := range volumes {
+		_, telemount := v.Labels[transform.LabelTelemount]
+		_, marker := v.Labels[transform.LabelIntercept]
+		if telemount || marker {
+			if err := r.Engine.RemoveVolume(ctx, v.Name); err != nil {
+				errs = append(errs, fmt.Errorf("removing volume %s: %w", v.Name, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// leave leaves intercepts; one that is already gone is fine.
+func (r *Runner) leave(ctx context.Context, intercepts []string) error {
+	var errs []error
+	for _, name := range intercepts {
+		err := r.Telepresence.Leave(ctx, name)
+		switch {
+		case err == nil:
+			r.printf("Left intercept %s", name)
+		case errors.Is(err, telepresence.ErrNotFound):
+		default:
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,415 @@
+// Package lifecycle runs a compose project with Telepresence: it connects
+// the daemon, creates the intercepts, transforms the project and drives
+// Compose in-process, and undoes what it did when something fails.
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/docker/compose/v5/pkg/api"
+
+	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/transform"
+)
+
+// Compose is the part of the Compose SDK (api.Compose) the plugin drives.
+type Compose interface {
+	Create(ctx context.Context, project *types.Project, options api.CreateOptions) error
+	Up(ctx context.Context, project *types.Project, options api.UpOptions) error
+	Stop(ctx context.Context, projectName string, options api.StopOptions) error
+	Down(ctx context.Context, projectName string, options api.DownOptions) error
+	Watch(ctx context.Context, project *types.Project, options api.WatchOptions) error
+}
+
+// DefaultVolumePlugin is the Telemount Docker plugin, tagged with the
+// engine's architecture, as Telepresence itself installs it.
+const DefaultVolumePlugin = "datawire/telemount"
+
+// cleanupTimeout bounds the undo work done after a failure or a signal.
+const cleanupTimeout = 2 * time.Minute
+
+// Runner drives one project. Its fields are the seams tests replace.
+type Runner struct {
+	Compose      Compose
+	Engine       Engine
+	Telepresence telepresence.Client
+	// Err receives progress, notes and warnings.
+	Err io.Writer
+	// VolumeDriver overrides the Telemount plugin. It is used as it is (a
+	// managed plugin or a legacy plugin socket) and never installed.
+	VolumeDriver string
+}
+
+// UpOptions are the options of `up` and `watch`.
+type UpOptions struct {
+	Project *types.Project
+	Intent  *transform.Intent
+	// Detach returns once the containers run; otherwise Up streams logs to
+	// Logs until interrupted.
+	Detach bool
+	// WatchCommand runs Compose Watch after a detached start (`watch`).
+	WatchCommand bool
+	// NoWatch turns off the automatic watch of attached `up`.
+	NoWatch bool
+	// Build is nil with --no-build; ForceBuild is --build.
+	Build         *api.BuildOptions
+	ForceBuild    bool
+	RemoveOrphans bool
+	Wait          bool
+	WaitTimeout   time.Duration
+	Logs          api.LogConsumer
+}
+
+func (r *Runner) printf(format string, args ...any) {
+	if r.Err != nil {
+		fmt.Fprintf(r.Err, format+"\n", args...)
+	}
+}
+
+func (r *Runner) warn(warnings ...string) {
+	for _, w := range warnings {
+		r.printf("WARNING: %s", w)
+	}
+}
+
+// Up runs the project with its intercepts. On failure it undoes what it did.
+func (r *Runner) Up(ctx context.Context, opts UpOptions) (err error) {
+	plan, err := transform.NewPlan(opts.Project, opts.Intent)
+	if err != nil {
+		return err
+	}
+	r.warn(plan.Warnings...)
+	u := &upRun{Runner: r, project: opts.Project.Name}
+	defer func() {
+		if err != nil {
+			if uerr := u.undo(context.WithoutCancel(ctx)); uerr != nil {
+				err = errors.Join(err, fmt.Errorf("while undoing this up: %w", uerr))
+			}
+		}
+	}()
+	if err := u.checkExisting(ctx); err != nil {
+		return err
+	}
+	st, err := u.connect(ctx, plan, opts.Intent.Connection)
+	if err != nil {
+		return err
+	}
+	daemon, err := r.Engine.Daemon(ctx, st.DaemonContainer())
+	if err != nil {
+		return err
+	}
+	if !daemon.Running {
+		return fmt.Errorf("the Telepresence daemon container %q is not running (hint: run `telepresence quit` and try again)", daemon.Name)
+	}
+	u.daemon = daemon.Name
+	driver, err := u.volumeDriver(ctx, plan)
+	if err != nil {
+		return err
+	}
+	intercepts, err := u.intercept(ctx, plan)
+	if err != nil {
+		return err
+	}
+	if err := u.setDNS(ctx, plan, st); err != nil {
+		return err
+	}
+	res, err := transform.Apply(opts.Project, opts.Intent, transform.Runtime{
+		DaemonContainer: daemon.Name, DaemonIP: daemon.IP, Network: daemon.Network,
+		VolumeDriver: driver, Intercepts: intercepts,
+	})
+	if err != nil {
+		return err
+	}
+	r.warn(res.Warnings...)
+	project, err := withBuildPolicy(res.Project, opts.ForceBuild)
+	if err != nil {
+		return err
+	}
+	return u.run(ctx, project, res, opts)
+}
+
+// run creates the containers, attaches the daemon to the handlers' networks
+// and starts the project, attached or not.
+func (u *upRun) run(ctx context.Context, project *types.Project, res *transform.Result, opts UpOptions) error {
+	r := u.Runner
+	create := api.CreateOptions{
+		Build:                opts.Build,
+		RemoveOrphans:        opts.RemoveOrphans,
+		Recreate:             api.RecreateDiverged,
+		RecreateDependencies: api.RecreateDiverged,
+		Inherit:              true,
+	}
+	u.transformed = project
+	if err := r.Compose.Create(ctx, project, create); err != nil {
+		return err
+	}
+	for _, n := range res.DaemonNetworks {
+		if err := r.Engine.ConnectNetwork(ctx, n.Name, u.daemon, n.Aliases); err != nil {
+			return fmt.Errorf("attaching the Telepresence daemon %q to network %q: %w", u.daemon, n.Name, err)
+		}
+		u.networks = append(u.networks, n.Name)
+	}
+	start := api.StartOptions{Project: project, Wait: opts.Wait, WaitTimeout: opts.WaitTimeout}
+	if opts.Detach || opts.WatchCommand {
+		if err := r.Compose.Up(ctx, project, api.UpOptions{Create: create, Start: start}); err != nil {
+			return err
+		}
+		if !opts.WatchCommand {
+			return nil
+		}
+		return u.watch(ctx, project, opts)
+	}
+	start.Attach = opts.Logs
+	start.AttachTo = project.ServiceNames()
+	start.Watch = res.Watch && !opts.NoWatch
+	err := r.Compose.Up(ctx, project, api.UpOptions{Create: create, Start: start})
+	if err != nil && ctx.Err() == nil {
+		return err // a real failure: undo everything
+	}
+	// Interrupted: Compose has stopped the containers; leave the intercepts.
+	u.committed = true
+	return errors.Join(ignoreCanceled(err), u.leaveIntercepts(context.WithoutCancel(ctx)))
+}
+
+// watch runs Compose Watch until interrupted, then stops the project and
+// leaves its intercepts.
+func (u *upRun) watch(ctx context.Context, project *types.Project, opts UpOptions) error {
+	u.committed = true
+	werr := u.Compose.Watch(ctx, project, api.WatchOptions{Build: opts.Build, LogTo: opts.Logs})
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	serr := u.Compose.Stop(cctx, project.Name, api.StopOptions{Project: project})
+	return errors.Join(ignoreCanceled(werr), serr, u.leaveIntercepts(cctx))
+}
+
+func ignoreCanceled(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// withBuildPolicy makes --build rebuild every service that has a build section.
+func withBuildPolicy(project *types.Project, force bool) (*types.Project, error) {
+	if !force {
+		return project, nil
+	}
+	return project.WithServicesTransform(func(_ string, s types.ServiceConfig) (types.ServiceConfig, error) {
+		if s.Build != nil {
+			s.PullPolicy = types.PullPolicyBuild
+		}
+		return s, nil
+	})
+}
+
+// upRun remembers what one `up` did, so that a failure undoes exactly that.
+type upRun struct {
+	*Runner
+	project string
+	// existing is true when the project already had containers.
+	existing bool
+	// connected is true when this run connected the daemon.
+	connected bool
+	daemon    string
+	// intercepts are the intercepts this run created, in order.
+	intercepts []string
+	// markers are the volumes recording those intercepts on the Docker side.
+	markers     []string
+	transformed *types.Project
+	networks    []string
+	// committed is set once the project runs: from then on an interruption
+	// stops it and leaves the intercepts instead of removing it.
+	committed bool
+}
+
+func (u *upRun) checkExisting(ctx context.Context) error {
+	containers, err := u.Engine.ProjectContainers(ctx, u.project)
+	if err != nil {
+		return engineError(err)
+	}
+	u.existing = len(containers) > 0
+	return nil
+}
+
+// connect connects Telepresence in docker mode unless it already is.
+func (u *upRun) connect(ctx context.Context, plan *transform.Plan, conn transform.Connection) (*telepresence.Status, error) {
+	st, err := u.Telepresence.Status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if st.Running {
+		u.checkConnection(st, plan, conn)
+		return st, nil
+	}
+	u.printf("Connecting Telepresence in docker mode...")
+	opts := telepresence.ConnectOptions{
+		Context: conn.Context, Namespace: conn.Namespace, ManagerNamespace: conn.ManagerNamespace,
+		MappedNamespaces: conn.MappedNamespaces, Expose: plan.Expose,
+	}
+	u.connected = true // a failed or interrupted connect may still leave a daemon
+	if err := u.Telepresence.Connect(ctx, opts); err != nil {
+		return nil, fmt.Errorf("connecting Telepresence: %w", err)
+	}
+	if st, err = u.Telepresence.Status(ctx); err != nil {
+		return nil, err
+	}
+	if !st.Running {
+		return nil, fmt.Errorf("telepresence connect succeeded but `telepresence status` shows no running daemon (%s)", st.Status)
+	}
+	u.printf("Telepresence connected: daemon container %s", st.DaemonContainer())
+	return st, nil
+}
+
+// checkConnection warns when the running daemon cannot serve the project as
+// declared: ports not exposed, or another context or namespace.
+func (u *upRun) checkConnection(st *telepresence.Status, plan *transform.Plan, conn transform.Connection) {
+	var missing []string
+	for _, e := range plan.Expose {
+		if !slices.Contains(st.ExposedPorts, e) {
+			missing = append(missing, e)
+		}
+	}
+	if len(missing) > 0 {
+		expose := slices.Concat(st.ExposedPorts, missing)
+		cmd := "telepresence quit && telepresence connect --docker --expose " + strings.Join(expose, " --expose ")
+		for _, m := range missing {
+			u.warn(fmt.Sprintf("the running Telepresence daemon does not expose port %s, so it is not reachable from this host; reconnect with: %s", m, cmd))
+		}
+	}
+	if conn.Context != "" && st.Context != "" && conn.Context != st.Context {
+		u.warn(fmt.Sprintf("x-telepresence.context is %q but Telepresence is connected to %q; run `telepresence quit` to reconnect", conn.Context, st.Context))
+	}
+	if conn.Namespace != "" && st.Namespace != "" && conn.Namespace != st.Namespace {
+		u.warn(fmt.Sprintf("x-telepresence.namespace is %q but Telepresence is connected to %q; run `telepresence quit` to reconnect", conn.Namespace, st.Namespace))
+	}
+}
+
+// volumeDriver returns the Telemount driver, installing the default plugin
+// when a handler mounts the pod's volumes.
+func (u *upRun) volumeDriver(ctx context.Context, plan *transform.Plan) (string, error) {
+	if u.VolumeDriver != "" {
+		return u.VolumeDriver, nil
+	}
+	needed := slices.ContainsFunc(plan.Intercepts, func(r transform.InterceptRequest) bool { return r.Mount })
+	if !needed {
+		return "", nil
+	}
+	arch, err := u.Engine.Architecture(ctx)
+	if err != nil {
+		return "", engineError(err)
+	}
+	name := DefaultVolumePlugin + ":" + arch
+	if err := u.Engine.EnsureVolumePlugin(ctx, name, name, u.Err); err != nil {
+		return "", fmt.Errorf("installing the Telemount volume plugin %s: %w (hint: set `mount: false` under x-telepresence.intercept to run without the pod's volumes, or name another driver with --volume-driver)", name, err)
+	}
+	return name, nil
+}
+
+// intercept creates the intercepts one by one, recording each first on the
+// Docker side so that `down` finds it even if this process dies.
+func (u *upRun) intercept(ctx context.Context, plan *transform.Plan) (map[string]transform.Intercept, error) {
+	out := map[string]transform.Intercept{}
+	for _, req := range plan.Intercepts {
+		if err := u.mark(ctx, req.Workload); err != nil {
+			return nil, err
+		}
+		ic, err := u.Telepresence.Intercept(ctx, telepresence.InterceptOptions{
+			Workload: req.Workload, Port: req.Port, Service: req.K8sService, HTTPHeaders: req.HTTPHeaders, Mount: req.Mount,
+		})
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, telepresence.ErrTimeout) {
+				// It may exist even though we never heard back.
+				u.intercepts = append(u.intercepts, req.Workload)
+			}
+			return nil, fmt.Errorf("service %q: intercepting workload %q: %w", req.Service, req.Workload, err)
+		}
+		u.intercepts = append(u.intercepts, ic.Name)
+		if ic.Name != req.Workload {
+			if err := u.mark(ctx, ic.Name); err != nil {
+				return nil, err
+			}
+		}
+		u.printf("Intercepted workload %s (intercept %s) for service %s on port %s", req.Workload, ic.Name, req.Service, req.Port)
+		out[req.Service] = transform.Intercept{Name: ic.Name, Environment: ic.Environment, MountPort: ic.MountPort, Mounts: ic.Mounts}
+	}
+	return out, nil
+}
+
+// mark records an intercept of the project in a labelled volume.
+func (u *upRun) mark(ctx context.Context, intercept string) error {
+	name := markerVolume(u.project, intercept)
+	err := u.Engine.CreateVolume(ctx, name, map[string]string{
+		api.ProjectLabel: u.project, transform.LabelIntercept: intercept,
+	})
+	if err != nil {
+		return engineError(err)
+	}
+	u.markers = append(u.markers, name)
+	return nil
+}
+
+func markerVolume(project, intercept string) string {
+	return project + "_telepresence-intercept-" + intercept
+}
+
+func (u *upRun) setDNS(ctx context.Context, plan *transform.Plan, st *telepresence.Status) error {
+	if len(plan.DNSMappings) == 0 {
+		return nil
+	}
+	mappings := make([]telepresence.DNSMapping, len(plan.DNSMappings))
+	for i, m := range plan.DNSMappings {
+		mappings[i] = telepresence.DNSMapping{Name: m.Service, AliasFor: m.AliasFor(st.Namespace)}
+		u.printf("Remote service %s resolves to %s in the daemon's network", m.Service, mappings[i].AliasFor)
+	}
+	return u.Telepresence.SetDNSMappings(ctx, st.DaemonPort, mappings)
+}
+
+// leaveIntercepts leaves the intercepts of this run.
+func (u *upRun) leaveIntercepts(ctx context.Context) error {
+	var errs []error
+	for _, name := range slices.Backward(u.intercepts) {
+		if err := u.Telepresence.Leave(ctx, name); err != nil && !errors.Is(err, telepresence.ErrNotFound) {
+			errs = append(errs, err)
+			continue
+		}
+		u.printf("Left intercept %s", name)
+	}
+	return errors.Join(errs...)
+}
+
+// undo reverts what this run did, newest first.
+func (u *upRun) undo(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, cleanupTimeout)
+	defer cancel()
+	if u.committed {
+		return nil
+	}
+	var errs []error
+	removed := u.transformed != nil && !u.existing
+	if removed {
+		// Also removes the Telemount volumes and the intercept records.
+		errs = append(errs, u.removeProject(ctx, u.project, []string{u.daemon}, false))
+	}
+	errs = append(errs, u.leaveIntercepts(ctx))
+	if !removed {
+		for _, m := range u.markers {
+			errs = append(errs, u.Engine.RemoveVolume(ctx, m))
+		}
+	}
+	if u.connected {
+		u.printf("Disconnecting Telepresence (this up connected it)")
+		errs = append(errs, u.Telepresence.Quit(ctx))
+	}
+	return errors.Join(errs...)
+}
+
+func engineError(err error) error {
+	return fmt.Errorf("talking to the Docker Engine: %w (hint: is Docker running? check `docker context ls` and DOCKER_HOST)", err)
+}

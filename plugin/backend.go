@@ -1,0 +1,75 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/docker/cli/cli/command"
+	"github.com/docker/compose/v5/cmd/display"
+	"github.com/docker/compose/v5/pkg/api"
+	"github.com/docker/compose/v5/pkg/compose"
+
+	"github.com/telepresenceio/docker-telepresence/lifecycle"
+)
+
+// newBackend creates the in-process Compose service, rendering its progress
+// on stderr like `docker compose` does.
+func newBackend(dockerCli command.Cli, detached bool) (api.Compose, error) {
+	var ep api.EventProcessor
+	if dockerCli.Err().IsTerminal() {
+		ep = display.Full(dockerCli.Err(), dockerCli.Err(), detached)
+	} else {
+		ep = display.Plain(dockerCli.Err())
+	}
+	backend, err := compose.NewComposeService(dockerCli,
+		compose.WithEventProcessor(ep),
+		compose.WithPrompt(compose.AlwaysOkPrompt()),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("creating the Compose service: %w", err)
+	}
+	return backend, nil
+}
+
+// newRunner wires the lifecycle to Compose, the Docker API and Telepresence.
+func newRunner(dockerCli command.Cli, opts *globalOptions, backend api.Compose) *lifecycle.Runner {
+	return &lifecycle.Runner{
+		Compose:      backend,
+		Engine:       lifecycle.DockerEngine{Client: dockerCli.Client()},
+		Telepresence: opts.telepresenceClient(),
+		Err:          dockerCli.Err(),
+		VolumeDriver: opts.volumeDriver,
+	}
+}
+
+// withSignals returns a context that is canceled by the first SIGINT or
+// SIGTERM, so that the lifecycle can undo its work. A second signal forces
+// the exit at once.
+func withSignals(ctx context.Context, dockerCli command.Cli) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-ch:
+			cancel()
+		case <-done:
+			return
+		}
+		select {
+		case <-ch:
+			fmt.Fprintln(dockerCli.Err(), "Forced exit: run `docker telepresence down` to remove what is left")
+			os.Exit(130)
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		close(done)
+		cancel()
+	}
+}

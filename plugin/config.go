@@ -1,0 +1,66 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/docker/cli/cli/command"
+	"github.com/spf13/cobra"
+
+	"github.com/telepresenceio/docker-telepresence/transform"
+)
+
+type configOptions struct {
+	*globalOptions
+	intent intentOptions
+	format string
+}
+
+func configCommand(dockerCli command.Cli, global *globalOptions) *cobra.Command {
+	opts := &configOptions{globalOptions: global}
+	cmd := &cobra.Command{
+		Use:   "config [OPTIONS]",
+		Short: "Print the transformed project without starting anything",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runConfig(cmd.Context(), dockerCli, opts)
+		},
+	}
+	f := cmd.Flags()
+	opts.intent.addFlags(f)
+	f.StringVar(&opts.format, "format", "yaml", "Format the output: yaml or json")
+	return cmd
+}
+
+func runConfig(ctx context.Context, dockerCli command.Cli, opts *configOptions) error {
+	if opts.format != "yaml" && opts.format != "json" {
+		return fmt.Errorf("--format %q: unsupported (hint: use yaml or json)", opts.format)
+	}
+	backend, err := newBackend(dockerCli, true)
+	if err != nil {
+		return err
+	}
+	project, err := opts.loadProject(ctx, backend)
+	if err != nil {
+		return err
+	}
+	intent, err := transform.ParseIntent(project, opts.intent.flags())
+	if err != nil {
+		return locateIntentErrors(err, project)
+	}
+	res, err := newRunner(dockerCli, opts.globalOptions, backend).Config(ctx, project, intent)
+	if err != nil {
+		return locateIntentErrors(err, project)
+	}
+	var out []byte
+	if opts.format == "json" {
+		out, err = res.Project.MarshalJSON()
+	} else {
+		out, err = res.Project.MarshalYAML()
+	}
+	if err != nil {
+		return err
+	}
+	_, err = dockerCli.Out().Write(out)
+	return err
+}

@@ -1,0 +1,114 @@
+package plugin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/compose-spec/compose-go/v2/cli"
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/docker/compose/v5/pkg/api"
+	"github.com/spf13/pflag"
+
+	"github.com/telepresenceio/docker-telepresence/transform"
+)
+
+// ProjectOptions are the compose project flags, as `docker compose` has them.
+type ProjectOptions struct {
+	ConfigPaths []string
+	ProjectName string
+	Profiles    []string
+	EnvFiles    []string
+	ProjectDir  string
+}
+
+func (o *ProjectOptions) addFlags(f *pflag.FlagSet) {
+	f.StringArrayVarP(&o.ConfigPaths, "file", "f", nil, "Compose configuration files")
+	f.StringVarP(&o.ProjectName, "project-name", "p", "", "Project name")
+	f.StringArrayVar(&o.Profiles, "profile", nil, "Specify a profile to enable")
+	f.StringArrayVar(&o.EnvFiles, "env-file", nil, "Specify an alternate environment file")
+	f.StringVar(&o.ProjectDir, "project-directory", "", "Specify an alternate working directory\n(default: the path of the, first specified, Compose file)")
+}
+
+func (o *ProjectOptions) loadOptions(fns ...cli.ProjectOptionsFn) api.ProjectLoadOptions {
+	return api.ProjectLoadOptions{
+		ProjectName:       o.ProjectName,
+		ConfigPaths:       o.ConfigPaths,
+		WorkingDir:        o.ProjectDir,
+		EnvFiles:          o.EnvFiles,
+		Profiles:          o.Profiles,
+		ProjectOptionsFns: fns,
+	}
+}
+
+// loadProject loads the project with Compose's own loader, so the
+// com.docker.compose.* labels are set as `docker compose` sets them.
+func (o *ProjectOptions) loadProject(ctx context.Context, backend api.Compose) (*types.Project, error) {
+	if err := o.checkEnvFiles(); err != nil {
+		return nil, err
+	}
+	p, err := backend.LoadProject(ctx, o.loadOptions())
+	if err != nil {
+		return nil, fmt.Errorf("loading the compose project: %w", err)
+	}
+	return p, nil
+}
+
+// checkEnvFiles reports a missing --env-file by name; the loader would
+// otherwise mention it without saying it came from the flag.
+func (o *ProjectOptions) checkEnvFiles() error {
+	for _, f := range o.EnvFiles {
+		if _, err := os.Stat(f); err != nil {
+			return fmt.Errorf("--env-file %s: %w (hint: check the path; it is relative to the current directory)", f, err)
+		}
+	}
+	return nil
+}
+
+// projectName resolves the project name as `docker compose down` does: from
+// -p, or from the compose files, or from COMPOSE_PROJECT_NAME.
+func (o *ProjectOptions) projectName(ctx context.Context, backend api.Compose) (string, error) {
+	if o.ProjectName != "" && len(o.ConfigPaths) == 0 {
+		return o.ProjectName, nil
+	}
+	p, err := backend.LoadProject(ctx, o.loadOptions(cli.WithDiscardEnvFile, cli.WithoutEnvironmentResolution))
+	if err == nil {
+		return p.Name, nil
+	}
+	if name := os.Getenv("COMPOSE_PROJECT_NAME"); name != "" {
+		return name, nil
+	}
+	return "", fmt.Errorf("finding the project name: %w (hint: pass -p PROJECT)", err)
+}
+
+// locateIntentErrors says in which compose file each intent error was
+// declared: the transform knows services and keys, not files.
+func locateIntentErrors(err error, p *types.Project) error {
+	var ie *transform.IntentError
+	if !errors.As(err, &ie) || p == nil {
+		return err
+	}
+	for _, e := range intentErrors(err) {
+		if e.Source == "" {
+			key := e.Key
+			if key == "" {
+				key = transform.ExtensionKey
+			}
+			e.Source = declaringFileForKey(p, e.Service, key)
+		}
+	}
+	return err
+}
+
+func intentErrors(err error) []*transform.IntentError {
+	var list transform.Errors
+	if errors.As(err, &list) {
+		return list
+	}
+	var one *transform.IntentError
+	if errors.As(err, &one) {
+		return []*transform.IntentError{one}
+	}
+	return nil
+}

@@ -1,0 +1,122 @@
+package plugin
+
+import (
+	"context"
+	"time"
+
+	"github.com/docker/cli/cli/command"
+	"github.com/docker/compose/v5/cmd/formatter"
+	"github.com/docker/compose/v5/pkg/api"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/telepresenceio/docker-telepresence/lifecycle"
+	"github.com/telepresenceio/docker-telepresence/transform"
+)
+
+// intentOptions are the flags that declare intent on the command line.
+type intentOptions struct {
+	handlers []string
+	remotes  []string
+}
+
+func (o *intentOptions) addFlags(f *pflag.FlagSet) {
+	f.StringArrayVar(&o.handlers, "handler", nil, "Make SERVICE an intercept handler (repeatable; wins over x-telepresence)")
+	f.StringArrayVar(&o.remotes, "remote", nil, "Make SERVICE[=NAME[.NAMESPACE]] remote (repeatable; wins over x-telepresence)")
+}
+
+func (o *intentOptions) flags() transform.Flags {
+	return transform.Flags{Handlers: o.handlers, Remotes: o.remotes}
+}
+
+type upOptions struct {
+	*globalOptions
+	intent        intentOptions
+	detach        bool
+	build         bool
+	noBuild       bool
+	removeOrphans bool
+	wait          bool
+	waitTimeout   int
+	noWatch       bool
+}
+
+func upCommand(dockerCli command.Cli, global *globalOptions) *cobra.Command {
+	opts := &upOptions{globalOptions: global}
+	cmd := &cobra.Command{
+		Use:   "up [OPTIONS]",
+		Short: "Intercept, transform and start the project",
+		Long: "Connects Telepresence in docker mode if needed, creates an intercept for every interceptHandler service,\n" +
+			"and runs the transformed project with Compose. Attached by default: Ctrl-C stops the containers and\n" +
+			"leaves the intercepts.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runUp(cmd.Context(), dockerCli, opts, false)
+		},
+	}
+	f := cmd.Flags()
+	opts.intent.addFlags(f)
+	f.BoolVarP(&opts.detach, "detach", "d", false, "Detached mode: run containers in the background")
+	f.BoolVar(&opts.build, "build", false, "Build images before starting containers")
+	f.BoolVar(&opts.noBuild, "no-build", false, "Don't build an image, even if it's policy")
+	f.BoolVar(&opts.removeOrphans, "remove-orphans", false, "Remove containers for services not defined in the Compose file")
+	f.BoolVar(&opts.wait, "wait", false, "Wait for services to be running|healthy. Implies detached mode")
+	f.IntVar(&opts.waitTimeout, "wait-timeout", 0, "Maximum duration in seconds to wait for the project to be running|healthy")
+	f.BoolVar(&opts.noWatch, "no-watch", false, "Do not start Compose watch for services that declare develop.watch")
+	cmd.MarkFlagsMutuallyExclusive("build", "no-build")
+	return cmd
+}
+
+func watchCommand(dockerCli command.Cli, global *globalOptions) *cobra.Command {
+	opts := &upOptions{globalOptions: global}
+	cmd := &cobra.Command{
+		Use:   "watch [OPTIONS]",
+		Short: "Like up, then watch the build context and sync or rebuild on changes",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runUp(cmd.Context(), dockerCli, opts, true)
+		},
+	}
+	f := cmd.Flags()
+	opts.intent.addFlags(f)
+	f.BoolVar(&opts.noBuild, "no-build", false, "Don't build an image, even if it's policy")
+	f.BoolVar(&opts.removeOrphans, "remove-orphans", false, "Remove containers for services not defined in the Compose file")
+	return cmd
+}
+
+func runUp(ctx context.Context, dockerCli command.Cli, opts *upOptions, watch bool) error {
+	ctx, stop := withSignals(ctx, dockerCli)
+	defer stop()
+	detach := opts.detach || opts.wait
+	backend, err := newBackend(dockerCli, detach)
+	if err != nil {
+		return err
+	}
+	project, err := opts.loadProject(ctx, backend)
+	if err != nil {
+		return err
+	}
+	intent, err := transform.ParseIntent(project, opts.intent.flags())
+	if err != nil {
+		return locateIntentErrors(err, project)
+	}
+	var build *api.BuildOptions
+	if !opts.noBuild {
+		build = &api.BuildOptions{Services: project.ServiceNames(), Deps: true}
+	}
+	up := lifecycle.UpOptions{
+		Project:       project,
+		Intent:        intent,
+		Detach:        detach,
+		WatchCommand:  watch,
+		NoWatch:       opts.noWatch,
+		Build:         build,
+		ForceBuild:    opts.build,
+		RemoveOrphans: opts.removeOrphans,
+		Wait:          opts.wait,
+		WaitTimeout:   time.Duration(opts.waitTimeout) * time.Second,
+		Logs:          formatter.NewLogConsumer(ctx, dockerCli.Out(), dockerCli.Err(), dockerCli.Out().IsTerminal(), true, false),
+	}
+	err = newRunner(dockerCli, opts.globalOptions, backend).Up(ctx, up)
+	return locateIntentErrors(err, project)
+}
