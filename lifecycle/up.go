@@ -139,8 +139,14 @@ func (r *Runner) Up(ctx context.Context, opts UpOptions) (err error) {
 // and starts the project, attached or not.
 func (u *upRun) run(ctx context.Context, project *types.Project, res *transform.Result, opts UpOptions) error {
 	r := u.Runner
+	var build *api.BuildOptions
+	if opts.Build != nil {
+		b := *opts.Build
+		b.Services = project.ServiceNames() // remote services are gone
+		build = &b
+	}
 	create := api.CreateOptions{
-		Build:                opts.Build,
+		Build:                build,
 		RemoveOrphans:        opts.RemoveOrphans,
 		Recreate:             api.RecreateDiverged,
 		RecreateDependencies: api.RecreateDiverged,
@@ -164,7 +170,7 @@ func (u *upRun) run(ctx context.Context, project *types.Project, res *transform.
 		if !opts.WatchCommand {
 			return nil
 		}
-		return u.watch(ctx, project, opts)
+		return u.watch(ctx, project, build, opts.Logs)
 	}
 	start.Attach = opts.Logs
 	start.AttachTo = project.ServiceNames()
@@ -180,9 +186,9 @@ func (u *upRun) run(ctx context.Context, project *types.Project, res *transform.
 
 // watch runs Compose Watch until interrupted, then stops the project and
 // leaves its intercepts.
-func (u *upRun) watch(ctx context.Context, project *types.Project, opts UpOptions) error {
+func (u *upRun) watch(ctx context.Context, project *types.Project, build *api.BuildOptions, logs api.LogConsumer) error {
 	u.committed = true
-	werr := u.Compose.Watch(ctx, project, api.WatchOptions{Build: opts.Build, LogTo: opts.Logs})
+	werr := u.Compose.Watch(ctx, project, api.WatchOptions{Build: build, LogTo: logs})
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
 	serr := u.Compose.Stop(cctx, project.Name, api.StopOptions{Project: project})

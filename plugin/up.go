@@ -102,7 +102,7 @@ func runUp(ctx context.Context, dockerCli command.Cli, opts *upOptions, watch bo
 	}
 	var build *api.BuildOptions
 	if !opts.noBuild {
-		build = &api.BuildOptions{Services: project.ServiceNames(), Deps: true}
+		build = &api.BuildOptions{Deps: true} // the lifecycle names the services that remain
 	}
 	up := lifecycle.UpOptions{
 		Project:       project,

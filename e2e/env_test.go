@@ -1,0 +1,370 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/telepresenceio/docker-telepresence/e2e/standin/fixture"
+)
+
+// Aliases so scenario tests need not import the fixture package.
+type (
+	Fixture          = fixture.Fixture
+	InterceptFixture = fixture.Intercept
+	Mapping          = fixture.DNSMapping
+)
+
+// Env is one test's world: its own stand-in state directory (so its own
+// telepresence "connection") and its own compose project name.
+type Env struct {
+	t        *testing.T
+	StateDir string // $TP_STANDIN_STATE
+	Project  string // $COMPOSE_PROJECT_NAME
+	lastDir  string // last dir given to Run/Start, for the cleanup's down
+}
+
+// newEnv prepares an Env and registers its cleanup: `docker telepresence
+// down`, removal of anything still labelled with the project, and
+// `telepresence quit` (which removes the daemon container).
+func newEnv(t *testing.T) *Env {
+	t.Helper()
+	e := &Env{t: t, StateDir: t.TempDir(), Project: projectName(t.Name())}
+	t.Cleanup(e.cleanup)
+	return e
+}
+
+func projectName(testName string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(testName) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		} else {
+			b.WriteRune('-')
+		}
+	}
+	name := strings.Trim(b.String(), "-")
+	if len(name) > 40 {
+		name = name[:40]
+	}
+	rnd := make([]byte, 3)
+	_, _ = rand.Read(rnd)
+	return projectPrefix + name + "-" + hex.EncodeToString(rnd)
+}
+
+// environ is the environment of every command the Env runs.
+func (e *Env) environ() []string {
+	set := map[string]string{
+		"PATH":                              suite.binDir + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"DOCKER_CONFIG":                     suite.dockerConfig,
+		"TP_STANDIN_STATE":                  e.StateDir,
+		"TP_STANDIN_IMAGE":                  daemonImage,
+		"DOCKER_TELEPRESENCE_VOLUME_DRIVER": telemountDriver,
+		"COMPOSE_PROJECT_NAME":              e.Project,
+	}
+	var env []string
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); set[k] == "" {
+			env = append(env, kv)
+		}
+	}
+	for k, v := range set {
+		env = append(env, k+"="+v)
+	}
+	return env
+}
+
+// WriteFixture writes fixture.json for the stand-in telepresence.
+func (e *Env) WriteFixture(f Fixture) {
+	e.t.Helper()
+	data, err := json.MarshalIndent(f, "", "  ")
+	if err == nil {
+		err = os.WriteFile(filepath.Join(e.StateDir, fixture.FixtureFile), data, 0o644)
+	}
+	if err != nil {
+		e.t.Fatalf("writing fixture: %v", err)
+	}
+}
+
+// WriteProject writes files (relative path -> content) into a fresh
+// directory and returns it, to be used as the dir of Run/Start.
+func (e *Env) WriteProject(files map[string]string) string {
+	e.t.Helper()
+	dir := e.t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			e.t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// Run runs `docker telepresence args...` in dir and waits for it. err is
+// the exit error (*exec.ExitError) or a start failure. When ctx ends the
+// whole process group (docker CLI, plugin, children) is killed.
+func (e *Env) Run(ctx context.Context, dir string, args ...string) (stdout, stderr string, err error) {
+	e.t.Helper()
+	requirePlugin(e.t)
+	e.lastDir = dir
+	var out, errb bytes.Buffer
+	cmd := e.command(ctx, dir, "docker", append([]string{"telepresence"}, args...)...)
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err = cmd.Run()
+	e.t.Logf("$ docker telepresence %s  (in %s) -> %v\n--- stdout:\n%s--- stderr:\n%s",
+		strings.Join(args, " "), dir, err, out.String(), errb.String())
+	return out.String(), errb.String(), err
+}
+
+// requirePlugin fails the test when the plugin was not built
+// (E2E_SKIP_PLUGIN_BUILD=1).
+func requirePlugin(t *testing.T) {
+	t.Helper()
+	if !suite.pluginBuilt {
+		t.Fatal("this test needs the plugin, which was not built (E2E_SKIP_PLUGIN_BUILD=1)")
+	}
+}
+
+// MustRun is Run that fails the test on error and returns stdout.
+func (e *Env) MustRun(ctx context.Context, dir string, args ...string) string {
+	e.t.Helper()
+	out, _, err := e.Run(ctx, dir, args...)
+	if err != nil {
+		e.t.Fatalf("docker telepresence %s: %v", strings.Join(args, " "), err)
+	}
+	return out
+}
+
+// Telepresence runs the stand-in telepresence directly, with the Env's
+// environment (it shows up in Calls like any other call).
+func (e *Env) Telepresence(args ...string) (stdout, stderr string, err error) {
+	e.t.Helper()
+	var out, errb bytes.Buffer
+	cmd := e.command(context.Background(), e.StateDir, filepath.Join(suite.binDir, "telepresence"), args...)
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err = cmd.Run()
+	e.t.Logf("$ telepresence %s -> %v\n%s%s", strings.Join(args, " "), err, out.String(), errb.String())
+	return out.String(), errb.String(), err
+}
+
+// command builds a command in its own process group, so that the plugin and
+// its children can be signalled or killed together.
+func (e *Env) command(ctx context.Context, dir, name string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	cmd.Env = e.environ()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
+	return cmd
+}
+
+// Calls returns the argv of every stand-in telepresence invocation so far.
+func (e *Env) Calls() [][]string {
+	e.t.Helper()
+	var calls [][]string
+	for _, line := range e.readLines(fixture.CallsFile) {
+		var c fixture.Call
+		if err := json.Unmarshal(line, &c); err != nil {
+			e.t.Fatalf("bad line in %s: %q: %v", fixture.CallsFile, line, err)
+		}
+		calls = append(calls, c.Args)
+	}
+	return calls
+}
+
+// DNSCalls returns the mappings of every SetDNSMappings call, in order.
+func (e *Env) DNSCalls() [][]Mapping {
+	e.t.Helper()
+	var calls [][]Mapping
+	for _, line := range e.readLines(fixture.DNSFile) {
+		var r fixture.DNSRecord
+		if err := json.Unmarshal(line, &r); err != nil {
+			e.t.Fatalf("bad line in %s: %q: %v", fixture.DNSFile, line, err)
+		}
+		calls = append(calls, r.Mappings)
+	}
+	return calls
+}
+
+// DNSMappings returns the mappings the daemon holds now: each
+// SetDNSMappings call replaces the whole set, so that is the last call's
+// (nil when there was none).
+func (e *Env) DNSMappings() []Mapping {
+	e.t.Helper()
+	calls := e.DNSCalls()
+	if len(calls) == 0 {
+		return nil
+	}
+	return calls[len(calls)-1]
+}
+
+// ActiveIntercepts returns the names of the intercepts the stand-in holds,
+// read from its state file (so without recording a call).
+func (e *Env) ActiveIntercepts() []string {
+	e.t.Helper()
+	var st struct {
+		Intercepts map[string]json.RawMessage `json:"intercepts"`
+	}
+	data, err := os.ReadFile(filepath.Join(e.StateDir, fixture.StateFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err == nil {
+		err = json.Unmarshal(data, &st)
+	}
+	if err != nil {
+		e.t.Fatalf("reading stand-in state: %v", err)
+	}
+	var names []string
+	for n := range st.Intercepts {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func (e *Env) readLines(file string) [][]byte {
+	e.t.Helper()
+	data, err := os.ReadFile(filepath.Join(e.StateDir, file))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var lines [][]byte
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		if len(bytes.TrimSpace(sc.Bytes())) > 0 {
+			lines = append(lines, bytes.Clone(sc.Bytes()))
+		}
+	}
+	return lines
+}
+
+// Docker runs the docker CLI and returns trimmed stdout; err carries stderr.
+func (e *Env) Docker(args ...string) (string, error) {
+	return dockerCmd(args...)
+}
+
+// ContainersOfProject lists the names of all containers (running or not)
+// labelled with the Env's compose project.
+func (e *Env) ContainersOfProject() []string {
+	return e.listByProject("container", "ls", "-a", "--format", "{{.Names}}")
+}
+
+// VolumesOfProject lists the volumes labelled with the compose project.
+func (e *Env) VolumesOfProject() []string {
+	return e.listByProject("volume", "ls", "--format", "{{.Name}}")
+}
+
+// NetworksOfProject lists the networks labelled with the compose project.
+func (e *Env) NetworksOfProject() []string {
+	return e.listByProject("network", "ls", "--format", "{{.Name}}")
+}
+
+func (e *Env) listByProject(args ...string) []string {
+	e.t.Helper()
+	args = append(args, "--filter", "label=com.docker.compose.project="+e.Project)
+	out, err := dockerCmd(args...)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	names := strings.Fields(out)
+	sort.Strings(names)
+	return names
+}
+
+// Leftovers describes what of this test still exists on the engine and in
+// the stand-in: containers, volumes and networks of the project, and active
+// intercepts. Empty after a clean `down`.
+func (e *Env) Leftovers() []string {
+	e.t.Helper()
+	var left []string
+	for _, c := range e.ContainersOfProject() {
+		left = append(left, "container "+c)
+	}
+	for _, v := range e.VolumesOfProject() {
+		left = append(left, "volume "+v)
+	}
+	for _, n := range e.NetworksOfProject() {
+		left = append(left, "network "+n)
+	}
+	for _, i := range e.ActiveIntercepts() {
+		left = append(left, "intercept "+i)
+	}
+	return left
+}
+
+func (e *Env) cleanup() {
+	if e.lastDir != "" { // the test ran the plugin: let it clean up first
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		_, _, _ = e.Run(ctx, e.lastDir, "down")
+		cancel()
+	}
+	for _, left := range e.Leftovers() {
+		kind, name, _ := strings.Cut(left, " ")
+		switch kind {
+		case "container", "volume":
+			_, _ = dockerCmd(kind, "rm", "-f", name)
+		case "network":
+			_, _ = dockerCmd("network", "rm", name)
+		default:
+			continue // intercepts go with quit
+		}
+		e.t.Logf("cleanup: removed leftover %s", left)
+	}
+	_, _, _ = e.Telepresence("quit")
+}
+
+// HTTPGet GETs http://addr/path, retrying connection failures and 502/503
+// for up to 30 s (containers and port forwards take a moment to come up).
+// It returns the status code and body of the first real answer.
+func (e *Env) HTTPGet(addr, path string) (status int, body string, err error) {
+	e.t.Helper()
+	client := &http.Client{
+		Timeout:   3 * time.Second,
+		Transport: &http.Transport{DisableKeepAlives: true}, // fresh connection per try
+	}
+	url := "http://" + addr + path
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var resp *http.Response
+		resp, err = client.Get(url)
+		if err == nil {
+			b, rerr := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			status, body, err = resp.StatusCode, string(b), rerr
+			if err == nil && status != http.StatusBadGateway && status != http.StatusServiceUnavailable {
+				return status, body, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			if err == nil {
+				err = fmt.Errorf("GET %s: status %d: %s", url, status, body)
+			}
+			return status, body, err
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}

@@ -1,0 +1,257 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Names shared by the whole run.
+const (
+	busyboxImage    = "tpe2e-busybox:latest"
+	daemonImage     = "tpe2e-daemon:latest"
+	telemountDriver = "tpe2e-telemount"
+	telemountSocket = "/run/docker/plugins/" + telemountDriver + ".sock"
+	tpNetwork       = "telepresence"
+	daemonLabel     = "tpe2e=1"
+	projectPrefix   = "tpe2e-"
+)
+
+// suite holds what TestMain prepared once for all tests.
+var suite struct {
+	dir          string // temp root, removed at the end
+	repoRoot     string
+	binDir       string // holds the stand-in telepresence; prepended to PATH
+	dockerConfig string // DOCKER_CONFIG; cli-plugins/docker-telepresence lives here
+	pluginBuilt  bool
+}
+
+func TestMain(m *testing.M) {
+	os.Exit(runMain(m))
+}
+
+func runMain(m *testing.M) int {
+	if os.Getenv("E2E") != "1" {
+		fmt.Println("e2e: skipped; set E2E=1 to run the end-to-end tests against the Docker Engine")
+		return 0
+	}
+	if err := waitForEngine(20 * time.Second); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: FAIL: the Docker Engine does not answer (is dockerd running? DOCKER_HOST?): %v\n", err)
+		return 1
+	}
+	teardown, err := setup()
+	defer teardown() // also undoes a half-done setup
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: FAIL: setup: %v\n", err)
+		return 1
+	}
+	return m.Run()
+}
+
+func waitForEngine(timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "docker", "info", "--format", "{{.ServerVersion}}").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("docker info: %v: %s", err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
+
+// setup builds the binaries and images and starts the Telemount stand-in.
+// The returned teardown is always non-nil and safe to call.
+func setup() (teardown func(), err error) {
+	var undo []func()
+	teardown = func() {
+		for i := len(undo) - 1; i >= 0; i-- {
+			undo[i]()
+		}
+	}
+	if suite.repoRoot, err = filepath.Abs(".."); err != nil {
+		return teardown, err
+	}
+	if _, err := os.Stat(filepath.Join(suite.repoRoot, "go.mod")); err != nil {
+		return teardown, fmt.Errorf("run the tests from the e2e package directory (go test ./e2e/): %v", err)
+	}
+	if suite.dir, err = os.MkdirTemp("", "tpe2e-"); err != nil {
+		return teardown, err
+	}
+	undo = append(undo, func() { _ = os.RemoveAll(suite.dir) })
+	suite.binDir = filepath.Join(suite.dir, "bin")
+	suite.dockerConfig = filepath.Join(suite.dir, "config")
+
+	// E2E_SKIP_PLUGIN_BUILD=1 exists only to work on the stand-ins while the
+	// plugin does not build; tests that need the plugin then fail.
+	if os.Getenv("E2E_SKIP_PLUGIN_BUILD") == "1" {
+		fmt.Println("e2e: E2E_SKIP_PLUGIN_BUILD=1: not building the plugin")
+	} else {
+		plugin := filepath.Join(suite.dockerConfig, "cli-plugins", "docker-telepresence")
+		if err := goBuild(plugin, "github.com/telepresenceio/docker-telepresence", false); err != nil {
+			return teardown, fmt.Errorf("cannot build the plugin: %v", err)
+		}
+		if err := checkPluginMetadata(plugin); err != nil {
+			return teardown, err
+		}
+		suite.pluginBuilt = true
+	}
+	standin := filepath.Join(suite.binDir, "telepresence")
+	if err := goBuild(standin, "./e2e/standin/telepresence", true); err != nil {
+		return teardown, fmt.Errorf("cannot build the telepresence stand-in: %v", err)
+	}
+	telemount := filepath.Join(suite.dir, "telemount-standin")
+	if err := goBuild(telemount, "./e2e/standin/telemount", true); err != nil {
+		return teardown, fmt.Errorf("cannot build the telemount stand-in: %v", err)
+	}
+
+	undo = append(undo, removeImages)
+	if err := buildImages(standin); err != nil {
+		return teardown, err
+	}
+
+	// Remove the telepresence network at the end only if this run made it.
+	if _, err := dockerCmd("network", "inspect", tpNetwork); err != nil {
+		undo = append(undo, func() { _, _ = dockerCmd("network", "rm", tpNetwork) })
+	}
+
+	stop, err := startTelemount(telemount, filepath.Join(suite.dir, "telemount"))
+	if err != nil {
+		return teardown, err
+	}
+	// Undone in reverse: leaked containers first (they hold volumes), then
+	// the volumes of the legacy driver while it still answers, then the
+	// driver itself.
+	undo = append(undo, stop, removeTelemountVolumes, sweep)
+	return teardown, nil
+}
+
+// goBuild builds pkg from the repository root into out.
+func goBuild(out, pkg string, static bool) error {
+	cmd := exec.Command("go", "build", "-o", out, pkg)
+	cmd.Dir = suite.repoRoot
+	cmd.Env = os.Environ()
+	if static {
+		cmd.Env = append(cmd.Env, "CGO_ENABLED=0") // runs in a bare busybox image
+	}
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build -o %s %s: %v\n%s", out, pkg, err, b)
+	}
+	return nil
+}
+
+// checkPluginMetadata fails early, with a clear message, when the binary
+// builds but the docker CLI would not accept it as a plugin (it then only
+// says "unknown command: docker telepresence").
+func checkPluginMetadata(plugin string) error {
+	out, err := exec.Command(plugin, "docker-cli-plugin-metadata").Output()
+	var meta struct{ SchemaVersion string }
+	if err == nil {
+		err = json.Unmarshal(out, &meta)
+	}
+	if err == nil && meta.SchemaVersion == "" {
+		err = errors.New("no SchemaVersion")
+	}
+	if err != nil {
+		return fmt.Errorf("the plugin builds but is not a valid docker CLI plugin: "+
+			"`docker-telepresence docker-cli-plugin-metadata` printed %q: %v", out, err)
+	}
+	return nil
+}
+
+// startTelemount runs the Telemount stand-in in the background and waits for
+// its socket, which is how the engine discovers a legacy plugin.
+func startTelemount(bin, root string) (stop func(), err error) {
+	logf, err := os.Create(filepath.Join(suite.dir, "telemount.log"))
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, "--socket", telemountSocket, "--root", root)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return nil, err
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); logf.Close(); close(done) }()
+	stop = func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if c, err := net.Dial("unix", telemountSocket); err == nil {
+			c.Close()
+			return stop, nil
+		}
+		if time.Now().After(deadline) {
+			stop()
+			log, _ := os.ReadFile(logf.Name())
+			return nil, fmt.Errorf("telemount stand-in did not listen on %s:\n%s", telemountSocket, log)
+		}
+	}
+}
+
+func removeTelemountVolumes() {
+	out, _ := dockerCmd("volume", "ls", "-q", "--filter", "driver="+telemountDriver)
+	for _, v := range strings.Fields(out) {
+		fmt.Fprintf(os.Stderr, "e2e: removing leftover volume %s\n", v)
+		_, _ = dockerCmd("volume", "rm", "-f", v)
+	}
+}
+
+// sweep removes what tests leaked: stand-in daemon containers and anything
+// of a compose project that the harness named (tpe2e-...).
+func sweep() {
+	out, _ := dockerCmd("ps", "-aq", "--filter", "label="+daemonLabel)
+	for _, id := range strings.Fields(out) {
+		_, _ = dockerCmd("rm", "-f", id)
+	}
+	const proj = `{{.Label "com.docker.compose.project"}} `
+	const filter = "label=com.docker.compose.project"
+	// Containers first: volumes and networks in use cannot be removed.
+	for _, list := range [][]string{
+		{"container", "ls", "-a", "--filter", filter, "--format", proj + "{{.Names}}"},
+		{"volume", "ls", "--filter", filter, "--format", proj + "{{.Name}}"},
+		{"network", "ls", "--filter", filter, "--format", proj + "{{.Name}}"},
+	} {
+		out, _ := dockerCmd(list...)
+		for _, line := range strings.Split(out, "\n") {
+			p, name, ok := strings.Cut(line, " ")
+			if !ok || !strings.HasPrefix(p, projectPrefix) {
+				continue
+			}
+			fmt.Fprintf(os.Stderr, "e2e: removing leftover %s %s of project %s\n", list[0], name, p)
+			if list[0] == "network" {
+				_, _ = dockerCmd("network", "rm", name)
+			} else {
+				_, _ = dockerCmd(list[0], "rm", "-f", name)
+			}
+		}
+	}
+}
+
+// dockerCmd runs the docker CLI with the suite's DOCKER_CONFIG and returns
+// trimmed stdout; the error carries stderr.
+func dockerCmd(args ...string) (string, error) {
+	cmd := exec.Command("docker", args...)
+	cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+suite.dockerConfig)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return strings.TrimSpace(string(out)), fmt.Errorf("docker %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return strings.TrimSpace(string(out)), nil
+}
