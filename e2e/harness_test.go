@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"syscall"
 	"testing"
@@ -48,6 +49,17 @@ func runMain(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "e2e: FAIL: the Docker Engine does not answer (is dockerd running? DOCKER_HOST?): %v\n", err)
 		return 1
 	}
+	before := engineSnapshot()
+	code := runSuite(m)
+	// The suite must leave the engine as it found it.
+	if after := engineSnapshot(); after != before {
+		fmt.Fprintf(os.Stderr, "e2e: FAIL: the suite left the engine changed\nbefore:\n%s\nafter:\n%s\n", before, after)
+		return 1
+	}
+	return code
+}
+
+func runSuite(m *testing.M) int {
 	teardown, err := setup()
 	defer teardown() // also undoes a half-done setup
 	if err != nil {
@@ -55,6 +67,25 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	return m.Run()
+}
+
+// engineSnapshot lists the containers, volumes and networks on the engine.
+func engineSnapshot() string {
+	var b strings.Builder
+	for _, list := range [][]string{
+		{"ps", "-a", "--format", "container {{.Names}}"},
+		{"volume", "ls", "--format", "volume {{.Name}}"},
+		{"network", "ls", "--format", "network {{.Name}}"},
+	} {
+		out, err := dockerCmd(list...)
+		if err != nil {
+			out = err.Error()
+		}
+		lines := strings.Split(out, "\n")
+		sort.Strings(lines)
+		b.WriteString(strings.Join(lines, "\n") + "\n")
+	}
+	return b.String()
 }
 
 func waitForEngine(timeout time.Duration) error {

@@ -1,0 +1,98 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// daemonContainer is the stand-in daemon's container when no fixture names it.
+const daemonContainer = "tp-default-default"
+
+// container is the name Compose gives the first container of a service.
+func (e *Env) container(service string) string {
+	return e.Project + "-" + service + "-1"
+}
+
+// inspect returns `docker inspect -f format name`, failing the test on error.
+func (e *Env) inspect(format, name string) string {
+	e.t.Helper()
+	out, err := dockerCmd("inspect", "-f", format, name)
+	if err != nil {
+		e.t.Fatalf("docker inspect %s: %v", name, err)
+	}
+	return out
+}
+
+// exec runs a shell command in a container and returns its output.
+func (e *Env) exec(container, script string) (string, error) {
+	return dockerCmd("exec", container, "sh", "-c", script)
+}
+
+// httpFrom asks a service, from inside container, over HTTP/1.0 with nc.
+func (e *Env) httpFrom(container, host string, port int) (string, error) {
+	return e.exec(container, fmt.Sprintf(`printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 3 %s %d`, host, port))
+}
+
+// eventually polls cond until it returns true or the timeout passes.
+func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after %s: %s", timeout, what)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// running reports whether a container exists and runs.
+func (e *Env) running(name string) bool {
+	out, err := dockerCmd("inspect", "-f", "{{.State.Running}}", name)
+	return err == nil && out == "true"
+}
+
+// interceptCalls returns the recorded `intercept` calls.
+func (e *Env) interceptCalls() [][]string {
+	return e.callsOf("intercept")
+}
+
+func (e *Env) callsOf(cmd string) [][]string {
+	var out [][]string
+	for _, c := range e.Calls() {
+		if len(c) > 0 && c[0] == cmd {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// left returns the names passed to `leave`.
+func (e *Env) left() []string {
+	var names []string
+	for _, c := range e.callsOf("leave") {
+		names = append(names, c[1])
+	}
+	slices.Sort(names)
+	return names
+}
+
+func (e *Env) assertNoLeftovers() {
+	e.t.Helper()
+	if left := e.Leftovers(); len(left) > 0 {
+		e.t.Errorf("left behind: %s", strings.Join(left, ", "))
+	}
+}
+
+// ctx bounds one plugin command.
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	t.Cleanup(cancel)
+	return c
+}
+
+// httpd is a handler command: it serves a page made of its environment.
+const httpd = `["sh", "-c", "mkdir -p /www && printf 'mode=%s db=%s\\n' \"$$MODE\" \"$$DB_HOST\" > /www/index.html && exec httpd -f -p 8088 -h /www"]`
