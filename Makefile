@@ -26,8 +26,9 @@ example: install
 ## test: lint, unit tests with the race detector, short fuzz runs, and the e2e suite (needs a Docker Engine)
 test: lint unit fuzz e2e
 
+# E2E is cleared so that a caller's E2E=1 does not run the e2e suite twice.
 unit:
-	$(GO) test -race -count=1 ./...
+	E2E= $(GO) test -race -count=1 ./...
 
 e2e:
 	E2E=1 $(GO) test -count=1 -timeout 20m -v ./e2e/

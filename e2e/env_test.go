@@ -37,6 +37,9 @@ type Env struct {
 	StateDir string // $TP_STANDIN_STATE
 	Project  string // $COMPOSE_PROJECT_NAME
 	lastDir  string // last dir given to Run/Start, for the cleanup's down
+	// Extra overrides or adds environment variables ("KEY=value"; "KEY="
+	// unsets) for the commands the Env runs.
+	Extra []string
 }
 
 // newEnv prepares an Env and registers its cleanup: `docker telepresence
@@ -77,6 +80,13 @@ func (e *Env) environ() []string {
 		"DOCKER_TELEPRESENCE_VOLUME_DRIVER": telemountDriver,
 		"COMPOSE_PROJECT_NAME":              e.Project,
 	}
+	for _, kv := range e.Extra {
+		k, v, _ := strings.Cut(kv, "=")
+		set[k] = v
+		if v == "" {
+			set[k] = "\x00" // marks "unset": dropped below
+		}
+	}
 	var env []string
 	for _, kv := range os.Environ() {
 		if k, _, _ := strings.Cut(kv, "="); set[k] == "" {
@@ -84,7 +94,9 @@ func (e *Env) environ() []string {
 		}
 	}
 	for k, v := range set {
-		env = append(env, k+"="+v)
+		if v != "\x00" {
+			env = append(env, k+"="+v)
+		}
 	}
 	return env
 }

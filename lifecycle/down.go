@@ -68,15 +68,15 @@ func (r *Runner) find(ctx context.Context, project string) (found, error) {
 	var f found
 	containers, err := r.Engine.ProjectContainers(ctx, project)
 	if err != nil {
-		return f, engineError(err)
+		return f, r.engineError(err)
 	}
 	networks, err := r.Engine.ProjectNetworks(ctx, project)
 	if err != nil {
-		return f, engineError(err)
+		return f, r.engineError(err)
 	}
 	volumes, err := r.Engine.ProjectVolumes(ctx, project)
 	if err != nil {
-		return f, engineError(err)
+		return f, r.engineError(err)
 	}
 	f.hasResources = len(containers)+len(networks) > 0 || slices.ContainsFunc(volumes, func(v Volume) bool {
 		_, marker := v.Labels[transform.LabelIntercept]
@@ -106,7 +106,7 @@ func (r *Runner) find(ctx context.Context, project string) (found, error) {
 func (r *Runner) removeProject(ctx context.Context, project string, daemons []string, volumes bool) error {
 	networks, err := r.Engine.ProjectNetworks(ctx, project)
 	if err != nil {
-		return engineError(err)
+		return r.engineError(err)
 	}
 	var errs []error
 	for _, n := range networks {
@@ -127,7 +127,7 @@ func (r *Runner) removeProject(ctx context.Context, project string, daemons []st
 func (r *Runner) removeVolumes(ctx context.Context, project string) error {
 	volumes, err := r.Engine.ProjectVolumes(ctx, project)
 	if err != nil {
-		return engineError(err)
+		return r.engineError(err)
 	}
 	var errs []error
 	for _, v := range volumes {

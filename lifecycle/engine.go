@@ -39,6 +39,11 @@ type Engine interface {
 	EnsureVolumePlugin(ctx context.Context, name, remote string, progress io.Writer) error
 	// Architecture is the engine's CPU architecture in Go terms (amd64, arm64).
 	Architecture(ctx context.Context) (string, error)
+	// HandlerEnv returns the environment a running handler container got
+	// beyond its image's: what a previous `up` gave it.
+	HandlerEnv(ctx context.Context, container string) (map[string]string, error)
+	// PortUsers names the containers that publish a host port.
+	PortUsers(ctx context.Context, port string) ([]string, error)
 }
 
 // DaemonInfo is what the plugin needs to know of the daemon container.
@@ -67,8 +72,9 @@ type Network struct {
 
 // Volume is a volume of the project.
 type Volume struct {
-	Name   string
-	Labels map[string]string
+	Name    string
+	Labels  map[string]string
+	Options map[string]string
 }
 
 // DockerEngine implements Engine with the Docker API client.
@@ -181,7 +187,7 @@ func (e DockerEngine) ProjectVolumes(ctx context.Context, project string) ([]Vol
 	}
 	out := make([]Volume, 0, len(res.Items))
 	for _, v := range res.Items {
-		out = append(out, Volume{Name: v.Name, Labels: v.Labels})
+		out = append(out, Volume{Name: v.Name, Labels: v.Labels, Options: v.Options})
 	}
 	return out, nil
 }
@@ -249,4 +255,42 @@ func (e DockerEngine) Architecture(ctx context.Context) (string, error) {
 	default:
 		return a, nil
 	}
+}
+
+// HandlerEnv returns the container's environment minus what its image sets.
+func (e DockerEngine) HandlerEnv(ctx context.Context, container string) (map[string]string, error) {
+	res, err := e.Client.ContainerInspect(ctx, container, client.ContainerInspectOptions{})
+	if err != nil {
+		return nil, err
+	}
+	imageEnv := map[string]bool{}
+	if img, err := e.Client.ImageInspect(ctx, res.Container.Image); err == nil && img.Config != nil {
+		for _, kv := range img.Config.Env {
+			imageEnv[kv] = true
+		}
+	}
+	env := map[string]string{}
+	for _, kv := range res.Container.Config.Env {
+		if imageEnv[kv] {
+			continue
+		}
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	return env, nil
+}
+
+// PortUsers lists the containers that publish the host port.
+func (e DockerEngine) PortUsers(ctx context.Context, port string) ([]string, error) {
+	res, err := e.Client.ContainerList(ctx, client.ContainerListOptions{Filters: make(client.Filters).Add("publish", port)})
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, c := range res.Items {
+		if len(c.Names) > 0 {
+			names = append(names, strings.TrimPrefix(c.Names[0], "/"))
+		}
+	}
+	return names, nil
 }

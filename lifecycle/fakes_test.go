@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 
@@ -34,9 +35,10 @@ func (j *journal) list() []string {
 }
 
 type fakeTP struct {
-	j         *journal
-	status    telepresence.Status
-	statusErr error
+	j          *journal
+	status     telepresence.Status
+	statusErr  error
+	connectErr error
 	// failIntercept maps a workload to the error its intercept returns.
 	failIntercept map[string]error
 	// onIntercept runs before an intercept answers (to cancel a context).
@@ -61,6 +63,9 @@ func (f *fakeTP) Status(context.Context) (*telepresence.Status, error) {
 
 func (f *fakeTP) Connect(_ context.Context, o telepresence.ConnectOptions) error {
 	f.j.add("tp %s", strings.Join(o.Args(), " "))
+	if f.connectErr != nil {
+		return f.connectErr
+	}
 	f.status = telepresence.Status{Running: true, InDocker: true, Name: "test", ContainerNetwork: "container:tp-test",
 		DaemonPort: 9999, Namespace: "default", ExposedPorts: o.Expose}
 	return nil
@@ -76,6 +81,10 @@ func (f *fakeTP) Intercept(ctx context.Context, o telepresence.InterceptOptions)
 	}
 	if err, ok := f.failIntercept[o.Workload]; ok {
 		return nil, err
+	}
+	if f.active[o.Workload] {
+		return nil, &telepresence.CommandError{Args: []string{"intercept", o.Workload}, Err: telepresence.ErrFailed,
+			Message: "intercept " + o.Workload + " already exists"}
 	}
 	f.active[o.Workload] = true
 	env := map[string]string{"TELEPRESENCE_CONTAINER": o.Workload}
@@ -114,6 +123,8 @@ type fakeEngine struct {
 	networks   map[string][]Network
 	volumes    map[string][]Volume
 	daemonDown bool
+	handlerEnv map[string]map[string]string
+	portUsers  map[string][]string
 }
 
 func newFakeEngine(j *journal) *fakeEngine {
@@ -180,13 +191,23 @@ func (e *fakeEngine) EnsureVolumePlugin(_ context.Context, name, remote string, 
 
 func (e *fakeEngine) Architecture(context.Context) (string, error) { return "amd64", nil }
 
+func (e *fakeEngine) HandlerEnv(_ context.Context, container string) (map[string]string, error) {
+	return e.handlerEnv[container], nil
+}
+
+func (e *fakeEngine) PortUsers(_ context.Context, port string) ([]string, error) {
+	return e.portUsers[port], nil
+}
+
 // fakeCompose turns Create/Up/Down into containers of the fake engine.
 type fakeCompose struct {
-	j        *journal
-	e        *fakeEngine
-	upErr    error
-	onUp     func()
-	projects map[string]*types.Project
+	j     *journal
+	e     *fakeEngine
+	upErr error
+	onUp  func()
+	// blockAttached makes an attached Up run until its context ends.
+	blockAttached bool
+	projects      map[string]*types.Project
 }
 
 func newFakeCompose(j *journal, e *fakeEngine) *fakeCompose {
@@ -199,21 +220,25 @@ func (c *fakeCompose) Create(_ context.Context, p *types.Project, _ api.CreateOp
 	c.e.containers[p.Name] = nil
 	for _, name := range p.ServiceNames() {
 		s := p.Services[name]
-		c.e.containers[p.Name] = append(c.e.containers[p.Name], Container{Name: p.Name + "-" + name + "-1", Service: name, Labels: s.CustomLabels})
+		c.e.containers[p.Name] = append(c.e.containers[p.Name], Container{Name: p.Name + "-" + name + "-1", Service: name, Labels: s.CustomLabels, Running: true})
 	}
 	for _, key := range p.NetworkNames() {
-		if n := p.Networks[key]; !n.External {
+		if n := p.Networks[key]; !bool(n.External) && !slices.ContainsFunc(c.e.networks[p.Name], func(x Network) bool { return x.Name == n.Name }) {
 			c.e.networks[p.Name] = append(c.e.networks[p.Name], Network{Name: n.Name})
 		}
 	}
 	return nil
 }
 
-func (c *fakeCompose) Up(_ context.Context, p *types.Project, o api.UpOptions) error {
+func (c *fakeCompose) Up(ctx context.Context, p *types.Project, o api.UpOptions) error {
 	attached := o.Start.Attach != nil
 	c.j.add("compose up attached=%v watch=%v", attached, o.Start.Watch)
 	if c.onUp != nil {
 		c.onUp()
+	}
+	if attached && c.blockAttached {
+		<-ctx.Done() // like Compose: run until interrupted, then stop
+		c.j.add("compose stopped the project")
 	}
 	return c.upErr
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
@@ -299,4 +300,80 @@ func TestConfigWithoutTelepresence(t *testing.T) {
 		}
 	}
 	assertSteps(t, f.j, []string{"tp status"})
+}
+
+func TestAttachedUpStopsWhenTheDaemonGoes(t *testing.T) {
+	f := newFixture(t, projectYAML)
+	f.runner.DaemonCheck = 10 * time.Millisecond
+	f.compose.blockAttached = true
+	f.compose.onUp = func() { f.engine.daemonDown = true }
+	err := f.up(context.Background(), false)
+	if !errors.Is(err, ErrDaemonGone) || !strings.Contains(err.Error(), "tp-test stopped while the project ran") {
+		t.Fatalf("err = %v", err)
+	}
+	if !strings.Contains(f.stderr.String(), "The Telepresence daemon container tp-test stopped: stopping the project") {
+		t.Errorf("stderr = %s", f.stderr.String())
+	}
+	if !slices.Contains(f.j.list(), "compose stopped the project") {
+		t.Errorf("the project was not stopped: %v", f.j.list())
+	}
+}
+
+func TestUpAgainReusesTheLiveIntercepts(t *testing.T) {
+	f := newFixture(t, projectYAML)
+	f.tp.env = map[string]string{"DB_HOST": "psql"}
+	f.tp.mounts = []string{"/var/run/secrets"}
+	if err := f.up(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	first := f.compose.projects["proj"]
+	// What the running handlers got beyond their images.
+	f.engine.handlerEnv = map[string]map[string]string{
+		"proj-echo-1": {"DB_HOST": "psql", "TELEPRESENCE_CONTAINER": "echo-server"},
+		"proj-api-1":  {"DB_HOST": "psql", "TELEPRESENCE_CONTAINER": "api"},
+	}
+	for _, key := range []string{"echo-server-0", "api-0"} {
+		v := first.Volumes[key]
+		f.engine.volumes["proj"] = append(f.engine.volumes["proj"], Volume{Name: v.Name, Labels: v.Labels, Options: v.DriverOpts})
+	}
+	f.j.steps = nil
+	if err := f.newRunner().Up(context.Background(), UpOptions{Project: f.project, Intent: f.intent, Detach: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range f.j.list() {
+		if strings.HasPrefix(step, "tp leave") || strings.HasPrefix(step, "tp connect") {
+			t.Errorf("the second up did %q", step)
+		}
+	}
+	if !strings.Contains(f.stderr.String(), "Reusing the live intercept echo-server of this project for service echo") {
+		t.Errorf("stderr = %s", f.stderr.String())
+	}
+	second := f.compose.projects["proj"]
+	if d := cmp.Diff(yamlOf(t, first), yamlOf(t, second)); d != "" {
+		t.Errorf("the second up asks Compose for another project (-first +second):\n%s", d)
+	}
+	if len(f.tp.active) != 2 {
+		t.Errorf("active intercepts = %v", f.tp.active)
+	}
+}
+
+func TestConnectFailsOnATakenPort(t *testing.T) {
+	f := newFixture(t, projectYAML)
+	f.engine.portUsers = map[string][]string{"8088": {"other-web-1"}}
+	f.tp.connectErr = &telepresence.CommandError{Args: []string{"connect", "--docker"}, Err: telepresence.ErrFailed,
+		Message: "docker: Error response from daemon: driver failed programming external connectivity: Bind for 0.0.0.0:8088 failed: port is already allocated."}
+	err := f.up(context.Background(), true)
+	want := "host port 8088, published by an intercept handler, is already in use by container other-web-1"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("err = %v, want it to contain %q", err, want)
+	}
+}
+
+func yamlOf(t *testing.T, p *types.Project) string {
+	t.Helper()
+	b, err := p.MarshalYAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,6 +47,13 @@ type Runner struct {
 	// VolumeDriver overrides the Telemount plugin. It is used as it is (a
 	// managed plugin or a legacy plugin socket) and never installed.
 	VolumeDriver string
+	// EngineName says which engine errors are about: Docker context and host.
+	EngineName string
+	// DaemonCheck is how often an attached up checks that the Telepresence
+	// daemon container still runs (default 2s).
+	DaemonCheck time.Duration
+	// Locker serialises runs of one project; nil means no locking.
+	Locker Locker
 }
 
 // UpOptions are the options of `up` and `watch`.
@@ -86,6 +95,13 @@ func (r *Runner) Up(ctx context.Context, opts UpOptions) (err error) {
 		return err
 	}
 	r.warn(plan.Warnings...)
+	if r.Locker != nil {
+		unlock, err := r.Locker.Lock(opts.Project.Name)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
 	u := &upRun{Runner: r, project: opts.Project.Name}
 	defer func() {
 		if err != nil {
@@ -175,7 +191,15 @@ func (u *upRun) run(ctx context.Context, project *types.Project, res *transform.
 	start.Attach = opts.Logs
 	start.AttachTo = project.ServiceNames()
 	start.Watch = res.Watch && !opts.NoWatch
-	err := r.Compose.Up(ctx, project, api.UpOptions{Create: create, Start: start})
+	upCtx, stop := u.monitorDaemon(ctx)
+	defer stop()
+	err := r.Compose.Up(upCtx, project, api.UpOptions{Create: create, Start: start})
+	if gone := context.Cause(upCtx); errors.Is(gone, ErrDaemonGone) {
+		// Compose has stopped the project; the intercepts went with the daemon.
+		u.committed = true
+		_ = u.leaveIntercepts(context.WithoutCancel(ctx))
+		return gone
+	}
 	if err != nil && ctx.Err() == nil {
 		return err // a real failure: undo everything
 	}
@@ -184,14 +208,57 @@ func (u *upRun) run(ctx context.Context, project *types.Project, res *transform.
 	return errors.Join(ignoreCanceled(err), u.leaveIntercepts(context.WithoutCancel(ctx)))
 }
 
+// ErrDaemonGone means the Telepresence daemon container stopped while the
+// project ran attached.
+var ErrDaemonGone = errors.New("the Telepresence daemon container is gone")
+
+// monitorDaemon returns a context that is canceled, with ErrDaemonGone as
+// its cause, when the daemon container stops running: the handlers share
+// its network namespace and cannot work without it.
+func (u *upRun) monitorDaemon(ctx context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	every := u.DaemonCheck
+	if every <= 0 {
+		every = 2 * time.Second
+	}
+	go func() {
+		tick := time.NewTicker(every)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			info, err := u.Engine.Daemon(ctx, u.daemon)
+			if ctx.Err() != nil {
+				return
+			}
+			if err == nil && info.Running {
+				continue
+			}
+			u.printf("The Telepresence daemon container %s stopped: stopping the project", u.daemon)
+			cancel(fmt.Errorf("%w: %s stopped while the project ran (hint: run `docker telepresence down`, then `up` again to reconnect)", ErrDaemonGone, u.daemon))
+			return
+		}
+	}()
+	return ctx, func() { cancel(nil) }
+}
+
 // watch runs Compose Watch until interrupted, then stops the project and
 // leaves its intercepts.
 func (u *upRun) watch(ctx context.Context, project *types.Project, build *api.BuildOptions, logs api.LogConsumer) error {
 	u.committed = true
-	werr := u.Compose.Watch(ctx, project, api.WatchOptions{Build: build, LogTo: logs})
+	wctx, stop := u.monitorDaemon(ctx)
+	defer stop()
+	werr := u.Compose.Watch(wctx, project, api.WatchOptions{Build: build, LogTo: logs})
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
 	serr := u.Compose.Stop(cctx, project.Name, api.StopOptions{Project: project})
+	if gone := context.Cause(wctx); errors.Is(gone, ErrDaemonGone) {
+		_ = u.leaveIntercepts(cctx)
+		return errors.Join(gone, serr)
+	}
 	return errors.Join(ignoreCanceled(werr), serr, u.leaveIntercepts(cctx))
 }
 
@@ -221,6 +288,8 @@ type upRun struct {
 	project string
 	// existing is true when the project already had containers.
 	existing bool
+	// records are the intercepts the Docker side says the project owns.
+	records map[string]bool
 	// connected is true when this run connected the daemon.
 	connected bool
 	daemon    string
@@ -238,10 +307,67 @@ type upRun struct {
 func (u *upRun) checkExisting(ctx context.Context) error {
 	containers, err := u.Engine.ProjectContainers(ctx, u.project)
 	if err != nil {
-		return engineError(err)
+		return u.engineError(err)
 	}
 	u.existing = len(containers) > 0
+	found, err := u.find(ctx, u.project)
+	if err != nil {
+		return err
+	}
+	u.records = map[string]bool{}
+	for _, name := range found.intercepts {
+		u.records[name] = true
+	}
 	return nil
+}
+
+// alreadyExists tells a refused intercept because it exists.
+func alreadyExists(err error) bool {
+	var ce *telepresence.CommandError
+	return errors.As(err, &ce) && errors.Is(err, telepresence.ErrFailed) && strings.Contains(strings.ToLower(ce.Message), "already exist")
+}
+
+// reuse takes over a live intercept that a previous `up` of this project
+// created: its environment is what the running handler got beyond its
+// image, its volumes are the project's Telemount volumes for it.
+func (u *upRun) reuse(ctx context.Context, req transform.InterceptRequest) (transform.Intercept, error) {
+	ic := transform.Intercept{Name: req.Workload}
+	containers, err := u.Engine.ProjectContainers(ctx, u.project)
+	if err != nil {
+		return ic, u.engineError(err)
+	}
+	i := slices.IndexFunc(containers, func(c Container) bool {
+		return c.Service == req.Service && c.Labels[transform.LabelIntercept] == req.Workload && c.Running
+	})
+	if i < 0 {
+		return ic, fmt.Errorf("service %q: intercept %q of this project is live but its handler container does not run (hint: run `docker telepresence down`, then `up` again)", req.Service, req.Workload)
+	}
+	if ic.Environment, err = u.Engine.HandlerEnv(ctx, containers[i].Name); err != nil {
+		return ic, u.engineError(err)
+	}
+	volumes, err := u.Engine.ProjectVolumes(ctx, u.project)
+	if err != nil {
+		return ic, u.engineError(err)
+	}
+	sort.Slice(volumes, func(a, b int) bool { return volumeIndex(volumes[a].Name) < volumeIndex(volumes[b].Name) })
+	for _, v := range volumes {
+		if _, tm := v.Labels[transform.LabelTelemount]; tm && v.Labels[transform.LabelIntercept] == req.Workload {
+			ic.Mounts = append(ic.Mounts, v.Options["dir"])
+			ic.MountPort, _ = strconv.Atoi(v.Options["port"])
+		}
+	}
+	u.printf("Reusing the live intercept %s of this project for service %s", req.Workload, req.Service)
+	return ic, nil
+}
+
+// volumeIndex is the i of a Telemount volume named ..._<container>-<i>.
+func volumeIndex(name string) int {
+	i := strings.LastIndex(name, "-")
+	n, err := strconv.Atoi(name[i+1:])
+	if err != nil {
+		return -1
+	}
+	return n
 }
 
 // connect connects Telepresence in docker mode unless it already is.
@@ -261,7 +387,7 @@ func (u *upRun) connect(ctx context.Context, plan *transform.Plan, conn transfor
 	}
 	u.connected = true // a failed or interrupted connect may still leave a daemon
 	if err := u.Telepresence.Connect(ctx, opts); err != nil {
-		return nil, fmt.Errorf("connecting Telepresence: %w", err)
+		return nil, fmt.Errorf("connecting Telepresence: %w%s", err, u.portHint(ctx, err, plan.Expose))
 	}
 	if st, err = u.Telepresence.Status(ctx); err != nil {
 		return nil, err
@@ -271,6 +397,31 @@ func (u *upRun) connect(ctx context.Context, plan *transform.Plan, conn transfor
 	}
 	u.printf("Telepresence connected: daemon container %s", st.DaemonContainer())
 	return st, nil
+}
+
+// portHint explains a connect that failed because a host port the daemon
+// must publish is taken, naming the container that holds it if Docker knows.
+func (u *upRun) portHint(ctx context.Context, err error, expose []string) string {
+	msg := err.Error()
+	if !strings.Contains(msg, "already allocated") && !strings.Contains(msg, "address already in use") {
+		return ""
+	}
+	for _, e := range expose {
+		parts := strings.Split(e, ":")
+		if len(parts) < 2 {
+			continue
+		}
+		host := parts[len(parts)-2]
+		if !strings.Contains(msg, ":"+host+" ") && !strings.Contains(msg, ":"+host+":") && !strings.HasSuffix(msg, ":"+host) {
+			continue
+		}
+		by := "another program"
+		if users, uerr := u.Engine.PortUsers(ctx, host); uerr == nil && len(users) > 0 {
+			by = "container " + strings.Join(users, ", ")
+		}
+		return fmt.Sprintf(" (hint: host port %s, published by an intercept handler, is already in use by %s; stop it or change the handler's published port)", host, by)
+	}
+	return " (hint: a host port the handlers publish is already in use)"
 }
 
 // checkConnection warns when the running daemon cannot serve the project as
@@ -309,7 +460,7 @@ func (u *upRun) volumeDriver(ctx context.Context, plan *transform.Plan) (string,
 	}
 	arch, err := u.Engine.Architecture(ctx)
 	if err != nil {
-		return "", engineError(err)
+		return "", u.engineError(err)
 	}
 	name := DefaultVolumePlugin + ":" + arch
 	if err := u.Engine.EnsureVolumePlugin(ctx, name, name, u.Err); err != nil {
@@ -329,12 +480,25 @@ func (u *upRun) intercept(ctx context.Context, plan *transform.Plan) (map[string
 		ic, err := u.Telepresence.Intercept(ctx, telepresence.InterceptOptions{
 			Workload: req.Workload, Port: req.Port, Service: req.K8sService, HTTPHeaders: req.HTTPHeaders, Mount: req.Mount,
 		})
+		if err != nil && alreadyExists(err) && u.records[req.Workload] {
+			u.markers = u.markers[:len(u.markers)-1] // the record belongs to the up that made it
+			reused, rerr := u.reuse(ctx, req)
+			if rerr != nil {
+				return nil, rerr
+			}
+			out[req.Service] = reused
+			continue
+		}
 		if err != nil {
 			if ctx.Err() != nil || errors.Is(err, telepresence.ErrTimeout) {
 				// It may exist even though we never heard back.
 				u.intercepts = append(u.intercepts, req.Workload)
 			}
-			return nil, fmt.Errorf("service %q: intercepting workload %q: %w", req.Service, req.Workload, err)
+			hint := ""
+			if alreadyExists(err) {
+				hint = fmt.Sprintf(" (hint: another project or user intercepts %q; leave that intercept first, or declare intercept.httpHeaders for a personal intercept)", req.Workload)
+			}
+			return nil, fmt.Errorf("service %q: intercepting workload %q: %w%s", req.Service, req.Workload, err, hint)
 		}
 		u.intercepts = append(u.intercepts, ic.Name)
 		if ic.Name != req.Workload {
@@ -355,7 +519,7 @@ func (u *upRun) mark(ctx context.Context, intercept string) error {
 		api.ProjectLabel: u.project, transform.LabelIntercept: intercept,
 	})
 	if err != nil {
-		return engineError(err)
+		return u.engineError(err)
 	}
 	u.markers = append(u.markers, name)
 	return nil
@@ -416,6 +580,11 @@ func (u *upRun) undo(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-func engineError(err error) error {
-	return fmt.Errorf("talking to the Docker Engine: %w (hint: is Docker running? check `docker context ls` and DOCKER_HOST)", err)
+// engineError says which engine did not answer and what to check.
+func (r *Runner) engineError(err error) error {
+	engine := "the Docker Engine"
+	if r.EngineName != "" {
+		engine += " (" + r.EngineName + ")"
+	}
+	return fmt.Errorf("talking to %s: %w (hint: is Docker running? check `docker context ls` and DOCKER_HOST)", engine, err)
 }

@@ -42,7 +42,14 @@ func newRunner(dockerCli command.Cli, opts *globalOptions, backend api.Compose) 
 		Telepresence: opts.telepresenceClient(),
 		Err:          dockerCli.Err(),
 		VolumeDriver: opts.volumeDriver,
+		EngineName:   engineName(dockerCli),
+		Locker:       lifecycle.FileLocker{Dir: lifecycle.DefaultLockDir()},
 	}
+}
+
+// engineName says which engine the Docker CLI talks to, for error messages.
+func engineName(dockerCli command.Cli) string {
+	return fmt.Sprintf("context %q at %s", dockerCli.CurrentContext(), dockerCli.DockerEndpoint().Host)
 }
 
 // withSignals returns a context that is canceled by the first SIGINT or

@@ -182,8 +182,10 @@ func (c *CLI) Intercept(ctx context.Context, opts InterceptOptions) (*Intercept,
 }
 
 func parseIntercept(args []string, out []byte) (*Intercept, error) {
+	// The output holds the pod's environment: never quote it in an error.
 	bad := func(err error) error {
-		return &CommandError{Args: args, Err: ErrBadOutput, Message: fmt.Sprintf("cannot read its JSON output (%v): %q", err, truncate(out))}
+		return &CommandError{Args: args, Err: ErrBadOutput,
+			Message: fmt.Sprintf("cannot read its JSON output (%v; %d bytes, not shown as they may hold the pod's environment)", err, len(out))}
 	}
 	raw, err := unwrapJSON(out)
 	if err != nil {

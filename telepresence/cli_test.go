@@ -153,7 +153,7 @@ func TestConnect(t *testing.T) {
 func TestConnectFailureSaysWhy(t *testing.T) {
 	c, _ := fakeBinary(t, "", "telepresence connect: error: unable to reach the cluster", 1)
 	err := c.Connect(context.Background(), ConnectOptions{})
-	if !errors.Is(err, ErrFailed) || !strings.Contains(err.Error(), "telepresence connect --docker: telepresence connect: error: unable to reach the cluster") {
+	if !errors.Is(err, ErrFailed) || !strings.Contains(err.Error(), "telepresence connect: telepresence connect: error: unable to reach the cluster") {
 		t.Fatalf("err = %v", err)
 	}
 }

@@ -153,7 +153,11 @@ func (e *CommandError) Error() string {
 		msg = e.Err.Error()
 	}
 	// The command and its first argument say enough; the rest is flags.
-	return fmt.Sprintf("telepresence %s: %s", strings.Join(e.Args[:min(2, len(e.Args))], " "), msg)
+	cmd := e.Args[:min(2, len(e.Args))]
+	if len(cmd) == 2 && strings.HasPrefix(cmd[1], "-") {
+		cmd = cmd[:1]
+	}
+	return fmt.Sprintf("telepresence %s: %s", strings.Join(cmd, " "), msg)
 }
 
 func (e *CommandError) Unwrap() error { return e.Err }

@@ -1,0 +1,60 @@
+package lifecycle
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestFileLocker(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no advisory locks on Windows: documented limitation")
+	}
+	dir := filepath.Join(t.TempDir(), "locks")
+	l := FileLocker{Dir: dir}
+	unlock, err := l.Lock("proj")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = l.Lock("proj")
+	if !errors.Is(err, ErrBusy) || !strings.Contains(err.Error(), "pid "+strconv.Itoa(os.Getpid())) {
+		t.Fatalf("second lock: %v", err)
+	}
+	other, err := l.Lock("other")
+	if err != nil {
+		t.Fatalf("another project is not locked: %v", err)
+	}
+	other()
+	unlock()
+	again, err := l.Lock("proj")
+	if err != nil {
+		t.Fatalf("lock after unlock: %v", err)
+	}
+	again()
+	for path, want := range map[string]os.FileMode{dir: 0o700, filepath.Join(dir, "proj.lock"): 0o600} {
+		st, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != want {
+			t.Errorf("%s has mode %v, want %v", path, st.Mode().Perm(), want)
+		}
+	}
+}
+
+type busyLocker struct{}
+
+func (busyLocker) Lock(string) (func(), error) { return nil, ErrBusy }
+
+func TestUpRefusesABusyProject(t *testing.T) {
+	f := newFixture(t, projectYAML)
+	f.runner.Locker = busyLocker{}
+	if err := f.up(t.Context(), true); !errors.Is(err, ErrBusy) {
+		t.Fatalf("err = %v", err)
+	}
+	assertSteps(t, f.j, nil)
+}
