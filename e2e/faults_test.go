@@ -216,3 +216,41 @@ func TestFaults(t *testing.T) {
 		})
 	}
 }
+
+// A second Ctrl-C forces the exit at once, even while the first one's undo
+// would still wait for an intercept.
+func TestSecondCtrlCForcesExit(t *testing.T) {
+	e := newEnv(t)
+	e.WriteFixture(Fixture{Intercepts: map[string]InterceptFixture{"alpha": {DelayMS: 20000}}})
+	dir := twoHandlers(e)
+	p := e.Start(dir, "up", "-d")
+	eventually(t, 60*time.Second, "the intercept starts", func() bool { return len(e.interceptCalls()) == 1 })
+	_ = p.CtrlC()
+	time.Sleep(100 * time.Millisecond)
+	_ = p.CtrlC()
+	start := time.Now()
+	err := p.Wait(10 * time.Second)
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() == 0 {
+		t.Fatalf("up after two Ctrl-C: %v", err)
+	}
+	t.Logf("exited %s after the second Ctrl-C with %v", time.Since(start).Round(time.Millisecond), err)
+}
+
+// `config` on a running project shows the pod environment masked, unless
+// --show-env.
+func TestConfigMasksThePodEnvironment(t *testing.T) {
+	e := newEnv(t)
+	e.WriteFixture(Fixture{Intercepts: map[string]InterceptFixture{
+		"echo-server": {Environment: map[string]string{"DB_PASSWORD": "s3cret"}},
+	}})
+	dir := handlerProject(e)
+	e.MustRun(ctx(t), dir, "up", "-d")
+	masked := e.MustRun(ctx(t), dir, "config")
+	if strings.Contains(masked, "s3cret") || !strings.Contains(masked, "DB_PASSWORD: '********'") {
+		t.Errorf("config does not mask the pod environment:\n%s", masked)
+	}
+	if shown := e.MustRun(ctx(t), dir, "config", "--show-env"); !strings.Contains(shown, "DB_PASSWORD: s3cret") {
+		t.Errorf("config --show-env does not show it:\n%s", shown)
+	}
+}

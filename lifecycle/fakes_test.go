@@ -39,6 +39,7 @@ type fakeTP struct {
 	status     telepresence.Status
 	statusErr  error
 	connectErr error
+	onConnect  func()
 	// failIntercept maps a workload to the error its intercept returns.
 	failIntercept map[string]error
 	// onIntercept runs before an intercept answers (to cancel a context).
@@ -61,8 +62,12 @@ func (f *fakeTP) Status(context.Context) (*telepresence.Status, error) {
 	return &st, nil
 }
 
-func (f *fakeTP) Connect(_ context.Context, o telepresence.ConnectOptions) error {
+func (f *fakeTP) Connect(ctx context.Context, o telepresence.ConnectOptions) error {
 	f.j.add("tp %s", strings.Join(o.Args(), " "))
+	if f.onConnect != nil {
+		f.onConnect()
+		return ctx.Err()
+	}
 	if f.connectErr != nil {
 		return f.connectErr
 	}
@@ -207,6 +212,7 @@ type fakeCompose struct {
 	onUp  func()
 	// blockAttached makes an attached Up run until its context ends.
 	blockAttached bool
+	onCreate      func()
 	projects      map[string]*types.Project
 }
 
@@ -214,8 +220,14 @@ func newFakeCompose(j *journal, e *fakeEngine) *fakeCompose {
 	return &fakeCompose{j: j, e: e, projects: map[string]*types.Project{}}
 }
 
-func (c *fakeCompose) Create(_ context.Context, p *types.Project, _ api.CreateOptions) error {
+func (c *fakeCompose) Create(ctx context.Context, p *types.Project, _ api.CreateOptions) error {
 	c.j.add("compose create %s", strings.Join(p.ServiceNames(), ","))
+	if c.onCreate != nil {
+		c.onCreate() // e.g. a Ctrl-C during the image build
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
 	c.projects[p.Name] = p
 	c.e.containers[p.Name] = nil
 	for _, name := range p.ServiceNames() {

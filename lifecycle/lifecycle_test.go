@@ -287,7 +287,7 @@ services:
 func TestConfigWithoutTelepresence(t *testing.T) {
 	f := newFixture(t, projectYAML)
 	f.tp.statusErr = telepresence.ErrNotInstalled
-	res, err := f.runner.Config(context.Background(), f.project, f.intent)
+	res, err := f.runner.Config(context.Background(), f.project, f.intent, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -376,4 +376,64 @@ func yamlOf(t *testing.T, p *types.Project) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+func TestConfigOfARunningProjectMasksThePodEnvironment(t *testing.T) {
+	f := newFixture(t, projectYAML)
+	f.tp.env = map[string]string{"DB_PASSWORD": "s3cret"}
+	if err := f.up(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	f.engine.handlerEnv = map[string]map[string]string{
+		"proj-echo-1": {"DB_PASSWORD": "s3cret", "TELEPRESENCE_CONTAINER": "echo-server"},
+	}
+	for _, show := range []bool{false, true} {
+		res, err := f.newRunner().Config(context.Background(), f.project, f.intent, show)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := *res.Project.Services["echo"].Environment["DB_PASSWORD"]
+		want := Masked
+		if show {
+			want = "s3cret"
+		}
+		if got != want {
+			t.Errorf("show-env=%v: DB_PASSWORD = %q, want %q", show, got, want)
+		}
+		if out := yamlOf(t, res.Project); !show && strings.Contains(out, "s3cret") {
+			t.Errorf("the secret is printed:\n%s", out)
+		}
+	}
+	if !strings.Contains(f.stderr.String(), "--show-env shows it") {
+		t.Errorf("stderr = %s", f.stderr.String())
+	}
+}
+
+func TestUpInterruptedWhileConnecting(t *testing.T) {
+	f := newFixture(t, projectYAML)
+	ctx, cancel := context.WithCancel(context.Background())
+	f.tp.onConnect = cancel
+	if err := f.up(ctx, true); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+	// The interrupted connect may have started a daemon: quit it.
+	assertSteps(t, f.j, []string{"tp status", "tp connect --docker --expose 8088:8088 --expose 9000:9000", "tp quit"})
+}
+
+func TestUpInterruptedDuringTheBuild(t *testing.T) {
+	f := newFixture(t, projectYAML)
+	ctx, cancel := context.WithCancel(context.Background())
+	f.compose.onCreate = cancel
+	if err := f.up(ctx, true); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+	steps := f.j.list()
+	for _, want := range []string{"compose down proj", "tp leave api", "tp leave echo-server", "tp quit"} {
+		if !slices.Contains(steps, want) {
+			t.Errorf("undo lacks %q: %v", want, steps)
+		}
+	}
+	if len(f.tp.active) != 0 || len(f.engine.volumes["proj"]) != 0 {
+		t.Errorf("left behind: intercepts %v, volumes %v", f.tp.active, f.engine.volumes["proj"])
+	}
 }

@@ -331,23 +331,38 @@ func alreadyExists(err error) bool {
 // created: its environment is what the running handler got beyond its
 // image, its volumes are the project's Telemount volumes for it.
 func (u *upRun) reuse(ctx context.Context, req transform.InterceptRequest) (transform.Intercept, error) {
-	ic := transform.Intercept{Name: req.Workload}
-	containers, err := u.Engine.ProjectContainers(ctx, u.project)
+	ic, found, err := u.liveIntercept(ctx, u.project, req)
 	if err != nil {
-		return ic, u.engineError(err)
+		return ic, err
+	}
+	if !found {
+		return ic, fmt.Errorf("service %q: intercept %q of this project is live but its handler container does not run (hint: run `docker telepresence down`, then `up` again)", req.Service, req.Workload)
+	}
+	u.printf("Reusing the live intercept %s of this project for service %s", req.Workload, req.Service)
+	return ic, nil
+}
+
+// liveIntercept reads what a previous `up` of the project gave a handler
+// from the Docker side: the running container labelled with the intercept,
+// its environment beyond its image's, and the project's Telemount volumes.
+func (r *Runner) liveIntercept(ctx context.Context, project string, req transform.InterceptRequest) (transform.Intercept, bool, error) {
+	ic := transform.Intercept{Name: req.Workload}
+	containers, err := r.Engine.ProjectContainers(ctx, project)
+	if err != nil {
+		return ic, false, r.engineError(err)
 	}
 	i := slices.IndexFunc(containers, func(c Container) bool {
 		return c.Service == req.Service && c.Labels[transform.LabelIntercept] == req.Workload && c.Running
 	})
 	if i < 0 {
-		return ic, fmt.Errorf("service %q: intercept %q of this project is live but its handler container does not run (hint: run `docker telepresence down`, then `up` again)", req.Service, req.Workload)
+		return ic, false, nil
 	}
-	if ic.Environment, err = u.Engine.HandlerEnv(ctx, containers[i].Name); err != nil {
-		return ic, u.engineError(err)
+	if ic.Environment, err = r.Engine.HandlerEnv(ctx, containers[i].Name); err != nil {
+		return ic, false, r.engineError(err)
 	}
-	volumes, err := u.Engine.ProjectVolumes(ctx, u.project)
+	volumes, err := r.Engine.ProjectVolumes(ctx, project)
 	if err != nil {
-		return ic, u.engineError(err)
+		return ic, false, r.engineError(err)
 	}
 	sort.Slice(volumes, func(a, b int) bool { return volumeIndex(volumes[a].Name) < volumeIndex(volumes[b].Name) })
 	for _, v := range volumes {
@@ -356,8 +371,7 @@ func (u *upRun) reuse(ctx context.Context, req transform.InterceptRequest) (tran
 			ic.MountPort, _ = strconv.Atoi(v.Options["port"])
 		}
 	}
-	u.printf("Reusing the live intercept %s of this project for service %s", req.Workload, req.Service)
-	return ic, nil
+	return ic, true, nil
 }
 
 // volumeIndex is the i of a Telemount volume named ..._<container>-<i>.

@@ -12,8 +12,9 @@ import (
 
 type configOptions struct {
 	*globalOptions
-	intent intentOptions
-	format string
+	intent  intentOptions
+	format  string
+	showEnv bool
 }
 
 func configCommand(dockerCli command.Cli, global *globalOptions) *cobra.Command {
@@ -29,6 +30,7 @@ func configCommand(dockerCli command.Cli, global *globalOptions) *cobra.Command 
 	f := cmd.Flags()
 	opts.intent.addFlags(f)
 	f.StringVar(&opts.format, "format", "yaml", "Format the output: yaml or json")
+	f.BoolVar(&opts.showEnv, "show-env", false, "Show the pod environment of running handlers instead of masking it")
 	return cmd
 }
 
@@ -48,7 +50,7 @@ func runConfig(ctx context.Context, dockerCli command.Cli, opts *configOptions) 
 	if err != nil {
 		return locateIntentErrors(err, project)
 	}
-	res, err := newRunner(dockerCli, opts.globalOptions, backend).Config(ctx, project, intent)
+	res, err := newRunner(dockerCli, opts.globalOptions, backend).Config(ctx, project, intent, opts.showEnv)
 	if err != nil {
 		return locateIntentErrors(err, project)
 	}

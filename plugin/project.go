@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/docker/compose/v5/pkg/api"
 	"github.com/spf13/pflag"
+	"go.yaml.in/yaml/v4"
 
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
@@ -50,9 +53,57 @@ func (o *ProjectOptions) loadProject(ctx context.Context, backend api.Compose) (
 	}
 	p, err := backend.LoadProject(ctx, o.loadOptions())
 	if err != nil {
+		if ferr := o.diagnoseFiles(); ferr != nil {
+			return nil, ferr
+		}
 		return nil, fmt.Errorf("loading the compose project: %w", err)
 	}
 	return p, nil
+}
+
+// diagnoseFiles finds the compose file the loader choked on when its error
+// does not say: an empty file, or one whose top level is not a mapping.
+func (o *ProjectOptions) diagnoseFiles() error {
+	paths := o.ConfigPaths
+	if len(paths) == 0 {
+		if env := os.Getenv("COMPOSE_FILE"); env != "" {
+			paths = filepath.SplitList(env)
+		} else {
+			for _, name := range []string{"compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"} {
+				if _, err := os.Stat(filepath.Join(o.ProjectDir, name)); err == nil {
+					paths = []string{filepath.Join(o.ProjectDir, name)}
+					break
+				}
+			}
+		}
+	}
+	for _, path := range paths {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			continue // the loader's own error says it better
+		}
+		var doc any
+		if len(strings.TrimSpace(string(b))) == 0 || (yaml.Unmarshal(b, &doc) == nil && doc == nil) {
+			return fmt.Errorf("%s: the file is empty (hint: a compose file is a mapping with at least a services: section)", path)
+		}
+		if doc != nil {
+			if _, ok := doc.(map[string]any); !ok {
+				return fmt.Errorf("%s: the top level is %s, not a mapping (hint: a compose file is a mapping with a services: section)", path, kindOf(doc))
+			}
+		}
+	}
+	return nil
+}
+
+func kindOf(v any) string {
+	switch v.(type) {
+	case []any:
+		return "a list"
+	case string:
+		return "a string"
+	default:
+		return fmt.Sprintf("a %T", v)
+	}
 }
 
 // checkEnvFiles reports a missing --env-file by name; the loader would

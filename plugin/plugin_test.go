@@ -1,0 +1,181 @@
+package plugin
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/docker/cli/cli/command"
+
+	"github.com/telepresenceio/docker-telepresence/transform"
+)
+
+func newCli(t *testing.T) command.Cli {
+	t.Helper()
+	cli, err := command.NewDockerCli()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cli
+}
+
+// writeFiles writes files into a fresh directory and returns it.
+func writeFiles(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestUnknownCommandIsAnError(t *testing.T) {
+	cmd := RootCommand(newCli(t))
+	err := cmd.RunE(cmd, []string{"bogus"})
+	if err == nil || !strings.Contains(err.Error(), `unknown command "bogus"`) {
+		t.Fatalf("err = %v", err)
+	}
+	for _, name := range []string{"up", "watch", "down", "config"} {
+		sub, _, err := cmd.Find([]string{name})
+		if err != nil || sub.Name() != name {
+			t.Errorf("command %s: %v", name, err)
+			continue
+		}
+		if err := sub.Args(sub, []string{"stray"}); err == nil {
+			t.Errorf("%s accepts a stray argument", name)
+		}
+	}
+}
+
+// loadErr loads a project as the commands do, from files in dir.
+func loadErr(t *testing.T, dir string, opts ProjectOptions) error {
+	t.Helper()
+	backend, err := newBackend(newCli(t), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.ProjectDir == "" {
+		opts.ProjectDir = dir
+	}
+	for i, f := range opts.ConfigPaths {
+		opts.ConfigPaths[i] = filepath.Join(dir, f)
+	}
+	_, err = opts.loadProject(context.Background(), backend)
+	return err
+}
+
+func TestLoadProjectErrorsNameTheFile(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]string
+		opts  ProjectOptions
+		want  []string
+	}{
+		{"YAML that is not a mapping", map[string]string{"compose.yaml": "- a\n- b\n"},
+			ProjectOptions{ConfigPaths: []string{"compose.yaml"}}, []string{"compose.yaml"}},
+		{"an empty file", map[string]string{"compose.yaml": ""},
+			ProjectOptions{ConfigPaths: []string{"compose.yaml"}}, []string{"compose.yaml", "empty"}},
+		{"a missing --env-file", map[string]string{"compose.yaml": "services: {a: {image: x}}\n"},
+			ProjectOptions{ConfigPaths: []string{"compose.yaml"}, EnvFiles: []string{"/nonexistent/.env"}}, []string{"--env-file /nonexistent/.env"}},
+		{"a missing env_file of a service", map[string]string{"compose.yaml": "services: {a: {image: x, env_file: [missing.env]}}\n"},
+			ProjectOptions{ConfigPaths: []string{"compose.yaml"}}, []string{"missing.env"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeFiles(t, tc.files)
+			err := loadErr(t, dir, tc.opts)
+			if err == nil {
+				t.Fatal("loaded")
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q lacks %q", err, want)
+				}
+			}
+		})
+	}
+}
+
+func TestIntentErrorsNameTheFileThatDeclaresThem(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"compose.yaml":              "services:\n  echo: {image: x, ports: [\"80\"]}\n  db: {image: y}\n",
+		"compose.telepresence.yaml": "services:\n  echo:\n    x-telepresence: {behavior: nope}\n",
+	})
+	backend, err := newBackend(newCli(t), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := ProjectOptions{ProjectDir: dir, ConfigPaths: []string{filepath.Join(dir, "compose.yaml"), filepath.Join(dir, "compose.telepresence.yaml")}}
+	p, err := opts.loadProject(context.Background(), backend)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = transform.ParseIntent(p, transform.Flags{Handlers: []string{"ghost"}})
+	err = locateIntentErrors(err, p)
+	msg := err.Error()
+	for _, want := range []string{
+		filepath.Join(dir, "compose.telepresence.yaml") + `: service "echo": x-telepresence.behavior: unknown behavior "nope"`,
+		`--handler: service "ghost": no such service`,
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error lacks %q:\n%s", want, msg)
+		}
+	}
+}
+
+func TestProfileDisablesAHandler(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"compose.yaml": `
+services:
+  web: {image: w}
+  echo:
+    image: x
+    ports: ["80"]
+    profiles: [debug]
+    x-telepresence: {behavior: interceptHandler}
+`})
+	backend, err := newBackend(newCli(t), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := ProjectOptions{ProjectDir: dir, ConfigPaths: []string{filepath.Join(dir, "compose.yaml")}}
+	p, err := opts.loadProject(context.Background(), backend)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := transform.ParseIntent(p, transform.Flags{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := transform.NewPlan(p, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Intercepts) != 0 {
+		t.Errorf("a handler disabled by its profile is intercepted: %v", plan.Intercepts)
+	}
+	opts.Profiles = []string{"debug"}
+	if p, err = opts.loadProject(context.Background(), backend); err != nil {
+		t.Fatal(err)
+	}
+	if in, err = transform.ParseIntent(p, transform.Flags{}); err != nil {
+		t.Fatal(err)
+	}
+	if plan, err = transform.NewPlan(p, in); err != nil || len(plan.Intercepts) != 1 {
+		t.Errorf("with --profile debug: %v, %v", plan, err)
+	}
+}
+
+func TestEnvDuration(t *testing.T) {
+	t.Setenv("X_TIMEOUT", "45s")
+	if d := envDuration("X_TIMEOUT", 0); d.String() != "45s" {
+		t.Errorf("got %v", d)
+	}
+	t.Setenv("X_TIMEOUT", "soon")
+	if d := envDuration("X_TIMEOUT", 7); d != 7 {
+		t.Errorf("an unreadable value should keep the default, got %v", d)
+	}
+}
