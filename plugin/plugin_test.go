@@ -81,6 +81,8 @@ func TestLoadProjectErrorsNameTheFile(t *testing.T) {
 			ProjectOptions{ConfigPaths: []string{"compose.yaml"}}, []string{"compose.yaml", "empty"}},
 		{"a missing --env-file", map[string]string{"compose.yaml": "services: {a: {image: x}}\n"},
 			ProjectOptions{ConfigPaths: []string{"compose.yaml"}, EnvFiles: []string{"/nonexistent/.env"}}, []string{"--env-file /nonexistent/.env"}},
+		{"a handler without image or build", map[string]string{"compose.yaml": "services: {h: {ports: [\"80\"], x-telepresence: {behavior: interceptHandler}}}\n"},
+			ProjectOptions{ConfigPaths: []string{"compose.yaml"}}, []string{`service "h" has neither an image nor a build context`}},
 		{"a missing env_file of a service", map[string]string{"compose.yaml": "services: {a: {image: x, env_file: [missing.env]}}\n"},
 			ProjectOptions{ConfigPaths: []string{"compose.yaml"}}, []string{"missing.env"}},
 	}

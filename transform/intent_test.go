@@ -177,3 +177,37 @@ services:
 		t.Fatalf("want 2 errors, got %v", err)
 	}
 }
+
+// Every field, given a value of the wrong type, is an error naming it.
+func TestParseIntentWrongTypes(t *testing.T) {
+	tests := []struct {
+		yaml, key, want string
+	}{
+		{`{x-telepresence: {context: 1}, services: {s: {image: x}}}`, "x-telepresence.context", "expected a string, got number 1"},
+		{`{x-telepresence: {namespace: [a]}, services: {s: {image: x}}}`, "x-telepresence.namespace", "expected a string, got a list"},
+		{`{x-telepresence: {managerNamespace: true}, services: {s: {image: x}}}`, "x-telepresence.managerNamespace", "expected a string, got boolean true"},
+		{`{x-telepresence: {mappedNamespaces: [1]}, services: {s: {image: x}}}`, "x-telepresence.mappedNamespaces.0", "expected a string, got number 1"},
+		{`{x-telepresence: 3, services: {s: {image: x}}}`, "x-telepresence", "expected a mapping, got number 3"},
+		{`{services: {s: {image: x, x-telepresence: {behavior: interceptHandler, intercept: on}}}}`, "x-telepresence.intercept", "expected a mapping, got string"},
+		{`{services: {s: {image: x, x-telepresence: {behavior: interceptHandler, intercept: {workload: 7}}}}}`, "x-telepresence.intercept.workload", "expected a string, got number 7"},
+		{`{services: {s: {image: x, x-telepresence: {behavior: interceptHandler, intercept: {port: true}}}}}`, "x-telepresence.intercept.port", "got boolean true"},
+		{`{services: {s: {image: x, x-telepresence: {behavior: interceptHandler, intercept: {port: [80]}}}}}`, "x-telepresence.intercept.port", "got a list"},
+		{`{services: {s: {image: x, x-telepresence: {behavior: interceptHandler, intercept: {service: {a: b}}}}}}`, "x-telepresence.intercept.service", "expected a string, got a mapping"},
+		{`{services: {s: {image: x, x-telepresence: {behavior: interceptHandler, intercept: {httpHeaders: [1]}}}}}`, "x-telepresence.intercept.httpHeaders.0", "expected a string, got number 1"},
+		{`{services: {s: {image: x, x-telepresence: {behavior: interceptHandler, intercept: {mount: 0}}}}}`, "x-telepresence.intercept.mount", "expected true or false, got number 0"},
+		{`{services: {s: {image: x, x-telepresence: {behavior: remote, mapping: psql}}}}`, "x-telepresence.mapping", "expected a mapping, got string"},
+		{`{services: {s: {image: x, x-telepresence: {behavior: remote, mapping: {name: 5}}}}}`, "x-telepresence.mapping.name", "expected a string, got number 5"},
+		{`{services: {s: {image: x, x-telepresence: {behavior: remote, mapping: {namespace: false}}}}}`, "x-telepresence.mapping.namespace", "expected a string, got boolean false"},
+		{`{services: {s: {image: x, x-telepresence: {behavior: null}}}}`, "x-telepresence.behavior", "expected a string, got nothing (null)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.key, func(t *testing.T) {
+			project, err := loadErr(tc.yaml)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = ParseIntent(project, Flags{})
+			assertErrorContains(t, err, tc.key+": ", tc.want)
+		})
+	}
+}

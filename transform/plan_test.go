@@ -134,3 +134,16 @@ services:
 	_, err := Apply(project, mustIntent(t, project, Flags{}), rt(nil))
 	assertErrorContains(t, err, "depends_on cycle through remote services: a -> b -> a")
 }
+
+// compose-go refuses a service without image or build when it loads a file;
+// a project built in code is refused by the transform.
+func TestValidateRefusesHandlerWithoutImage(t *testing.T) {
+	project := load(t, `
+services:
+  h: {image: x, ports: ["80"], x-telepresence: {behavior: interceptHandler}}`)
+	h := project.Services["h"]
+	h.Image = ""
+	project.Services["h"] = h
+	_, err := NewPlan(project, mustIntent(t, project, Flags{}))
+	assertErrorContains(t, err, `service "h"`, "image", "neither image nor build")
+}

@@ -83,11 +83,13 @@ func Apply(project *types.Project, in *Intent, rt Runtime) (*Result, error) {
 	}
 	t := &transformer{project: project, in: in, rt: rt, res: &Result{}, expanded: expandRemotes(project, in)}
 	t.collectHandlerLinks()
-	out, err := project.WithServicesTransform(func(name string, svc types.ServiceConfig) (types.ServiceConfig, error) {
-		return t.service(svc)
-	})
-	if err != nil {
-		return nil, err
+	// A deep copy (no service is disabled), then one pass over its services.
+	// compose-go's WithServicesTransform does the same copy but also starts a
+	// goroutine per service and rebuilds the services map through a channel,
+	// which costs more than the transform of a service itself (BENCHMARKS.md).
+	out := project.WithServicesDisabled()
+	for name, svc := range out.Services {
+		out.Services[name] = t.service(svc)
 	}
 	for _, name := range in.ServicesWith(Remote) {
 		delete(out.Services, name)
@@ -116,6 +118,7 @@ type transformer struct {
 	res     *Result
 	// defaultLinks are the external_links that let services on the default
 	// network reach the handlers by name: the daemon container aliased.
+	// Sorted, unique, and shared by the services that had no external_links.
 	defaultLinks []string
 	// expanded holds what each remote service's dependents depend on instead.
 	expanded map[string]types.DependsOnConfig
@@ -142,12 +145,12 @@ func (t *transformer) collectHandlerLinks() {
 			})
 		}
 	}
-	t.defaultLinks = uniqueSorted(t.defaultLinks)
+	t.defaultLinks = slices.Clip(uniqueSorted(t.defaultLinks))
 }
 
-// service transforms one service of the copy. It runs concurrently for all
-// services, so it only reads shared state.
-func (t *transformer) service(svc types.ServiceConfig) (types.ServiceConfig, error) {
+// service transforms one service of the copy; it may change the service's
+// own maps and slices, which the copy does not share with the input.
+func (t *transformer) service(svc types.ServiceConfig) types.ServiceConfig {
 	delete(svc.Extensions, ExtensionKey)
 	svc.DependsOn = t.rewire(svc)
 	svc.Links = slices.DeleteFunc(svc.Links, func(l string) bool {
@@ -156,17 +159,26 @@ func (t *transformer) service(svc types.ServiceConfig) (types.ServiceConfig, err
 	})
 	switch t.in.Behavior(svc.Name) {
 	case InterceptHandler:
-		return t.handler(svc), nil
+		return t.handler(svc)
 	case Remote:
-		return svc, nil
+		return svc
 	}
 	if target, ok := strings.CutPrefix(svc.NetworkMode, types.ServicePrefix); ok && t.in.Behavior(target) == InterceptHandler {
 		svc.NetworkMode = types.ContainerPrefix + t.rt.DaemonContainer
 	}
 	if _, onDefault := svc.Networks["default"]; onDefault && len(t.defaultLinks) > 0 {
-		svc.ExternalLinks = uniqueSorted(append(slices.Clone(svc.ExternalLinks), t.defaultLinks...))
+		if len(svc.ExternalLinks) == 0 {
+			// The usual case. There is one link per handler, so a copy per
+			// service would make the transform quadratic in memory and time
+			// (BENCHMARKS.md): these services share one slice, sorted and
+			// unique already. Its capacity is its length, so an append by a
+			// later reader copies it; nothing writes its elements in place.
+			svc.ExternalLinks = t.defaultLinks
+		} else {
+			svc.ExternalLinks = uniqueSorted(append(svc.ExternalLinks, t.defaultLinks...))
+		}
 	}
-	return svc, nil
+	return svc
 }
 
 // droppedKeys are refused by the Docker Engine next to a container network
@@ -225,9 +237,12 @@ func (t *transformer) warnings() []string {
 		case Remote:
 			continue
 		case InterceptHandler:
+			// isSet takes a pointer, which moves the variable to the heap:
+			// a copy here keeps that to the handlers, not every service.
+			handler := svc
 			var dropped []string
 			for _, k := range droppedKeys {
-				if k.isSet(&svc) {
+				if k.isSet(&handler) {
 					dropped = append(dropped, k.key)
 				}
 			}
