@@ -176,7 +176,6 @@ func (u *upRun) run(ctx context.Context, project *types.Project, res *transform.
 		if err := r.Engine.ConnectNetwork(ctx, n.Name, u.daemon, n.Aliases); err != nil {
 			return fmt.Errorf("attaching the Telepresence daemon %q to network %q: %w", u.daemon, n.Name, err)
 		}
-		u.networks = append(u.networks, n.Name)
 	}
 	start := api.StartOptions{Project: project, Wait: opts.Wait, WaitTimeout: opts.WaitTimeout}
 	if opts.Detach || opts.WatchCommand {
@@ -298,7 +297,6 @@ type upRun struct {
 	// markers are the volumes recording those intercepts on the Docker side.
 	markers     []string
 	transformed *types.Project
-	networks    []string
 	// committed is set once the project runs: from then on an interruption
 	// stops it and leaves the intercepts instead of removing it.
 	committed bool
