@@ -146,7 +146,9 @@ func TestDaemonDisappearsWhileAttached(t *testing.T) {
 	writeMountFixture(e)
 	dir := handlerProject(e)
 	p := e.Start(dir, "up")
-	eventually(t, 90*time.Second, "the project runs", func() bool { return e.running(e.container("web")) })
+	eventually(t, 90*time.Second, "the project runs", func() bool {
+		return e.running(e.container("web")) && e.running(e.container("echo")) && p.WaitForOutput("Attaching to", 0)
+	})
 	if _, err := dockerCmd("rm", "-f", daemonContainer); err != nil {
 		t.Fatal(err)
 	}

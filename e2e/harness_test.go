@@ -5,13 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -20,8 +18,7 @@ import (
 const (
 	busyboxImage    = "tpe2e-busybox:latest"
 	daemonImage     = "tpe2e-daemon:latest"
-	telemountDriver = "tpe2e-telemount"
-	telemountSocket = "/run/docker/plugins/" + telemountDriver + ".sock"
+	telemountDriver = "tpe2e-telemount:latest"
 	tpNetwork       = "telepresence"
 	daemonLabel     = "tpe2e=1"
 	projectPrefix   = "tpe2e-"
@@ -76,6 +73,7 @@ func engineSnapshot() string {
 		{"ps", "-a", "--format", "container {{.Names}}"},
 		{"volume", "ls", "--format", "volume {{.Name}}"},
 		{"network", "ls", "--format", "network {{.Name}}"},
+		{"plugin", "ls", "--format", "plugin {{.Name}}"},
 	} {
 		out, err := dockerCmd(list...)
 		if err != nil {
@@ -153,14 +151,13 @@ func setup() (teardown func(), err error) {
 		undo = append(undo, func() { _, _ = dockerCmd("network", "rm", tpNetwork) })
 	}
 
-	stop, err := startTelemount(telemount, filepath.Join(suite.dir, "telemount"))
+	remove, err := installTelemount(telemount)
 	if err != nil {
-		return teardown, err
+		return teardown, fmt.Errorf("installing the telemount stand-in plugin: %v", err)
 	}
 	// Undone in reverse: leaked containers first (they hold volumes), then
-	// the volumes of the legacy driver while it still answers, then the
-	// driver itself.
-	undo = append(undo, stop, removeTelemountVolumes, sweep)
+	// the volumes of the driver while it still answers, then the driver.
+	undo = append(undo, remove, removeTelemountVolumes, sweep)
 	return teardown, nil
 }
 
@@ -197,41 +194,49 @@ func checkPluginMetadata(plugin string) error {
 	return nil
 }
 
-// startTelemount runs the Telemount stand-in in the background and waits for
-// its socket, which is how the engine discovers a legacy plugin.
-func startTelemount(bin, root string) (stop func(), err error) {
-	logf, err := os.Create(filepath.Join(suite.dir, "telemount.log"))
+// installTelemount installs the Telemount stand-in as a managed Docker
+// plugin built from local files (no registry), enables it, and returns how
+// to remove it. A managed plugin, unlike a legacy socket plugin, can be
+// removed for good: the engine forgets it, and does not stall on every
+// volume call afterwards looking for a socket that is gone.
+func installTelemount(bin string) (remove func(), err error) {
+	dir := filepath.Join(suite.dir, "telemount-plugin")
+	for _, d := range []string{"rootfs/data", "rootfs/run/docker/plugins"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			return nil, err
+		}
+	}
+	data, err := os.ReadFile(bin)
+	if err == nil {
+		err = os.WriteFile(filepath.Join(dir, "rootfs", "telemount"), data, 0o755)
+	}
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, "--socket", telemountSocket, "--root", root)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		logf.Close()
+	config := `{
+  "description": "docker-telepresence e2e stand-in for the Telemount volume driver",
+  "documentation": "https://github.com/telepresenceio/docker-telepresence",
+  "entrypoint": ["/telemount", "--socket", "/run/docker/plugins/telemount.sock", "--root", "/data"],
+  "interface": {"types": ["docker.volumedriver/1.0"], "socket": "telemount.sock"},
+  "network": {"type": "host"},
+  "propagatedMount": "/data"
+}`
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(config), 0o644); err != nil {
 		return nil, err
 	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); logf.Close(); close(done) }()
-	stop = func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
+	remove = func() {
+		_, _ = dockerCmd("plugin", "disable", "-f", telemountDriver)
+		_, _ = dockerCmd("plugin", "rm", "-f", telemountDriver)
 	}
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if c, err := net.Dial("unix", telemountSocket); err == nil {
-			c.Close()
-			return stop, nil
-		}
-		if time.Now().After(deadline) {
-			stop()
-			log, _ := os.ReadFile(logf.Name())
-			return nil, fmt.Errorf("telemount stand-in did not listen on %s:\n%s", telemountSocket, log)
-		}
+	remove() // left over by a killed run
+	if _, err := dockerCmd("plugin", "create", telemountDriver, dir); err != nil {
+		return nil, err
 	}
+	if _, err := dockerCmd("plugin", "enable", telemountDriver); err != nil {
+		remove()
+		return nil, err
+	}
+	return remove, nil
 }
 
 func removeTelemountVolumes() {

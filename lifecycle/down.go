@@ -57,6 +57,7 @@ func (r *Runner) Down(ctx context.Context, opts DownOptions) error {
 
 // found is what belongs to a project on the Docker side.
 type found struct {
+	containers   int
 	hasResources bool
 	intercepts   []string
 	daemons      []string
@@ -78,6 +79,7 @@ func (r *Runner) find(ctx context.Context, project string) (found, error) {
 	if err != nil {
 		return f, r.engineError(err)
 	}
+	f.containers = len(containers)
 	f.hasResources = len(containers)+len(networks) > 0 || slices.ContainsFunc(volumes, func(v Volume) bool {
 		_, marker := v.Labels[transform.LabelIntercept]
 		return !marker

@@ -127,8 +127,14 @@ func (e DockerEngine) ConnectNetwork(ctx context.Context, net, container string,
 // DisconnectNetwork detaches container from network.
 func (e DockerEngine) DisconnectNetwork(ctx context.Context, net, container string) error {
 	_, err := e.Client.NetworkDisconnect(ctx, net, client.NetworkDisconnectOptions{Container: container, Force: true})
-	if err != nil && (errdefs.IsNotFound(err) || strings.Contains(err.Error(), "is not connected")) {
+	if err == nil || errdefs.IsNotFound(err) {
 		return nil
+	}
+	// Gone or going: nothing is left to detach.
+	for _, gone := range []string{"is not connected", "marked for removal", "No such container"} {
+		if strings.Contains(err.Error(), gone) {
+			return nil
+		}
 	}
 	return err
 }

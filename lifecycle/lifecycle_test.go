@@ -102,6 +102,7 @@ func TestUpDetached(t *testing.T) {
 		"tp dns 9999 db=psql.default",
 		"compose create api,echo,web",
 		"docker network connect proj_green tp-test [echo]",
+		"docker network connect proj_telepresence-handlers tp-test [api echo]",
 		"compose up attached=false watch=false",
 	})
 	labels := f.engine.containers["proj"][1].Labels
@@ -160,10 +161,11 @@ func TestUpComposeFailureRemovesContainers(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 	steps := f.j.list()
-	tail := steps[len(steps)-7:]
+	tail := steps[len(steps)-8:]
 	want := []string{
 		"compose up attached=false watch=false",
 		"docker network disconnect proj_green tp-test",
+		"docker network disconnect proj_telepresence-handlers tp-test",
 		"compose down proj",
 		"docker volume rm proj_telepresence-intercept-api",
 		"docker volume rm proj_telepresence-intercept-echo-server",
@@ -226,6 +228,7 @@ func TestDownFromANewProcess(t *testing.T) {
 	assertSteps(t, f.j, []string{
 		"tp status",
 		"docker network disconnect proj_green tp-test",
+		"docker network disconnect proj_telepresence-handlers tp-test",
 		"compose down proj",
 		"docker volume rm proj_telepresence-intercept-api",
 		"docker volume rm proj_telepresence-intercept-echo-server",

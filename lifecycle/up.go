@@ -303,15 +303,11 @@ type upRun struct {
 }
 
 func (u *upRun) checkExisting(ctx context.Context) error {
-	containers, err := u.Engine.ProjectContainers(ctx, u.project)
-	if err != nil {
-		return u.engineError(err)
-	}
-	u.existing = len(containers) > 0
 	found, err := u.find(ctx, u.project)
 	if err != nil {
 		return err
 	}
+	u.existing = found.containers > 0
 	u.records = map[string]bool{}
 	for _, name := range found.intercepts {
 		u.records[name] = true

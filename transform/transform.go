@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -82,7 +81,7 @@ func Apply(project *types.Project, in *Intent, rt Runtime) (*Result, error) {
 		rt.Network = DefaultNetwork
 	}
 	t := &transformer{project: project, in: in, rt: rt, res: &Result{}, expanded: expandRemotes(project, in)}
-	t.collectHandlerLinks()
+	t.collectDaemonNetworks()
 	// A deep copy (no service is disabled), then one pass over its services.
 	// compose-go's WithServicesTransform does the same copy but also starts a
 	// goroutine per service and rebuilds the services map through a channel,
@@ -98,6 +97,13 @@ func Apply(project *types.Project, in *Intent, rt Runtime) (*Result, error) {
 	if _, ok := out.Networks["default"]; ok {
 		out.Networks["default"] = types.NetworkConfig{Name: rt.Network, External: true}
 	}
+	if t.handlersNetwork {
+		if _, exists := project.Networks[HandlersNetwork]; exists {
+			return nil, &IntentError{Key: "networks." + HandlersNetwork, Kind: ErrInvalidProject,
+				Problem: "the project declares a network of the name the plugin needs for its intercept handlers", Hint: "rename that network"}
+		}
+		out.Networks[HandlersNetwork] = types.NetworkConfig{Name: out.Name + "_" + HandlersNetwork}
+	}
 	if err := t.addVolumes(out); err != nil {
 		return nil, err
 	}
@@ -111,41 +117,68 @@ func Apply(project *types.Project, in *Intent, rt Runtime) (*Result, error) {
 	return t.res, nil
 }
 
+// HandlersNetwork is the project network through which the services on the
+// default network reach the intercept handlers by name. A handler cannot
+// have aliases of its own (it shares the daemon's network namespace), and
+// the daemon is already on the default network, where its aliases cannot be
+// changed without cutting its connection; so the daemon joins this network
+// with the handlers' names, and so do the services on the default network.
+const HandlersNetwork = "telepresence-handlers"
+
 type transformer struct {
 	project *types.Project
 	in      *Intent
 	rt      Runtime
 	res     *Result
-	// defaultLinks are the external_links that let services on the default
-	// network reach the handlers by name: the daemon container aliased.
-	// Sorted, unique, and shared by the services that had no external_links.
-	defaultLinks []string
+	// handlersNetwork is true when services on the default network need
+	// HandlersNetwork to reach a handler.
+	handlersNetwork bool
 	// expanded holds what each remote service's dependents depend on instead.
 	expanded map[string]types.DependsOnConfig
 }
 
-// collectHandlerLinks records, for every handler, the networks the daemon
-// must join and the names other services must still reach it by.
-func (t *transformer) collectHandlerLinks() {
+// collectDaemonNetworks records the networks the daemon must join, each
+// with the names (service name and aliases) of every handler that was on it.
+func (t *transformer) collectDaemonNetworks() {
+	byKey := map[string]*NetworkAttachment{}
+	localOnDefault := t.localOnDefault()
 	for _, name := range t.in.ServicesWith(InterceptHandler) {
 		svc := t.project.Services[name]
-		for _, key := range sortedNetworkKeys(svc.Networks) {
+		for key, cfg := range svc.Networks {
 			aliases := []string{name}
-			if cfg := svc.Networks[key]; cfg != nil {
+			if cfg != nil {
 				aliases = append(aliases, cfg.Aliases...)
 			}
+			dockerName := t.project.Networks[key].Name
 			if key == "default" {
-				for _, a := range aliases {
-					t.defaultLinks = append(t.defaultLinks, t.rt.DaemonContainer+":"+a)
+				if !localOnDefault {
+					continue // nobody there needs to reach it by name
 				}
-				continue
+				key, dockerName = HandlersNetwork, t.project.Name+"_"+HandlersNetwork
+				t.handlersNetwork = true
 			}
-			t.res.DaemonNetworks = append(t.res.DaemonNetworks, NetworkAttachment{
-				Key: key, Name: t.project.Networks[key].Name, Aliases: aliases,
-			})
+			if byKey[key] == nil {
+				byKey[key] = &NetworkAttachment{Key: key, Name: dockerName}
+			}
+			byKey[key].Aliases = append(byKey[key].Aliases, aliases...)
 		}
 	}
-	t.defaultLinks = slices.Clip(uniqueSorted(t.defaultLinks))
+	for _, key := range slices.Sorted(maps.Keys(byKey)) {
+		a := byKey[key]
+		a.Aliases = uniqueSorted(a.Aliases)
+		t.res.DaemonNetworks = append(t.res.DaemonNetworks, *a)
+	}
+}
+
+// localOnDefault tells whether a service that runs locally (not a handler)
+// is on the default network.
+func (t *transformer) localOnDefault() bool {
+	for name, svc := range t.project.Services {
+		if _, ok := svc.Networks["default"]; ok && t.in.Behavior(name) == Local {
+			return true
+		}
+	}
+	return false
 }
 
 // service transforms one service of the copy; it may change the service's
@@ -166,17 +199,8 @@ func (t *transformer) service(svc types.ServiceConfig) types.ServiceConfig {
 	if target, ok := strings.CutPrefix(svc.NetworkMode, types.ServicePrefix); ok && t.in.Behavior(target) == InterceptHandler {
 		svc.NetworkMode = types.ContainerPrefix + t.rt.DaemonContainer
 	}
-	if _, onDefault := svc.Networks["default"]; onDefault && len(t.defaultLinks) > 0 {
-		if len(svc.ExternalLinks) == 0 {
-			// The usual case. There is one link per handler, so a copy per
-			// service would make the transform quadratic in memory and time
-			// (BENCHMARKS.md): these services share one slice, sorted and
-			// unique already. Its capacity is its length, so an append by a
-			// later reader copies it; nothing writes its elements in place.
-			svc.ExternalLinks = t.defaultLinks
-		} else {
-			svc.ExternalLinks = uniqueSorted(append(svc.ExternalLinks, t.defaultLinks...))
-		}
+	if _, onDefault := svc.Networks["default"]; onDefault && t.handlersNetwork {
+		svc.Networks[HandlersNetwork] = nil
 	}
 	return svc
 }
@@ -316,13 +340,4 @@ func (t *transformer) addVolumes(out *types.Project) error {
 		}
 	}
 	return nil
-}
-
-func sortedNetworkKeys(m map[string]*types.ServiceNetworkConfig) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -132,6 +132,7 @@ networks:
 		},
 		{
 			name: "networks move from the handler to the daemon; other services reach the handler by name and alias",
+			// On the default network through the handlers network.
 			in: `
 services:
   echo:
@@ -159,15 +160,19 @@ services:
     network_mode: container:tp-test
   web:
     image: web
-    external_links: ["tp-test:api", "tp-test:echo"]
+    networks: [default, telepresence-handlers]
   worker:
     image: worker
     networks: [green]
 networks:
   default: {name: telepresence, external: true}
   green: {}
+  telepresence-handlers: {}
 `,
-			wantNetworks: []NetworkAttachment{{Key: "green", Name: "p_green", Aliases: []string{"echo", "echo-green"}}},
+			wantNetworks: []NetworkAttachment{
+				{Key: "green", Name: "p_green", Aliases: []string{"echo", "echo-green"}},
+				{Key: "telepresence-handlers", Name: "p_telepresence-handlers", Aliases: []string{"api", "echo"}},
+			},
 		},
 		{
 			name: "keys the engine refuses with a container network mode are dropped with a warning",
@@ -198,10 +203,12 @@ services:
       web: {condition: service_started, restart: true, required: true}
   web:
     image: web
-    external_links: ["tp-test:echo"]
+    networks: [default, telepresence-handlers]
 networks:
   default: {name: telepresence, external: true}
+  telepresence-handlers: {}
 `,
+			wantNetworks: []NetworkAttachment{{Key: "telepresence-handlers", Name: "p_telepresence-handlers", Aliases: []string{"echo"}}},
 			wantWarnings: []string{`service "echo": dropped hostname, dns, extra_hosts, links, external_links, mac_address: ` +
 				"the Docker Engine refuses them for a container that shares the network of the Telepresence daemon"},
 		},
