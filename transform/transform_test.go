@@ -412,6 +412,10 @@ services:
     ports: ["8088:8088"]
     x-telepresence: {behavior: interceptHandler}
 `)
+	// Compose's loader sets labels on every service: they must not be shared.
+	echo := project.Services["echo"]
+	echo.CustomLabels = map[string]string{"com.docker.compose.project": "p"}
+	project.Services["echo"] = echo
 	res, err := Apply(project, mustIntent(t, project, Flags{}), rt(map[string]Intercept{"echo": {Name: "echo-server"}}))
 	if err != nil {
 		t.Fatal(err)
@@ -423,7 +427,7 @@ services:
 			t.Errorf("label %s = %q, want %q", k, got[k], v)
 		}
 	}
-	if len(project.Services["echo"].CustomLabels) != 0 {
+	if len(project.Services["echo"].CustomLabels) != 1 {
 		t.Errorf("input project got labels: %v", project.Services["echo"].CustomLabels)
 	}
 }
