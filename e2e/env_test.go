@@ -346,6 +346,12 @@ func (e *Env) cleanup() {
 		}
 		e.t.Logf("cleanup: removed leftover %s", left)
 	}
+	// Images the test built: Compose names them <project>-<service>.
+	if out, err := dockerCmd("image", "ls", "--format", "{{.Repository}}:{{.Tag}}", "--filter", "reference="+e.Project+"-*"); err == nil {
+		for _, img := range strings.Fields(out) {
+			_, _ = dockerCmd("image", "rm", img)
+		}
+	}
 	_, _, _ = e.Telepresence("quit")
 }
 

@@ -74,6 +74,7 @@ func engineSnapshot() string {
 		{"volume", "ls", "--format", "volume {{.Name}}"},
 		{"network", "ls", "--format", "network {{.Name}}"},
 		{"plugin", "ls", "--format", "plugin {{.Name}}"},
+		{"image", "ls", "--format", "image {{.Repository}}:{{.Tag}}"},
 	} {
 		out, err := dockerCmd(list...)
 		if err != nil {

@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -66,8 +67,11 @@ func (r *Runner) addLiveIntercepts(ctx context.Context, project string, plan *tr
 		}
 		if !showEnv {
 			masked := make(map[string]string, len(ic.Environment))
-			for k := range ic.Environment {
+			for k, v := range ic.Environment {
 				masked[k] = Masked
+				if strings.HasPrefix(k, "TELEPRESENCE_") {
+					masked[k] = v // Telepresence's own: container name and mount paths
+				}
 			}
 			ic.Environment = masked
 		}

@@ -406,6 +406,9 @@ func TestConfigOfARunningProjectMasksThePodEnvironment(t *testing.T) {
 		if out := yamlOf(t, res.Project); !show && strings.Contains(out, "s3cret") {
 			t.Errorf("the secret is printed:\n%s", out)
 		}
+		if c := *res.Project.Services["echo"].Environment["TELEPRESENCE_CONTAINER"]; c != "echo-server" {
+			t.Errorf("show-env=%v: TELEPRESENCE_CONTAINER = %q: Telepresence's own variables are not secret, and name the volumes", show, c)
+		}
 	}
 	if !strings.Contains(f.stderr.String(), "--show-env shows it") {
 		t.Errorf("stderr = %s", f.stderr.String())
