@@ -6,8 +6,6 @@ import (
 
 	"github.com/docker/cli/cli/command"
 	"github.com/spf13/cobra"
-
-	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
 type configOptions struct {
@@ -42,13 +40,9 @@ func runConfig(ctx context.Context, dockerCli command.Cli, opts *configOptions) 
 	if err != nil {
 		return err
 	}
-	project, err := opts.loadProject(ctx, backend)
+	project, intent, err := opts.loadIntent(ctx, backend, opts.intent.flags())
 	if err != nil {
 		return err
-	}
-	intent, err := transform.ParseIntent(project, opts.intent.flags())
-	if err != nil {
-		return locateIntentErrors(err, project)
 	}
 	res, err := newRunner(dockerCli, opts.globalOptions, backend).Config(ctx, project, intent, opts.showEnv)
 	if err != nil {

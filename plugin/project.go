@@ -61,6 +61,19 @@ func (o *ProjectOptions) loadProject(ctx context.Context, backend api.Compose) (
 	return p, nil
 }
 
+// loadIntent loads the project and reads its intent, with the flags' on top.
+func (o *ProjectOptions) loadIntent(ctx context.Context, backend api.Compose, flags transform.Flags) (*types.Project, *transform.Intent, error) {
+	project, err := o.loadProject(ctx, backend)
+	if err != nil {
+		return nil, nil, err
+	}
+	intent, err := transform.ParseIntent(project, flags)
+	if err != nil {
+		return nil, nil, locateIntentErrors(err, project)
+	}
+	return project, intent, nil
+}
+
 // diagnoseFiles finds the compose file the loader choked on when its error
 // does not say: an empty file, or one whose top level is not a mapping.
 func (o *ProjectOptions) diagnoseFiles() error {

@@ -92,13 +92,9 @@ func runUp(ctx context.Context, dockerCli command.Cli, opts *upOptions, watch bo
 	if err != nil {
 		return err
 	}
-	project, err := opts.loadProject(ctx, backend)
+	project, intent, err := opts.loadIntent(ctx, backend, opts.intent.flags())
 	if err != nil {
 		return err
-	}
-	intent, err := transform.ParseIntent(project, opts.intent.flags())
-	if err != nil {
-		return locateIntentErrors(err, project)
 	}
 	var build *api.BuildOptions
 	if !opts.noBuild {
