@@ -176,6 +176,8 @@ func TestFaults(t *testing.T) {
 		extra   []string
 		args    []string
 		want    []string
+		// wantLeft are the intercepts the failed up must have left.
+		wantLeft []string
 	}{
 		{name: "telepresence not installed", args: []string{"--telepresence", "/nonexistent/telepresence"},
 			want: []string{"telepresence is not installed", "telepresence.io"}},
@@ -185,8 +187,9 @@ func TestFaults(t *testing.T) {
 			want: []string{"telepresence status: the Telepresence daemon runs on this host, not in a container", "telepresence quit", "telepresence connect --docker"}},
 		{name: "connect fails", fixture: Fixture{ConnectFail: "unable to reach the cluster"},
 			want: []string{"connecting Telepresence", "unable to reach the cluster"}},
-		{name: "intercept conflict", fixture: Fixture{Intercepts: map[string]InterceptFixture{"alpha": {Fail: "intercept alpha already exists"}}},
-			want: []string{`service "alpha": intercepting workload "alpha"`, "already exists", "another project or user intercepts"}},
+		{name: "intercept conflict", fixture: Fixture{Intercepts: map[string]InterceptFixture{"beta": {Fail: "intercept beta already exists"}}},
+			want:     []string{`service "beta": intercepting workload "beta"`, "already exists", "another project or user intercepts"},
+			wantLeft: []string{"alpha"}},
 		{name: "intercept times out", fixture: Fixture{Intercepts: map[string]InterceptFixture{"alpha": {DelayMS: 20000}}},
 			args: []string{"--telepresence-timeout", "2s"}, want: []string{"no answer after 2s", "--telepresence-timeout"}},
 		{name: "engine unreachable", extra: []string{"DOCKER_HOST=unix:///nonexistent/docker.sock"},
@@ -214,6 +217,9 @@ func TestFaults(t *testing.T) {
 			if active := e.ActiveIntercepts(); len(active) > 0 {
 				t.Errorf("intercepts left active: %v", active)
 			}
+			if left := e.left(); tc.wantLeft != nil && !slices.Equal(left, tc.wantLeft) {
+				t.Errorf("left = %v, want %v", left, tc.wantLeft)
+			}
 			e.assertNoLeftovers()
 		})
 	}
@@ -233,8 +239,13 @@ func TestSecondCtrlCForcesExit(t *testing.T) {
 	start := time.Now()
 	err := p.Wait(10 * time.Second)
 	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() == 0 {
-		t.Fatalf("up after two Ctrl-C: %v", err)
+	// The first Ctrl-C alone would end the run with exit 1 once its undo is
+	// done; 130 and the reminder come from the second.
+	if !errors.As(err, &exit) || exit.ExitCode() != 130 {
+		t.Fatalf("up after two Ctrl-C: %v, want exit status 130\n%s", err, p.Stderr.String())
+	}
+	if !strings.Contains(p.Stderr.String(), "Forced exit: run `docker telepresence down`") {
+		t.Errorf("no reminder to run down:\n%s", p.Stderr.String())
 	}
 	t.Logf("exited %s after the second Ctrl-C with %v", time.Since(start).Round(time.Millisecond), err)
 }

@@ -37,20 +37,31 @@ func (r *Runner) Down(ctx context.Context, opts DownOptions) error {
 	if stErr == nil && st.Running {
 		daemons = append(daemons, st.DaemonContainer())
 	}
+	// Leave first: the labels are the only record of the intercepts, so a
+	// record goes only once its intercept is gone, and a failed leave can be
+	// retried by the next down.
 	var errs []error
-	if found.hasResources {
-		errs = append(errs, r.removeProject(ctx, opts.ProjectName, daemons, opts.Volumes))
-	} else {
-		errs = append(errs, r.removeVolumes(ctx, opts.ProjectName))
-	}
+	keep := map[string]bool{}
 	switch {
 	case len(found.intercepts) == 0:
 	case stErr != nil:
-		errs = append(errs, fmt.Errorf("cannot leave intercepts %v: %w", found.intercepts, stErr))
+		errs = append(errs, fmt.Errorf("cannot leave intercepts %v (their records are kept for the next down): %w", found.intercepts, stErr))
+		for _, name := range found.intercepts {
+			keep[name] = true
+		}
 	case !st.Running:
 		r.printf("Telepresence is not connected: intercepts %v ended with it", found.intercepts)
 	default:
-		errs = append(errs, r.leave(ctx, found.intercepts))
+		var err error
+		keep, err = r.leave(ctx, found.intercepts)
+		errs = append(errs, err)
+	}
+	if found.hasResources {
+		errs = append(errs, r.removeProject(ctx, opts.ProjectName, daemons, api.DownOptions{
+			Volumes: opts.Volumes, RemoveOrphans: opts.RemoveOrphans,
+		}, keep))
+	} else {
+		errs = append(errs, r.removeVolumes(ctx, opts.ProjectName, keep))
 	}
 	return errors.Join(errs...)
 }
@@ -105,7 +116,7 @@ func (r *Runner) find(ctx context.Context, project string) (found, error) {
 // removeProject detaches the daemons from the project's networks (a network
 // with a foreign endpoint cannot be removed), runs Compose down and removes
 // the Telemount volumes and intercept records.
-func (r *Runner) removeProject(ctx context.Context, project string, daemons []string, volumes bool) error {
+func (r *Runner) removeProject(ctx context.Context, project string, daemons []string, down api.DownOptions, keep map[string]bool) error {
 	networks, err := r.Engine.ProjectNetworks(ctx, project)
 	if err != nil {
 		return r.engineError(err)
@@ -118,15 +129,16 @@ func (r *Runner) removeProject(ctx context.Context, project string, daemons []st
 			}
 		}
 	}
-	if err := r.Compose.Down(ctx, project, api.DownOptions{Volumes: volumes}); err != nil {
+	if err := r.Compose.Down(ctx, project, down); err != nil {
 		errs = append(errs, fmt.Errorf("compose down: %w", err))
 	}
-	errs = append(errs, r.removeVolumes(ctx, project))
+	errs = append(errs, r.removeVolumes(ctx, project, keep))
 	return errors.Join(errs...)
 }
 
-// removeVolumes removes the project's Telemount volumes and intercept records.
-func (r *Runner) removeVolumes(ctx context.Context, project string) error {
+// removeVolumes removes the project's Telemount volumes and the records of
+// its intercepts, except those of the intercepts in keep (still live).
+func (r *Runner) removeVolumes(ctx context.Context, project string, keep map[string]bool) error {
 	volumes, err := r.Engine.ProjectVolumes(ctx, project)
 	if err != nil {
 		return r.engineError(err)
@@ -134,19 +146,22 @@ func (r *Runner) removeVolumes(ctx context.Context, project string) error {
 	var errs []error
 	for _, v := range volumes {
 		_, telemount := v.Labels[transform.LabelTelemount]
-		_, marker := v.Labels[transform.LabelIntercept]
-		if telemount || marker {
-			if err := r.Engine.RemoveVolume(ctx, v.Name); err != nil {
-				errs = append(errs, fmt.Errorf("removing volume %s: %w", v.Name, err))
-			}
+		intercept, marker := v.Labels[transform.LabelIntercept]
+		if !telemount && (!marker || keep[intercept]) {
+			continue
+		}
+		if err := r.Engine.RemoveVolume(ctx, v.Name); err != nil {
+			errs = append(errs, fmt.Errorf("removing volume %s: %w", v.Name, err))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// leave leaves intercepts; one that is already gone is fine.
-func (r *Runner) leave(ctx context.Context, intercepts []string) error {
+// leave leaves intercepts; one that is already gone is fine. It returns
+// the intercepts it could not leave.
+func (r *Runner) leave(ctx context.Context, intercepts []string) (map[string]bool, error) {
 	var errs []error
+	failed := map[string]bool{}
 	for _, name := range intercepts {
 		err := r.Telepresence.Leave(ctx, name)
 		switch {
@@ -154,8 +169,9 @@ func (r *Runner) leave(ctx context.Context, intercepts []string) error {
 			r.printf("Left intercept %s", name)
 		case errors.Is(err, telepresence.ErrNotFound):
 		default:
+			failed[name] = true
 			errs = append(errs, err)
 		}
 	}
-	return errors.Join(errs...)
+	return failed, errors.Join(errs...)
 }

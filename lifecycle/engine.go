@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -12,6 +13,8 @@ import (
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 	"github.com/moby/moby/client/pkg/jsonmessage"
+
+	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
 // Engine is the part of the Docker Engine API that the plugin uses besides
@@ -44,6 +47,9 @@ type Engine interface {
 	HandlerEnv(ctx context.Context, container string) (map[string]string, error)
 	// PortUsers names the containers that publish a host port.
 	PortUsers(ctx context.Context, port string) ([]string, error)
+	// DaemonUsers names the compose projects whose containers share the
+	// network namespace of a Telepresence daemon container.
+	DaemonUsers(ctx context.Context, daemon string) ([]string, error)
 }
 
 // DaemonInfo is what the plugin needs to know of the daemon container.
@@ -299,4 +305,21 @@ func (e DockerEngine) PortUsers(ctx context.Context, port string) ([]string, err
 		}
 	}
 	return names, nil
+}
+
+// DaemonUsers lists the projects with handlers on the daemon.
+func (e DockerEngine) DaemonUsers(ctx context.Context, daemon string) ([]string, error) {
+	res, err := e.Client.ContainerList(ctx, client.ContainerListOptions{
+		All: true, Filters: make(client.Filters).Add("label", transform.LabelDaemon+"="+daemon),
+	})
+	if err != nil {
+		return nil, err
+	}
+	var projects []string
+	for _, c := range res.Items {
+		if p := c.Labels[api.ProjectLabel]; p != "" && !slices.Contains(projects, p) {
+			projects = append(projects, p)
+		}
+	}
+	return projects, nil
 }

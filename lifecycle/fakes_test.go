@@ -13,6 +13,7 @@ import (
 	"github.com/docker/compose/v5/pkg/api"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
 // journal records, in order, every call the fakes receive, so a test reads
@@ -39,6 +40,7 @@ type fakeTP struct {
 	status     telepresence.Status
 	statusErr  error
 	connectErr error
+	failLeave  map[string]error
 	onConnect  func()
 	// failIntercept maps a workload to the error its intercept returns.
 	failIntercept map[string]error
@@ -101,6 +103,9 @@ func (f *fakeTP) Intercept(ctx context.Context, o telepresence.InterceptOptions)
 
 func (f *fakeTP) Leave(_ context.Context, name string) error {
 	f.j.add("tp leave %s", name)
+	if err, ok := f.failLeave[name]; ok {
+		return err
+	}
 	if !f.active[name] {
 		return fmt.Errorf("%w: %s", telepresence.ErrNotFound, name)
 	}
@@ -127,7 +132,9 @@ type fakeEngine struct {
 	containers map[string][]Container
 	networks   map[string][]Network
 	volumes    map[string][]Volume
+	mu         sync.Mutex
 	daemonDown bool
+	daemonErr  error
 	handlerEnv map[string]map[string]string
 	portUsers  map[string][]string
 }
@@ -137,7 +144,19 @@ func newFakeEngine(j *journal) *fakeEngine {
 }
 
 func (e *fakeEngine) Daemon(_ context.Context, name string) (DaemonInfo, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.daemonErr != nil {
+		return DaemonInfo{}, e.daemonErr
+	}
 	return DaemonInfo{Name: name, Running: !e.daemonDown, Network: "telepresence", IP: "172.20.0.2"}, nil
+}
+
+// setDaemon changes what Daemon answers, safely while a monitor polls it.
+func (e *fakeEngine) setDaemon(down bool, err error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.daemonDown, e.daemonErr = down, err
 }
 
 func (e *fakeEngine) ConnectNetwork(_ context.Context, network, container string, aliases []string) error {
@@ -198,6 +217,18 @@ func (e *fakeEngine) Architecture(context.Context) (string, error) { return "amd
 
 func (e *fakeEngine) HandlerEnv(_ context.Context, container string) (map[string]string, error) {
 	return e.handlerEnv[container], nil
+}
+
+func (e *fakeEngine) DaemonUsers(_ context.Context, daemon string) ([]string, error) {
+	var projects []string
+	for p, cs := range e.containers {
+		for _, c := range cs {
+			if c.Labels[transform.LabelDaemon] == daemon && !slices.Contains(projects, p) {
+				projects = append(projects, p)
+			}
+		}
+	}
+	return projects, nil
 }
 
 func (e *fakeEngine) PortUsers(_ context.Context, port string) ([]string, error) {

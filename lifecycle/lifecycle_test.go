@@ -164,13 +164,13 @@ func TestUpComposeFailureRemovesContainers(t *testing.T) {
 	tail := steps[len(steps)-8:]
 	want := []string{
 		"compose up attached=false watch=false",
+		"tp leave echo-server",
+		"tp leave api",
 		"docker network disconnect proj_green tp-test",
 		"docker network disconnect proj_telepresence-handlers tp-test",
 		"compose down proj",
 		"docker volume rm proj_telepresence-intercept-api",
 		"docker volume rm proj_telepresence-intercept-echo-server",
-		"tp leave echo-server",
-		"tp leave api",
 	}
 	if d := cmp.Diff(want, tail); d != "" {
 		t.Errorf("undo (-want +got):\n%s", d)
@@ -204,11 +204,13 @@ func TestUpAttachedInterruptedStopsAndLeaves(t *testing.T) {
 	f := newFixture(t, projectYAML)
 	ctx, cancel := context.WithCancel(context.Background())
 	f.compose.onUp = cancel // Ctrl-C while attached; Compose stops the containers
+	f.compose.blockAttached = true
+	f.compose.upErr = context.Canceled // what Compose may return after the stop
 	if err := f.up(ctx, false); err != nil {
 		t.Fatalf("err = %v", err)
 	}
 	steps := f.j.list()
-	if d := cmp.Diff([]string{"compose up attached=true watch=false", "tp leave echo-server", "tp leave api"}, steps[len(steps)-3:]); d != "" {
+	if d := cmp.Diff([]string{"compose up attached=true watch=false", "compose stopped the project", "tp leave echo-server", "tp leave api"}, steps[len(steps)-4:]); d != "" {
 		t.Errorf("steps (-want +got):\n%s", d)
 	}
 	if len(f.engine.containers["proj"]) == 0 {
@@ -227,13 +229,13 @@ func TestDownFromANewProcess(t *testing.T) {
 	}
 	assertSteps(t, f.j, []string{
 		"tp status",
+		"tp leave api",
+		"tp leave echo-server",
 		"docker network disconnect proj_green tp-test",
 		"docker network disconnect proj_telepresence-handlers tp-test",
 		"compose down proj",
 		"docker volume rm proj_telepresence-intercept-api",
 		"docker volume rm proj_telepresence-intercept-echo-server",
-		"tp leave api",
-		"tp leave echo-server",
 	})
 	if len(f.tp.active) != 0 || len(f.engine.volumes["proj"]) != 0 {
 		t.Errorf("left behind: intercepts %v, volumes %v", f.tp.active, f.engine.volumes["proj"])
@@ -309,7 +311,7 @@ func TestAttachedUpStopsWhenTheDaemonGoes(t *testing.T) {
 	f := newFixture(t, projectYAML)
 	f.runner.DaemonCheck = 10 * time.Millisecond
 	f.compose.blockAttached = true
-	f.compose.onUp = func() { f.engine.daemonDown = true }
+	f.compose.onUp = func() { f.engine.setDaemon(true, nil) }
 	err := f.up(context.Background(), false)
 	if !errors.Is(err, ErrDaemonGone) || !strings.Contains(err.Error(), "tp-test stopped while the project ran") {
 		t.Fatalf("err = %v", err)
@@ -441,5 +443,73 @@ func TestUpInterruptedDuringTheBuild(t *testing.T) {
 	}
 	if len(f.tp.active) != 0 || len(f.engine.volumes["proj"]) != 0 {
 		t.Errorf("left behind: intercepts %v, volumes %v", f.tp.active, f.engine.volumes["proj"])
+	}
+}
+
+func TestDownKeepsTheRecordOfAnInterceptItCannotLeave(t *testing.T) {
+	f := newFixture(t, projectYAML)
+	if err := f.up(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	f.tp.failLeave = map[string]error{"api": errors.New("telepresence leave api: connection refused")}
+	err := f.newRunner().Down(context.Background(), DownOptions{ProjectName: "proj"})
+	if err == nil || !strings.Contains(err.Error(), "connection refused") {
+		t.Fatalf("err = %v", err)
+	}
+	if got := f.engine.volumes["proj"]; len(got) != 1 || got[0].Name != "proj_telepresence-intercept-api" {
+		t.Fatalf("volumes after a failed leave = %v, want only the record of api", got)
+	}
+	// The next down finds it again and finishes the job.
+	f.tp.failLeave = nil
+	if err := f.newRunner().Down(context.Background(), DownOptions{ProjectName: "proj"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.tp.active) != 0 || len(f.engine.volumes["proj"]) != 0 {
+		t.Errorf("left behind: intercepts %v, volumes %v", f.tp.active, f.engine.volumes["proj"])
+	}
+}
+
+func TestInterruptingAnUpThatReusedInterceptsLeavesThem(t *testing.T) {
+	f := newFixture(t, projectYAML)
+	if err := f.up(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	f.compose.onUp = cancel
+	f.compose.blockAttached = true
+	if err := f.newRunner().Up(ctx, UpOptions{Project: f.project, Intent: f.intent, Logs: discard{}}); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.tp.active) != 0 {
+		t.Errorf("intercepts still active after Ctrl-C: %v", f.tp.active)
+	}
+}
+
+func TestAFailedUpKeepsADaemonAnotherProjectUses(t *testing.T) {
+	f := newFixture(t, projectYAML)
+	f.engine.containers["other"] = []Container{{Name: "other-h-1", Labels: map[string]string{transform.LabelDaemon: "tp-test"}}}
+	f.compose.upErr = errors.New("boom")
+	if err := f.up(context.Background(), true); err == nil {
+		t.Fatal("up succeeded")
+	}
+	if slices.Contains(f.j.list(), "tp quit") {
+		t.Errorf("quit a daemon that project other uses")
+	}
+}
+
+func TestAttachedUpRidesOutAnEngineErrorWhileCheckingTheDaemon(t *testing.T) {
+	f := newFixture(t, projectYAML)
+	f.runner.DaemonCheck = 5 * time.Millisecond
+	f.compose.blockAttached = true
+	ctx, cancel := context.WithCancel(context.Background())
+	f.compose.onUp = func() {
+		f.engine.setDaemon(false, errors.New("context deadline exceeded"))
+		time.AfterFunc(100*time.Millisecond, cancel) // then Ctrl-C
+	}
+	if err := f.up(ctx, false); err != nil {
+		t.Fatalf("err = %v; a passing engine error must not stop the project", err)
+	}
+	if strings.Contains(f.stderr.String(), "stopping the project") {
+		t.Errorf("stderr = %s", f.stderr.String())
 	}
 }

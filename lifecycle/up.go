@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/containerd/errdefs"
 	"github.com/docker/compose/v5/pkg/api"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence"
@@ -178,6 +179,9 @@ func (u *upRun) run(ctx context.Context, project *types.Project, res *transform.
 		}
 	}
 	start := api.StartOptions{Project: project, Wait: opts.Wait, WaitTimeout: opts.WaitTimeout}
+	// Create has built what needed building; with --build (pull_policy:
+	// build) a second build would run and could recreate the containers.
+	create.Build = nil
 	if opts.Detach || opts.WatchCommand {
 		if err := r.Compose.Up(ctx, project, api.UpOptions{Create: create, Start: start}); err != nil {
 			return err
@@ -196,7 +200,7 @@ func (u *upRun) run(ctx context.Context, project *types.Project, res *transform.
 	if gone := context.Cause(upCtx); errors.Is(gone, ErrDaemonGone) {
 		// Compose has stopped the project; the intercepts went with the daemon.
 		u.committed = true
-		_ = u.leaveIntercepts(context.WithoutCancel(ctx))
+		_ = u.leaveAll(context.WithoutCancel(ctx))
 		return gone
 	}
 	if err != nil && ctx.Err() == nil {
@@ -204,7 +208,7 @@ func (u *upRun) run(ctx context.Context, project *types.Project, res *transform.
 	}
 	// Interrupted: Compose has stopped the containers; leave the intercepts.
 	u.committed = true
-	return errors.Join(ignoreCanceled(err), u.leaveIntercepts(context.WithoutCancel(ctx)))
+	return errors.Join(ignoreCanceled(err), u.leaveAll(context.WithoutCancel(ctx)))
 }
 
 // ErrDaemonGone means the Telepresence daemon container stopped while the
@@ -233,6 +237,9 @@ func (u *upRun) monitorDaemon(ctx context.Context) (context.Context, func()) {
 			if ctx.Err() != nil {
 				return
 			}
+			if err != nil && !errdefs.IsNotFound(err) {
+				continue // a passing engine error is not the daemon's end
+			}
 			if err == nil && info.Running {
 				continue
 			}
@@ -255,10 +262,10 @@ func (u *upRun) watch(ctx context.Context, project *types.Project, build *api.Bu
 	defer cancel()
 	serr := u.Compose.Stop(cctx, project.Name, api.StopOptions{Project: project})
 	if gone := context.Cause(wctx); errors.Is(gone, ErrDaemonGone) {
-		_ = u.leaveIntercepts(cctx)
+		_ = u.leaveAll(cctx)
 		return errors.Join(gone, serr)
 	}
-	return errors.Join(ignoreCanceled(werr), serr, u.leaveIntercepts(cctx))
+	return errors.Join(ignoreCanceled(werr), serr, u.leaveAll(cctx))
 }
 
 func ignoreCanceled(err error) error {
@@ -294,8 +301,12 @@ type upRun struct {
 	daemon    string
 	// intercepts are the intercepts this run created, in order.
 	intercepts []string
-	// markers are the volumes recording those intercepts on the Docker side.
+	// markers are the volumes recording those intercepts on the Docker side,
+	// and markerNames the intercept each records.
 	markers     []string
+	markerNames []string
+	// reused are the live intercepts of an earlier up that this run took over.
+	reused      []string
 	transformed *types.Project
 	// committed is set once the project runs: from then on an interruption
 	// stops it and leaves the intercepts instead of removing it.
@@ -345,12 +356,15 @@ func (r *Runner) liveIntercept(ctx context.Context, project string, req transfor
 	if err != nil {
 		return ic, false, r.engineError(err)
 	}
+	// The intercept's name is usually the workload's, but Telepresence may
+	// name it otherwise: the handler container's label says which it is.
 	i := slices.IndexFunc(containers, func(c Container) bool {
-		return c.Service == req.Service && c.Labels[transform.LabelIntercept] == req.Workload && c.Running
+		return c.Service == req.Service && c.Labels[transform.LabelIntercept] != "" && c.Running
 	})
 	if i < 0 {
 		return ic, false, nil
 	}
+	ic.Name = containers[i].Labels[transform.LabelIntercept]
 	if ic.Environment, err = r.Engine.HandlerEnv(ctx, containers[i].Name); err != nil {
 		return ic, false, r.engineError(err)
 	}
@@ -360,7 +374,7 @@ func (r *Runner) liveIntercept(ctx context.Context, project string, req transfor
 	}
 	sort.Slice(volumes, func(a, b int) bool { return volumeIndex(volumes[a].Name) < volumeIndex(volumes[b].Name) })
 	for _, v := range volumes {
-		if _, tm := v.Labels[transform.LabelTelemount]; tm && v.Labels[transform.LabelIntercept] == req.Workload {
+		if _, tm := v.Labels[transform.LabelTelemount]; tm && v.Labels[transform.LabelIntercept] == ic.Name {
 			ic.Mounts = append(ic.Mounts, v.Options["dir"])
 			ic.MountPort, _ = strconv.Atoi(v.Options["port"])
 		}
@@ -489,11 +503,13 @@ func (u *upRun) intercept(ctx context.Context, plan *transform.Plan) (map[string
 			Workload: req.Workload, Port: req.Port, Service: req.K8sService, HTTPHeaders: req.HTTPHeaders, Mount: req.Mount,
 		})
 		if err != nil && alreadyExists(err) && u.records[req.Workload] {
-			u.markers = u.markers[:len(u.markers)-1] // the record belongs to the up that made it
+			// The record belongs to the up that made it.
+			u.markers, u.markerNames = u.markers[:len(u.markers)-1], u.markerNames[:len(u.markerNames)-1]
 			reused, rerr := u.reuse(ctx, req)
 			if rerr != nil {
 				return nil, rerr
 			}
+			u.reused = append(u.reused, reused.Name)
 			out[req.Service] = reused
 			continue
 		}
@@ -530,6 +546,7 @@ func (u *upRun) mark(ctx context.Context, intercept string) error {
 		return u.engineError(err)
 	}
 	u.markers = append(u.markers, name)
+	u.markerNames = append(u.markerNames, intercept)
 	return nil
 }
 
@@ -549,43 +566,68 @@ func (u *upRun) setDNS(ctx context.Context, plan *transform.Plan, st *telepresen
 	return u.Telepresence.SetDNSMappings(ctx, st.DaemonPort, mappings)
 }
 
-// leaveIntercepts leaves the intercepts of this run.
-func (u *upRun) leaveIntercepts(ctx context.Context) error {
-	var errs []error
-	for _, name := range slices.Backward(u.intercepts) {
-		if err := u.Telepresence.Leave(ctx, name); err != nil && !errors.Is(err, telepresence.ErrNotFound) {
-			errs = append(errs, err)
-			continue
-		}
-		u.printf("Left intercept %s", name)
+// leaveIntercepts leaves the intercepts this run created, newest first,
+// and, once the run is committed (it ran and was stopped), also those it
+// reused from an earlier up: stopping the project ends them all. It returns
+// the intercepts it could not leave.
+func (u *upRun) leaveIntercepts(ctx context.Context) (map[string]bool, error) {
+	names := slices.Clone(u.intercepts)
+	slices.Reverse(names)
+	if u.committed {
+		names = append(names, u.reused...)
 	}
-	return errors.Join(errs...)
+	return u.leave(ctx, names)
 }
 
-// undo reverts what this run did, newest first.
+// leaveAll is leaveIntercepts for the paths that only report the error.
+func (u *upRun) leaveAll(ctx context.Context) error {
+	_, err := u.leaveIntercepts(ctx)
+	return err
+}
+
+// undo reverts what this run did: it leaves the intercepts it created
+// first, so that their records are removed only once they are gone, then
+// removes the project if this run created it, then quits a daemon this run
+// connected, unless another project uses it meanwhile.
 func (u *upRun) undo(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, cleanupTimeout)
 	defer cancel()
 	if u.committed {
 		return nil
 	}
-	var errs []error
-	removed := u.transformed != nil && !u.existing
-	if removed {
+	failed, err := u.leaveIntercepts(ctx)
+	errs := []error{err}
+	if u.transformed != nil && !u.existing {
 		// Also removes the Telemount volumes and the intercept records.
-		errs = append(errs, u.removeProject(ctx, u.project, []string{u.daemon}, false))
-	}
-	errs = append(errs, u.leaveIntercepts(ctx))
-	if !removed {
-		for _, m := range u.markers {
-			errs = append(errs, u.Engine.RemoveVolume(ctx, m))
+		errs = append(errs, u.removeProject(ctx, u.project, []string{u.daemon}, api.DownOptions{}, failed))
+	} else {
+		for i, m := range u.markers {
+			if !failed[u.markerNames[i]] {
+				errs = append(errs, u.Engine.RemoveVolume(ctx, m))
+			}
 		}
 	}
 	if u.connected {
-		u.printf("Disconnecting Telepresence (this up connected it)")
-		errs = append(errs, u.Telepresence.Quit(ctx))
+		errs = append(errs, u.quitDaemon(ctx))
 	}
 	return errors.Join(errs...)
+}
+
+// quitDaemon quits the daemon this run connected, unless a container of
+// another project now shares its network namespace.
+func (u *upRun) quitDaemon(ctx context.Context) error {
+	if u.daemon != "" {
+		users, err := u.Engine.DaemonUsers(ctx, u.daemon)
+		if err == nil {
+			users = slices.DeleteFunc(users, func(p string) bool { return p == u.project })
+		}
+		if err != nil || len(users) > 0 {
+			u.printf("Leaving Telepresence connected: other projects use its daemon %s %v", u.daemon, users)
+			return nil
+		}
+	}
+	u.printf("Disconnecting Telepresence (this up connected it)")
+	return u.Telepresence.Quit(ctx)
 }
 
 // engineError says which engine did not answer and what to check.

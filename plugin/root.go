@@ -36,12 +36,11 @@ type globalOptions struct {
 func RootCommand(dockerCli command.Cli) *cobra.Command {
 	opts := &globalOptions{}
 	cmd := &cobra.Command{
-		Use:              metadata.PluginName,
-		Short:            metadata.ShortDescription,
-		SilenceUsage:     true,
-		SilenceErrors:    true,
-		TraverseChildren: true,
-		Args:             cobra.ArbitraryArgs,
+		Use:           metadata.PluginName,
+		Short:         metadata.ShortDescription,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.ArbitraryArgs,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			// The plugin's own pre-run initialises the Docker CLI and client.
 			return plugin.PersistentPreRunE(cmd, args)

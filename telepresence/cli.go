@@ -77,7 +77,12 @@ func failureMessage(stdout, stderr []byte) string {
 	if msg := strings.TrimSpace(string(stderr)); msg != "" {
 		return msg
 	}
-	return strings.TrimSpace(string(stdout))
+	// JSON on stdout without an "err" may be an intercept's answer, which
+	// holds the pod's environment: never quote it.
+	if json.Valid(stdout) {
+		return fmt.Sprintf("it failed without a message (%d bytes of JSON output not shown)", len(stdout))
+	}
+	return truncate(stdout)
 }
 
 // unwrapJSON accepts both the bare object and the {"cmd":..,"stdout":..,"err":..}

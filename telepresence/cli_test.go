@@ -213,6 +213,7 @@ func TestInterceptFailures(t *testing.T) {
 		{"error in JSON", `{"err":"intercept echo-server already exists"}`, 1, "telepresence intercept echo-server: intercept echo-server already exists"},
 		{"not active", `{"name":"echo-server","disposition":"NO_PORTS","message":"no ports"}`, 0, "NO_PORTS: no ports"},
 		{"garbage", `Using Deployment echo-server`, 0, "cannot read its JSON output"},
+		{"JSON without an error is not quoted", `{"name":"echo-server","environment":{"API_TOKEN":"s3cret"}}`, 1, "failed without a message"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -220,6 +221,9 @@ func TestInterceptFailures(t *testing.T) {
 			_, err := c.Intercept(context.Background(), InterceptOptions{Workload: "echo-server", Port: "8088", Mount: true})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want it to contain %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), "s3cret") {
+				t.Errorf("the error quotes the pod environment: %v", err)
 			}
 		})
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 )
 
@@ -82,6 +83,7 @@ func FuzzApply(f *testing.F) {
 			return
 		}
 		before := yamlOf(t, project)
+		snapshot := project.WithServicesDisabled() // a deep copy
 		if _, err := NewPlan(project, in); err != nil && len(intentErrs(err)) == 0 {
 			t.Fatalf("plan error is not an intent error: %v", err)
 		}
@@ -91,7 +93,7 @@ func FuzzApply(f *testing.F) {
 				Environment: map[string]string{"TELEPRESENCE_CONTAINER": name, "A": "1"}}
 		}
 		res, err := Apply(project, in, rt(intercepts))
-		if after := yamlOf(t, project); after != before {
+		if after := yamlOf(t, project); after != before || !reflect.DeepEqual(snapshot, project) {
 			t.Fatalf("Apply changed its input")
 		}
 		if err != nil {

@@ -89,6 +89,16 @@ services:
   db: {image: db, x-telepresence: {behavior: remote}}
   tool: {image: t, network_mode: "service:db"}`,
 			[]string{`service "tool"`, "network_mode", `service "db", which is remote`}},
+		{"a service shares the IPC namespace of a remote service", `
+services:
+  db: {image: db, x-telepresence: {behavior: remote}}
+  tool: {image: t, ipc: "service:db"}`,
+			[]string{`service "tool"`, "ipc", `service "db", which is remote`}},
+		{"a service shares the PID namespace of a remote service", `
+services:
+  db: {image: db, x-telepresence: {behavior: remote}}
+  tool: {image: t, pid: "service:db"}`,
+			[]string{`service "tool"`, "pid", `service "db", which is remote`}},
 		{"volumes_from a remote service", `
 services:
   db: {image: db, x-telepresence: {behavior: remote}}

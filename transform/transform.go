@@ -82,6 +82,7 @@ func Apply(project *types.Project, in *Intent, rt Runtime) (*Result, error) {
 	}
 	t := &transformer{project: project, in: in, rt: rt, res: &Result{}, expanded: expandRemotes(project, in)}
 	t.collectDaemonNetworks()
+	t.nameVolumes()
 	// A deep copy (no service is disabled), then one pass over its services.
 	// compose-go's WithServicesTransform does the same copy but also starts a
 	// goroutine per service and rebuilds the services map through a channel,
@@ -135,6 +136,8 @@ type transformer struct {
 	handlersNetwork bool
 	// expanded holds what each remote service's dependents depend on instead.
 	expanded map[string]types.DependsOnConfig
+	// volumePrefix names the Telemount volumes of each handler.
+	volumePrefix map[string]string
 }
 
 // collectDaemonNetworks records the networks the daemon must join, each
@@ -238,14 +241,20 @@ func (t *transformer) handler(svc types.ServiceConfig) types.ServiceConfig {
 		for k, v := range ic.Environment {
 			env[k] = &v
 		}
-		maps.Copy(env, svc.Environment) // the compose file wins
+		for k, v := range svc.Environment {
+			// The compose file wins, except a bare `- KEY` that the shell
+			// did not set: it has no value to win with.
+			if v != nil || env[k] == nil {
+				env[k] = v
+			}
+		}
 		svc.Environment = env
 	}
 	if t.mounts(svc.Name) {
 		for i, dir := range ic.Mounts {
 			svc.Volumes = slices.DeleteFunc(svc.Volumes, func(v types.ServiceVolumeConfig) bool { return v.Target == dir })
 			svc.Volumes = append(svc.Volumes, types.ServiceVolumeConfig{
-				Type: types.VolumeTypeVolume, Source: volumeKey(ic, i), Target: dir, Volume: &types.ServiceVolumeVolume{},
+				Type: types.VolumeTypeVolume, Source: t.volumeKey(svc.Name, i), Target: dir, Volume: &types.ServiceVolumeVolume{},
 			})
 		}
 	}
@@ -296,8 +305,35 @@ func (t *transformer) mounts(service string) bool {
 }
 
 // volumeKey names the i-th Telemount volume of an intercept.
-func volumeKey(ic Intercept, i int) string {
-	return containerName(ic) + "-" + strconv.Itoa(i)
+func (t *transformer) volumeKey(service string, i int) string {
+	return t.volumePrefix[service] + "-" + strconv.Itoa(i)
+}
+
+// nameVolumes picks the prefix of each handler's Telemount volumes: the
+// intercepted container's name (<TELEPRESENCE_CONTAINER>-<i>), qualified
+// with the compose service when another handler's pod container has the
+// same name or the project already has a volume of that name.
+func (t *transformer) nameVolumes() {
+	t.volumePrefix = map[string]string{}
+	count := map[string]int{}
+	for service, ic := range t.rt.Intercepts {
+		if t.in.Behavior(service) == InterceptHandler && t.mounts(service) && len(ic.Mounts) > 0 {
+			count[containerName(ic)]++
+		}
+	}
+	for service, ic := range t.rt.Intercepts {
+		prefix := containerName(ic)
+		clash := count[prefix] > 1
+		for i := range ic.Mounts {
+			if _, taken := t.project.Volumes[prefix+"-"+strconv.Itoa(i)]; taken {
+				clash = true
+			}
+		}
+		if clash {
+			prefix = service + "-" + prefix
+		}
+		t.volumePrefix[service] = prefix
+	}
 }
 
 // containerName is the pod container that was intercepted.
@@ -316,7 +352,7 @@ func (t *transformer) addVolumes(out *types.Project) error {
 			continue
 		}
 		for i, dir := range ic.Mounts {
-			key := volumeKey(ic, i)
+			key := t.volumeKey(name, i)
 			if _, exists := out.Volumes[key]; exists {
 				return &IntentError{Service: name, Key: "volumes", Kind: ErrInvalidProject,
 					Problem: fmt.Sprintf("the project already declares a volume %q, the name of the pod volume mounted at %s", key, dir),

@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -379,6 +380,7 @@ networks:
 		t.Run(tc.name, func(t *testing.T) {
 			project := load(t, tc.in)
 			before := yamlOf(t, project)
+			snapshot := project.WithServicesDisabled() // a deep copy, fields outside the YAML included
 			in := mustIntent(t, project, tc.flags)
 			res, err := Apply(project, in, rt(tc.intercepts))
 			if err != nil {
@@ -387,6 +389,9 @@ networks:
 			assertSameProject(t, res.Project, tc.want)
 			if after := yamlOf(t, project); after != before {
 				t.Errorf("Apply changed its input project:\n%s", cmp.Diff(before, after))
+			}
+			if !reflect.DeepEqual(snapshot, project) {
+				t.Errorf("Apply changed its input project outside the YAML fields")
 			}
 			if d := cmp.Diff(tc.wantWarnings, res.Warnings); d != "" {
 				t.Errorf("warnings (-want +got):\n%s", d)
@@ -490,5 +495,55 @@ networks:
 	}
 	if strings.Contains(out, ExtensionKey) {
 		t.Errorf("the transformed project still carries %s:\n%s", ExtensionKey, out)
+	}
+}
+
+func TestApplyQualifiesVolumeNamesThatWouldClash(t *testing.T) {
+	project := load(t, `
+services:
+  a: {image: a, ports: ["80"], x-telepresence: {behavior: interceptHandler, intercept: {workload: wa}}}
+  b: {image: b, ports: ["81"], x-telepresence: {behavior: interceptHandler, intercept: {workload: wb}}}
+  c: {image: c, ports: ["82"], volumes: ["solo-0:/x"], x-telepresence: {behavior: interceptHandler, intercept: {workload: wc}}}
+volumes:
+  solo-0: {}
+`)
+	// The pods of wa and wb both name their container "app"; wc's is "solo",
+	// and the project already has a volume solo-0.
+	res, err := Apply(project, mustIntent(t, project, Flags{}), rt(map[string]Intercept{
+		"a": {Name: "wa", MountPort: 1, Mounts: []string{"/s"}, Environment: map[string]string{"TELEPRESENCE_CONTAINER": "app"}},
+		"b": {Name: "wb", MountPort: 1, Mounts: []string{"/s"}, Environment: map[string]string{"TELEPRESENCE_CONTAINER": "app"}},
+		"c": {Name: "wc", MountPort: 1, Mounts: []string{"/s"}, Environment: map[string]string{"TELEPRESENCE_CONTAINER": "solo"}},
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := slices.Sorted(slices.Values(res.Volumes))
+	if want := []string{"a-app-0", "b-app-0", "c-solo-0"}; !slices.Equal(got, want) {
+		t.Errorf("volumes = %v, want %v", got, want)
+	}
+	if src := res.Project.Services["b"].Volumes[0].Source; src != "b-app-0" {
+		t.Errorf("b mounts %q", src)
+	}
+}
+
+func TestApplyBareEnvironmentEntryDoesNotHideThePodValue(t *testing.T) {
+	project := load(t, `
+services:
+  echo:
+    image: echo
+    ports: ["80"]
+    environment: [DB_HOST, MODE=local]
+    x-telepresence: {behavior: interceptHandler}
+`)
+	// DB_HOST is not set in the (empty) environment of the load: nil value.
+	res, err := Apply(project, mustIntent(t, project, Flags{}), rt(map[string]Intercept{
+		"echo": {Name: "echo", Environment: map[string]string{"DB_HOST": "psql", "MODE": "cluster"}},
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := res.Project.Services["echo"].Environment
+	if env["DB_HOST"] == nil || *env["DB_HOST"] != "psql" || *env["MODE"] != "local" {
+		t.Errorf("DB_HOST = %v, MODE = %v; want psql (pod) and local (compose)", env["DB_HOST"], env["MODE"])
 	}
 }
