@@ -57,7 +57,7 @@ func (r *Runner) Down(ctx context.Context, opts DownOptions) error {
 		errs = append(errs, err)
 	}
 	if found.hasResources {
-		errs = append(errs, r.removeProject(ctx, opts.ProjectName, daemons, api.DownOptions{
+		errs = append(errs, r.removeProject(ctx, opts.ProjectName, found.networks, daemons, api.DownOptions{
 			Volumes: opts.Volumes, RemoveOrphans: opts.RemoveOrphans,
 		}, keep))
 	} else {
@@ -69,6 +69,7 @@ func (r *Runner) Down(ctx context.Context, opts DownOptions) error {
 // found is what belongs to a project on the Docker side.
 type found struct {
 	containers   int
+	networks     []Network
 	hasResources bool
 	intercepts   []string
 	daemons      []string
@@ -90,7 +91,7 @@ func (r *Runner) find(ctx context.Context, project string) (found, error) {
 	if err != nil {
 		return f, r.engineError(err)
 	}
-	f.containers = len(containers)
+	f.containers, f.networks = len(containers), networks
 	f.hasResources = len(containers)+len(networks) > 0 || slices.ContainsFunc(volumes, func(v Volume) bool {
 		_, marker := v.Labels[transform.LabelIntercept]
 		return !marker
@@ -116,11 +117,7 @@ func (r *Runner) find(ctx context.Context, project string) (found, error) {
 // removeProject detaches the daemons from the project's networks (a network
 // with a foreign endpoint cannot be removed), runs Compose down and removes
 // the Telemount volumes and intercept records.
-func (r *Runner) removeProject(ctx context.Context, project string, daemons []string, down api.DownOptions, keep map[string]bool) error {
-	networks, err := r.Engine.ProjectNetworks(ctx, project)
-	if err != nil {
-		return r.engineError(err)
-	}
+func (r *Runner) removeProject(ctx context.Context, project string, networks []Network, daemons []string, down api.DownOptions, keep map[string]bool) error {
 	var errs []error
 	for _, n := range networks {
 		for _, c := range n.Containers {

@@ -169,7 +169,7 @@ func (u *upRun) run(ctx context.Context, project *types.Project, res *transform.
 		RecreateDependencies: api.RecreateDiverged,
 		Inherit:              true,
 	}
-	u.transformed = project
+	u.created = true
 	if err := r.Compose.Create(ctx, project, create); err != nil {
 		return err
 	}
@@ -301,13 +301,13 @@ type upRun struct {
 	daemon    string
 	// intercepts are the intercepts this run created, in order.
 	intercepts []string
-	// markers are the volumes recording those intercepts on the Docker side,
-	// and markerNames the intercept each records.
-	markers     []string
-	markerNames []string
+	// recorded are the intercepts this run recorded on the Docker side (see
+	// mark); their records are the volumes named by markerVolume.
+	recorded []string
 	// reused are the live intercepts of an earlier up that this run took over.
-	reused      []string
-	transformed *types.Project
+	reused []string
+	// created is set once Compose may have created the project's containers.
+	created bool
 	// committed is set once the project runs: from then on an interruption
 	// stops it and leaves the intercepts instead of removing it.
 	committed bool
@@ -504,7 +504,7 @@ func (u *upRun) intercept(ctx context.Context, plan *transform.Plan) (map[string
 		})
 		if err != nil && alreadyExists(err) && u.records[req.Workload] {
 			// The record belongs to the up that made it.
-			u.markers, u.markerNames = u.markers[:len(u.markers)-1], u.markerNames[:len(u.markerNames)-1]
+			u.recorded = u.recorded[:len(u.recorded)-1]
 			reused, rerr := u.reuse(ctx, req)
 			if rerr != nil {
 				return nil, rerr
@@ -545,8 +545,7 @@ func (u *upRun) mark(ctx context.Context, intercept string) error {
 	if err != nil {
 		return u.engineError(err)
 	}
-	u.markers = append(u.markers, name)
-	u.markerNames = append(u.markerNames, intercept)
+	u.recorded = append(u.recorded, intercept)
 	return nil
 }
 
@@ -597,13 +596,17 @@ func (u *upRun) undo(ctx context.Context) error {
 	}
 	failed, err := u.leaveIntercepts(ctx)
 	errs := []error{err}
-	if u.transformed != nil && !u.existing {
+	if u.created && !u.existing {
 		// Also removes the Telemount volumes and the intercept records.
-		errs = append(errs, u.removeProject(ctx, u.project, []string{u.daemon}, api.DownOptions{}, failed))
+		networks, err := u.Engine.ProjectNetworks(ctx, u.project)
+		if err != nil {
+			errs = append(errs, u.engineError(err))
+		}
+		errs = append(errs, u.removeProject(ctx, u.project, networks, []string{u.daemon}, api.DownOptions{}, failed))
 	} else {
-		for i, m := range u.markers {
-			if !failed[u.markerNames[i]] {
-				errs = append(errs, u.Engine.RemoveVolume(ctx, m))
+		for _, name := range u.recorded {
+			if !failed[name] {
+				errs = append(errs, u.Engine.RemoveVolume(ctx, markerVolume(u.project, name)))
 			}
 		}
 	}
