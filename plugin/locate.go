@@ -46,14 +46,20 @@ func declaringFileForKey(p *types.Project, service, key string) string {
 	}
 }
 
+// readYAML reads a YAML file whose top level is a mapping, or nil.
 func readYAML(path string) map[string]any {
+	doc, _ := readYAMLDoc(path)
+	m, _ := doc.(map[string]any)
+	return m
+}
+
+// readYAMLDoc reads the top level of a YAML file: nil for an empty one.
+func readYAMLDoc(path string) (any, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil
+		return nil, err
 	}
-	var doc map[string]any
-	if yaml.Unmarshal(b, &doc) != nil {
-		return nil
-	}
-	return doc
+	var doc any
+	err = yaml.Unmarshal(b, &doc)
+	return doc, err
 }

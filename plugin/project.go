@@ -6,13 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/docker/compose/v5/pkg/api"
 	"github.com/spf13/pflag"
-	"go.yaml.in/yaml/v4"
 
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
@@ -91,18 +89,15 @@ func (o *ProjectOptions) diagnoseFiles() error {
 		}
 	}
 	for _, path := range paths {
-		b, err := os.ReadFile(path)
+		doc, err := readYAMLDoc(path)
 		if err != nil {
 			continue // the loader's own error says it better
 		}
-		var doc any
-		if len(strings.TrimSpace(string(b))) == 0 || (yaml.Unmarshal(b, &doc) == nil && doc == nil) {
+		if doc == nil {
 			return fmt.Errorf("%s: the file is empty (hint: a compose file is a mapping with at least a services: section)", path)
 		}
-		if doc != nil {
-			if _, ok := doc.(map[string]any); !ok {
-				return fmt.Errorf("%s: the top level is %s, not a mapping (hint: a compose file is a mapping with a services: section)", path, kindOf(doc))
-			}
+		if _, ok := doc.(map[string]any); !ok {
+			return fmt.Errorf("%s: the top level is %s, not a mapping (hint: a compose file is a mapping with a services: section)", path, kindOf(doc))
 		}
 	}
 	return nil
