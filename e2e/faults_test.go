@@ -89,8 +89,7 @@ func TestConcurrentUpRefused(t *testing.T) {
 	e := newEnv(t)
 	writeMountFixture(e)
 	dir := handlerProject(e)
-	p := e.Start(dir, "up")
-	eventually(t, 90*time.Second, "the first up runs", func() bool { return e.running(e.container("echo")) })
+	p := e.startRunning(dir, []string{"echo"}, "up")
 	calls := len(e.Calls())
 	_, stderr, err := e.Run(ctx(t), dir, "up", "-d")
 	if err == nil {
@@ -145,10 +144,8 @@ func TestDaemonDisappearsWhileAttached(t *testing.T) {
 	e := newEnv(t)
 	writeMountFixture(e)
 	dir := handlerProject(e)
-	p := e.Start(dir, "up")
-	eventually(t, 90*time.Second, "the project runs", func() bool {
-		return e.running(e.container("web")) && e.running(e.container("echo")) && p.WaitForOutput("Attaching to", 0)
-	})
+	p := e.startRunning(dir, []string{"web", "echo"}, "up")
+	eventually(t, 10*time.Second, "Compose attaches", func() bool { return p.WaitForOutput("Attaching to", 0) })
 	if _, err := dockerCmd("rm", "-f", daemonContainer); err != nil {
 		t.Fatal(err)
 	}

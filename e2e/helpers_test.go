@@ -49,6 +49,22 @@ func eventually(t *testing.T, timeout time.Duration, what string, cond func() bo
 	}
 }
 
+// startRunning starts `docker telepresence args...` in the background and
+// waits until the containers of the services run.
+func (e *Env) startRunning(dir string, services []string, args ...string) *Proc {
+	e.t.Helper()
+	p := e.Start(dir, args...)
+	eventually(e.t, 90*time.Second, fmt.Sprintf("%v run", services), func() bool {
+		for _, s := range services {
+			if !e.running(e.container(s)) {
+				return false
+			}
+		}
+		return true
+	})
+	return p
+}
+
 // running reports whether a container exists and runs.
 func (e *Env) running(name string) bool {
 	out, err := dockerCmd("inspect", "-f", "{{.State.Running}}", name)

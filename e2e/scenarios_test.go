@@ -295,8 +295,7 @@ func TestDownAfterKilledUp(t *testing.T) {
 	e := newEnv(t)
 	writeMountFixture(e)
 	dir := handlerProject(e)
-	p := e.Start(dir, "up")
-	eventually(t, 90*time.Second, "the handler runs", func() bool { return e.running(e.container("echo")) })
+	p := e.startRunning(dir, []string{"echo"}, "up")
 	if err := syscall.Kill(-p.Cmd.Process.Pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -316,10 +315,7 @@ func TestAttachedUpInterrupted(t *testing.T) {
 	e := newEnv(t)
 	writeMountFixture(e)
 	dir := handlerProject(e)
-	p := e.Start(dir, "up")
-	eventually(t, 90*time.Second, "the project runs", func() bool {
-		return e.running(e.container("echo")) && e.running(e.container("web"))
-	})
+	p := e.startRunning(dir, []string{"echo", "web"}, "up")
 	start := time.Now()
 	if err := p.CtrlC(); err != nil {
 		t.Fatal(err)
@@ -391,8 +387,7 @@ func TestWatch(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)
 			dir := watchProject(e)
-			p := e.Start(dir, tc.args...)
-			eventually(t, 90*time.Second, "the handler runs", func() bool { return e.running(e.container("echo")) })
+			p := e.startRunning(dir, []string{"echo"}, tc.args...)
 			if tc.sync && !p.WaitForOutput("Watch enabled", 30*time.Second) {
 				t.Fatalf("watch did not start:\n%s\n%s", p.Stdout.String(), p.Stderr.String())
 			}

@@ -79,6 +79,15 @@ func (f *fixture) up(ctx context.Context, detach bool) error {
 	return f.runner.Up(ctx, UpOptions{Project: f.project, Intent: f.intent, Detach: detach, Logs: discard{}})
 }
 
+// assertNothingLeft checks that no intercept and no volume of the project
+// remain.
+func (f *fixture) assertNothingLeft(t *testing.T) {
+	t.Helper()
+	if len(f.tp.active) != 0 || len(f.engine.volumes["proj"]) != 0 {
+		t.Errorf("left behind: intercepts %v, volumes %v", f.tp.active, f.engine.volumes["proj"])
+	}
+}
+
 func assertSteps(t *testing.T, j *journal, want []string) {
 	t.Helper()
 	if d := cmp.Diff(want, j.list()); d != "" {
@@ -148,9 +157,7 @@ func TestUpFailingHalfWayUndoesEverything(t *testing.T) {
 		"docker volume rm proj_telepresence-intercept-echo-server",
 		"tp quit",
 	})
-	if len(f.tp.active) != 0 || len(f.engine.volumes["proj"]) != 0 {
-		t.Errorf("left behind: intercepts %v, volumes %v", f.tp.active, f.engine.volumes["proj"])
-	}
+	f.assertNothingLeft(t)
 }
 
 func TestUpComposeFailureRemovesContainers(t *testing.T) {
@@ -237,9 +244,7 @@ func TestDownFromANewProcess(t *testing.T) {
 		"docker volume rm proj_telepresence-intercept-api",
 		"docker volume rm proj_telepresence-intercept-echo-server",
 	})
-	if len(f.tp.active) != 0 || len(f.engine.volumes["proj"]) != 0 {
-		t.Errorf("left behind: intercepts %v, volumes %v", f.tp.active, f.engine.volumes["proj"])
-	}
+	f.assertNothingLeft(t)
 }
 
 func TestDownWhenNothingIsUp(t *testing.T) {
@@ -441,9 +446,7 @@ func TestUpInterruptedDuringTheBuild(t *testing.T) {
 			t.Errorf("undo lacks %q: %v", want, steps)
 		}
 	}
-	if len(f.tp.active) != 0 || len(f.engine.volumes["proj"]) != 0 {
-		t.Errorf("left behind: intercepts %v, volumes %v", f.tp.active, f.engine.volumes["proj"])
-	}
+	f.assertNothingLeft(t)
 }
 
 func TestDownKeepsTheRecordOfAnInterceptItCannotLeave(t *testing.T) {
@@ -464,9 +467,7 @@ func TestDownKeepsTheRecordOfAnInterceptItCannotLeave(t *testing.T) {
 	if err := f.newRunner().Down(context.Background(), DownOptions{ProjectName: "proj"}); err != nil {
 		t.Fatal(err)
 	}
-	if len(f.tp.active) != 0 || len(f.engine.volumes["proj"]) != 0 {
-		t.Errorf("left behind: intercepts %v, volumes %v", f.tp.active, f.engine.volumes["proj"])
-	}
+	f.assertNothingLeft(t)
 }
 
 func TestInterruptingAnUpThatReusedInterceptsLeavesThem(t *testing.T) {
