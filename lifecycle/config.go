@@ -60,9 +60,13 @@ func (r *Runner) Config(ctx context.Context, project *types.Project, in *transfo
 
 // addLiveIntercepts fills in the intercepts the running project holds.
 func (r *Runner) addLiveIntercepts(ctx context.Context, project string, plan *transform.Plan, rt *transform.Runtime, showEnv bool) {
+	f, err := r.find(ctx, project)
+	if err != nil {
+		return // not up, as far as config can tell
+	}
 	for _, req := range plan.Intercepts {
-		ic, found, err := r.liveIntercept(ctx, project, req)
-		if err != nil || !found {
+		ic, live, err := r.liveIntercept(ctx, f, req)
+		if err != nil || !live {
 			continue
 		}
 		if !showEnv {

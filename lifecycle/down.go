@@ -68,8 +68,9 @@ func (r *Runner) Down(ctx context.Context, opts DownOptions) error {
 
 // found is what belongs to a project on the Docker side.
 type found struct {
-	containers   int
+	containers   []Container
 	networks     []Network
+	volumes      []Volume
 	hasResources bool
 	intercepts   []string
 	daemons      []string
@@ -91,7 +92,7 @@ func (r *Runner) find(ctx context.Context, project string) (found, error) {
 	if err != nil {
 		return f, r.engineError(err)
 	}
-	f.containers, f.networks = len(containers), networks
+	f.containers, f.networks, f.volumes = containers, networks, volumes
 	f.hasResources = len(containers)+len(networks) > 0 || slices.ContainsFunc(volumes, func(v Volume) bool {
 		_, marker := v.Labels[transform.LabelIntercept]
 		return !marker

@@ -294,8 +294,10 @@ type upRun struct {
 	project string
 	// existing is true when the project already had containers.
 	existing bool
-	// records are the intercepts the Docker side says the project owns.
+	// records are the intercepts the Docker side says the project owns, and
+	// found what else it held, when this run began.
 	records map[string]bool
+	found   found
 	// connected is true when this run connected the daemon.
 	connected bool
 	daemon    string
@@ -318,7 +320,8 @@ func (u *upRun) checkExisting(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	u.existing = found.containers > 0
+	u.existing = len(found.containers) > 0
+	u.found = found
 	u.records = map[string]bool{}
 	for _, name := range found.intercepts {
 		u.records[name] = true
@@ -336,11 +339,11 @@ func alreadyExists(err error) bool {
 // created: its environment is what the running handler got beyond its
 // image, its volumes are the project's Telemount volumes for it.
 func (u *upRun) reuse(ctx context.Context, req transform.InterceptRequest) (transform.Intercept, error) {
-	ic, found, err := u.liveIntercept(ctx, u.project, req)
+	ic, live, err := u.liveIntercept(ctx, u.found, req)
 	if err != nil {
 		return ic, err
 	}
-	if !found {
+	if !live {
 		return ic, fmt.Errorf("service %q: intercept %q of this project is live but its handler container does not run (hint: run `docker telepresence down`, then `up` again)", req.Service, req.Workload)
 	}
 	u.printf("Reusing the live intercept %s of this project for service %s", req.Workload, req.Service)
@@ -348,14 +351,12 @@ func (u *upRun) reuse(ctx context.Context, req transform.InterceptRequest) (tran
 }
 
 // liveIntercept reads what a previous `up` of the project gave a handler
-// from the Docker side: the running container labelled with the intercept,
-// its environment beyond its image's, and the project's Telemount volumes.
-func (r *Runner) liveIntercept(ctx context.Context, project string, req transform.InterceptRequest) (transform.Intercept, bool, error) {
+// from what find found on the Docker side: the running container labelled
+// with the intercept, its environment beyond its image's, and the project's
+// Telemount volumes.
+func (r *Runner) liveIntercept(ctx context.Context, f found, req transform.InterceptRequest) (transform.Intercept, bool, error) {
 	ic := transform.Intercept{Name: req.Workload}
-	containers, err := r.Engine.ProjectContainers(ctx, project)
-	if err != nil {
-		return ic, false, r.engineError(err)
-	}
+	containers := f.containers
 	// The intercept's name is usually the workload's, but Telepresence may
 	// name it otherwise: the handler container's label says which it is.
 	i := slices.IndexFunc(containers, func(c Container) bool {
@@ -365,13 +366,11 @@ func (r *Runner) liveIntercept(ctx context.Context, project string, req transfor
 		return ic, false, nil
 	}
 	ic.Name = containers[i].Labels[transform.LabelIntercept]
+	var err error
 	if ic.Environment, err = r.Engine.HandlerEnv(ctx, containers[i].Name); err != nil {
 		return ic, false, r.engineError(err)
 	}
-	volumes, err := r.Engine.ProjectVolumes(ctx, project)
-	if err != nil {
-		return ic, false, r.engineError(err)
-	}
+	volumes := slices.Clone(f.volumes)
 	sort.Slice(volumes, func(a, b int) bool { return volumeIndex(volumes[a].Name) < volumeIndex(volumes[b].Name) })
 	for _, v := range volumes {
 		if _, tm := v.Labels[transform.LabelTelemount]; tm && v.Labels[transform.LabelIntercept] == ic.Name {
