@@ -7,13 +7,16 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
-	"sort"
 	"strings"
 	"time"
 )
 
 // DefaultTimeout bounds every telepresence command unless configured.
 const DefaultTimeout = 2 * time.Minute
+
+// InterruptGrace is how long a command has to end after SIGINT before it
+// is killed.
+const InterruptGrace = 10 * time.Second
 
 // CLI is the Client that runs the telepresence binary.
 type CLI struct {
@@ -32,21 +35,25 @@ func (c *CLI) binary() string {
 	return c.Binary
 }
 
-// run executes one telepresence command, bounded by the timeout, in its own
-// process group so that a Ctrl-C meant for the plugin does not kill it
-// half-way: the plugin decides what to undo.
-func (c *CLI) run(ctx context.Context, args ...string) (stdout []byte, err error) {
-	timeout := c.Timeout
-	if timeout <= 0 {
-		timeout = DefaultTimeout
+func (c *CLI) timeout() time.Duration {
+	if c.Timeout <= 0 {
+		return DefaultTimeout
 	}
+	return c.Timeout
+}
+
+// run executes one telepresence command, bounded by the timeout, in its own
+// process group. When ctx ends or the timeout passes it is interrupted with
+// SIGINT, and killed only if it has not ended InterruptGrace later.
+func (c *CLI) run(ctx context.Context, args ...string) (stdout []byte, err error) {
+	timeout := c.timeout()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, c.binary(), args...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
-	cmd.WaitDelay = 5 * time.Second
 	detach(cmd)
+	cmd.WaitDelay = InterruptGrace
 	err = cmd.Run()
 	switch {
 	case err == nil:
@@ -63,16 +70,25 @@ func (c *CLI) run(ctx context.Context, args ...string) (stdout []byte, err error
 	return out.Bytes(), &CommandError{Args: args, Err: ErrFailed, Message: failureMessage(out.Bytes(), errOut.Bytes())}
 }
 
-// failureMessage prefers the JSON "err" of --output json, then stderr.
+// failureMessage prefers the JSON error of a failed command: "err" in the
+// envelope of --output json (shared/telepresence/intercept-error.json),
+// "error" with --format json (pkg/client/cli/output/output.go); then stderr.
 func failureMessage(stdout, stderr []byte) string {
 	var wrapped struct {
-		Err string `json:"err"`
+		Err   string `json:"err"`
+		Error string `json:"error"`
 	}
-	if json.Unmarshal(stdout, &wrapped) == nil && wrapped.Err != "" {
-		return wrapped.Err
-	}
-	if json.Unmarshal(stderr, &wrapped) == nil && wrapped.Err != "" {
-		return wrapped.Err
+	for _, out := range [][]byte{stdout, stderr} {
+		wrapped.Err, wrapped.Error = "", ""
+		if json.Unmarshal(out, &wrapped) != nil {
+			continue
+		}
+		if wrapped.Err != "" {
+			return wrapped.Err
+		}
+		if wrapped.Error != "" {
+			return wrapped.Error
+		}
 	}
 	if msg := strings.TrimSpace(string(stderr)); msg != "" {
 		return msg
@@ -85,8 +101,8 @@ func failureMessage(stdout, stderr []byte) string {
 	return truncate(stdout)
 }
 
-// unwrapJSON accepts both the bare object and the {"cmd":..,"stdout":..,"err":..}
-// envelope that some Telepresence versions print with --output json.
+// unwrapJSON accepts both the bare object and the {"cmd","stdout","err"}
+// envelope that some releases print with JSON output.
 func unwrapJSON(out []byte) (json.RawMessage, error) {
 	var env struct {
 		Cmd    string          `json:"cmd"`
@@ -105,57 +121,40 @@ func unwrapJSON(out []byte) (json.RawMessage, error) {
 	return out, nil
 }
 
-type daemonJSON struct {
-	Running          bool     `json:"running"`
-	InDocker         bool     `json:"in_docker"`
-	Name             string   `json:"name"`
-	DaemonPort       int      `json:"daemon_port"`
-	ContainerNetwork string   `json:"container_network"`
-	ExposedPorts     []string `json:"exposedPorts"`
-	Status           string   `json:"status"`
-	Context          string   `json:"kubernetes_context"`
-	Namespace        string   `json:"namespace"`
-}
-
-// Status runs `telepresence status --output json`.
+// Status runs `telepresence status --output json`. Before status has
+// answered the release is unknown, and --output json is what every release
+// takes (the 2.30 line notes its deprecation on stderr).
 func (c *CLI) Status(ctx context.Context) (*Status, error) {
 	args := []string{"status", "--output", "json"}
 	out, err := c.run(ctx, args...)
 	if err != nil {
 		return nil, err
 	}
-	bad := func(err error) error {
-		return &CommandError{Args: args, Err: ErrBadOutput,
+	st, err := parseStatus(out)
+	switch {
+	case errors.Is(err, errNotDocker):
+		return nil, &CommandError{Args: args, Err: ErrNotDocker,
+			Message: "the Telepresence daemon runs on this host, not in a container; run `telepresence quit` and let docker telepresence connect it with `telepresence connect --docker`"}
+	case err != nil:
+		return nil, &CommandError{Args: args, Err: ErrBadOutput,
 			Message: fmt.Sprintf("cannot read its JSON output (%v): %q; is this Telepresence 2.20 or newer?", err, truncate(out))}
 	}
-	raw, err := unwrapJSON(out)
-	if err != nil {
-		return nil, bad(err)
-	}
-	var st struct {
-		Daemon     *daemonJSON `json:"daemon"`
-		UserDaemon *daemonJSON `json:"user_daemon"`
-	}
-	if err := json.Unmarshal(raw, &st); err != nil {
-		return nil, bad(err)
-	}
-	switch {
-	case st.Daemon != nil && st.Daemon.Running && !st.Daemon.InDocker && st.Daemon.ContainerNetwork == "":
-		return nil, notDocker(args)
-	case st.Daemon != nil:
-		d := st.Daemon
-		return &Status{Running: d.Running, InDocker: d.InDocker, Name: d.Name, DaemonPort: d.DaemonPort,
-			ContainerNetwork: d.ContainerNetwork, ExposedPorts: d.ExposedPorts, Namespace: d.Namespace,
-			Context: d.Context, Status: d.Status}, nil
-	case st.UserDaemon != nil && st.UserDaemon.Running:
-		return nil, notDocker(args)
-	}
-	return &Status{Status: "Not running"}, nil
+	return st, nil
 }
 
-func notDocker(args []string) error {
-	return &CommandError{Args: args, Err: ErrNotDocker,
-		Message: "the Telepresence daemon runs on this host, not in a container; run `telepresence quit` and let docker telepresence connect it with `telepresence connect --docker`"}
+// ClientVersion runs `telepresence version` and reads the client's line.
+func (c *CLI) ClientVersion(ctx context.Context) (Version, error) {
+	args := []string{"version"}
+	out, err := c.run(ctx, args...)
+	if err != nil {
+		return Version{}, err
+	}
+	v, ok := ParseClientVersion(out)
+	if !ok {
+		return Version{}, &CommandError{Args: args, Err: ErrBadOutput,
+			Message: fmt.Sprintf("no client version in %q", truncate(out))}
+	}
+	return v, nil
 }
 
 // Connect runs `telepresence connect --docker ...`.
@@ -164,19 +163,7 @@ func (c *CLI) Connect(ctx context.Context, opts ConnectOptions) error {
 	return err
 }
 
-type interceptJSON struct {
-	ID          string            `json:"id"`
-	Name        string            `json:"name"`
-	Disposition string            `json:"disposition"`
-	Message     string            `json:"message"`
-	Environment map[string]string `json:"environment"`
-	Mount       *struct {
-		Port   int             `json:"port"`
-		Mounts json.RawMessage `json:"mounts"`
-	} `json:"mount"`
-}
-
-// Intercept runs `telepresence intercept ... --detailed-output --output json`.
+// Intercept runs `telepresence intercept ... --detailed-output` with JSON output.
 func (c *CLI) Intercept(ctx context.Context, opts InterceptOptions) (*Intercept, error) {
 	args := opts.Args()
 	out, err := c.run(ctx, args...)
@@ -186,76 +173,29 @@ func (c *CLI) Intercept(ctx context.Context, opts InterceptOptions) (*Intercept,
 	return parseIntercept(args, out)
 }
 
-func parseIntercept(args []string, out []byte) (*Intercept, error) {
-	// The output holds the pod's environment: never quote it in an error.
-	bad := func(err error) error {
-		return &CommandError{Args: args, Err: ErrBadOutput,
-			Message: fmt.Sprintf("cannot read its JSON output (%v; %d bytes, not shown as they may hold the pod's environment)", err, len(out))}
-	}
-	raw, err := unwrapJSON(out)
-	if err != nil {
-		return nil, bad(err)
-	}
-	var ij interceptJSON
-	if err := json.Unmarshal(raw, &ij); err != nil {
-		return nil, bad(err)
-	}
-	if ij.Disposition != "" && ij.Disposition != "ACTIVE" {
-		msg := ij.Disposition
-		if ij.Message != "" {
-			msg += ": " + ij.Message
-		}
-		return nil, &CommandError{Args: args, Err: ErrFailed, Message: msg}
-	}
-	ic := &Intercept{ID: ij.ID, Name: ij.Name, Disposition: ij.Disposition, Message: ij.Message, Environment: ij.Environment}
-	if ic.Name == "" {
-		ic.Name = args[1]
-	}
-	if ij.Mount != nil {
-		ic.MountPort = ij.Mount.Port
-		if ic.Mounts, err = parseMounts(ij.Mount.Mounts); err != nil {
-			return nil, bad(err)
-		}
-	}
-	return ic, nil
-}
-
-// parseMounts reads mount.mounts: a list of paths in older Telepresence
-// versions, a map of path to policy in newer ones.
-func parseMounts(raw json.RawMessage) ([]string, error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, nil
-	}
-	var list []string
-	if err := json.Unmarshal(raw, &list); err == nil {
-		return list, nil
-	}
-	var byPath map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &byPath); err != nil {
-		return nil, fmt.Errorf("mount.mounts is neither a list nor a map of paths")
-	}
-	paths := make([]string, 0, len(byPath))
-	for p := range byPath {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	return paths, nil
-}
-
 // Quit runs `telepresence quit`, which stops the daemon.
-func (c *CLI) Quit(ctx context.Context) error {
-	_, err := c.run(ctx, "quit")
+func (c *CLI) Quit(ctx context.Context, contract Contract) error {
+	_, err := c.run(ctx, append([]string{"quit"}, contract.useFlags()...)...)
 	return err
 }
 
-// Leave runs `telepresence leave NAME`.
-func (c *CLI) Leave(ctx context.Context, name string) error {
-	_, err := c.run(ctx, "leave", name)
+// Leave runs `telepresence leave NAME` (`detach NAME` on the 2.30 line).
+// The error for a missing intercept differs by release
+// (shared/telepresence/errors.txt): `Intercept named "X" not found` before
+// 2.23, `Found no replace, intercept, or ingest named "X"` since.
+func (c *CLI) Leave(ctx context.Context, contract Contract, name string) error {
+	args := append([]string{contract.leaveCommand(), name}, contract.useFlags()...)
+	_, err := c.run(ctx, args...)
 	var ce *CommandError
-	if errors.As(err, &ce) && errors.Is(err, ErrFailed) && strings.Contains(strings.ToLower(ce.Message), "not found") {
+	if errors.As(err, &ce) && errors.Is(err, ErrFailed) && missingIntercept(ce.Message) {
 		return fmt.Errorf("%w: %w", ErrNotFound, err)
 	}
 	return err
+}
+
+func missingIntercept(msg string) bool {
+	msg = strings.ToLower(msg)
+	return strings.Contains(msg, "not found") || strings.Contains(msg, "found no ")
 }
 
 func truncate(b []byte) string {

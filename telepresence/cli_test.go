@@ -39,76 +39,38 @@ func fakeBinary(t *testing.T, stdout, stderr string, code int) (*CLI, func() str
 	}
 }
 
-func TestStatus(t *testing.T) {
-	tests := []struct {
-		name    string
-		stdout  string
-		want    *Status
-		wantErr error
-		errHas  string
-	}{
-		{
-			name: "containerized daemon",
-			stdout: `{"daemon":{"running":true,"in_docker":true,"name":"minikube-default-cn","daemon_port":53127,
- "container_network":"container:tp-minikube-default-cn","exposedPorts":["8088:8088"],
- "status":"Connected","kubernetes_context":"minikube","namespace":"default"},
- "traffic_manager":{"name":"OSS Traffic Manager","version":"v2.20.2"}}`,
-			want: &Status{Running: true, InDocker: true, Name: "minikube-default-cn", DaemonPort: 53127,
-				ContainerNetwork: "container:tp-minikube-default-cn", ExposedPorts: []string{"8088:8088"},
-				Namespace: "default", Context: "minikube", Status: "Connected"},
-		},
-		{
-			name:   "wrapped in a cmd/stdout envelope",
-			stdout: `{"cmd":"status","stdout":{"daemon":{"running":true,"in_docker":true,"name":"x","container_network":"container:tp-x"}}}`,
-			want:   &Status{Running: true, InDocker: true, Name: "x", ContainerNetwork: "container:tp-x"},
-		},
-		{
-			name:   "nothing running",
-			stdout: `{"user_daemon":{"running":false,"status":"Not running"},"root_daemon":{"running":false}}`,
-			want:   &Status{Status: "Not running"},
-		},
-		{
-			name:    "connected on the host, not in docker",
-			stdout:  `{"user_daemon":{"running":true,"status":"Connected","name":"x"},"root_daemon":{"running":true}}`,
-			wantErr: ErrNotDocker,
-			errHas:  "telepresence connect --docker",
-		},
-		{
-			name:    "not JSON",
-			stdout:  `OSS User Daemon: Running`,
-			wantErr: ErrBadOutput,
-			errHas:  "Telepresence 2.20 or newer",
-		},
+func TestStatusCommand(t *testing.T) {
+	c, args := fakeBinary(t, string(sample(t, "status-2.27-teleroute.json")), "", 0)
+	st, err := c.Status(context.Background())
+	if err != nil || len(st.Daemons) != 1 {
+		t.Fatalf("status = %+v, %v", st, err)
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			c, args := fakeBinary(t, tc.stdout, "", 0)
-			got, err := c.Status(context.Background())
-			if tc.wantErr != nil {
-				if !errors.Is(err, tc.wantErr) || !strings.Contains(err.Error(), tc.errHas) {
-					t.Fatalf("err = %v, want %v containing %q", err, tc.wantErr, tc.errHas)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d := cmp.Diff(tc.want, got); d != "" {
-				t.Errorf("status (-want +got):\n%s", d)
-			}
-			if a := args(); a != "status --output json" {
-				t.Errorf("args = %q", a)
-			}
-		})
+	if a := args(); a != "status --output json" {
+		t.Errorf("args = %q: before status answers the release is unknown, and every release takes --output json", a)
+	}
+	c, _ = fakeBinary(t, string(sample(t, "status-host-daemon.json")), "", 0)
+	if _, err := c.Status(context.Background()); !errors.Is(err, ErrNotDocker) || !strings.Contains(err.Error(), "telepresence connect --docker") {
+		t.Errorf("host daemon: err = %v", err)
+	}
+	c, _ = fakeBinary(t, "OSS User Daemon: Running", "", 0)
+	if _, err := c.Status(context.Background()); !errors.Is(err, ErrBadOutput) || !strings.Contains(err.Error(), "Telepresence 2.20 or newer") {
+		t.Errorf("not JSON: err = %v", err)
+	}
+	c, _ = fakeBinary(t, `{"cmd":"status","stdout":`+string(sample(t, "status-2.20-netns.json"))+`}`, "", 0)
+	if st, err := c.Status(context.Background()); err != nil || len(st.Daemons) != 1 || st.Daemons[0].Model() != ModelNetns {
+		t.Errorf("in an envelope: %+v %v", st, err)
 	}
 }
 
-func TestDaemonContainer(t *testing.T) {
-	if got := (&Status{ContainerNetwork: "container:tp-a"}).DaemonContainer(); got != "tp-a" {
-		t.Errorf("from container_network: %q", got)
+func TestClientVersion(t *testing.T) {
+	c, args := fakeBinary(t, string(sample(t, "version.txt")), "", 0)
+	v, err := c.ClientVersion(context.Background())
+	if err != nil || v != (Version{2, 27, 3}) || args() != "version" {
+		t.Errorf("version = %v, %v (args %q)", v, err, args())
 	}
-	if got := (&Status{Name: "b"}).DaemonContainer(); got != "tp-b" {
-		t.Errorf("from name: %q", got)
+	c, _ = fakeBinary(t, "nothing useful", "", 0)
+	if _, err := c.ClientVersion(context.Background()); !errors.Is(err, ErrBadOutput) {
+		t.Errorf("err = %v", err)
 	}
 }
 
@@ -158,48 +120,69 @@ func TestConnectFailureSaysWhy(t *testing.T) {
 	}
 }
 
-func TestIntercept(t *testing.T) {
+func TestInterceptParsesEverySample(t *testing.T) {
+	env := map[string]string{
+		"TELEPRESENCE_CONTAINER": "echo-server", "TELEPRESENCE_MOUNTS": "/var/run/secrets/kubernetes.io:/data",
+		"TELEPRESENCE_ROOT": "/Users/dev/telfs-3141592", "TELEPRESENCE_INTERCEPT_ID": "5b1f0c7e-2a9d-4e57-8d8c-0e6d2c9b7f44:echo-server",
+		"DB_HOST": "psql", "API_TOKEN": "s3cr3t",
+	}
+	base := Intercept{ID: "5b1f0c7e-2a9d-4e57-8d8c-0e6d2c9b7f44:echo-server", Name: "echo-server", Disposition: "ACTIVE", Environment: env, MountPort: 34439}
+	list, byPolicy := base, base
+	list.Mounts = []Mount{{Path: "/var/run/secrets/kubernetes.io"}, {Path: "/data"}}
+	byPolicy.Mounts = []Mount{{"/data", PolicyRemote}, {"/tmp/cache", PolicyLocal}, {"/var/log/app", PolicyIgnore}, {"/var/run/secrets/kubernetes.io", PolicyRemoteReadOnly}}
+	for file, want := range map[string]*Intercept{"intercept-2.20.json": &list, "intercept-2.27.json": &byPolicy} {
+		got, err := parseIntercept([]string{"intercept", "echo-server"}, sample(t, file))
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("%s (-want +got):\n%s", file, d)
+		}
+	}
+	c, _ := fakeBinary(t, string(sample(t, "intercept-error.json")), "", 1)
+	_, err := c.Intercept(context.Background(), InterceptOptions{Workload: "echo-server", Port: "8088"})
+	if !AlreadyExists(err) || !strings.Contains(err.Error(), `Intercept with name "echo-server" already exists`) {
+		t.Errorf("intercept-error.json: err = %v", err)
+	}
+	if _, err := parseMounts([]byte(`{"/a":"Sometimes"}`)); err == nil || !strings.Contains(err.Error(), `unknown policy "Sometimes"`) {
+		t.Errorf("unknown policy: %v", err)
+	}
+}
+
+// The command lines of each release (SPEC §5.1, §5.4).
+func TestInterceptArgsByRelease(t *testing.T) {
+	opts := InterceptOptions{Workload: "echo-server", Port: "8088:http", Service: "echo", HTTPHeaders: []string{"x-dev=alice"}}
 	tests := []struct {
-		name   string
-		stdout string
-		want   *Intercept
+		name    string
+		change  func(*InterceptOptions)
+		want    string
+		headers bool
 	}{
-		{
-			name: "mounts as a list",
-			stdout: `{"id":"5b1f:echo-server","name":"echo-server","disposition":"ACTIVE",
- "environment":{"TELEPRESENCE_CONTAINER":"echo-server","DB_HOST":"psql"},
- "mount":{"pod_ip":"127.0.0.1","port":34439,"mounts":["/var/run/secrets/kubernetes.io"]}}`,
-			want: &Intercept{ID: "5b1f:echo-server", Name: "echo-server", Disposition: "ACTIVE",
-				Environment: map[string]string{"TELEPRESENCE_CONTAINER": "echo-server", "DB_HOST": "psql"},
-				MountPort:   34439, Mounts: []string{"/var/run/secrets/kubernetes.io"}},
+		{"2.20, netns", func(o *InterceptOptions) {}, "intercept echo-server --port 8088:http --service echo --http-header x-dev=alice --mount=false --detailed-output --output json", false},
+		{"2.27, Teleroute", func(o *InterceptOptions) {
+			o.Contract.Version = Version{2, 27, 3}
+			o.Address = "p-echo"
+			o.Mount = true
 		},
-		{
-			name:   "mounts as a map, in the envelope",
-			stdout: `{"cmd":"intercept","stdout":{"name":"echo-server","disposition":"ACTIVE","mount":{"port":1,"mounts":{"/b":"ReadOnly","/a":"ReadWrite"}}}}`,
-			want:   &Intercept{Name: "echo-server", Disposition: "ACTIVE", MountPort: 1, Mounts: []string{"/a", "/b"}},
+			"intercept echo-server --port 8088:http --address p-echo --service echo --http-header x-dev=alice --detailed-output --output json", true},
+		{"2.24 has no --http-header", func(o *InterceptOptions) { o.Contract.Version = Version{2, 24, 1} }, "", false},
+		{"2.29 takes --format", func(o *InterceptOptions) { o.Contract.Version = Version{2, 29, 0}; o.Mount = true },
+			"intercept echo-server --port 8088:http --service echo --http-header x-dev=alice --detailed-output --format json", true},
+		{"2.30 line, several daemons", func(o *InterceptOptions) {
+			o.Contract = Contract{Version: Version{2, 30, 0}, Use: "big"}
+			o.Mount = true
 		},
-		{
-			name:   "no mount",
-			stdout: `{"name":"echo-server","disposition":"ACTIVE"}`,
-			want:   &Intercept{Name: "echo-server", Disposition: "ACTIVE"},
-		},
+			"intercept echo-server --port 8088:http --service echo --http-header x-dev=alice --use big --detailed-output --format json", true},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			c, args := fakeBinary(t, tc.stdout, "", 0)
-			got, err := c.Intercept(context.Background(), InterceptOptions{Workload: "echo-server", Port: "8088:http",
-				Service: "echo", HTTPHeaders: []string{"x-dev=alice"}, Mount: false})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d := cmp.Diff(tc.want, got); d != "" {
-				t.Errorf("intercept (-want +got):\n%s", d)
-			}
-			want := "intercept echo-server --port 8088:http --service echo --http-header x-dev=alice --mount=false --detailed-output --output json"
-			if a := args(); a != want {
-				t.Errorf("args = %q, want %q", a, want)
-			}
-		})
+		o := opts
+		tc.change(&o)
+		if got := strings.Join(o.Args(), " "); tc.want != "" && got != tc.want {
+			t.Errorf("%s: args = %q, want %q", tc.name, got, tc.want)
+		}
+		if o.Contract.SupportsHTTPHeaders() != tc.headers {
+			t.Errorf("%s: SupportsHTTPHeaders = %v", tc.name, !tc.headers)
+		}
 	}
 }
 
@@ -211,6 +194,7 @@ func TestInterceptFailures(t *testing.T) {
 		want   string
 	}{
 		{"error in JSON", `{"err":"intercept echo-server already exists"}`, 1, "telepresence intercept echo-server: intercept echo-server already exists"},
+		{"error with --format json", `{"error":"no workload named echo-server"}`, 1, "telepresence intercept echo-server: no workload named echo-server"},
 		{"not active", `{"name":"echo-server","disposition":"NO_PORTS","message":"no ports"}`, 0, "NO_PORTS: no ports"},
 		{"garbage", `Using Deployment echo-server`, 0, "cannot read its JSON output"},
 		{"JSON without an error is not quoted", `{"name":"echo-server","environment":{"API_TOKEN":"s3cret"}}`, 1, "failed without a message"},
@@ -229,17 +213,77 @@ func TestInterceptFailures(t *testing.T) {
 	}
 }
 
-func TestLeave(t *testing.T) {
-	c, args := fakeBinary(t, "", "", 0)
-	if err := c.Leave(context.Background(), "echo-server"); err != nil {
+// errorLines reads the texts of shared/telepresence/errors.txt whose
+// description starts with prefix.
+func errorLines(t *testing.T, prefix string) []string {
+	t.Helper()
+	var out []string
+	for _, line := range strings.Split(string(sample(t, "errors.txt")), "\n") {
+		desc, text, ok := strings.Cut(line, ":")
+		if ok && strings.HasPrefix(desc, prefix) {
+			out = append(out, strings.TrimSpace(text))
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("errors.txt has no %q line", prefix)
+	}
+	return out
+}
+
+func TestLeaveByRelease(t *testing.T) {
+	for _, tc := range []struct {
+		contract Contract
+		want     string
+	}{
+		{Contract{}, "leave echo-server"},
+		{Contract{Version: Version{2, 27, 3}, Use: "a"}, "leave echo-server --use a"},
+		{Contract{Version: Version{2, 29, 2}}, "leave echo-server"},
+		{Contract{Version: Version{2, 30, 1}}, "detach echo-server"},
+	} {
+		c, args := fakeBinary(t, "", "", 0)
+		if err := c.Leave(context.Background(), tc.contract, "echo-server"); err != nil {
+			t.Fatal(err)
+		}
+		if a := args(); a != tc.want {
+			t.Errorf("%+v: args = %q, want %q", tc.contract, a, tc.want)
+		}
+	}
+	// A missing intercept, in the words of each release.
+	missing := append(errorLines(t, "leave, missing"), errorLines(t, "leave/detach, missing")...)
+	for _, msg := range missing {
+		c, _ := fakeBinary(t, "", "telepresence leave: error: "+msg, 1)
+		if err := c.Leave(context.Background(), Contract{}, "echo-server"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("%q: err = %v, want ErrNotFound", msg, err)
+		}
+	}
+	c, _ := fakeBinary(t, "", "telepresence leave: error: connection refused", 1)
+	if err := c.Leave(context.Background(), Contract{}, "echo-server"); err == nil || errors.Is(err, ErrNotFound) {
+		t.Errorf("another failure is not a missing intercept: %v", err)
+	}
+	for _, msg := range errorLines(t, "already exists") {
+		err := &CommandError{Args: []string{"intercept", "x"}, Err: ErrFailed, Message: msg}
+		if !AlreadyExists(err) {
+			t.Errorf("AlreadyExists(%q) = false", msg)
+		}
+	}
+}
+
+func TestInterruptIsSIGINT(t *testing.T) {
+	dir := t.TempDir()
+	got := filepath.Join(dir, "got")
+	script := "#!/bin/sh\ntrap 'echo INT > " + got + "; exit 3' INT\nwhile :; do sleep 0.05; done\n"
+	bin := filepath.Join(dir, "telepresence")
+	if err := os.WriteFile(bin, []byte(script), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if a := args(); a != "leave echo-server" {
-		t.Errorf("args = %q", a)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	err := (&CLI{Binary: bin}).Connect(ctx, ConnectOptions{})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
 	}
-	c, _ = fakeBinary(t, "", "telepresence leave: error: intercept echo-server not found", 1)
-	if err := c.Leave(context.Background(), "echo-server"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("leaving a missing intercept: %v", err)
+	if b, _ := os.ReadFile(got); strings.TrimSpace(string(b)) != "INT" {
+		t.Errorf("the command was not interrupted with SIGINT (it got %q): it could not end what it was doing", b)
 	}
 }
 
@@ -268,8 +312,7 @@ func TestSetDNSMappings(t *testing.T) {
 	defer srv.Stop()
 
 	c := &CLI{Timeout: 10 * time.Second}
-	port := lis.Addr().(*net.TCPAddr).Port
-	if err := c.SetDNSMappings(context.Background(), port, []DNSMapping{{Name: "postgres", AliasFor: "psql.big-data"}}); err != nil {
+	if err := c.SetDNSMappings(context.Background(), lis.Addr().String(), []DNSMapping{{Name: "postgres", AliasFor: "psql.big-data"}}); err != nil {
 		t.Fatal(err)
 	}
 	fake.mu.Lock()
@@ -279,8 +322,29 @@ func TestSetDNSMappings(t *testing.T) {
 	}
 }
 
+// The daemon's port may be published on ::1 (an IPv6 bridge); the address
+// is then bracketed.
+func TestSetDNSMappingsOverIPv6(t *testing.T) {
+	lis, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback here: %v", err)
+	}
+	srv := grpc.NewServer()
+	fake := &dnsServer{}
+	connector.RegisterConnectorServer(srv, fake)
+	go func() { _ = srv.Serve(lis) }()
+	defer srv.Stop()
+	addr := lis.Addr().String()
+	if !strings.HasPrefix(addr, "[::1]:") {
+		t.Fatalf("listener address %q", addr)
+	}
+	if err := (&CLI{Timeout: 10 * time.Second}).SetDNSMappings(context.Background(), addr, []DNSMapping{{Name: "a", AliasFor: "b"}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestSetDNSMappingsWithoutPort(t *testing.T) {
-	err := (&CLI{}).SetDNSMappings(context.Background(), 0, []DNSMapping{{Name: "a", AliasFor: "b"}})
+	err := (&CLI{}).SetDNSMappings(context.Background(), "", []DNSMapping{{Name: "a", AliasFor: "b"}})
 	if !errors.Is(err, ErrBadOutput) {
 		t.Errorf("err = %v", err)
 	}

@@ -1,5 +1,7 @@
 // Package telepresence drives the Telepresence CLI (in docker mode) through
-// its JSON output, and its containerized daemon through one gRPC call.
+// its JSON output, and its containerized daemon through one gRPC call. The
+// command lines follow the release that runs (Contract); the shapes it reads
+// are those of shared/telepresence/ (SPEC §5).
 package telepresence
 
 import (
@@ -11,21 +13,23 @@ import (
 
 // Client is what the plugin needs from Telepresence. Tests use a fake.
 type Client interface {
-	// Status reports the daemon. A daemon that is not connected is not an
-	// error: Status.Running is false.
+	// Status reports the containerized daemons. None running is not an
+	// error: Status.Running() is false.
 	Status(ctx context.Context) (*Status, error)
-	// Connect starts the containerized daemon (telepresence connect --docker).
+	// ClientVersion is the release of the installed CLI (`telepresence version`).
+	ClientVersion(ctx context.Context) (Version, error)
+	// Connect starts a containerized daemon (telepresence connect --docker).
 	Connect(ctx context.Context, opts ConnectOptions) error
 	// Intercept creates one intercept and returns what the pod exposes.
 	Intercept(ctx context.Context, opts InterceptOptions) (*Intercept, error)
-	// Leave removes an intercept. Leaving one that does not exist returns an
+	// Leave ends an intercept. Ending one that does not exist returns an
 	// error wrapping ErrNotFound.
-	Leave(ctx context.Context, name string) error
+	Leave(ctx context.Context, c Contract, name string) error
 	// Quit stops the daemon (telepresence quit).
-	Quit(ctx context.Context) error
-	// SetDNSMappings makes names resolve to cluster services inside the
-	// daemon's network.
-	SetDNSMappings(ctx context.Context, daemonPort int, mappings []DNSMapping) error
+	Quit(ctx context.Context, c Contract) error
+	// SetDNSMappings replaces the daemon's DNS mappings; addr is the host
+	// address of its gRPC port.
+	SetDNSMappings(ctx context.Context, addr string, mappings []DNSMapping) error
 }
 
 // Sentinel errors, wrapped by the errors of Client implementations.
@@ -34,6 +38,8 @@ var (
 	ErrNotInstalled = errors.New("telepresence is not installed")
 	// ErrNotDocker means the daemon runs on the host, not in a container.
 	ErrNotDocker = errors.New("telepresence is connected without --docker")
+	// ErrSeveralDaemons means several daemons run and none is the project's.
+	ErrSeveralDaemons = errors.New("several Telepresence daemons run")
 	// ErrFailed means a telepresence command failed.
 	ErrFailed = errors.New("telepresence command failed")
 	// ErrTimeout means a telepresence command did not finish in time.
@@ -44,30 +50,8 @@ var (
 	ErrNotFound = errors.New("intercept not found")
 )
 
-// Status is the state of the Telepresence daemon.
-type Status struct {
-	Running bool
-	// InDocker is true for a containerized daemon (connect --docker).
-	InDocker bool
-	// Name is the connection name; the daemon container is tp-<name>.
-	Name string
-	// DaemonPort is the host port of the daemon's gRPC API.
-	DaemonPort int
-	// ContainerNetwork is "container:<daemon container>".
-	ContainerNetwork string
-	ExposedPorts     []string
-	Namespace        string
-	Context          string
-	Status           string
-}
-
-// DaemonContainer is the name of the daemon container.
-func (s *Status) DaemonContainer() string {
-	if c, ok := strings.CutPrefix(s.ContainerNetwork, "container:"); ok && c != "" {
-		return c
-	}
-	return "tp-" + s.Name
-}
+// errNotDocker is what parseStatus finds when the only daemon is on the host.
+var errNotDocker = errors.New("the daemon runs on the host")
 
 // ConnectOptions are the flags of `telepresence connect --docker`.
 type ConnectOptions struct {
@@ -75,7 +59,8 @@ type ConnectOptions struct {
 	Namespace        string
 	ManagerNamespace string
 	MappedNamespaces []string
-	// Expose are the ports the daemon container publishes ([IP:]HOST:PORT).
+	// Expose are the ports the daemon container publishes ([IP:]HOST:PORT);
+	// netns model only: in the Teleroute model handlers publish their own.
 	Expose []string
 }
 
@@ -95,43 +80,6 @@ func (o ConnectOptions) Args() []string {
 		args = append(args, "--expose", e)
 	}
 	return args
-}
-
-// InterceptOptions are the flags of `telepresence intercept`.
-type InterceptOptions struct {
-	Workload    string
-	Port        string
-	Service     string
-	HTTPHeaders []string
-	Mount       bool
-}
-
-// Args is the command line of the intercept.
-func (o InterceptOptions) Args() []string {
-	args := []string{"intercept", o.Workload, "--port", o.Port}
-	if o.Service != "" {
-		args = append(args, "--service", o.Service)
-	}
-	for _, h := range o.HTTPHeaders {
-		args = append(args, "--http-header", h)
-	}
-	if !o.Mount {
-		args = append(args, "--mount=false")
-	}
-	return append(args, "--detailed-output", "--output", "json")
-}
-
-// Intercept is what an intercept gives the handler.
-type Intercept struct {
-	ID          string
-	Name        string
-	Disposition string
-	Message     string
-	Environment map[string]string
-	// MountPort is where the Telemount driver reaches the pod's volumes.
-	MountPort int
-	// Mounts are the paths of the pod's volumes.
-	Mounts []string
 }
 
 // DNSMapping makes Name resolve to AliasFor in the daemon's network.
@@ -161,3 +109,11 @@ func (e *CommandError) Error() string {
 }
 
 func (e *CommandError) Unwrap() error { return e.Err }
+
+// AlreadyExists tells an intercept refused because one of that name exists:
+// `Intercept with name "NAME" already exists` in every release
+// (shared/telepresence/errors.txt).
+func AlreadyExists(err error) bool {
+	var ce *CommandError
+	return errors.As(err, &ce) && errors.Is(err, ErrFailed) && strings.Contains(strings.ToLower(ce.Message), "already exists")
+}

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
-	"strconv"
 
 	"github.com/telepresenceio/telepresence/rpc/v2/connector"
 	"github.com/telepresenceio/telepresence/rpc/v2/daemon"
@@ -14,56 +12,27 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 )
 
-// dnsSetter is the one gRPC method the plugin calls on the daemon.
-type dnsSetter interface {
-	SetDNSMappings(ctx context.Context, in *daemon.SetDNSMappingsRequest, opts ...grpc.CallOption) error
-	Close() error
-}
-
-type grpcDNS struct {
-	conn *grpc.ClientConn
-	cc   connector.ConnectorClient
-}
-
-func (g *grpcDNS) SetDNSMappings(ctx context.Context, in *daemon.SetDNSMappingsRequest, opts ...grpc.CallOption) error {
-	_, err := g.cc.SetDNSMappings(ctx, in, opts...)
-	return err
-}
-
-func (g *grpcDNS) Close() error { return g.conn.Close() }
-
-func dialDaemon(_ context.Context, port int) (dnsSetter, error) {
-	conn, err := grpc.NewClient(net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		return nil, err
+// SetDNSMappings calls telepresence.connector.Connector/SetDNSMappings (from
+// github.com/telepresenceio/telepresence/rpc/v2, connector/connector.proto)
+// on the daemon's gRPC port at addr (host:port, an IPv6 host bracketed). The
+// call replaces the daemon's whole mapping set.
+func (c *CLI) SetDNSMappings(ctx context.Context, addr string, mappings []DNSMapping) error {
+	if addr == "" {
+		return fmt.Errorf("%w: the daemon publishes no gRPC port, cannot set DNS mappings", ErrBadOutput)
 	}
-	return &grpcDNS{conn: conn, cc: connector.NewConnectorClient(conn)}, nil
-}
-
-// SetDNSMappings calls telepresence.connector.Connector/SetDNSMappings on the
-// daemon's gRPC port.
-func (c *CLI) SetDNSMappings(ctx context.Context, daemonPort int, mappings []DNSMapping) error {
-	if daemonPort <= 0 {
-		return fmt.Errorf("%w: the daemon reports no daemon_port, cannot set DNS mappings", ErrBadOutput)
-	}
-	timeout := c.Timeout
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeout(ctx, c.timeout())
 	defer cancel()
-	client, err := dialDaemon(ctx, daemonPort)
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
-		return fmt.Errorf("connecting to the Telepresence daemon on 127.0.0.1:%d: %w", daemonPort, err)
+		return fmt.Errorf("connecting to the Telepresence daemon on %s: %w", addr, err)
 	}
-	defer client.Close()
-	req := &daemon.SetDNSMappingsRequest{}
+	defer conn.Close()
+	req := &daemon.SetDNSMappingsRequest{Mappings: make([]*daemon.DNSMapping, 0, len(mappings))}
 	for _, m := range mappings {
 		req.Mappings = append(req.Mappings, &daemon.DNSMapping{Name: m.Name, AliasFor: m.AliasFor})
 	}
-	if err := client.SetDNSMappings(ctx, req, grpc.WaitForReady(true)); err != nil {
-		return fmt.Errorf("setting DNS mappings on the Telepresence daemon (127.0.0.1:%d): %w", daemonPort, err)
+	if _, err := connector.NewConnectorClient(conn).SetDNSMappings(ctx, req, grpc.WaitForReady(true)); err != nil {
+		return fmt.Errorf("setting DNS mappings on the Telepresence daemon (%s): %w", addr, err)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ package telepresence
 
 import "os/exec"
 
-// detach is a no-op on Windows, where console signals are not sent to a
-// process group the same way.
+// detach keeps exec's default on Windows, where console signals are not
+// sent to a process group the same way: the command is killed when the
+// plugin gives up on it.
 func detach(*exec.Cmd) {}

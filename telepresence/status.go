@@ -1,0 +1,237 @@
+package telepresence
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// Model is how handlers reach the cluster through a containerized daemon
+// (SPEC §3).
+type Model string
+
+const (
+	// ModelNetns (2.20–2.22): handlers share the daemon container's network
+	// namespace; the daemon sits on the network "telepresence".
+	ModelNetns Model = "netns"
+	// ModelTeleroute (2.23 and newer): the daemon sits on the default bridge
+	// and on an internal network whose driver is the Teleroute plugin;
+	// handlers join that network and keep their own namespace.
+	ModelTeleroute Model = "teleroute"
+	// ModelTelerouteNoNetwork: a 2.23+ daemon that routes no cluster subnet
+	// made no Teleroute network, so nothing can join it.
+	ModelTelerouteNoNetwork Model = "teleroute-no-network"
+)
+
+// noNetwork is what 2.23+ status prints as container_network when the
+// daemon made no Teleroute network.
+const noNetwork = "default bridge"
+
+// Daemon is one containerized daemon as `telepresence status` reports it.
+type Daemon struct {
+	// Name is the connection name; the daemon container is tp-<name> and,
+	// in the Teleroute model, the Teleroute network is <name>.
+	Name string
+	// DaemonPort is the host port of the daemon's gRPC API.
+	DaemonPort int
+	// ContainerNetwork is "container:tp-<name>" (netns), "tp-<name>"
+	// (Teleroute) or "default bridge" (Teleroute, no network).
+	ContainerNetwork string
+	// Version is the daemon's release; zero when status does not say.
+	Version   Version
+	Status    string
+	Context   string
+	Namespace string
+	// Intercepts are the names of the intercepts the daemon holds.
+	Intercepts []string
+	// Subnets and AlsoProxySubnets are the cluster subnets it routes.
+	Subnets          []string
+	AlsoProxySubnets []string
+	// DNSMappings is the daemon's mapping set; ReportsDNSMappings is false
+	// when status does not show it (before 2.23), so it is unknown.
+	DNSMappings        []DNSMapping
+	ReportsDNSMappings bool
+	// ExposedPorts are the daemon's --expose values, when status shows them.
+	ExposedPorts []string
+}
+
+// Model tells the network model of the daemon from container_network.
+func (d *Daemon) Model() Model {
+	switch {
+	case strings.HasPrefix(d.ContainerNetwork, "container:"):
+		return ModelNetns
+	case d.ContainerNetwork == noNetwork:
+		return ModelTelerouteNoNetwork
+	case d.ContainerNetwork == "" && !d.Version.AtLeast(Teleroute.Major, Teleroute.Minor):
+		return ModelNetns
+	}
+	return ModelTeleroute
+}
+
+// Container is the name of the daemon container.
+func (d *Daemon) Container() string {
+	if c, ok := strings.CutPrefix(d.ContainerNetwork, "container:"); ok && c != "" {
+		return c
+	}
+	if d.ContainerNetwork != "" && d.ContainerNetwork != noNetwork {
+		return d.ContainerNetwork
+	}
+	return "tp-" + d.Name
+}
+
+// Network is the Teleroute network of the daemon (Teleroute model only).
+func (d *Daemon) Network() string { return d.Name }
+
+// Release is the daemon's version, or, when status does not print it, the
+// oldest release of its model.
+func (d *Daemon) Release() Version {
+	if d.Version.IsZero() && d.Model() != ModelNetns {
+		return Teleroute
+	}
+	return d.Version
+}
+
+// ReleaseName names the daemon's release for messages.
+func (d *Daemon) ReleaseName() string {
+	switch {
+	case !d.Version.IsZero():
+		return d.Version.String()
+	case d.Model() == ModelNetns:
+		return "2.22 or older"
+	}
+	return Teleroute.String() + " or newer"
+}
+
+// Status is what `telepresence status` says.
+type Status struct {
+	// Daemons are the containerized daemons that run.
+	Daemons []Daemon
+	// Several is true when status printed several connections: commands
+	// then need --use.
+	Several bool
+}
+
+// Running tells whether a containerized daemon runs.
+func (s *Status) Running() bool { return len(s.Daemons) > 0 }
+
+// Select picks the daemon a project uses: the only one, or among several
+// the one connected to the context and namespace the project declares. The
+// Contract it returns passes --use when several run. A nil Daemon means
+// none runs.
+func (s *Status) Select(context, namespace string) (*Daemon, Contract, error) {
+	if len(s.Daemons) == 0 {
+		return nil, Contract{}, nil
+	}
+	if len(s.Daemons) == 1 && !s.Several {
+		d := s.Daemons[0]
+		return &d, Contract{Version: d.Release()}, nil
+	}
+	var match []Daemon
+	for _, d := range s.Daemons {
+		if (context == "" || d.Context == context) && (namespace == "" || d.Namespace == namespace) {
+			match = append(match, d)
+		}
+	}
+	if len(match) == 1 {
+		d := match[0]
+		return &d, Contract{Version: d.Release(), Use: d.Name}, nil
+	}
+	names := make([]string, len(s.Daemons))
+	for i, d := range s.Daemons {
+		names[i] = fmt.Sprintf("%s (context %q, namespace %q)", d.Name, d.Context, d.Namespace)
+	}
+	return nil, Contract{}, fmt.Errorf("%w: %d Telepresence daemons run: %s (hint: set x-telepresence.context and namespace to choose one, or `telepresence quit` the others)",
+		ErrSeveralDaemons, len(s.Daemons), strings.Join(names, ", "))
+}
+
+// statusJSON holds the three shapes of status: one containerized daemon
+// ("daemon"), a daemon on the host ("user_daemon", "root_daemon"), or
+// several daemons ("connections"). See shared/telepresence/status-*.json.
+type statusJSON struct {
+	Daemon      *daemonJSON      `json:"daemon"`
+	UserDaemon  *daemonJSON      `json:"user_daemon"`
+	Connections []connectionJSON `json:"connections"`
+}
+
+type connectionJSON struct {
+	Daemon *daemonJSON `json:"daemon"`
+}
+
+type daemonJSON struct {
+	Running          bool     `json:"running"`
+	InDocker         bool     `json:"in_docker"`
+	Name             string   `json:"name"`
+	DaemonPort       int      `json:"daemon_port"`
+	ContainerNetwork string   `json:"container_network"`
+	Version          string   `json:"version"`
+	Status           string   `json:"status"`
+	Context          string   `json:"kubernetes_context"`
+	Namespace        string   `json:"namespace"`
+	ExposedPorts     []string `json:"exposedPorts"`
+	Subnets          []string `json:"subnets"`
+	AlsoProxySubnets []string `json:"also_proxy_subnets"`
+	Intercepts       []struct {
+		Name string `json:"name"`
+	} `json:"intercepts"`
+	DNS *struct {
+		Mappings *[]struct {
+			Name     string `json:"name"`
+			AliasFor string `json:"aliasFor"`
+		} `json:"mappings"`
+	} `json:"dns"`
+}
+
+// containerized tells a daemon that runs in a container.
+func (d *daemonJSON) containerized() bool { return d.InDocker || d.ContainerNetwork != "" }
+
+func (d *daemonJSON) daemon() Daemon {
+	out := Daemon{
+		Name: d.Name, DaemonPort: d.DaemonPort, ContainerNetwork: d.ContainerNetwork, Status: d.Status,
+		Context: d.Context, Namespace: d.Namespace, ExposedPorts: d.ExposedPorts,
+		Subnets: d.Subnets, AlsoProxySubnets: d.AlsoProxySubnets,
+	}
+	out.Version, _ = ParseVersion(d.Version)
+	for _, ic := range d.Intercepts {
+		out.Intercepts = append(out.Intercepts, ic.Name)
+	}
+	if d.DNS != nil && d.DNS.Mappings != nil {
+		out.ReportsDNSMappings = true
+		out.DNSMappings = []DNSMapping{}
+		for _, m := range *d.DNS.Mappings {
+			out.DNSMappings = append(out.DNSMappings, DNSMapping{Name: m.Name, AliasFor: m.AliasFor})
+		}
+	}
+	return out
+}
+
+// parseStatus reads status JSON (maybe in a {"cmd","stdout"} envelope).
+func parseStatus(out []byte) (*Status, error) {
+	raw, err := unwrapJSON(out)
+	if err != nil {
+		return nil, err
+	}
+	var st statusJSON
+	if err := json.Unmarshal(raw, &st); err != nil {
+		return nil, err
+	}
+	s := &Status{}
+	onHost := st.UserDaemon != nil && st.UserDaemon.Running
+	add := func(d *daemonJSON) {
+		switch {
+		case d == nil || !d.Running:
+		case d.containerized():
+			s.Daemons = append(s.Daemons, d.daemon())
+		default:
+			onHost = true
+		}
+	}
+	add(st.Daemon)
+	for _, c := range st.Connections {
+		add(c.Daemon)
+	}
+	s.Several = len(st.Connections) > 1
+	if len(s.Daemons) == 0 && onHost {
+		return nil, errNotDocker
+	}
+	return s, nil
+}

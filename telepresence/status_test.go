@@ -1,0 +1,192 @@
+package telepresence
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/telepresenceio/docker-telepresence/e2e/standin/samples"
+)
+
+func sample(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := samples.FS.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// The samples in the repository are those of shared/telepresence/, where
+// that folder is at hand (it is beside the repository on a developer's
+// machine).
+func TestSamplesMatchShared(t *testing.T) {
+	shared := filepath.Join("..", "..", "shared", "telepresence")
+	if _, err := os.Stat(shared); err != nil {
+		t.Skipf("no %s beside the repository to compare with", shared)
+	}
+	entries, err := samples.FS.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		want, err := os.ReadFile(filepath.Join(shared, e.Name()))
+		if err != nil {
+			t.Errorf("%s: %v", e.Name(), err)
+			continue
+		}
+		if !bytes.Equal(sample(t, e.Name()), want) {
+			t.Errorf("%s differs from %s", e.Name(), shared)
+		}
+	}
+}
+
+func TestParseEveryStatusSample(t *testing.T) {
+	netns := Daemon{Name: "minikube-default-cn", DaemonPort: 53127, ContainerNetwork: "container:tp-minikube-default-cn",
+		Status: "Connected", Context: "minikube", Namespace: "default", Intercepts: []string{"echo-server"}}
+	teleroute := Daemon{Name: "minikube-default-cn", DaemonPort: 49321, ContainerNetwork: "tp-minikube-default-cn",
+		Version: Version{2, 27, 3}, Status: "Connected", Context: "minikube", Namespace: "default",
+		Intercepts: []string{"echo-server"}, Subnets: []string{"10.96.0.0/12", "10.244.0.0/16"}, AlsoProxySubnets: []string{},
+		DNSMappings: []DNSMapping{{Name: "postgres", AliasFor: "psql.big-data"}}, ReportsDNSMappings: true}
+	noSubnets := teleroute
+	noSubnets.ContainerNetwork, noSubnets.Subnets, noSubnets.DNSMappings = "default bridge", []string{}, []DNSMapping{}
+	bigData := teleroute
+	bigData.Name, bigData.DaemonPort, bigData.ContainerNetwork, bigData.Namespace, bigData.Intercepts = "trn-big-data", 49777, "tp-trn-big-data", "big-data", nil
+
+	tests := []struct {
+		file      string
+		want      *Status
+		wantErr   error
+		model     Model
+		container string
+	}{
+		{file: "status-2.20-netns.json", want: &Status{Daemons: []Daemon{netns}}, model: ModelNetns, container: "tp-minikube-default-cn"},
+		{file: "status-2.27-teleroute.json", want: &Status{Daemons: []Daemon{teleroute}}, model: ModelTeleroute, container: "tp-minikube-default-cn"},
+		{file: "status-2.27-no-subnets.json", want: &Status{Daemons: []Daemon{noSubnets}}, model: ModelTelerouteNoNetwork, container: "tp-minikube-default-cn"},
+		{file: "status-2.27-multi.json", want: &Status{Daemons: []Daemon{teleroute, bigData}, Several: true}, model: ModelTeleroute, container: "tp-minikube-default-cn"},
+		{file: "status-host-daemon.json", wantErr: errNotDocker},
+		{file: "status-not-running-2.20.json", want: &Status{}},
+		{file: "status-not-running-2.27.json", want: &Status{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			got, err := parseStatus(sample(t, tc.file))
+			if tc.wantErr != nil {
+				if !errors.Is(err, tc.wantErr) {
+					t.Fatalf("err = %v, want %v", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tc.want, got); d != "" {
+				t.Errorf("status (-want +got):\n%s", d)
+			}
+			if tc.model != "" {
+				if m := got.Daemons[0].Model(); m != tc.model {
+					t.Errorf("model = %s, want %s", m, tc.model)
+				}
+				if c := got.Daemons[0].Container(); c != tc.container {
+					t.Errorf("container = %s, want %s", c, tc.container)
+				}
+			}
+		})
+	}
+}
+
+func TestEverySampleIsParsed(t *testing.T) {
+	entries, err := samples.FS.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var src []byte
+	tests, _ := filepath.Glob("*_test.go")
+	for _, f := range tests {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src = append(src, b...)
+	}
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".json") || strings.HasSuffix(e.Name(), ".txt") {
+			if !bytes.Contains(src, []byte(`"`+e.Name()+`"`)) {
+				t.Errorf("sample %s is not parsed by a test", e.Name())
+			}
+		}
+	}
+}
+
+func TestSelect(t *testing.T) {
+	st, err := parseStatus(sample(t, "status-2.27-multi.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		context, namespace string
+		wantName, wantUse  string
+		wantErr            string
+	}{
+		{namespace: "big-data", wantName: "trn-big-data", wantUse: "trn-big-data"},
+		{context: "minikube", namespace: "default", wantName: "minikube-default-cn", wantUse: "minikube-default-cn"},
+		{context: "minikube", wantErr: "2 Telepresence daemons run: minikube-default-cn (context \"minikube\", namespace \"default\"), trn-big-data"},
+		{namespace: "nope", wantErr: "set x-telepresence.context and namespace"},
+	}
+	for _, tc := range tests {
+		d, c, err := st.Select(tc.context, tc.namespace)
+		if tc.wantErr != "" {
+			if !errors.Is(err, ErrSeveralDaemons) || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("Select(%q, %q): err = %v, want %q", tc.context, tc.namespace, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || d.Name != tc.wantName || c.Use != tc.wantUse || c.Version != (Version{2, 27, 3}) {
+			t.Errorf("Select(%q, %q) = %v, %+v, %v", tc.context, tc.namespace, d, c, err)
+		}
+	}
+	one, _ := parseStatus(sample(t, "status-2.20-netns.json"))
+	d, c, err := one.Select("other", "other")
+	if err != nil || d == nil || c.Use != "" {
+		t.Errorf("one daemon: %v %+v %v; a single daemon needs no --use", d, c, err)
+	}
+	none, _ := parseStatus(sample(t, "status-not-running-2.27.json"))
+	if d, _, err := none.Select("", ""); d != nil || err != nil {
+		t.Errorf("no daemon: %v %v", d, err)
+	}
+}
+
+func TestRelease(t *testing.T) {
+	old := Daemon{ContainerNetwork: "container:tp-x"}
+	if v := old.Release(); !v.IsZero() {
+		t.Errorf("a netns daemon without a version is the oldest release, got %s", v)
+	}
+	unknown := Daemon{ContainerNetwork: "tp-x"}
+	if v := unknown.Release(); v != Teleroute {
+		t.Errorf("a Teleroute daemon without a version is at least %s, got %s", Teleroute, v)
+	}
+}
+
+func TestParseVersion(t *testing.T) {
+	for in, want := range map[string]Version{
+		"v2.20.2": {2, 20, 2}, "2.27.3": {2, 27, 3}, "2.30.0-rc.1": {2, 30, 0}, "v2.25": {2, 25, 0},
+	} {
+		if got, ok := ParseVersion(in); !ok || got != want {
+			t.Errorf("ParseVersion(%q) = %v, %v", in, got, ok)
+		}
+	}
+	for _, bad := range []string{"", "two", "2", "v2.x.1"} {
+		if _, ok := ParseVersion(bad); ok {
+			t.Errorf("ParseVersion(%q) accepted", bad)
+		}
+	}
+	v, ok := ParseClientVersion(sample(t, "version.txt"))
+	if !ok || v != (Version{2, 27, 3}) {
+		t.Errorf("version.txt: %v %v", v, ok)
+	}
+}
