@@ -78,7 +78,7 @@ func benchRuntime(p *types.Project) Runtime {
 				"KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443",
 			},
 			MountPort: 34439,
-			Mounts:    []string{"/var/run/secrets/kubernetes.io"},
+			Mounts:    paths("/var/run/secrets/kubernetes.io"),
 		}
 	}
 	return rt

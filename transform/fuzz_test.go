@@ -89,7 +89,7 @@ func FuzzApply(f *testing.F) {
 		}
 		intercepts := map[string]Intercept{}
 		for _, name := range in.ServicesWith(InterceptHandler) {
-			intercepts[name] = Intercept{Name: name, MountPort: 2, Mounts: []string{"/data", "/var/run/secrets"},
+			intercepts[name] = Intercept{Name: name, MountPort: 2, Mounts: paths("/data", "/var/run/secrets"),
 				Environment: map[string]string{"TELEPRESENCE_CONTAINER": name, "A": "1"}}
 		}
 		res, err := Apply(project, in, rt(intercepts))

@@ -78,3 +78,12 @@ func assertErrorContains(t testing.TB, err error, parts ...string) {
 		}
 	}
 }
+
+// paths are pod volumes listed without policies (Telepresence 2.20, 2.21).
+func paths(list ...string) []Mount {
+	out := make([]Mount, len(list))
+	for i, p := range list {
+		out[i] = Mount{Path: p}
+	}
+	return out
+}

@@ -60,6 +60,9 @@ type ServiceIntent struct {
 	Behavior  Behavior
 	Intercept InterceptSpec
 	Mapping   Mapping
+	// Cluster is set on a local service that must reach the cluster (the
+	// Teleroute model puts it on the daemon's network).
+	Cluster bool
 	// Source is "file" or the flag that declared or overrode the intent.
 	Source string
 }
@@ -118,7 +121,7 @@ func ParseIntent(project *types.Project, flags Flags) (*Intent, error) {
 			continue
 		}
 		si, ok := parseService(name, raw, &errs)
-		if ok && si.Behavior != Local {
+		if ok && (si.Behavior != Local || si.Cluster) {
 			in.Services[name] = si
 		}
 	}
@@ -180,8 +183,15 @@ func parseService(service string, raw any, errs *Errors) (ServiceIntent, bool) {
 				continue
 			}
 			si.Mapping = sub.mapping2(m[k])
+		case "cluster":
+			if si.Behavior != Local {
+				sub.fail(fmt.Sprintf("cluster is only for behavior %s, this service is %s", Local, si.Behavior),
+					"remove cluster: an intercept handler always reaches the cluster, a remote service does not run")
+				continue
+			}
+			si.Cluster, _ = sub.boolean(m[k])
 		default:
-			sub.unknown("behavior, intercept, mapping")
+			sub.unknown("behavior, intercept, mapping, cluster")
 		}
 	}
 	return si, len(*errs) == before

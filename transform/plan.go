@@ -18,6 +18,9 @@ type InterceptRequest struct {
 	Workload string
 	// Port is "<local port>[:<service port>]".
 	Port string
+	// Address is the handler's alias on the Teleroute network, the
+	// intercept's --address in the Teleroute model.
+	Address string
 	// K8sService is the Kubernetes service, when the workload has several.
 	K8sService  string
 	HTTPHeaders []string
@@ -55,7 +58,18 @@ type Plan struct {
 	// handlers' published ports still reach them from the workstation.
 	Expose      []string
 	DNSMappings []DNSMapping
-	Warnings    []string
+	// ClusterServices are the local services that join the daemon's
+	// network in the Teleroute model.
+	ClusterServices []string
+	// Watch is true when a service that runs locally declares develop.watch.
+	Watch    bool
+	Warnings []string
+}
+
+// NeedsDaemonNetwork tells whether, in the Teleroute model, something must
+// join the daemon's network.
+func (p *Plan) NeedsDaemonNetwork() bool {
+	return len(p.Intercepts)+len(p.ClusterServices) > 0
 }
 
 // NewPlan validates the intent against the project and says which
@@ -67,7 +81,7 @@ func NewPlan(project *types.Project, in *Intent) (*Plan, error) {
 	p := &Plan{}
 	for _, name := range in.ServicesWith(InterceptHandler) {
 		svc := project.Services[name]
-		req, err := interceptRequest(svc, in.Services[name])
+		req, err := interceptRequest(project.Name, svc, in.Services[name])
 		if err != nil {
 			return nil, err
 		}
@@ -87,13 +101,20 @@ func NewPlan(project *types.Project, in *Intent) (*Plan, error) {
 		}
 		p.DNSMappings = append(p.DNSMappings, DNSMapping{Service: name, Name: m.Name, Namespace: m.Namespace})
 	}
+	p.ClusterServices = ClusterServices(project, in)
+	for name, svc := range project.Services {
+		if in.Behavior(name) != Remote && svc.Develop != nil && len(svc.Develop.Watch) > 0 {
+			p.Watch = true
+		}
+	}
 	return p, nil
 }
 
-func interceptRequest(svc types.ServiceConfig, si ServiceIntent) (InterceptRequest, error) {
+func interceptRequest(project string, svc types.ServiceConfig, si ServiceIntent) (InterceptRequest, error) {
 	spec := si.Intercept
 	req := InterceptRequest{
 		Service:     svc.Name,
+		Address:     InterceptAddress(project, svc.Name),
 		Workload:    spec.Workload,
 		Port:        spec.Port,
 		K8sService:  spec.Service,

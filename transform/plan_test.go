@@ -2,6 +2,7 @@ package transform
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -32,6 +33,14 @@ services:
   queue:
     image: queue
     x-telepresence: {behavior: remote}
+  web:
+    image: web
+    depends_on: [queue]
+  worker:
+    image: worker
+    x-telepresence: {cluster: true}
+  static:
+    image: static
 `)
 	got, err := NewPlan(project, mustIntent(t, project, Flags{}))
 	if err != nil {
@@ -39,15 +48,16 @@ services:
 	}
 	want := &Plan{
 		Intercepts: []InterceptRequest{
-			{Service: "api", Workload: "api", Port: "9000:http", K8sService: "api-svc", Mount: true},
-			{Service: "echo", Workload: "echo-server", Port: "8088", HTTPHeaders: []string{"x-dev=alice"}, Mount: false},
+			{Service: "api", Workload: "api", Port: "9000:http", Address: "tp-p-api", K8sService: "api-svc", Mount: true},
+			{Service: "echo", Workload: "echo-server", Port: "8088", Address: "tp-p-echo", HTTPHeaders: []string{"x-dev=alice"}, Mount: false},
 		},
 		Expose: []string{"127.0.0.1:9090:9000", "7000", "8088:8088"},
 		DNSMappings: []DNSMapping{
 			{Service: "cache", Name: "cache", Namespace: "infra"},
 			{Service: "db", Name: "psql", Namespace: "big-data"},
 		},
-		Warnings: []string{`service "echo": ports: udp/53 is not published: the Telepresence daemon exposes TCP ports only`},
+		ClusterServices: []string{"web", "worker"},
+		Warnings:        []string{`service "echo": ports: udp/53 is not published: the Telepresence daemon exposes TCP ports only`},
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("plan (-want +got):\n%s", d)
@@ -57,6 +67,19 @@ services:
 	}
 	if a := (DNSMapping{Service: "x", Name: "x"}).AliasFor("default"); a != "x.default" {
 		t.Errorf("alias in the connected namespace = %q", a)
+	}
+	if !got.NeedsDaemonNetwork() {
+		t.Errorf("handlers need the daemon network")
+	}
+}
+
+func TestInterceptAddress(t *testing.T) {
+	if a := InterceptAddress("shop", "api"); a != "tp-shop-api" {
+		t.Errorf("short: %q", a)
+	}
+	long := InterceptAddress(strings.Repeat("p", 40), strings.Repeat("s", 40))
+	if len(long) != 63 || long == InterceptAddress(strings.Repeat("p", 40), strings.Repeat("s", 39)+"t") {
+		t.Errorf("a long address must stay a DNS label (63) and unique: %q", long)
 	}
 }
 

@@ -80,7 +80,7 @@ volumes:
 `,
 			intercepts: map[string]Intercept{"echo": {Name: "echo-server", MountPort: 34439,
 				Environment: map[string]string{"TELEPRESENCE_CONTAINER": "echo-server"},
-				Mounts:      []string{"/var/run/secrets/kubernetes.io", "/etc/config"}}},
+				Mounts:      paths("/var/run/secrets/kubernetes.io", "/etc/config")}},
 			want: `
 services:
   echo:
@@ -121,7 +121,7 @@ services:
       behavior: interceptHandler
       intercept: {mount: false}
 `,
-			intercepts: map[string]Intercept{"echo": {Name: "echo", MountPort: 1, Mounts: []string{"/secrets"}}},
+			intercepts: map[string]Intercept{"echo": {Name: "echo", MountPort: 1, Mounts: paths("/secrets")}},
 			want: `
 services:
   echo:
@@ -475,7 +475,7 @@ services:
 networks:
   green: {}
 `)
-	res, err := Apply(project, mustIntent(t, project, Flags{}), rt(map[string]Intercept{"echo": {Name: "echo", MountPort: 2, Mounts: []string{"/s"}}}))
+	res, err := Apply(project, mustIntent(t, project, Flags{}), rt(map[string]Intercept{"echo": {Name: "echo", MountPort: 2, Mounts: paths("/s")}}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -510,9 +510,9 @@ volumes:
 	// The pods of wa and wb both name their container "app"; wc's is "solo",
 	// and the project already has a volume solo-0.
 	res, err := Apply(project, mustIntent(t, project, Flags{}), rt(map[string]Intercept{
-		"a": {Name: "wa", MountPort: 1, Mounts: []string{"/s"}, Environment: map[string]string{"TELEPRESENCE_CONTAINER": "app"}},
-		"b": {Name: "wb", MountPort: 1, Mounts: []string{"/s"}, Environment: map[string]string{"TELEPRESENCE_CONTAINER": "app"}},
-		"c": {Name: "wc", MountPort: 1, Mounts: []string{"/s"}, Environment: map[string]string{"TELEPRESENCE_CONTAINER": "solo"}},
+		"a": {Name: "wa", MountPort: 1, Mounts: paths("/s"), Environment: map[string]string{"TELEPRESENCE_CONTAINER": "app"}},
+		"b": {Name: "wb", MountPort: 1, Mounts: paths("/s"), Environment: map[string]string{"TELEPRESENCE_CONTAINER": "app"}},
+		"c": {Name: "wc", MountPort: 1, Mounts: paths("/s"), Environment: map[string]string{"TELEPRESENCE_CONTAINER": "solo"}},
 	}))
 	if err != nil {
 		t.Fatal(err)

@@ -31,6 +31,20 @@ func Validate(project *types.Project, in *Intent) error {
 		}
 		errs = append(errs, validateSharing(project.Services[name], in)...)
 	}
+	for _, name := range in.ServicesWith(Local) {
+		if svc := project.Services[name]; in.Services[name].Cluster && svc.NetworkMode != "" {
+			errs = append(errs, &IntentError{Service: name, Key: ExtensionKey + ".cluster", Kind: ErrInvalidProject,
+				Problem: fmt.Sprintf("a service with network_mode %q cannot join the Telepresence network", svc.NetworkMode),
+				Hint:    "remove network_mode, or remove cluster"})
+		}
+	}
+	for _, key := range []string{HandlersNetwork, TelerouteNetwork} {
+		if _, exists := project.Networks[key]; exists {
+			errs = append(errs, &IntentError{Key: "networks." + key, Kind: ErrInvalidProject,
+				Problem: "the project declares a network of a name the plugin needs for Telepresence (" + HandlersNetwork + ", " + TelerouteNetwork + ")",
+				Hint:    "rename that network"})
+		}
+	}
 	if err := checkRemoteCycles(project, in); err != nil {
 		errs = append(errs, err)
 	}
