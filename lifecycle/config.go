@@ -2,17 +2,22 @@ package lifecycle
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
 
+	"github.com/telepresenceio/docker-telepresence/telepresence"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
-// PlaceholderDaemon names the daemon container in `config` output when
-// Telepresence is not connected.
-const PlaceholderDaemon = "tp-daemon-not-connected"
+// Placeholders for what `config` cannot know without a connected daemon.
+const (
+	PlaceholderDaemon  = "tp-daemon-not-connected"
+	PlaceholderNetwork = "telepresence-not-connected"
+)
 
 // Masked replaces the pod's environment values in `config` output unless
 // the user asks to see them.
@@ -22,10 +27,10 @@ const Masked = "********"
 // must stay quick and work without either.
 const probeTimeout = 5 * time.Second
 
-// Config transforms the project without creating anything. When the
-// project is up, the handlers get the environment and volumes of their live
-// intercepts (environment values masked unless showEnv); otherwise they are
-// left out. The daemon container is the connected one, or a placeholder.
+// Config transforms the project without creating anything, in the model of
+// the connected daemon, or of the installed Telepresence, and says which.
+// When the project is up, the handlers get the environment and volumes of
+// their live intercepts (environment values masked unless showEnv).
 func (r *Runner) Config(ctx context.Context, project *types.Project, in *transform.Intent, showEnv bool) (*transform.Result, error) {
 	plan, err := transform.NewPlan(project, in)
 	if err != nil {
@@ -33,15 +38,10 @@ func (r *Runner) Config(ctx context.Context, project *types.Project, in *transfo
 	}
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
-	rt := transform.Runtime{DaemonContainer: PlaceholderDaemon, VolumeDriver: r.VolumeDriver, Intercepts: map[string]transform.Intercept{}}
-	if st, err := r.Telepresence.Status(ctx); err == nil && st.Running {
-		rt.DaemonContainer = st.DaemonContainer()
-		if d, err := r.Engine.Daemon(ctx, rt.DaemonContainer); err == nil {
-			rt.DaemonIP, rt.Network = d.IP, d.Network
-		}
-		r.addLiveIntercepts(ctx, project.Name, plan, &rt, showEnv)
-	} else if len(plan.Intercepts) > 0 {
-		r.printf("NOTE: Telepresence is not connected; the daemon container is shown as %q", PlaceholderDaemon)
+	rt, why := r.configRuntime(ctx, project.Name, plan, in.Connection)
+	r.printf("NOTE: %s", why)
+	if !showEnv {
+		maskEnvironment(rt.Intercepts)
 	}
 	res, err := transform.Apply(project, in, rt)
 	if err != nil {
@@ -49,7 +49,7 @@ func (r *Runner) Config(ctx context.Context, project *types.Project, in *transfo
 	}
 	r.warn(plan.Warnings...)
 	r.warn(res.Warnings...)
-	if missing := len(plan.Intercepts) - len(rt.Intercepts); missing > 0 {
+	if len(plan.Intercepts) > len(rt.Intercepts) {
 		r.printf("NOTE: the pod's environment and volumes are added to the intercept handlers at `up`")
 	}
 	if len(rt.Intercepts) > 0 && !showEnv {
@@ -58,32 +58,101 @@ func (r *Runner) Config(ctx context.Context, project *types.Project, in *transfo
 	return res, nil
 }
 
-// addLiveIntercepts fills in the intercepts the running project holds.
-func (r *Runner) addLiveIntercepts(ctx context.Context, project string, plan *transform.Plan, rt *transform.Runtime, showEnv bool) {
-	f, err := r.find(ctx, project)
-	if err != nil {
-		return // not up, as far as config can tell
+// configRuntime is the runtime `up` would use, as far as it can be known
+// without changing anything, and why it is in that model.
+func (r *Runner) configRuntime(ctx context.Context, project string, plan *transform.Plan, conn transform.Connection) (transform.Runtime, string) {
+	var d *telepresence.Daemon
+	var contract telepresence.Contract
+	st, err := r.Telepresence.Status(ctx)
+	if err == nil {
+		d, contract, err = st.Select(conn.Context, conn.Namespace)
 	}
+	if err == nil && d != nil {
+		s, err := r.open(ctx, d, contract)
+		if err == nil {
+			return r.connectedRuntime(ctx, project, plan, s)
+		}
+		r.warn(err.Error())
+	}
+	return r.unconnectedRuntime(ctx, err)
+}
+
+// connectedRuntime is the runtime of the daemon that runs, with the live
+// intercepts of the project when it is up.
+func (r *Runner) connectedRuntime(ctx context.Context, project string, plan *transform.Plan, s *session) (transform.Runtime, string) {
+	why := fmt.Sprintf("showing the %s model: Telepresence %s runs the daemon %s", s.model(), s.daemon.ReleaseName(), s.daemon.Container())
+	driver := r.VolumeDriver
+	if driver == "" {
+		driver, _, _ = r.telemount(ctx)
+	}
+	state, err := r.find(ctx, project)
+	if err != nil {
+		state = projectState{project: project}
+	}
+	intercepts := map[string]transform.Intercept{}
 	for _, req := range plan.Intercepts {
-		ic, live, err := r.liveIntercept(ctx, f, req)
-		if err != nil || !live {
-			continue
-		}
-		if !showEnv {
-			masked := make(map[string]string, len(ic.Environment))
-			for k, v := range ic.Environment {
-				masked[k] = Masked
-				if strings.HasPrefix(k, "TELEPRESENCE_") {
-					masked[k] = v // Telepresence's own: container name and mount paths
-				}
+		for _, c := range state.containers {
+			if c.Service != req.Service || c.Labels[transform.LabelIntercept] == "" {
+				continue
 			}
-			ic.Environment = masked
-		}
-		rt.Intercepts[req.Service] = ic
-		if rt.VolumeDriver == "" {
-			if arch, err := r.Engine.Architecture(ctx); err == nil {
-				rt.VolumeDriver = DefaultVolumePlugin + ":" + arch
+			if ic, live, err := r.liveIntercept(ctx, state, req.Service, c.Labels[transform.LabelIntercept]); err == nil && live {
+				intercepts[req.Service] = ic
 			}
 		}
+	}
+	rt, err := r.runtime(ctx, s, driver, intercepts, state)
+	if err != nil {
+		r.warn(err.Error())
+	}
+	if s.model() == telepresence.ModelTelerouteNoNetwork {
+		rt.Network = PlaceholderNetwork
+		if plan.NeedsDaemonNetwork() {
+			r.warn(fmt.Sprintf("the daemon %s routes no cluster subnet and has no Teleroute network: `up` refuses to start this project", s.daemon.Container()))
+		}
+	}
+	return rt, why
+}
+
+// unconnectedRuntime shows the model of the installed Telepresence, or the
+// Teleroute model (every release since 2.23) when none is installed.
+func (r *Runner) unconnectedRuntime(ctx context.Context, statusErr error) (transform.Runtime, string) {
+	rt := transform.Runtime{Model: transform.Teleroute, DaemonContainer: PlaceholderDaemon, Network: PlaceholderNetwork,
+		VolumeDriver: r.VolumeDriver, Intercepts: map[string]transform.Intercept{}}
+	if rt.VolumeDriver == "" {
+		rt.VolumeDriver, _, _ = r.telemount(ctx)
+	}
+	v, err := r.Telepresence.ClientVersion(ctx)
+	switch {
+	case err != nil:
+		return rt, fmt.Sprintf("showing the %s model of Telepresence %d.%d and newer: the telepresence CLI does not answer (%v)",
+			telepresence.ModelTeleroute, telepresence.Teleroute.Major, telepresence.Teleroute.Minor, firstErr(statusErr, err))
+	case !v.AtLeast(telepresence.Teleroute.Major, telepresence.Teleroute.Minor):
+		rt.Model, rt.Network = transform.Netns, transform.DefaultNetwork
+	}
+	return rt, fmt.Sprintf("showing the %s model of the installed Telepresence %s: no daemon is connected, so the daemon container is shown as %q",
+		rt.Model, v, PlaceholderDaemon)
+}
+
+func firstErr(errs ...error) error {
+	i := slices.IndexFunc(errs, func(e error) bool { return e != nil })
+	if i < 0 {
+		return nil
+	}
+	return errs[i]
+}
+
+// maskEnvironment hides the pod's values, except Telepresence's own (the
+// container name and mount paths, which name the volumes).
+func maskEnvironment(intercepts map[string]transform.Intercept) {
+	for service, ic := range intercepts {
+		masked := make(map[string]string, len(ic.Environment))
+		for k, v := range ic.Environment {
+			masked[k] = Masked
+			if strings.HasPrefix(k, "TELEPRESENCE_") {
+				masked[k] = v
+			}
+		}
+		ic.Environment = masked
+		intercepts[service] = ic
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -13,32 +12,45 @@ import (
 	"github.com/docker/compose/v5/pkg/api"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence"
-	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
-// journal records, in order, every call the fakes receive, so a test reads
+// steps records, in order, every call the fakes receive, so a test reads
 // what the lifecycle did as a list of steps.
-type journal struct {
-	mu    sync.Mutex
-	steps []string
+type steps struct {
+	mu   sync.Mutex
+	list []string
 }
 
-func (j *journal) add(format string, args ...any) {
+func (j *steps) add(format string, args ...any) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	j.steps = append(j.steps, fmt.Sprintf(format, args...))
+	j.list = append(j.list, fmt.Sprintf(format, args...))
 }
 
-func (j *journal) list() []string {
+func (j *steps) all() []string {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return append([]string(nil), j.steps...)
+	return slices.Clone(j.list)
 }
 
+func (j *steps) reset() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.list = nil
+}
+
+// fakeTP is a Telepresence of one release with at most one daemon, named
+// "test": netns before 2.23, Teleroute from 2.23.
 type fakeTP struct {
-	j          *journal
-	status     telepresence.Status
+	j       *steps
+	release telepresence.Version
+	// noSubnets makes a Teleroute daemon route nothing (no network).
+	noSubnets bool
+	daemon    *telepresence.Daemon
+	// other is another project's daemon, listed after daemon.
+	other      *telepresence.Daemon
 	statusErr  error
+	versionErr error
 	connectErr error
 	failLeave  map[string]error
 	onConnect  func()
@@ -48,20 +60,55 @@ type fakeTP struct {
 	onIntercept func(workload string)
 	active      map[string]bool
 	env         map[string]string
-	mounts      []string
+	mounts      []telepresence.Mount
 }
 
-func newFakeTP(j *journal) *fakeTP {
-	return &fakeTP{j: j, active: map[string]bool{}, failIntercept: map[string]error{}}
+func newFakeTP(j *steps, release telepresence.Version) *fakeTP {
+	return &fakeTP{j: j, release: release, active: map[string]bool{}, failIntercept: map[string]error{}}
 }
+
+func (f *fakeTP) teleroute() bool { return f.release.AtLeast(2, 23) }
 
 func (f *fakeTP) Status(context.Context) (*telepresence.Status, error) {
 	f.j.add("tp status")
 	if f.statusErr != nil {
 		return nil, f.statusErr
 	}
-	st := f.status
-	return &st, nil
+	st := &telepresence.Status{}
+	if f.daemon != nil {
+		d := *f.daemon
+		d.Intercepts = nil
+		for name := range f.active {
+			d.Intercepts = append(d.Intercepts, name)
+		}
+		slices.Sort(d.Intercepts)
+		st.Daemons = []telepresence.Daemon{d}
+	}
+	if f.other != nil {
+		st.Daemons = append(st.Daemons, *f.other)
+		st.Several = len(st.Daemons) > 1
+	}
+	return st, nil
+}
+
+func (f *fakeTP) ClientVersion(context.Context) (telepresence.Version, error) {
+	f.j.add("tp version")
+	return f.release, f.versionErr
+}
+
+// connect makes the daemon status then reports.
+func (f *fakeTP) connect() {
+	d := &telepresence.Daemon{Name: "test", DaemonPort: 9999, Status: "Connected", Context: "default", Namespace: "default"}
+	switch {
+	case !f.teleroute():
+		d.ContainerNetwork = "container:tp-test"
+	case f.noSubnets:
+		d.Version, d.ContainerNetwork, d.ReportsDNSMappings, d.DNSMappings = f.release, "default bridge", true, []telepresence.DNSMapping{}
+	default:
+		d.Version, d.ContainerNetwork, d.ReportsDNSMappings = f.release, "tp-test", true
+		d.Subnets, d.DNSMappings = []string{"10.96.0.0/12"}, []telepresence.DNSMapping{{Name: "user", AliasFor: "users.default"}}
+	}
+	f.daemon = d
 }
 
 func (f *fakeTP) Connect(ctx context.Context, o telepresence.ConnectOptions) error {
@@ -73,25 +120,24 @@ func (f *fakeTP) Connect(ctx context.Context, o telepresence.ConnectOptions) err
 	if f.connectErr != nil {
 		return f.connectErr
 	}
-	f.status = telepresence.Status{Running: true, InDocker: true, Name: "test", ContainerNetwork: "container:tp-test",
-		DaemonPort: 9999, Namespace: "default", ExposedPorts: o.Expose}
+	f.connect()
 	return nil
 }
 
 func (f *fakeTP) Intercept(ctx context.Context, o telepresence.InterceptOptions) (*telepresence.Intercept, error) {
-	f.j.add("tp intercept %s --port %s", o.Workload, o.Port)
+	f.j.add("tp %s", strings.Join(o.Args(), " "))
 	if f.onIntercept != nil {
 		f.onIntercept(o.Workload)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, &telepresence.CommandError{Args: o.Args(), Err: err}
 	}
 	if err, ok := f.failIntercept[o.Workload]; ok {
 		return nil, err
 	}
 	if f.active[o.Workload] {
 		return nil, &telepresence.CommandError{Args: []string{"intercept", o.Workload}, Err: telepresence.ErrFailed,
-			Message: "intercept " + o.Workload + " already exists"}
+			Message: `Intercept with name "` + o.Workload + `" already exists`}
 	}
 	f.active[o.Workload] = true
 	env := map[string]string{"TELEPRESENCE_CONTAINER": o.Workload}
@@ -101,8 +147,8 @@ func (f *fakeTP) Intercept(ctx context.Context, o telepresence.InterceptOptions)
 	return &telepresence.Intercept{Name: o.Workload, Disposition: "ACTIVE", Environment: env, MountPort: 34439, Mounts: f.mounts}, nil
 }
 
-func (f *fakeTP) Leave(_ context.Context, name string) error {
-	f.j.add("tp leave %s", name)
+func (f *fakeTP) Leave(_ context.Context, c telepresence.Contract, name string) error {
+	f.j.add("tp leave %s%s", name, useSuffix(c))
 	if err, ok := f.failLeave[name]; ok {
 		return err
 	}
@@ -113,131 +159,36 @@ func (f *fakeTP) Leave(_ context.Context, name string) error {
 	return nil
 }
 
-func (f *fakeTP) Quit(context.Context) error {
-	f.j.add("tp quit")
-	f.status = telepresence.Status{}
+func useSuffix(c telepresence.Contract) string {
+	if c.Use != "" {
+		return " --use " + c.Use
+	}
+	return ""
+}
+
+func (f *fakeTP) Quit(_ context.Context, c telepresence.Contract) error {
+	f.j.add("tp quit%s", useSuffix(c))
+	f.daemon = nil
+	f.active = map[string]bool{}
 	return nil
 }
 
-func (f *fakeTP) SetDNSMappings(_ context.Context, port int, m []telepresence.DNSMapping) error {
+func (f *fakeTP) SetDNSMappings(_ context.Context, addr string, m []telepresence.DNSMapping) error {
+	var set []string
 	for _, x := range m {
-		f.j.add("tp dns %d %s=%s", port, x.Name, x.AliasFor)
+		set = append(set, x.Name+"="+x.AliasFor)
+	}
+	f.j.add("tp dns %s [%s]", addr, strings.Join(set, " "))
+	if f.daemon != nil && f.daemon.ReportsDNSMappings {
+		f.daemon.DNSMappings = slices.Clone(m)
 	}
 	return nil
 }
 
-// fakeEngine keeps containers, networks and volumes of projects in memory.
-type fakeEngine struct {
-	j          *journal
-	containers map[string][]Container
-	networks   map[string][]Network
-	volumes    map[string][]Volume
-	mu         sync.Mutex
-	daemonDown bool
-	daemonErr  error
-	handlerEnv map[string]map[string]string
-	portUsers  map[string][]string
-}
-
-func newFakeEngine(j *journal) *fakeEngine {
-	return &fakeEngine{j: j, containers: map[string][]Container{}, networks: map[string][]Network{}, volumes: map[string][]Volume{}}
-}
-
-func (e *fakeEngine) Daemon(_ context.Context, name string) (DaemonInfo, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.daemonErr != nil {
-		return DaemonInfo{}, e.daemonErr
-	}
-	return DaemonInfo{Name: name, Running: !e.daemonDown, Network: "telepresence", IP: "172.20.0.2"}, nil
-}
-
-// setDaemon changes what Daemon answers, safely while a monitor polls it.
-func (e *fakeEngine) setDaemon(down bool, err error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.daemonDown, e.daemonErr = down, err
-}
-
-func (e *fakeEngine) ConnectNetwork(_ context.Context, network, container string, aliases []string) error {
-	e.j.add("docker network connect %s %s %v", network, container, aliases)
-	for p, nets := range e.networks {
-		for i, n := range nets {
-			if n.Name == network {
-				e.networks[p][i].Containers = append(n.Containers, container)
-			}
-		}
-	}
-	return nil
-}
-
-func (e *fakeEngine) DisconnectNetwork(_ context.Context, network, container string) error {
-	e.j.add("docker network disconnect %s %s", network, container)
-	return nil
-}
-
-func (e *fakeEngine) ProjectContainers(_ context.Context, p string) ([]Container, error) {
-	return e.containers[p], nil
-}
-
-func (e *fakeEngine) ProjectNetworks(_ context.Context, p string) ([]Network, error) {
-	return e.networks[p], nil
-}
-
-func (e *fakeEngine) ProjectVolumes(_ context.Context, p string) ([]Volume, error) {
-	return e.volumes[p], nil
-}
-
-func (e *fakeEngine) CreateVolume(_ context.Context, name string, labels map[string]string) error {
-	e.j.add("docker volume create %s", name)
-	p := labels[api.ProjectLabel]
-	e.volumes[p] = append(e.volumes[p], Volume{Name: name, Labels: labels})
-	return nil
-}
-
-func (e *fakeEngine) RemoveVolume(_ context.Context, name string) error {
-	e.j.add("docker volume rm %s", name)
-	for p, vols := range e.volumes {
-		for i, v := range vols {
-			if v.Name == name {
-				e.volumes[p] = append(vols[:i:i], vols[i+1:]...)
-				break
-			}
-		}
-	}
-	return nil
-}
-
-func (e *fakeEngine) EnsureVolumePlugin(_ context.Context, name, remote string, _ io.Writer) error {
-	e.j.add("docker plugin ensure %s", name)
-	return errors.New("pull access denied")
-}
-
-func (e *fakeEngine) Architecture(context.Context) (string, error) { return "amd64", nil }
-
-func (e *fakeEngine) HandlerEnv(_ context.Context, container string) (map[string]string, error) {
-	return e.handlerEnv[container], nil
-}
-
-func (e *fakeEngine) DaemonUsers(_ context.Context, daemon string) ([]string, error) {
-	var projects []string
-	for p, cs := range e.containers {
-		for _, c := range cs {
-			if c.Labels[transform.LabelDaemon] == daemon && !slices.Contains(projects, p) {
-				projects = append(projects, p)
-			}
-		}
-	}
-	return projects, nil
-}
-
-func (e *fakeEngine) PortUsers(_ context.Context, port string) ([]string, error) {
-	return e.portUsers[port], nil
-}
-
-// fakeCompose turns Create/Up/Down into containers of the fake engine.
+// fakeCompose turns Create/Up/Down into containers of the fake engine and
+// keeps the options it was given.
 type fakeCompose struct {
-	j     *journal
+	j     *steps
 	e     *fakeEngine
 	upErr error
 	onUp  func()
@@ -245,14 +196,19 @@ type fakeCompose struct {
 	blockAttached bool
 	onCreate      func()
 	projects      map[string]*types.Project
+	creates       []api.CreateOptions
+	ups           []api.UpOptions
+	downs         []api.DownOptions
+	watches       []api.WatchOptions
 }
 
-func newFakeCompose(j *journal, e *fakeEngine) *fakeCompose {
+func newFakeCompose(j *steps, e *fakeEngine) *fakeCompose {
 	return &fakeCompose{j: j, e: e, projects: map[string]*types.Project{}}
 }
 
-func (c *fakeCompose) Create(ctx context.Context, p *types.Project, _ api.CreateOptions) error {
+func (c *fakeCompose) Create(ctx context.Context, p *types.Project, o api.CreateOptions) error {
 	c.j.add("compose create %s", strings.Join(p.ServiceNames(), ","))
+	c.creates = append(c.creates, o)
 	if c.onCreate != nil {
 		c.onCreate() // e.g. a Ctrl-C during the image build
 		if err := ctx.Err(); err != nil {
@@ -260,14 +216,25 @@ func (c *fakeCompose) Create(ctx context.Context, p *types.Project, _ api.Create
 		}
 	}
 	c.projects[p.Name] = p
+	c.e.mu.Lock()
+	defer c.e.mu.Unlock()
 	c.e.containers[p.Name] = nil
 	for _, name := range p.ServiceNames() {
 		s := p.Services[name]
-		c.e.containers[p.Name] = append(c.e.containers[p.Name], Container{Name: p.Name + "-" + name + "-1", Service: name, Labels: s.CustomLabels, Running: true})
+		c.e.containers[p.Name] = append(c.e.containers[p.Name], Container{Name: p.Name + "-" + name + "-1", Project: p.Name, Service: name, Labels: s.CustomLabels, Running: true})
 	}
 	for _, key := range p.NetworkNames() {
 		if n := p.Networks[key]; !bool(n.External) && !slices.ContainsFunc(c.e.networks[p.Name], func(x Network) bool { return x.Name == n.Name }) {
 			c.e.networks[p.Name] = append(c.e.networks[p.Name], Network{Name: n.Name})
+		}
+	}
+	for key, v := range p.Volumes {
+		if !bool(v.External) && !slices.ContainsFunc(c.e.volumes[p.Name], func(x Volume) bool { return x.Name == v.Name }) {
+			labels := map[string]string{api.ProjectLabel: p.Name, api.VolumeLabel: key}
+			for k, l := range v.Labels {
+				labels[k] = l
+			}
+			c.e.volumes[p.Name] = append(c.e.volumes[p.Name], Volume{Name: v.Name, Labels: labels, Options: v.DriverOpts})
 		}
 	}
 	return nil
@@ -276,6 +243,7 @@ func (c *fakeCompose) Create(ctx context.Context, p *types.Project, _ api.Create
 func (c *fakeCompose) Up(ctx context.Context, p *types.Project, o api.UpOptions) error {
 	attached := o.Start.Attach != nil
 	c.j.add("compose up attached=%v watch=%v", attached, o.Start.Watch)
+	c.ups = append(c.ups, o)
 	if c.onUp != nil {
 		c.onUp()
 	}
@@ -291,15 +259,22 @@ func (c *fakeCompose) Stop(_ context.Context, name string, _ api.StopOptions) er
 	return nil
 }
 
-func (c *fakeCompose) Down(_ context.Context, name string, _ api.DownOptions) error {
+func (c *fakeCompose) Down(_ context.Context, name string, o api.DownOptions) error {
 	c.j.add("compose down %s", name)
+	c.downs = append(c.downs, o)
+	c.e.mu.Lock()
+	defer c.e.mu.Unlock()
 	delete(c.e.containers, name)
 	delete(c.e.networks, name)
+	if o.Volumes {
+		c.e.volumes[name] = slices.DeleteFunc(c.e.volumes[name], func(v Volume) bool { return v.Labels[api.VolumeLabel] != "" })
+	}
 	return nil
 }
 
-func (c *fakeCompose) Watch(ctx context.Context, _ *types.Project, _ api.WatchOptions) error {
+func (c *fakeCompose) Watch(ctx context.Context, _ *types.Project, o api.WatchOptions) error {
 	c.j.add("compose watch")
+	c.watches = append(c.watches, o)
 	<-ctx.Done()
 	return ctx.Err()
 }
@@ -310,3 +285,19 @@ type discard struct{}
 func (discard) Log(string, string)    {}
 func (discard) Err(string, string)    {}
 func (discard) Status(string, string) {}
+
+var errPullDenied = errors.New("pull access denied")
+
+// labelled lists, sorted, the names of the project's volumes with a label.
+func (e *fakeEngine) labelled(project, label string) []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var names []string
+	for _, v := range e.volumes[project] {
+		if _, ok := v.Labels[label]; ok {
+			names = append(names, v.Name)
+		}
+	}
+	slices.Sort(names)
+	return names
+}

@@ -51,9 +51,20 @@ type busyLocker struct{}
 func (busyLocker) Lock(string) (func(), error) { return nil, ErrBusy }
 
 func TestUpRefusesABusyProject(t *testing.T) {
-	f := newFixture(t, projectYAML)
+	f := newFixture(t, projectYAML, v227)
 	f.runner.Locker = busyLocker{}
 	if err := f.up(t.Context(), true); !errors.Is(err, ErrBusy) {
+		t.Fatalf("err = %v", err)
+	}
+	assertSteps(t, f.j, nil)
+}
+
+// down takes the project's lock too: it must not remove what a running
+// `up` is creating.
+func TestDownRefusesABusyProject(t *testing.T) {
+	f := newFixture(t, projectYAML, v227)
+	f.runner.Locker = busyLocker{}
+	if err := f.runner.Down(t.Context(), DownOptions{ProjectName: "proj"}); !errors.Is(err, ErrBusy) {
 		t.Fatalf("err = %v", err)
 	}
 	assertSteps(t, f.j, nil)

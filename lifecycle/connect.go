@@ -1,0 +1,258 @@
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/containerd/errdefs"
+
+	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/transform"
+)
+
+// ErrUnsupported means the Telepresence that runs cannot do what the
+// project asks.
+var ErrUnsupported = errors.New("not supported by this Telepresence")
+
+// session is the daemon a run works with, as status and Docker report it.
+type session struct {
+	daemon   telepresence.Daemon
+	contract telepresence.Contract
+	info     DaemonInfo
+}
+
+func (s *session) model() telepresence.Model { return s.daemon.Model() }
+
+// grpcAddress is where the daemon's gRPC API answers on this host: the
+// address Docker publishes for its port, 4038/tcp since 2.23
+// (pkg/client/docker/daemon.go), <daemon_port>/tcp in 2.20–2.22.
+func (s *session) grpcAddress() string {
+	port := "4038/tcp"
+	if s.model() == telepresence.ModelNetns {
+		port = strconv.Itoa(s.daemon.DaemonPort) + "/tcp"
+	}
+	if addrs := s.info.Published[port]; len(addrs) > 0 {
+		return addrs[0]
+	}
+	if s.daemon.DaemonPort > 0 {
+		return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.daemon.DaemonPort))
+	}
+	return ""
+}
+
+// connect finds the project's daemon, and connects one in docker mode if
+// none runs (pushing its quit on the journal).
+func (u *upRun) connect(ctx context.Context, plan *transform.Plan, conn transform.Connection) (*session, error) {
+	st, err := u.Telepresence.Status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d, contract, err := st.Select(conn.Context, conn.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	connected := d == nil
+	if connected {
+		if d, contract, err = u.startDaemon(ctx, plan, conn, st); err != nil {
+			return nil, err
+		}
+	} else if err := checkRelease(plan, d.Release()); err != nil {
+		return nil, err
+	}
+	s, err := u.open(ctx, d, contract)
+	if err != nil {
+		return nil, err
+	}
+	if s.model() == telepresence.ModelTelerouteNoNetwork && plan.NeedsDaemonNetwork() {
+		return nil, fmt.Errorf("the Telepresence daemon %s routes no cluster subnet, so it made no Teleroute network and cannot reach the intercept handlers "+
+			"(hint: `telepresence status` should list the cluster's subnets; check the connection to the cluster and the traffic manager, then `telepresence quit` and try again)",
+			d.Container())
+	}
+	if !connected {
+		u.checkConnection(s, plan, conn)
+	}
+	return s, nil
+}
+
+// startDaemon connects Telepresence in docker mode. The client's release
+// says which model the new daemon has, hence whether the handlers' ports
+// are published through it (--expose, netns model only).
+func (u *upRun) startDaemon(ctx context.Context, plan *transform.Plan, conn transform.Connection, st *telepresence.Status) (*telepresence.Daemon, telepresence.Contract, error) {
+	v, err := u.Telepresence.ClientVersion(ctx)
+	if err != nil {
+		return nil, telepresence.Contract{}, err
+	}
+	if err := checkRelease(plan, v); err != nil {
+		return nil, telepresence.Contract{}, err
+	}
+	opts := telepresence.ConnectOptions{
+		Context: conn.Context, Namespace: conn.Namespace, ManagerNamespace: conn.ManagerNamespace,
+		MappedNamespaces: conn.MappedNamespaces,
+	}
+	if !v.AtLeast(telepresence.Teleroute.Major, telepresence.Teleroute.Minor) {
+		opts.Expose = plan.Expose
+	}
+	// A failed or interrupted connect may still leave a daemon.
+	before := daemonNames(st)
+	u.journal.push("the Telepresence connection", func(ctx context.Context) error { return u.disconnect(ctx, before) })
+	u.printf("Connecting Telepresence %s in docker mode...", v)
+	if err := u.Telepresence.Connect(ctx, opts); err != nil {
+		return nil, telepresence.Contract{}, fmt.Errorf("connecting Telepresence: %w%s", err, u.portHint(ctx, err, opts.Expose))
+	}
+	if st, err = u.Telepresence.Status(ctx); err != nil {
+		return nil, telepresence.Contract{}, err
+	}
+	d, contract, err := st.Select(conn.Context, conn.Namespace)
+	if err == nil && d == nil {
+		err = errors.New("telepresence connect succeeded but `telepresence status` shows no daemon in a container")
+	}
+	if err != nil {
+		return nil, telepresence.Contract{}, err
+	}
+	u.printf("Telepresence connected: daemon container %s (%s model)", d.Container(), d.Model())
+	return d, contract, nil
+}
+
+// checkRelease refuses, before anything is created, what the release
+// cannot do: personal intercepts need --http-header (2.25).
+func checkRelease(plan *transform.Plan, v telepresence.Version) error {
+	if (telepresence.Contract{Version: v}).SupportsHTTPHeaders() {
+		return nil
+	}
+	for _, req := range plan.Intercepts {
+		if len(req.HTTPHeaders) > 0 {
+			return &transform.IntentError{Service: req.Service, Key: transform.ExtensionKey + ".intercept.httpHeaders", Kind: ErrUnsupported,
+				Problem: fmt.Sprintf("Telepresence %s cannot make a personal intercept: `telepresence intercept --http-header` needs %d.%d or newer",
+					v, telepresence.HTTPHeaders.Major, telepresence.HTTPHeaders.Minor),
+				Hint: "upgrade Telepresence, or remove httpHeaders to intercept all the workload's traffic"}
+		}
+	}
+	return nil
+}
+
+func daemonNames(st *telepresence.Status) []string {
+	names := make([]string, len(st.Daemons))
+	for i, d := range st.Daemons {
+		names[i] = d.Name
+	}
+	return names
+}
+
+// open inspects the daemon's container and checks it can serve.
+func (r *Runner) open(ctx context.Context, d *telepresence.Daemon, contract telepresence.Contract) (*session, error) {
+	info, err := r.Engine.InspectDaemon(ctx, d.Container())
+	switch {
+	case errdefs.IsNotFound(err):
+		return nil, fmt.Errorf("telepresence status names the daemon container %q, which does not exist (hint: run `telepresence quit` and try again)", d.Container())
+	case err != nil:
+		return nil, r.engineError(err)
+	case !info.Running:
+		return nil, fmt.Errorf("the Telepresence daemon container %q is not running (hint: run `telepresence quit` and try again)", d.Container())
+	}
+	if _, ok := info.Networks[d.Network()]; d.Model() == telepresence.ModelTeleroute && !ok {
+		return nil, fmt.Errorf("the Telepresence daemon container %q is not on its Teleroute network %q (hint: run `telepresence quit` and try again)", d.Container(), d.Network())
+	}
+	return &session{daemon: *d, contract: contract, info: info}, nil
+}
+
+// disconnect quits the daemons that were not running before this run,
+// unless another project's handlers use them meanwhile.
+func (u *upRun) disconnect(ctx context.Context, before []string) error {
+	st, err := u.Telepresence.Status(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, d := range st.Daemons {
+		if slices.Contains(before, d.Name) {
+			continue
+		}
+		users, err := u.Engine.DaemonUsers(ctx, d.Container())
+		others := slices.ContainsFunc(users, func(c Container) bool { return c.Project != u.project })
+		if err != nil || others {
+			u.printf("Leaving Telepresence connected: other projects use its daemon %s", d.Container())
+			continue
+		}
+		contract := telepresence.Contract{Version: d.Release()}
+		if len(st.Daemons) > 1 {
+			contract.Use = d.Name
+		}
+		u.printf("Disconnecting Telepresence (this up connected it)")
+		errs = append(errs, u.Telepresence.Quit(ctx, contract))
+	}
+	return errors.Join(errs...)
+}
+
+// portHint explains a connect that failed because a host port the daemon
+// must publish is taken, naming the container that holds it if Docker knows.
+func (u *upRun) portHint(ctx context.Context, err error, expose []string) string {
+	msg := err.Error()
+	if !strings.Contains(msg, "already allocated") && !strings.Contains(msg, "address already in use") {
+		return ""
+	}
+	for _, e := range expose {
+		host, _ := splitExpose(e)
+		if host == "" || !strings.Contains(msg, ":"+host+" ") && !strings.Contains(msg, ":"+host+":") && !strings.HasSuffix(msg, ":"+host) {
+			continue
+		}
+		by := "another program"
+		if users, uerr := u.Engine.PortUsers(ctx, host); uerr == nil && len(users) > 0 {
+			by = "container " + strings.Join(users, ", ")
+		}
+		return fmt.Sprintf(" (hint: host port %s, published by an intercept handler, is already in use by %s; stop it or change the handler's published port)", host, by)
+	}
+	return " (hint: a host port the handlers publish is already in use)"
+}
+
+// splitExpose reads the host and container ports of an --expose value:
+// [IP:]HOST:PORT, or PORT alone (a random host port).
+func splitExpose(e string) (host, port string) {
+	parts := strings.Split(e, ":")
+	if len(parts) > 1 {
+		host = parts[len(parts)-2]
+	}
+	return host, parts[len(parts)-1]
+}
+
+// checkConnection warns when the running daemon cannot serve the project as
+// declared: handler ports it does not publish (netns model), or another
+// context or namespace.
+func (u *upRun) checkConnection(s *session, plan *transform.Plan, conn transform.Connection) {
+	if s.model() == telepresence.ModelNetns {
+		var missing []string
+		for _, e := range plan.Expose {
+			if !publishes(s.info, e) {
+				missing = append(missing, e)
+			}
+		}
+		if len(missing) > 0 {
+			cmd := "telepresence quit && telepresence connect --docker --expose " + strings.Join(plan.Expose, " --expose ")
+			for _, m := range missing {
+				u.warn(fmt.Sprintf("the running Telepresence daemon does not publish port %s, so the handler is not reachable there from this host; reconnect with: %s", m, cmd))
+			}
+		}
+	}
+	d := s.daemon
+	if conn.Context != "" && d.Context != "" && conn.Context != d.Context {
+		u.warn(fmt.Sprintf("x-telepresence.context is %q but Telepresence is connected to %q; run `telepresence quit` to reconnect", conn.Context, d.Context))
+	}
+	if conn.Namespace != "" && d.Namespace != "" && conn.Namespace != d.Namespace {
+		u.warn(fmt.Sprintf("x-telepresence.namespace is %q but Telepresence is connected to %q; run `telepresence quit` to reconnect", conn.Namespace, d.Namespace))
+	}
+}
+
+// publishes tells whether the daemon container publishes an --expose value.
+func publishes(info DaemonInfo, expose string) bool {
+	host, port := splitExpose(expose)
+	for _, addr := range info.Published[port+"/tcp"] {
+		if _, p, err := net.SplitHostPort(addr); err == nil && (host == "" || p == host) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,122 @@
+package lifecycle
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/transform"
+)
+
+// setDNS makes the project's remote services resolve in the daemon's
+// network (SPEC §5.5). SetDNSMappings replaces the daemon's whole set, so
+// where status shows the set, the project's mappings are merged into it,
+// replacing those the project set before; where it does not (before 2.23),
+// the project's set replaces it, and the user is told.
+func (u *upRun) setDNS(ctx context.Context, s *session, plan *transform.Plan, state projectState) error {
+	own := make([]telepresence.DNSMapping, len(plan.DNSMappings))
+	for i, m := range plan.DNSMappings {
+		own[i] = telepresence.DNSMapping{Name: m.Service, AliasFor: m.AliasFor(s.daemon.Namespace)}
+		u.printf("Remote service %s resolves to %s in the daemon's network", m.Service, own[i].AliasFor)
+	}
+	var previous []telepresence.DNSMapping
+	if state.dns != nil && state.dns.Daemon == s.daemon.Name {
+		previous = state.dns.Mappings
+	}
+	current := s.daemon.DNSMappings
+	set := own
+	switch {
+	case s.daemon.ReportsDNSMappings:
+		set = mergeMappings(current, previous, own)
+		u.warnReplaced(current, previous, own)
+		if sameMappings(set, current) && sameMappings(own, previous) {
+			return nil
+		}
+	case len(own) == 0:
+		return nil // the set cannot be read, so the project's cannot be taken out
+	default:
+		u.warn(fmt.Sprintf("Telepresence %s does not report the daemon's DNS mappings, so the project's replace any others the daemon had", s.daemon.ReleaseName()))
+	}
+	var record *dnsRecord
+	if len(own) > 0 {
+		record = &dnsRecord{Daemon: s.daemon.Name, Mappings: own}
+	}
+	if err := u.writeDNSRecord(ctx, u.project, state.dns, record); err != nil {
+		return err
+	}
+	u.journal.push("the record of the DNS mappings", func(ctx context.Context) error { return u.writeDNSRecord(ctx, u.project, record, state.dns) })
+	if err := u.Telepresence.SetDNSMappings(ctx, s.grpcAddress(), set); err != nil {
+		return err
+	}
+	if s.daemon.ReportsDNSMappings {
+		u.journal.push("the DNS mappings", func(ctx context.Context) error { return u.Telepresence.SetDNSMappings(ctx, s.grpcAddress(), current) })
+	}
+	return nil
+}
+
+// mergeMappings is current without the mappings the project set before,
+// plus the project's own (which win over a mapping of the same name).
+func mergeMappings(current, previous, own []telepresence.DNSMapping) []telepresence.DNSMapping {
+	out := []telepresence.DNSMapping{}
+	for _, m := range current {
+		if slices.Contains(previous, m) || slices.ContainsFunc(own, func(o telepresence.DNSMapping) bool { return o.Name == m.Name }) {
+			continue
+		}
+		out = append(out, m)
+	}
+	out = append(out, own...)
+	slices.SortFunc(out, func(a, b telepresence.DNSMapping) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// warnReplaced says when the project maps a name the daemon maps otherwise
+// (another project's, or the user's own).
+func (u *upRun) warnReplaced(current, previous, own []telepresence.DNSMapping) {
+	for _, m := range current {
+		if slices.Contains(previous, m) {
+			continue
+		}
+		for _, o := range own {
+			if o.Name == m.Name && o.AliasFor != m.AliasFor {
+				u.warn(fmt.Sprintf("the daemon maps %s to %s; this project maps it to %s instead", m.Name, m.AliasFor, o.AliasFor))
+			}
+		}
+	}
+}
+
+func sameMappings(a, b []telepresence.DNSMapping) bool {
+	sorted := func(l []telepresence.DNSMapping) []telepresence.DNSMapping {
+		l = slices.Clone(l)
+		slices.SortFunc(l, func(x, y telepresence.DNSMapping) int {
+			return strings.Compare(x.Name+" "+x.AliasFor, y.Name+" "+y.AliasFor)
+		})
+		return l
+	}
+	return slices.Equal(sorted(a), sorted(b))
+}
+
+// removeDNS takes the project's mappings out of the daemon's set (where
+// status shows it) and removes their record.
+func (r *Runner) removeDNS(ctx context.Context, state projectState, st *telepresence.Status) error {
+	if state.dns == nil {
+		return nil
+	}
+	i := slices.IndexFunc(st.Daemons, func(d telepresence.Daemon) bool { return d.Name == state.dns.Daemon })
+	if i >= 0 && st.Daemons[i].ReportsDNSMappings {
+		d := st.Daemons[i]
+		rest := mergeMappings(d.DNSMappings, state.dns.Mappings, nil)
+		if !sameMappings(rest, d.DNSMappings) {
+			s, err := r.open(ctx, &d, telepresence.Contract{Version: d.Release()})
+			if err != nil {
+				return err
+			}
+			if err := r.Telepresence.SetDNSMappings(ctx, s.grpcAddress(), rest); err != nil {
+				return err
+			}
+			r.printf("Removed the project's DNS mappings from the daemon %s", d.Container())
+		}
+	}
+	return r.writeDNSRecord(ctx, state.project, state.dns, nil)
+}

@@ -1,0 +1,185 @@
+package lifecycle
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/containerd/errdefs"
+	"github.com/docker/compose/v5/pkg/api"
+	"github.com/moby/moby/api/types/network"
+	"github.com/moby/moby/client"
+
+	"github.com/telepresenceio/docker-telepresence/transform"
+)
+
+// DockerEngine implements Engine with the Docker API client. It uses only
+// what API 1.41 (Engine 20.10) offers.
+type DockerEngine struct {
+	Client client.APIClient
+}
+
+var _ Engine = DockerEngine{}
+
+// InspectDaemon inspects the daemon container.
+func (e DockerEngine) InspectDaemon(ctx context.Context, name string) (DaemonInfo, error) {
+	res, err := e.Client.ContainerInspect(ctx, name, client.ContainerInspectOptions{})
+	if err != nil {
+		return DaemonInfo{}, fmt.Errorf("inspecting the Telepresence daemon container %q: %w", name, err)
+	}
+	c := res.Container
+	info := DaemonInfo{Name: name, ID: c.ID, Running: c.State != nil && c.State.Running,
+		Networks: map[string]Endpoint{}, Published: map[string][]string{}}
+	if c.NetworkSettings == nil {
+		return info, nil
+	}
+	for n, ep := range c.NetworkSettings.Networks {
+		if ep == nil {
+			continue
+		}
+		endpoint := Endpoint{Aliases: slices.Clone(ep.Aliases)}
+		if ep.IPAddress.IsValid() {
+			endpoint.IP = ep.IPAddress.String()
+		}
+		info.Networks[n] = endpoint
+	}
+	for port, bindings := range c.NetworkSettings.Ports {
+		for _, b := range bindings {
+			info.Published[port.String()] = append(info.Published[port.String()], hostAddress(b))
+		}
+	}
+	return info, nil
+}
+
+// hostAddress is where a published port answers on this host: a binding to
+// all addresses is reached on loopback.
+func hostAddress(b network.PortBinding) string {
+	ip := "127.0.0.1"
+	switch {
+	case !b.HostIP.IsValid() || b.HostIP.IsUnspecified() && b.HostIP.Is4():
+	case b.HostIP.IsUnspecified():
+		ip = "::1"
+	default:
+		ip = b.HostIP.String()
+	}
+	return net.JoinHostPort(ip, b.HostPort)
+}
+
+// DaemonUsers lists the handler containers labelled with the daemon.
+func (e DockerEngine) DaemonUsers(ctx context.Context, daemon string) ([]Container, error) {
+	return e.containers(ctx, client.ContainerListOptions{
+		All: true, Filters: make(client.Filters).Add("label", transform.LabelDaemon+"="+daemon),
+	})
+}
+
+// PortUsers lists the containers that publish the host port.
+func (e DockerEngine) PortUsers(ctx context.Context, port string) ([]string, error) {
+	list, err := e.containers(ctx, client.ContainerListOptions{Filters: make(client.Filters).Add("publish", port)})
+	names := make([]string, len(list))
+	for i, c := range list {
+		names[i] = c.Name
+	}
+	return names, err
+}
+
+func (e DockerEngine) containers(ctx context.Context, opts client.ContainerListOptions) ([]Container, error) {
+	res, err := e.Client.ContainerList(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Container, 0, len(res.Items))
+	for _, c := range res.Items {
+		name := c.ID
+		if len(c.Names) > 0 {
+			name = strings.TrimPrefix(c.Names[0], "/")
+		}
+		out = append(out, Container{Name: name, Project: c.Labels[api.ProjectLabel], Service: c.Labels[api.ServiceLabel],
+			Labels: c.Labels, Running: c.State == "running"})
+	}
+	return out, nil
+}
+
+// ConnectNetwork attaches container to network with aliases.
+func (e DockerEngine) ConnectNetwork(ctx context.Context, net, container string, aliases []string) error {
+	_, err := e.Client.NetworkConnect(ctx, net, client.NetworkConnectOptions{
+		Container:      container,
+		EndpointConfig: &network.EndpointSettings{Aliases: aliases},
+	})
+	return err
+}
+
+// DisconnectNetwork detaches container from network.
+func (e DockerEngine) DisconnectNetwork(ctx context.Context, net, container string) error {
+	_, err := e.Client.NetworkDisconnect(ctx, net, client.NetworkDisconnectOptions{Container: container, Force: true})
+	if err == nil || errdefs.IsNotFound(err) {
+		return nil
+	}
+	// Gone or going: nothing is left to detach.
+	for _, gone := range []string{"is not connected", "marked for removal", "No such container"} {
+		if strings.Contains(err.Error(), gone) {
+			return nil
+		}
+	}
+	return err
+}
+
+// ListNetworks lists every network with its subnets and labels.
+func (e DockerEngine) ListNetworks(ctx context.Context) ([]Network, error) {
+	res, err := e.Client.NetworkList(ctx, client.NetworkListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Network, 0, len(res.Items))
+	for _, n := range res.Items {
+		nw := Network{Name: n.Name, Labels: n.Labels}
+		for _, c := range n.IPAM.Config {
+			if c.Subnet.IsValid() {
+				nw.Subnets = append(nw.Subnets, c.Subnet.String())
+			}
+		}
+		out = append(out, nw)
+	}
+	return out, nil
+}
+
+func projectFilter(project string) client.Filters {
+	return make(client.Filters).Add("label", api.ProjectLabel+"="+project)
+}
+
+// ProjectContainers lists the project's containers.
+func (e DockerEngine) ProjectContainers(ctx context.Context, project string) ([]Container, error) {
+	return e.containers(ctx, client.ContainerListOptions{All: true, Filters: projectFilter(project)})
+}
+
+// ProjectNetworks lists the project's networks with their containers.
+func (e DockerEngine) ProjectNetworks(ctx context.Context, project string) ([]Network, error) {
+	res, err := e.Client.NetworkList(ctx, client.NetworkListOptions{Filters: projectFilter(project)})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Network, 0, len(res.Items))
+	for _, n := range res.Items {
+		ins, err := e.Client.NetworkInspect(ctx, n.ID, client.NetworkInspectOptions{})
+		if err != nil {
+			if errdefs.IsNotFound(err) {
+				continue
+			}
+			return nil, err
+		}
+		nw := Network{Name: n.Name, Labels: n.Labels}
+		for _, c := range n.IPAM.Config {
+			if c.Subnet.IsValid() {
+				nw.Subnets = append(nw.Subnets, c.Subnet.String())
+			}
+		}
+		for _, ep := range ins.Network.Containers {
+			nw.Containers = append(nw.Containers, ep.Name)
+		}
+		sort.Strings(nw.Containers)
+		out = append(out, nw)
+	}
+	return out, nil
+}

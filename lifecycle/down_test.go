@@ -1,0 +1,97 @@
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestDownFromANewProcess(t *testing.T) {
+	f := newFixture(t, projectYAML, v220)
+	if err := f.up(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	f.j.reset()
+	if err := f.newRunner().Down(context.Background(), DownOptions{ProjectName: "proj"}); err != nil {
+		t.Fatal(err)
+	}
+	assertSteps(t, f.j, []string{
+		"tp status",
+		"tp leave api",
+		"tp leave echo-server",
+		"docker volume rm proj_telepresence-dns",
+		"docker network disconnect proj_green tp-test",
+		"docker network disconnect proj_telepresence-handlers tp-test",
+		"compose down proj",
+		"docker volume rm proj_telepresence-intercept-api",
+		"docker volume rm proj_telepresence-intercept-echo-server",
+	})
+	f.assertNothingLeft(t)
+}
+
+func TestDownWhenNothingIsUp(t *testing.T) {
+	f := newFixture(t, projectYAML, v227)
+	if err := f.runner.Down(context.Background(), DownOptions{ProjectName: "proj"}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(f.stderr.String(), `Nothing to do: project "proj"`) {
+		t.Errorf("stderr = %q", f.stderr.String())
+	}
+	assertSteps(t, f.j, nil)
+}
+
+func TestDownKeepsTheRecordOfAnInterceptItCannotLeave(t *testing.T) {
+	f := newFixture(t, projectYAML, v227)
+	if err := f.up(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	f.tp.failLeave = map[string]error{"api": errors.New("telepresence leave api: connection refused")}
+	err := f.newRunner().Down(context.Background(), DownOptions{ProjectName: "proj"})
+	if err == nil || !strings.Contains(err.Error(), "connection refused") {
+		t.Fatalf("err = %v", err)
+	}
+	if got := f.engine.labelled("proj", labelRequest); len(got) != 1 || got[0] != "proj_telepresence-intercept-api" {
+		t.Fatalf("records after a failed leave = %v, want only the record of api", got)
+	}
+	// The next down finds it again and finishes the job.
+	f.tp.failLeave = nil
+	if err := f.newRunner().Down(context.Background(), DownOptions{ProjectName: "proj"}); err != nil {
+		t.Fatal(err)
+	}
+	f.assertNothingLeft(t)
+}
+
+// down -v is Compose's: the named volumes of the project go too.
+func TestDownPassesItsOptionsToCompose(t *testing.T) {
+	f := newFixture(t, projectYAML, v227)
+	if err := f.up(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.newRunner().Down(context.Background(), DownOptions{ProjectName: "proj", Volumes: true, RemoveOrphans: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.compose.downs; len(got) != 1 || !got[0].Volumes || !got[0].RemoveOrphans {
+		t.Errorf("compose down options = %+v", got)
+	}
+}
+
+func TestInterruptingAnUpThatReusedInterceptsLeavesThem(t *testing.T) {
+	f := newFixture(t, projectYAML, v227)
+	if err := f.up(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	f.engine.handlerEnv = map[string]map[string]string{"proj-echo-1": {}, "proj-api-1": {}}
+	ctx, cancel := context.WithCancel(context.Background())
+	f.compose.onUp = cancel
+	f.compose.blockAttached = true
+	if err := f.newRunner().Up(ctx, UpOptions{Project: f.project, Intent: f.intent, Logs: discard{}}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(f.stderr.String(), "Reusing the live intercept") {
+		t.Fatalf("nothing was reused: %s", f.stderr.String())
+	}
+	if len(f.tp.active) != 0 {
+		t.Errorf("intercepts still active after Ctrl-C: %v", f.tp.active)
+	}
+}

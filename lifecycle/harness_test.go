@@ -1,0 +1,151 @@
+package lifecycle
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/transform"
+)
+
+// Releases the fakes emulate.
+var (
+	v220 = telepresence.Version{Major: 2, Minor: 20, Patch: 2}
+	v224 = telepresence.Version{Major: 2, Minor: 24, Patch: 1}
+	v227 = telepresence.Version{Major: 2, Minor: 27, Patch: 3}
+)
+
+const projectYAML = `
+services:
+  echo:
+    image: echo
+    ports: ["8088:8088"]
+    networks: [default, green]
+    x-telepresence:
+      behavior: interceptHandler
+      intercept: {workload: echo-server}
+  api:
+    image: api
+    ports: ["9000:9000"]
+    x-telepresence: {behavior: interceptHandler}
+  db:
+    image: db
+    x-telepresence: {behavior: remote, mapping: {name: psql}}
+  web:
+    image: web
+    depends_on: [db]
+networks:
+  green: {}
+`
+
+type fixture struct {
+	j       *steps
+	tp      *fakeTP
+	engine  *fakeEngine
+	compose *fakeCompose
+	stderr  *bytes.Buffer
+	runner  *Runner
+	project *types.Project
+	intent  *transform.Intent
+}
+
+func newFixture(t *testing.T, yaml string, release telepresence.Version) *fixture {
+	t.Helper()
+	j := &steps{}
+	f := &fixture{j: j, tp: newFakeTP(j, release), stderr: &bytes.Buffer{}}
+	f.engine = newFakeEngine(j, f.tp)
+	f.compose = newFakeCompose(j, f.engine)
+	f.runner = f.newRunner()
+	f.load(t, yaml)
+	return f
+}
+
+// load replaces the project, as an edit of the compose file would.
+func (f *fixture) load(t *testing.T, yaml string) {
+	t.Helper()
+	f.loadAs(t, yaml, "proj")
+}
+
+// loadAs loads another project, under name.
+func (f *fixture) loadAs(t *testing.T, yaml, name string) {
+	t.Helper()
+	p, err := loader.LoadWithContext(context.Background(), types.ConfigDetails{
+		WorkingDir: "/work", ConfigFiles: []types.ConfigFile{{Filename: "compose.yaml", Content: []byte(yaml)}},
+	}, func(o *loader.Options) { o.SetProjectName(name, true) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.project = p
+	if f.intent, err = transform.ParseIntent(p, transform.Flags{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// newRunner is a new process: it shares only the Docker and Telepresence state.
+func (f *fixture) newRunner() *Runner {
+	return &Runner{Compose: f.compose, Engine: f.engine, Telepresence: f.tp, Err: f.stderr, VolumeDriver: "telemount"}
+}
+
+func (f *fixture) up(ctx context.Context, detach bool) error {
+	return f.runner.Up(ctx, UpOptions{Project: f.project, Intent: f.intent, Detach: detach, Logs: discard{}})
+}
+
+// upAgain is `up -d` from a new process, after f.j is reset.
+func (f *fixture) upAgain(t *testing.T) {
+	t.Helper()
+	f.j.reset()
+	if err := f.newRunner().Up(context.Background(), UpOptions{Project: f.project, Intent: f.intent, Detach: true}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// lastProject is the project Compose was last asked to create.
+func (f *fixture) lastProject() *types.Project { return f.compose.projects["proj"] }
+
+// assertNothingLeft checks that no intercept and no volume of the project
+// remain.
+func (f *fixture) assertNothingLeft(t *testing.T) {
+	t.Helper()
+	if len(f.tp.active) != 0 || len(f.engine.volumes["proj"]) != 0 {
+		t.Errorf("left behind: intercepts %v, volumes %v", f.tp.active, f.engine.volumes["proj"])
+	}
+}
+
+func assertSteps(t *testing.T, j *steps, want []string) {
+	t.Helper()
+	if d := cmp.Diff(want, j.all()); d != "" {
+		t.Errorf("steps (-want +got):\n%s", d)
+	}
+}
+
+// assertTail checks the last steps.
+func assertTail(t *testing.T, j *steps, want []string) {
+	t.Helper()
+	got := j.all()
+	if len(got) < len(want) {
+		t.Fatalf("only %d steps: %v", len(got), got)
+	}
+	if d := cmp.Diff(want, got[len(got)-len(want):]); d != "" {
+		t.Errorf("last steps (-want +got):\n%s", d)
+	}
+}
+
+func hasStep(j *steps, prefix string) bool {
+	return slices.ContainsFunc(j.all(), func(s string) bool { return strings.HasPrefix(s, prefix) })
+}
+
+func yamlOf(t *testing.T, p *types.Project) string {
+	t.Helper()
+	b, err := p.MarshalYAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

@@ -1,0 +1,78 @@
+package lifecycle
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/docker/compose/v5/pkg/api"
+)
+
+// The flags of `up` reach Compose's API as `docker compose up` passes them.
+func TestUpOptionsReachCompose(t *testing.T) {
+	f := newFixture(t, projectYAML, v227)
+	err := f.runner.Up(context.Background(), UpOptions{Project: f.project, Intent: f.intent, Detach: true,
+		Build: &api.BuildOptions{Deps: true}, RemoveOrphans: true, Wait: true, WaitTimeout: 30 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	create := f.compose.creates[0]
+	if !create.RemoveOrphans || create.Recreate != api.RecreateDiverged || create.Build == nil || !slices.Equal(create.Build.Services, []string{"api", "echo", "web"}) {
+		t.Errorf("create options = %+v (build %+v): the remote db must not be built", create, create.Build)
+	}
+	up := f.compose.ups[0]
+	if !up.Start.Wait || up.Start.WaitTimeout != 30*time.Second || up.Create.Build != nil || up.Start.Attach != nil {
+		t.Errorf("up options = %+v: a second build could recreate what Create made", up)
+	}
+}
+
+// --build makes every service with a build section build; --no-build
+// (Build nil) builds nothing.
+func TestUpBuildPolicy(t *testing.T) {
+	yaml := `
+services:
+  app: {build: ., x-telepresence: {behavior: interceptHandler, intercept: {port: "80"}}}
+  web: {image: web}
+`
+	f := newFixture(t, yaml, v227)
+	if err := f.runner.Up(context.Background(), UpOptions{Project: f.project, Intent: f.intent, Detach: true, ForceBuild: true, Build: &api.BuildOptions{}}); err != nil {
+		t.Fatal(err)
+	}
+	if p := f.lastProject().Services["app"].PullPolicy; p != types.PullPolicyBuild {
+		t.Errorf("--build: pull_policy = %q", p)
+	}
+	f.upAgain(t) // Build nil: --no-build
+	if f.compose.creates[1].Build != nil || f.lastProject().Services["app"].PullPolicy != "" {
+		t.Errorf("--no-build still builds: %+v", f.compose.creates[1])
+	}
+}
+
+// `watch` rebuilds the services that have build and develop sections, as
+// `docker compose watch` does, and watches with Compose's defaults.
+func TestWatchBuildPolicy(t *testing.T) {
+	yaml := `
+services:
+  app:
+    build: .
+    develop: {watch: [{action: rebuild, path: ./src}]}
+    x-telepresence: {behavior: interceptHandler, intercept: {port: "80"}}
+  tool: {build: ./tool}
+`
+	f := newFixture(t, yaml, v227)
+	ctx, cancel := context.WithCancel(context.Background())
+	f.compose.onUp = func() { time.AfterFunc(20*time.Millisecond, cancel) }
+	err := f.runner.Up(ctx, UpOptions{Project: f.project, Intent: f.intent, WatchCommand: true, Build: &api.BuildOptions{}, Logs: discard{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := f.lastProject()
+	if p.Services["app"].PullPolicy != types.PullPolicyBuild || p.Services["tool"].PullPolicy != "" {
+		t.Errorf("pull policies: app %q, tool %q", p.Services["app"].PullPolicy, p.Services["tool"].PullPolicy)
+	}
+	if w := f.compose.watches; len(w) != 1 || !w[0].Prune || w[0].Build == nil {
+		t.Errorf("watch options = %+v", w)
+	}
+	assertTail(t, f.j, []string{"compose watch", "compose stop proj", "tp leave app"})
+}

@@ -1,0 +1,292 @@
+package lifecycle
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/docker/compose/v5/pkg/api"
+
+	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/transform"
+)
+
+// What the Docker side records of a project, so that `down`, `status` and
+// the next `up` find everything from a new process, even after a crash:
+//   - a handler container carries transform.LabelIntercept, LabelDaemon and,
+//     in the netns model, LabelDaemonNetworks;
+//   - a Telemount volume carries transform.LabelTelemount and LabelIntercept;
+//   - each intercept has a record: a local volume created before the
+//     intercept, labelled with the intercept, its service and the request
+//     it was created with;
+//   - the DNS mappings the project set have a record volume too.
+//
+// Records carry the compose project label, so `docker compose ls` and
+// `down -v` see them as the project's.
+const (
+	labelService = "io.telepresence.compose.service"
+	labelRequest = "io.telepresence.compose.request"
+	labelDNS     = "io.telepresence.compose.dns-mappings"
+)
+
+func recordVolume(project, intercept string) string {
+	return project + "_telepresence-intercept-" + intercept
+}
+
+func dnsVolume(project string) string { return project + "_telepresence-dns" }
+
+// interceptRecord is the record of one intercept.
+type interceptRecord struct {
+	intercept string
+	service   string
+	// request is what the intercept was created with (request.String).
+	request string
+}
+
+// request is what an intercept is created with. Two requests that differ
+// need two different intercepts.
+type request struct {
+	Daemon   string   `json:"daemon"`
+	Workload string   `json:"workload"`
+	Port     string   `json:"port"`
+	Address  string   `json:"address,omitempty"`
+	Service  string   `json:"service,omitempty"`
+	Headers  []string `json:"httpHeaders,omitempty"`
+	Mount    bool     `json:"mount"`
+}
+
+func (q request) String() string {
+	b, _ := json.Marshal(q)
+	return string(b)
+}
+
+// changes says how q differs from what an intercept was created with.
+func (q request) changes(recorded string) string {
+	var old request
+	if json.Unmarshal([]byte(recorded), &old) != nil || old.Workload == "" {
+		return "it was created by an older docker telepresence"
+	}
+	var diffs []string
+	add := func(what, was, is string) {
+		if was != is {
+			diffs = append(diffs, fmt.Sprintf("%s %q, now %q", what, was, is))
+		}
+	}
+	add("daemon", old.Daemon, q.Daemon)
+	add("workload", old.Workload, q.Workload)
+	add("port", old.Port, q.Port)
+	add("address", old.Address, q.Address)
+	add("service", old.Service, q.Service)
+	add("httpHeaders", strings.Join(old.Headers, ","), strings.Join(q.Headers, ","))
+	add("mount", strconv.FormatBool(old.Mount), strconv.FormatBool(q.Mount))
+	return "it was created with " + strings.Join(diffs, ", ")
+}
+
+// dnsRecord is the record of the DNS mappings a project set on a daemon.
+type dnsRecord struct {
+	Daemon   string                    `json:"daemon"`
+	Mappings []telepresence.DNSMapping `json:"mappings"`
+}
+
+// projectState is what belongs to a project on the Docker side.
+type projectState struct {
+	project    string
+	containers []Container
+	networks   []Network
+	volumes    []Volume
+	records    []interceptRecord
+	dns        *dnsRecord
+}
+
+// find reads the project's state from the Docker side.
+func (r *Runner) find(ctx context.Context, project string) (projectState, error) {
+	s := projectState{project: project}
+	var err error
+	if s.containers, err = r.Engine.ProjectContainers(ctx, project); err != nil {
+		return s, r.engineError(err)
+	}
+	if s.networks, err = r.Engine.ProjectNetworks(ctx, project); err != nil {
+		return s, r.engineError(err)
+	}
+	if s.volumes, err = r.Engine.ProjectVolumes(ctx, project); err != nil {
+		return s, r.engineError(err)
+	}
+	for _, v := range s.volumes {
+		if _, tm := v.Labels[transform.LabelTelemount]; tm {
+			continue
+		}
+		if name, ok := v.Labels[transform.LabelIntercept]; ok {
+			s.records = append(s.records, interceptRecord{intercept: name, service: v.Labels[labelService], request: v.Labels[labelRequest]})
+		}
+		if raw, ok := v.Labels[labelDNS]; ok {
+			var d dnsRecord
+			if json.Unmarshal([]byte(raw), &d) == nil {
+				s.dns = &d
+			}
+		}
+	}
+	return s, nil
+}
+
+// isRecord tells the volumes that record intercepts and DNS mappings.
+func isRecord(v Volume) bool {
+	_, tm := v.Labels[transform.LabelTelemount]
+	_, ic := v.Labels[transform.LabelIntercept]
+	_, dns := v.Labels[labelDNS]
+	return !tm && (ic || dns)
+}
+
+// hasResources tells whether Compose has anything of the project to remove.
+func (s projectState) hasResources() bool {
+	return len(s.containers)+len(s.networks) > 0 || slices.ContainsFunc(s.volumes, func(v Volume) bool { return !isRecord(v) })
+}
+
+func (s projectState) empty() bool {
+	return !s.hasResources() && len(s.intercepts()) == 0 && s.dns == nil
+}
+
+// intercepts are the names of the project's intercepts, from the records,
+// the handler containers and the Telemount volumes.
+func (s projectState) intercepts() []string {
+	var names []string
+	for _, rec := range s.records {
+		names = append(names, rec.intercept)
+	}
+	for _, c := range s.containers {
+		if name := c.Labels[transform.LabelIntercept]; name != "" {
+			names = append(names, name)
+		}
+	}
+	for _, v := range s.volumes {
+		if name := v.Labels[transform.LabelIntercept]; name != "" {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// daemons are the daemon containers the project's handlers worked with.
+func (s projectState) daemons() []string {
+	var names []string
+	for _, c := range s.containers {
+		if d := c.Labels[transform.LabelDaemon]; d != "" && !slices.Contains(names, d) {
+			names = append(names, d)
+		}
+	}
+	return names
+}
+
+// daemonNetworks are the networks a daemon joined for the project's
+// handlers (netns model): the project's networks it is attached to, and
+// the external ones its handlers' labels name.
+func (s projectState) daemonNetworks(daemon string) []string {
+	var names []string
+	for _, n := range s.networks {
+		if slices.Contains(n.Containers, daemon) {
+			names = append(names, n.Name)
+		}
+	}
+	for _, c := range s.containers {
+		if c.Labels[transform.LabelDaemon] == daemon {
+			names = append(names, daemonNetworksOf(c)...)
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// daemonNetworksOf are the networks a handler's label says the daemon
+// joined for it.
+func daemonNetworksOf(c Container) []string {
+	if l := c.Labels[transform.LabelDaemonNetworks]; l != "" {
+		return strings.Split(l, ",")
+	}
+	return nil
+}
+
+// writeRecord records an intercept before it is created.
+func (r *Runner) writeRecord(ctx context.Context, project string, rec interceptRecord) error {
+	err := r.Engine.CreateVolume(ctx, recordVolume(project, rec.intercept), map[string]string{
+		api.ProjectLabel: project, transform.LabelIntercept: rec.intercept,
+		labelService: rec.service, labelRequest: rec.request,
+	})
+	if err != nil {
+		return r.engineError(err)
+	}
+	return nil
+}
+
+func (r *Runner) removeRecord(ctx context.Context, project, intercept string) error {
+	if err := r.Engine.RemoveVolume(ctx, recordVolume(project, intercept)); err != nil {
+		return r.engineError(err)
+	}
+	return nil
+}
+
+// writeDNSRecord replaces the record of the project's DNS mappings, old,
+// with another, new; either may be nil.
+func (r *Runner) writeDNSRecord(ctx context.Context, project string, old, new *dnsRecord) error {
+	if old != nil {
+		if err := r.Engine.RemoveVolume(ctx, dnsVolume(project)); err != nil {
+			return r.engineError(err)
+		}
+	}
+	if new == nil {
+		return nil
+	}
+	b, err := json.Marshal(new)
+	if err != nil {
+		return err
+	}
+	if err := r.Engine.CreateVolume(ctx, dnsVolume(project), map[string]string{api.ProjectLabel: project, labelDNS: string(b)}); err != nil {
+		return r.engineError(err)
+	}
+	return nil
+}
+
+// liveIntercept reads what a previous `up` of the project gave a handler:
+// the running container labelled with the intercept, its environment
+// beyond its image's, and the project's Telemount volumes for it (their
+// numbers kept, so the volumes keep their names).
+func (r *Runner) liveIntercept(ctx context.Context, s projectState, service, name string) (transform.Intercept, bool, error) {
+	ic := transform.Intercept{Name: name}
+	i := slices.IndexFunc(s.containers, func(c Container) bool {
+		return c.Service == service && c.Labels[transform.LabelIntercept] == name && c.Running
+	})
+	if i < 0 {
+		return ic, false, nil
+	}
+	var err error
+	if ic.Environment, err = r.Engine.ContainerEnv(ctx, s.containers[i].Name); err != nil {
+		return ic, false, r.engineError(err)
+	}
+	for _, v := range s.volumes {
+		if _, tm := v.Labels[transform.LabelTelemount]; !tm || v.Labels[transform.LabelIntercept] != name {
+			continue
+		}
+		n := volumeIndex(v.Name)
+		for len(ic.Mounts) <= n {
+			ic.Mounts = append(ic.Mounts, transform.Mount{Policy: transform.PolicyIgnore})
+		}
+		ic.Mounts[n] = transform.Mount{Path: v.Options["dir"], Policy: transform.PolicyRemote}
+		if v.Options["ro"] == "true" {
+			ic.Mounts[n].Policy = transform.PolicyRemoteReadOnly
+		}
+		ic.MountPort, _ = strconv.Atoi(v.Options["port"])
+	}
+	return ic, true, nil
+}
+
+// volumeIndex is the i of a Telemount volume named ..._<container>-<i>
+// (0 when the name has no sensible number).
+func volumeIndex(name string) int {
+	n, err := strconv.Atoi(name[strings.LastIndex(name, "-")+1:])
+	if err != nil || n < 0 || n > 1000 {
+		return 0
+	}
+	return n
+}

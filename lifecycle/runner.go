@@ -1,0 +1,81 @@
+// Package lifecycle runs a compose project with Telepresence: it connects
+// the daemon, creates the intercepts, transforms the project and drives
+// Compose in-process, and undoes what it did when something fails.
+//
+// An `up` is a sequence of steps (connect.go, intercept.go, dns.go,
+// run.go), each of which pushes its own undo on the run's journal once it
+// has done something (journal.go); what the Docker side records for `down`
+// is in records.go.
+package lifecycle
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/docker/compose/v5/pkg/api"
+
+	"github.com/telepresenceio/docker-telepresence/telepresence"
+)
+
+// Compose is the part of the Compose SDK (api.Compose) the plugin drives.
+type Compose interface {
+	Create(ctx context.Context, project *types.Project, options api.CreateOptions) error
+	Up(ctx context.Context, project *types.Project, options api.UpOptions) error
+	Stop(ctx context.Context, projectName string, options api.StopOptions) error
+	Down(ctx context.Context, projectName string, options api.DownOptions) error
+	Watch(ctx context.Context, project *types.Project, options api.WatchOptions) error
+}
+
+// cleanupTimeout bounds the undo work done after a failure or a signal.
+const cleanupTimeout = 2 * time.Minute
+
+// Runner drives one project. Its fields are the seams tests replace.
+type Runner struct {
+	Compose      Compose
+	Engine       Engine
+	Telepresence telepresence.Client
+	// Err receives progress, notes and warnings.
+	Err io.Writer
+	// VolumeDriver overrides the Telemount plugin. It is used as it is (a
+	// managed plugin or a legacy plugin socket) and never installed.
+	VolumeDriver string
+	// EngineName says which engine errors are about: Docker context and host.
+	EngineName string
+	// DaemonCheck is how often an attached up checks that the Telepresence
+	// daemon container still runs (default 2s).
+	DaemonCheck time.Duration
+	// Locker serialises runs of one project; nil means no locking.
+	Locker Locker
+}
+
+func (r *Runner) printf(format string, args ...any) {
+	if r.Err != nil {
+		fmt.Fprintf(r.Err, format+"\n", args...)
+	}
+}
+
+func (r *Runner) warn(warnings ...string) {
+	for _, w := range warnings {
+		r.printf("WARNING: %s", w)
+	}
+}
+
+// lock takes the project's lock, if the Runner has a Locker.
+func (r *Runner) lock(project string) (func(), error) {
+	if r.Locker == nil {
+		return func() {}, nil
+	}
+	return r.Locker.Lock(project)
+}
+
+// engineError says which engine did not answer and what to check.
+func (r *Runner) engineError(err error) error {
+	engine := "the Docker Engine"
+	if r.EngineName != "" {
+		engine += " (" + r.EngineName + ")"
+	}
+	return fmt.Errorf("talking to %s: %w (hint: is Docker running? check `docker context ls` and DOCKER_HOST)", engine, err)
+}

@@ -1,0 +1,153 @@
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/transform"
+)
+
+// The Teleroute model (2.23+): no --expose, intercepts with --address, the
+// handlers join the Teleroute network, DNS mappings merged.
+func TestUpDetachedTeleroute(t *testing.T) {
+	f := newFixture(t, projectYAML, v227)
+	if err := f.up(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	assertSteps(t, f.j, []string{
+		"tp status",
+		"tp version",
+		"tp connect --docker",
+		"tp status",
+		"docker volume create proj_telepresence-intercept-api",
+		"tp intercept api --port 9000 --address tp-proj-api --detailed-output --output json",
+		"docker volume create proj_telepresence-intercept-echo-server",
+		"tp intercept echo-server --port 8088 --address tp-proj-echo --detailed-output --output json",
+		"docker volume create proj_telepresence-dns",
+		"tp dns 127.0.0.1:49321 [db=psql.default user=users.default]",
+		"compose create api,echo,web",
+		"compose up attached=false watch=false",
+	})
+	got := yamlOf(t, f.lastProject())
+	for _, want := range []string{
+		"      teleroute:\n        aliases:\n          - tp-proj-echo\n",
+		"    dns:\n      - 172.30.0.2\n    dns_search:\n      - tel2-search\n",
+		"  teleroute:\n    name: test\n    external: true\n",
+		"      - mode: ingress\n        target: 8088\n        published: \"8088\"\n",
+		"  default:\n    name: proj_default\n    ipam:\n      config:\n        - subnet: 172.16.0.0/24\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the project lacks\n%s\nin:\n%s", want, got)
+		}
+	}
+	web := f.lastProject().Services["web"]
+	if _, ok := web.Networks[transform.TelerouteNetwork]; !ok {
+		t.Errorf("web depended on the remote db but is not on the Teleroute network: %v", web.Networks)
+	}
+	if strings.Contains(f.stderr.String(), "WARNING") {
+		t.Errorf("warnings: %s", f.stderr.String())
+	}
+}
+
+// A daemon that routes nothing made no Teleroute network: nothing could
+// reach a handler, so nothing is created, and the daemon this run
+// connected is quit again.
+func TestUpRefusesWithoutADaemonNetwork(t *testing.T) {
+	f := newFixture(t, projectYAML, v227)
+	f.tp.noSubnets = true
+	err := f.up(context.Background(), true)
+	if err == nil || !strings.Contains(err.Error(), "routes no cluster subnet, so it made no Teleroute network") {
+		t.Fatalf("err = %v", err)
+	}
+	assertSteps(t, f.j, []string{"tp status", "tp version", "tp connect --docker", "tp status", "tp status", "tp quit"})
+}
+
+// Personal intercepts need --http-header (2.25): refused before anything
+// is created, naming the version.
+func TestUpRefusesPersonalInterceptsBefore225(t *testing.T) {
+	yaml := strings.Replace(projectYAML, "{workload: echo-server}", "{workload: echo-server, httpHeaders: [x-dev=alice]}", 1)
+	f := newFixture(t, yaml, v224)
+	err := f.up(context.Background(), true)
+	if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "Telepresence 2.24.1 cannot make a personal intercept: `telepresence intercept --http-header` needs 2.25 or newer") {
+		t.Fatalf("err = %v", err)
+	}
+	assertSteps(t, f.j, []string{"tp status", "tp version"})
+	f.tp.connect()
+	f.j.reset()
+	if err := f.up(context.Background(), true); !errors.Is(err, ErrUnsupported) {
+		t.Fatalf("with a 2.24 daemon running: err = %v", err)
+	}
+	assertSteps(t, f.j, []string{"tp status"})
+}
+
+// Two projects on one daemon keep each other's mappings, and the user's;
+// `down` takes out only its project's.
+func TestDNSMappingsAreMergedAndTakenOutByDown(t *testing.T) {
+	f := newFixture(t, projectYAML, v227)
+	if err := f.up(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	f.loadAs(t, `
+services:
+  app: {image: app, depends_on: [cache]}
+  cache: {image: cache, x-telepresence: {behavior: remote, mapping: {name: redis, namespace: infra}}}
+`, "other")
+	f.upAgain(t)
+	if !slices.Contains(f.j.all(), "tp dns 127.0.0.1:49321 [cache=redis.infra db=psql.default user=users.default]") {
+		t.Errorf("the second project's mappings are not merged: %v", f.j.all())
+	}
+	f.j.reset()
+	if err := f.newRunner().Down(context.Background(), DownOptions{ProjectName: "proj"}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(f.j.all(), "tp dns 127.0.0.1:49321 [cache=redis.infra user=users.default]") {
+		t.Errorf("down does not take out only its project's mappings: %v", f.j.all())
+	}
+	if got := f.engine.labelled("proj", labelDNS); len(got) != 0 {
+		t.Errorf("the record of the mappings stays: %v", got)
+	}
+}
+
+// `down` works when the intercepts ended in the cluster meanwhile.
+func TestDownAfterTheInterceptsVanished(t *testing.T) {
+	f := newFixture(t, projectYAML, v227)
+	if err := f.up(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	f.tp.active = map[string]bool{} // gone in the cluster
+	if err := f.newRunner().Down(context.Background(), DownOptions{ProjectName: "proj"}); err != nil {
+		t.Fatal(err)
+	}
+	f.assertNothingLeft(t)
+}
+
+// With several daemons, the project's is chosen by its context and
+// namespace, and every command names it.
+func TestSeveralDaemonsUseTheProjectsOwn(t *testing.T) {
+	yaml := "x-telepresence: {namespace: default}\n" + projectYAML
+	f := newFixture(t, yaml, v227)
+	f.tp.connect()
+	f.tp.other = &telepresence.Daemon{Name: "trn-big-data", ContainerNetwork: "tp-trn-big-data", Version: v227, Namespace: "big-data", Context: "default"}
+	if err := f.up(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	if !hasStep(f.j, "tp intercept api --port 9000 --address tp-proj-api --use test") {
+		t.Errorf("no --use: %v", f.j.all())
+	}
+	f.j.reset()
+	if err := f.newRunner().Down(context.Background(), DownOptions{ProjectName: "proj"}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(f.j.all(), "tp leave api --use test") {
+		t.Errorf("down does not name the daemon: %v", f.j.all())
+	}
+	f.load(t, projectYAML) // no context or namespace: which daemon?
+	f.j.reset()
+	if err := f.up(context.Background(), true); !errors.Is(err, telepresence.ErrSeveralDaemons) {
+		t.Errorf("err = %v", err)
+	}
+}

@@ -1,0 +1,283 @@
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/transform"
+)
+
+// The netns model (2.20): the handlers' ports are exposed by the daemon,
+// which joins the handlers' networks with their names.
+func TestUpDetachedNetns(t *testing.T) {
+	f := newFixture(t, projectYAML, v220)
+	if err := f.up(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	assertSteps(t, f.j, []string{
+		"tp status",
+		"tp version",
+		"tp connect --docker --expose 8088:8088 --expose 9000:9000",
+		"tp status",
+		"docker volume create proj_telepresence-intercept-api",
+		"tp intercept api --port 9000 --detailed-output --output json",
+		"docker volume create proj_telepresence-intercept-echo-server",
+		"tp intercept echo-server --port 8088 --detailed-output --output json",
+		"docker volume create proj_telepresence-dns",
+		"tp dns 127.0.0.1:9999 [db=psql.default]",
+		"compose create api,echo,web",
+		"docker network connect proj_green tp-test [echo]",
+		"docker network connect proj_telepresence-handlers tp-test [api echo]",
+		"compose up attached=false watch=false",
+	})
+	echo := f.lastProject().Services["echo"]
+	if echo.NetworkMode != "container:0123456789abcdef" {
+		t.Errorf("network_mode = %q, want the daemon container's ID", echo.NetworkMode)
+	}
+	labels := echo.CustomLabels
+	if labels[transform.LabelIntercept] != "echo-server" || labels[transform.LabelDaemon] != "tp-test" ||
+		labels[transform.LabelDaemonNetworks] != "proj_green,proj_telepresence-handlers" {
+		t.Errorf("handler container labels = %v", labels)
+	}
+	if !strings.Contains(f.stderr.String(), "does not report the daemon's DNS mappings") {
+		t.Errorf("the user is not told the mappings replace the daemon's: %s", f.stderr.String())
+	}
+}
+
+func TestUpWarnsAboutPortsTheRunningDaemonDoesNotPublish(t *testing.T) {
+	f := newFixture(t, projectYAML, v220)
+	f.tp.connect() // publishes 8088, not 9000
+	if err := f.up(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	want := "WARNING: the running Telepresence daemon does not publish port 9000:9000, so the handler is not reachable there from this host; " +
+		"reconnect with: telepresence quit && telepresence connect --docker --expose 8088:8088 --expose 9000:9000"
+	if !strings.Contains(f.stderr.String(), want) || strings.Contains(f.stderr.String(), "port 8088:8088") {
+		t.Errorf("stderr lacks the warning, or warns about a published port:\n%s", f.stderr.String())
+	}
+	if hasStep(f.j, "tp connect") {
+		t.Errorf("connected although a daemon runs")
+	}
+}
+
+func TestUpFailingHalfWayUndoesEverything(t *testing.T) {
+	f := newFixture(t, projectYAML, v220)
+	f.tp.failIntercept["echo-server"] = &telepresence.CommandError{Args: []string{"intercept", "echo-server"}, Message: "conflict", Err: telepresence.ErrFailed}
+	err := f.up(context.Background(), true)
+	if err == nil || !strings.Contains(err.Error(), `service "echo": intercepting workload "echo-server": telepresence intercept echo-server: conflict`) {
+		t.Fatalf("err = %v", err)
+	}
+	assertTail(t, f.j, []string{
+		"tp intercept echo-server --port 8088 --detailed-output --output json",
+		// the failed intercept is someone else's: only its record goes
+		"docker volume rm proj_telepresence-intercept-echo-server",
+		// undo, newest first
+		"tp leave api",
+		"docker volume rm proj_telepresence-intercept-api",
+		"tp status",
+		"tp quit",
+	})
+	f.assertNothingLeft(t)
+}
+
+func TestUpComposeFailureRemovesWhatItCreated(t *testing.T) {
+	f := newFixture(t, projectYAML+`
+volumes:
+  data: {}
+`, v220)
+	f.tp.connect()
+	f.engine.volumes["proj"] = []Volume{{Name: "proj_old", Labels: map[string]string{"com.docker.compose.project": "proj"}}}
+	f.compose.upErr = errors.New("port is already allocated")
+	if err := f.up(context.Background(), true); err == nil || !strings.Contains(err.Error(), "port is already allocated") {
+		t.Fatalf("err = %v", err)
+	}
+	assertTail(t, f.j, []string{
+		"compose up attached=false watch=false",
+		"docker network disconnect proj_green tp-test",
+		"docker network disconnect proj_telepresence-handlers tp-test",
+		"compose down proj",
+		"docker volume rm proj_data", // created by this run; proj_old was there before
+		"docker volume rm proj_telepresence-dns",
+		"tp leave echo-server",
+		"docker volume rm proj_telepresence-intercept-echo-server",
+		"tp leave api",
+		"docker volume rm proj_telepresence-intercept-api",
+	})
+	if hasStep(f.j, "tp quit") {
+		t.Errorf("quit a daemon this run did not connect")
+	}
+	if len(f.engine.containers["proj"]) != 0 || len(f.tp.active) != 0 || len(f.engine.volumes["proj"]) != 1 {
+		t.Errorf("left behind: containers %v, intercepts %v, volumes %v", f.engine.containers["proj"], f.tp.active, f.engine.volumes["proj"])
+	}
+}
+
+func TestUpInterruptedDuringAnInterceptLeavesIt(t *testing.T) {
+	f := newFixture(t, projectYAML, v220)
+	ctx, cancel := context.WithCancel(context.Background())
+	f.tp.onIntercept = func(w string) {
+		if w == "echo-server" {
+			f.tp.active[w] = true // it was created, but we never heard back
+			cancel()
+		}
+	}
+	if err := f.up(ctx, true); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+	f.assertNothingLeft(t)
+}
+
+func TestUpInterruptedWhileConnecting(t *testing.T) {
+	f := newFixture(t, projectYAML, v220)
+	ctx, cancel := context.WithCancel(context.Background())
+	f.tp.onConnect = func() { f.tp.connect(); cancel() }
+	if err := f.up(ctx, true); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+	// The interrupted connect started a daemon: quit it.
+	assertSteps(t, f.j, []string{"tp status", "tp version", "tp connect --docker --expose 8088:8088 --expose 9000:9000", "tp status", "tp quit"})
+}
+
+func TestUpInterruptedDuringTheBuild(t *testing.T) {
+	f := newFixture(t, projectYAML, v220)
+	ctx, cancel := context.WithCancel(context.Background())
+	f.compose.onCreate = cancel
+	if err := f.up(ctx, true); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+	for _, want := range []string{"compose down proj", "tp leave api", "tp leave echo-server", "tp quit"} {
+		if !slices.Contains(f.j.all(), want) {
+			t.Errorf("undo lacks %q: %v", want, f.j.all())
+		}
+	}
+	f.assertNothingLeft(t)
+}
+
+func TestUpAttachedInterruptedStopsAndLeaves(t *testing.T) {
+	f := newFixture(t, projectYAML, v220)
+	ctx, cancel := context.WithCancel(context.Background())
+	f.compose.onUp = cancel // Ctrl-C while attached; Compose stops the containers
+	f.compose.blockAttached = true
+	f.compose.upErr = context.Canceled // what Compose may return after the stop
+	if err := f.up(ctx, false); err != nil {
+		t.Fatalf("err = %v", err)
+	}
+	assertTail(t, f.j, []string{"compose up attached=true watch=false", "compose stopped the project", "tp leave echo-server", "tp leave api"})
+	if len(f.engine.containers["proj"]) == 0 {
+		t.Errorf("the containers were removed; Ctrl-C only stops them")
+	}
+}
+
+func TestAttachedUpStopsWhenTheDaemonGoes(t *testing.T) {
+	f := newFixture(t, projectYAML, v220)
+	f.runner.DaemonCheck = 10 * time.Millisecond
+	f.compose.blockAttached = true
+	f.compose.onUp = func() { f.engine.setDaemon(true, nil) }
+	err := f.up(context.Background(), false)
+	if !errors.Is(err, ErrDaemonGone) || !strings.Contains(err.Error(), "tp-test stopped while the project ran") {
+		t.Fatalf("err = %v", err)
+	}
+	if !strings.Contains(f.stderr.String(), "The Telepresence daemon container tp-test stopped: stopping the project") {
+		t.Errorf("stderr = %s", f.stderr.String())
+	}
+	if !slices.Contains(f.j.all(), "compose stopped the project") {
+		t.Errorf("the project was not stopped: %v", f.j.all())
+	}
+}
+
+func TestAttachedUpRidesOutAnEngineErrorWhileCheckingTheDaemon(t *testing.T) {
+	f := newFixture(t, projectYAML, v220)
+	f.runner.DaemonCheck = 5 * time.Millisecond
+	f.compose.blockAttached = true
+	ctx, cancel := context.WithCancel(context.Background())
+	f.compose.onUp = func() {
+		f.engine.setDaemon(false, errors.New("context deadline exceeded"))
+		time.AfterFunc(100*time.Millisecond, cancel) // then Ctrl-C
+	}
+	if err := f.up(ctx, false); err != nil {
+		t.Fatalf("err = %v; a passing engine error must not stop the project", err)
+	}
+	if strings.Contains(f.stderr.String(), "stopping the project") {
+		t.Errorf("stderr = %s", f.stderr.String())
+	}
+}
+
+func TestUpInstallsTheCurrentTelemountPlugin(t *testing.T) {
+	f := newFixture(t, projectYAML, v220)
+	f.runner.VolumeDriver = ""
+	err := f.up(context.Background(), true)
+	if err == nil || !strings.Contains(err.Error(), "installing the Telemount volume plugin ghcr.io/telepresenceio/telemount:amd64-0.3.2") || !strings.Contains(err.Error(), "mount: false") {
+		t.Fatalf("err = %v", err)
+	}
+	if hasStep(f.j, "tp intercept") {
+		t.Errorf("intercepted although the volumes cannot be mounted")
+	}
+}
+
+// A Telemount plugin that Telepresence installed is used as it is.
+func TestUpReusesTheTelemountPluginTelepresenceInstalled(t *testing.T) {
+	f := newFixture(t, projectYAML, v220)
+	f.runner.VolumeDriver = ""
+	f.tp.mounts = []telepresence.Mount{{Path: "/secrets"}}
+	f.engine.plugins = []Plugin{{Name: "other/thing:1", Enabled: true}, {Name: "ghcr.io/telepresenceio/telemount:amd64-0.1.5", Enabled: true}}
+	if err := f.up(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	if hasStep(f.j, "docker plugin install") {
+		t.Errorf("installed a plugin although Telepresence's is enabled")
+	}
+	if d := f.lastProject().Volumes["echo-server-0"].Driver; d != "ghcr.io/telepresenceio/telemount:amd64-0.1.5" {
+		t.Errorf("driver = %q", d)
+	}
+}
+
+func TestUpDaemonNotInDocker(t *testing.T) {
+	f := newFixture(t, projectYAML, v220)
+	f.tp.statusErr = &telepresence.CommandError{Args: []string{"status"}, Err: telepresence.ErrNotDocker, Message: "run telepresence connect --docker"}
+	if err := f.up(context.Background(), true); !errors.Is(err, telepresence.ErrNotDocker) {
+		t.Fatalf("err = %v", err)
+	}
+	assertSteps(t, f.j, []string{"tp status"})
+}
+
+func TestUpInvalidIntentStartsNothing(t *testing.T) {
+	f := newFixture(t, `
+services:
+  echo:
+    image: echo
+    network_mode: host
+    x-telepresence: {behavior: interceptHandler, intercept: {port: "80"}}
+`, v220)
+	if err := f.up(context.Background(), true); !errors.Is(err, transform.ErrInvalidProject) {
+		t.Fatalf("err = %v", err)
+	}
+	assertSteps(t, f.j, nil)
+}
+
+func TestConnectFailsOnATakenPort(t *testing.T) {
+	f := newFixture(t, projectYAML, v220)
+	f.engine.portUsers = map[string][]string{"8088": {"other-web-1"}}
+	f.tp.connectErr = &telepresence.CommandError{Args: []string{"connect", "--docker"}, Err: telepresence.ErrFailed,
+		Message: "docker: Error response from daemon: driver failed programming external connectivity: Bind for 0.0.0.0:8088 failed: port is already allocated."}
+	err := f.up(context.Background(), true)
+	want := "host port 8088, published by an intercept handler, is already in use by container other-web-1"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("err = %v, want it to contain %q", err, want)
+	}
+}
+
+func TestAFailedUpKeepsADaemonAnotherProjectUses(t *testing.T) {
+	f := newFixture(t, projectYAML, v220)
+	f.engine.containers["other"] = []Container{{Name: "other-h-1", Project: "other", Labels: map[string]string{transform.LabelDaemon: "tp-test"}}}
+	f.compose.upErr = errors.New("boom")
+	if err := f.up(context.Background(), true); err == nil {
+		t.Fatal("up succeeded")
+	}
+	if hasStep(f.j, "tp quit") {
+		t.Errorf("quit a daemon that project other uses")
+	}
+}
