@@ -2,6 +2,8 @@ package plugin
 
 import (
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -15,7 +17,7 @@ import (
 func declaringFileForKey(p *types.Project, service, key string) string {
 	first, _, _ := strings.Cut(key, ".")
 	var byKey, byService string
-	for _, f := range p.ComposeFiles {
+	for _, f := range withIncludes(p.ComposeFiles) {
 		doc := readYAML(f)
 		if doc == nil {
 			continue
@@ -44,6 +46,57 @@ func declaringFileForKey(p *types.Project, service, key string) string {
 	default:
 		return strings.Join(p.ComposeFiles, ", ")
 	}
+}
+
+// withIncludes lists the compose files and, before each, the files it
+// includes (recursively): they are loaded first, so a later file wins.
+func withIncludes(files []string) []string {
+	var out []string
+	var walk func(f string, depth int)
+	walk = func(f string, depth int) {
+		if depth > 10 || slices.Contains(out, f) {
+			return // an include cycle, which the loader refuses anyway
+		}
+		for _, inc := range includedFiles(f) {
+			walk(inc, depth+1)
+		}
+		out = append(out, f)
+	}
+	for _, f := range files {
+		walk(f, 0)
+	}
+	return out
+}
+
+// includedFiles reads the `include` section of a compose file: paths, or
+// mappings whose path is a path or a list, relative to the file.
+func includedFiles(file string) []string {
+	doc := readYAML(file)
+	list, _ := doc["include"].([]any)
+	var out []string
+	add := func(p any) {
+		if s, ok := p.(string); ok && s != "" {
+			if !filepath.IsAbs(s) {
+				s = filepath.Join(filepath.Dir(file), s)
+			}
+			out = append(out, s)
+		}
+	}
+	for _, item := range list {
+		switch v := item.(type) {
+		case string:
+			add(v)
+		case map[string]any:
+			if paths, ok := v["path"].([]any); ok {
+				for _, p := range paths {
+					add(p)
+				}
+			} else {
+				add(v["path"])
+			}
+		}
+	}
+	return out
 }
 
 // readYAML reads a YAML file whose top level is a mapping, or nil.

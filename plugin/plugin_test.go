@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -129,6 +130,30 @@ func TestIntentErrorsNameTheFileThatDeclaresThem(t *testing.T) {
 	}
 }
 
+// An intent error in an included file names that file.
+func TestIntentErrorsInAnIncludedFileNameIt(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"compose.yaml": "include:\n  - sub/api.yaml\n  - path: [other.yaml]\nservices:\n  web: {image: w}\n",
+		"other.yaml":   "services:\n  db: {image: d}\n",
+	})
+	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	api := filepath.Join(dir, "sub", "api.yaml")
+	if err := os.WriteFile(api, []byte("services:\n  api:\n    image: a\n    x-telepresence: {behavior: interceptHandler, intercept: {mount: maybe}}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	backend, err := newBackend(newCli(t), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := ProjectOptions{ProjectDir: dir, ConfigPaths: []string{filepath.Join(dir, "compose.yaml")}}
+	_, _, err = opts.loadIntent(context.Background(), backend, transform.Flags{})
+	if want := api + `: service "api": x-telepresence.intercept.mount: expected true or false`; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("err = %v, want it to start with %q", err, want)
+	}
+}
+
 func TestProfileDisablesAHandler(t *testing.T) {
 	dir := writeFiles(t, map[string]string{"compose.yaml": `
 services:
@@ -173,11 +198,53 @@ services:
 
 func TestEnvDuration(t *testing.T) {
 	t.Setenv("X_TIMEOUT", "45s")
-	if d := envDuration("X_TIMEOUT", 0); d.String() != "45s" {
-		t.Errorf("got %v", d)
+	if d, err := envDuration("X_TIMEOUT", 0); d.String() != "45s" || err != nil {
+		t.Errorf("got %v, %v", d, err)
 	}
-	t.Setenv("X_TIMEOUT", "soon")
-	if d := envDuration("X_TIMEOUT", 7); d != 7 {
-		t.Errorf("an unreadable value should keep the default, got %v", d)
+	for _, bad := range []string{"soon", "-5s", "0"} {
+		t.Setenv("X_TIMEOUT", bad)
+		if _, err := envDuration("X_TIMEOUT", 7); err == nil || !strings.Contains(err.Error(), `X_TIMEOUT="`+bad+`" is not a positive duration`) {
+			t.Errorf("%q: err = %v", bad, err)
+		}
+	}
+}
+
+// An invalid DOCKER_TELEPRESENCE_TIMEOUT is an error, unless the flag
+// overrides it.
+func TestInvalidTimeoutInTheEnvironmentIsAnError(t *testing.T) {
+	t.Setenv(EnvTimeout, "soon")
+	cmd := RootCommand(newCli(t))
+	down, _, err := cmd.Find([]string{"down"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.PersistentPreRunE(down, nil); err == nil || !strings.Contains(err.Error(), EnvTimeout+`="soon"`) {
+		t.Errorf("err = %v", err)
+	}
+	if err := cmd.PersistentFlags().Set("telepresence-timeout", "1m"); err != nil {
+		t.Fatal(err)
+	}
+	opts := &globalOptions{envErr: errors.New("bad " + EnvTimeout)}
+	if err := opts.checkEnv(down); err != nil {
+		t.Errorf("the flag should win over the environment: %v", err)
+	}
+}
+
+// down needs no compose file: -p names the project, even next to a -f
+// that does not load.
+func TestDownProjectNameFromTheFlag(t *testing.T) {
+	backend, err := newBackend(newCli(t), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	opts := ProjectOptions{ProjectName: "shop", ProjectDir: dir, ConfigPaths: []string{filepath.Join(dir, "missing.yaml")}}
+	if name, err := opts.projectName(context.Background(), backend); err != nil || name != "shop" {
+		t.Errorf("projectName = %q, %v", name, err)
+	}
+	opts = ProjectOptions{ProjectDir: dir}
+	t.Setenv("COMPOSE_PROJECT_NAME", "")
+	if _, err := opts.projectName(context.Background(), backend); err == nil || !strings.Contains(err.Error(), "pass -p PROJECT") {
+		t.Errorf("without -p nor a compose file: %v", err)
 	}
 }

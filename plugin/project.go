@@ -125,10 +125,11 @@ func (o *ProjectOptions) checkEnvFiles() error {
 	return nil
 }
 
-// projectName resolves the project name as `docker compose down` does: from
-// -p, or from the compose files, or from COMPOSE_PROJECT_NAME.
+// projectName resolves the project name for `down`: -p wins (down needs no
+// compose file, everything is found from labels), else the compose files
+// name it, else COMPOSE_PROJECT_NAME.
 func (o *ProjectOptions) projectName(ctx context.Context, backend api.Compose) (string, error) {
-	if o.ProjectName != "" && len(o.ConfigPaths) == 0 {
+	if o.ProjectName != "" {
 		return o.ProjectName, nil
 	}
 	p, err := backend.LoadProject(ctx, o.loadOptions(cli.WithDiscardEnvFile, cli.WithoutEnvironmentResolution))

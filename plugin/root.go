@@ -29,6 +29,8 @@ type globalOptions struct {
 	telepresenceBinary  string
 	telepresenceTimeout time.Duration
 	volumeDriver        string
+	// envErr is a bad value in the environment (DOCKER_TELEPRESENCE_TIMEOUT).
+	envErr error
 }
 
 // RootCommand returns the `telepresence` command that the Docker CLI runs as
@@ -42,6 +44,9 @@ func RootCommand(dockerCli command.Cli) *cobra.Command {
 		SilenceErrors: true,
 		Args:          cobra.ArbitraryArgs,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if err := opts.checkEnv(cmd); err != nil {
+				return err
+			}
 			// The plugin's own pre-run initialises the Docker CLI and client.
 			return plugin.PersistentPreRunE(cmd, args)
 		},
@@ -56,7 +61,9 @@ func RootCommand(dockerCli command.Cli) *cobra.Command {
 	opts.ProjectOptions.addFlags(flags)
 	flags.StringVar(&opts.telepresenceBinary, "telepresence", envOr(EnvBinary, "telepresence"),
 		"Telepresence binary to run (env "+EnvBinary+")")
-	flags.DurationVar(&opts.telepresenceTimeout, "telepresence-timeout", envDuration(EnvTimeout, telepresence.DefaultTimeout),
+	timeout, timeoutErr := envDuration(EnvTimeout, telepresence.DefaultTimeout)
+	opts.envErr = timeoutErr
+	flags.DurationVar(&opts.telepresenceTimeout, "telepresence-timeout", timeout,
 		"Time limit of each telepresence command (env "+EnvTimeout+")")
 	flags.StringVar(&opts.volumeDriver, "volume-driver", os.Getenv(EnvVolumeDriver),
 		"Volume driver for the pod's volumes, used as is instead of the Telemount plugin (env "+EnvVolumeDriver+")")
@@ -77,11 +84,26 @@ func envOr(key, fallback string) string {
 	return fallback
 }
 
-func envDuration(key string, fallback time.Duration) time.Duration {
-	if d, err := time.ParseDuration(strings.TrimSpace(os.Getenv(key))); err == nil && d > 0 {
-		return d
+// envDuration reads a duration from the environment; unset is the
+// fallback, a value that is not a positive duration an error.
+func envDuration(key string, fallback time.Duration) (time.Duration, error) {
+	v := strings.TrimSpace(os.Getenv(key))
+	if v == "" {
+		return fallback, nil
 	}
-	return fallback
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return fallback, fmt.Errorf("%s=%q is not a positive duration (hint: write it like 90s or 5m, or unset it for the default %s)", key, v, fallback)
+	}
+	return d, nil
+}
+
+// checkEnv refuses a bad environment setting, unless its flag overrides it.
+func (o *globalOptions) checkEnv(cmd *cobra.Command) error {
+	if f := cmd.Flag("telepresence-timeout"); o.envErr != nil && (f == nil || !f.Changed) {
+		return o.envErr
+	}
+	return nil
 }
 
 func (o *globalOptions) telepresenceClient() *telepresence.CLI {
