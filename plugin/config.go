@@ -1,8 +1,11 @@
 package plugin
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+
+	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/docker/cli/cli/command"
 	"github.com/spf13/cobra"
@@ -48,15 +51,31 @@ func runConfig(ctx context.Context, dockerCli command.Cli, opts *configOptions) 
 	if err != nil {
 		return locateIntentErrors(err, project)
 	}
-	var out []byte
-	if opts.format == "json" {
-		out, err = res.Project.MarshalJSON()
-	} else {
-		out, err = res.Project.MarshalYAML()
-	}
+	out, err := render(res.Project, opts.format)
 	if err != nil {
 		return err
 	}
 	_, err = dockerCli.Out().Write(out)
 	return err
+}
+
+// render prints a project as `docker compose config` does
+// (cmd/compose/config.go): env_file merged into environment and dropped,
+// and every literal $ written $$, so that the output, loaded again, is the
+// project that was printed.
+func render(p *types.Project, format string) ([]byte, error) {
+	p, err := p.WithServicesEnvironmentResolved(true)
+	if err != nil {
+		return nil, err
+	}
+	var out []byte
+	if format == "json" {
+		out, err = p.MarshalJSON()
+	} else {
+		out, err = p.MarshalYAML()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return bytes.ReplaceAll(out, []byte("$"), []byte("$$")), nil
 }
