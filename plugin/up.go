@@ -21,7 +21,7 @@ type intentOptions struct {
 }
 
 func (o *intentOptions) addFlags(f *pflag.FlagSet) {
-	f.StringArrayVar(&o.handlers, "handler", nil, "Make SERVICE an intercept handler (repeatable; wins over x-telepresence)")
+	f.StringArrayVar(&o.handlers, "handler", nil, "Make SERVICE[=WORKLOAD][:PORT] an intercept handler (repeatable; wins over x-telepresence)")
 	f.StringArrayVar(&o.remotes, "remote", nil, "Make SERVICE[=NAME[.NAMESPACE]] remote (repeatable; wins over x-telepresence)")
 }
 

@@ -138,33 +138,8 @@ func checkInterceptPort(s string) error {
 		}
 		return nil
 	}
-	if !isDNSName(svc, 15) {
+	if len(svc) > 15 || !isDNSLabel(svc) {
 		return fmt.Errorf("service port %q is neither a number nor a port name", svc)
 	}
 	return nil
-}
-
-// dnsName checks a Kubernetes object name; empty values were already reported.
-func (d decoder) dnsName(s string) {
-	if s != "" && !isDNSName(s, 253) {
-		d.fail(fmt.Sprintf("%q is not a valid Kubernetes name", s), "use lowercase letters, digits, '-' and '.'")
-	}
-}
-
-func isDNSName(s string, maxLen int) bool {
-	if s == "" || len(s) > maxLen {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		alnum := (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-		if alnum {
-			continue
-		}
-		if (c == '-' || c == '.') && i > 0 && i < len(s)-1 {
-			continue
-		}
-		return false
-	}
-	return true
 }

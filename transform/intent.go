@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -126,6 +127,7 @@ func ParseIntent(project *types.Project, flags Flags) (*Intent, error) {
 		}
 	}
 	applyFlags(project, flags, in, &errs)
+	checkDefaultedNames(in, &errs)
 	return in, errs.orNil()
 }
 
@@ -143,10 +145,15 @@ func parseConnection(raw any, errs *Errors) Connection {
 			c.Context, _ = sub.str(m[k])
 		case "namespace":
 			c.Namespace, _ = sub.str(m[k])
+			sub.dnsLabel(c.Namespace, "a Kubernetes namespace")
 		case "managerNamespace":
 			c.ManagerNamespace, _ = sub.str(m[k])
+			sub.dnsLabel(c.ManagerNamespace, "a Kubernetes namespace")
 		case "mappedNamespaces":
 			c.MappedNamespaces, _ = sub.strList(m[k])
+			for i, ns := range c.MappedNamespaces {
+				sub.child(strconv.Itoa(i)).dnsLabel(ns, "a Kubernetes namespace")
+			}
 		default:
 			sub.unknown("context, namespace, managerNamespace, mappedNamespaces")
 		}
@@ -241,7 +248,7 @@ func (d decoder) intercept(raw any) InterceptSpec {
 			spec.Port, _ = sub.port(m[k])
 		case "service":
 			spec.Service, _ = sub.str(m[k])
-			sub.dnsName(spec.Service)
+			sub.dnsLabel(spec.Service, "a Kubernetes service name")
 		case "httpHeaders":
 			spec.HTTPHeaders, _ = sub.strList(m[k])
 		case "mount":
@@ -266,88 +273,15 @@ func (d decoder) mapping2(raw any) Mapping {
 		switch k {
 		case "name":
 			mp.Name, _ = sub.str(m[k])
-			sub.dnsName(mp.Name)
+			sub.dnsLabel(mp.Name, "a Kubernetes service name")
 		case "namespace":
 			mp.Namespace, _ = sub.str(m[k])
-			sub.dnsName(mp.Namespace)
+			sub.dnsLabel(mp.Namespace, "a Kubernetes namespace")
 		default:
 			sub.unknown("name, namespace")
 		}
 	}
 	return mp
-}
-
-// applyFlags lets --handler and --remote override what the files say.
-func applyFlags(project *types.Project, flags Flags, in *Intent, errs *Errors) {
-	seen := map[string]string{}
-	claim := func(flag, service string) bool {
-		if prev, dup := seen[service]; dup && prev != flag {
-			*errs = append(*errs, &IntentError{Source: flag, Service: service,
-				Problem: fmt.Sprintf("also named by %s", prev), Hint: "a service has one behavior: name it in one flag only"})
-			return false
-		}
-		seen[service] = flag
-		return checkFlagService(project, flag, service, errs)
-	}
-	for _, name := range flags.Handlers {
-		if !claim("--handler", name) {
-			continue
-		}
-		si := in.Services[name]
-		if si.Behavior != InterceptHandler {
-			si = ServiceIntent{}
-		}
-		si.Behavior, si.Source, si.Mapping = InterceptHandler, "--handler", Mapping{}
-		in.Services[name] = si
-	}
-	for _, value := range flags.Remotes {
-		name, mapping, ok := parseRemoteFlag(value, errs)
-		if !ok || !claim("--remote", name) {
-			continue
-		}
-		si := in.Services[name]
-		if si.Behavior != Remote || mapping != (Mapping{}) {
-			si = ServiceIntent{Mapping: mapping}
-		}
-		si.Behavior, si.Source, si.Intercept = Remote, "--remote", InterceptSpec{}
-		in.Services[name] = si
-	}
-}
-
-func checkFlagService(project *types.Project, flag, service string, errs *Errors) bool {
-	if _, ok := project.Services[service]; ok {
-		return true
-	}
-	e := &IntentError{Source: flag, Service: service, Problem: "no such service in the project"}
-	if disabled, ok := project.DisabledServices[service]; ok {
-		e.Problem = "the service is not enabled"
-		e.Hint = fmt.Sprintf("enable it with --profile %s", strings.Join(disabled.Profiles, " or --profile "))
-	} else {
-		e.Hint = "services are: " + strings.Join(project.ServiceNames(), ", ")
-	}
-	*errs = append(*errs, e)
-	return false
-}
-
-// parseRemoteFlag parses SERVICE[=NAME[.NAMESPACE]].
-func parseRemoteFlag(value string, errs *Errors) (string, Mapping, bool) {
-	service, target, hasTarget := strings.Cut(value, "=")
-	d := decoder{source: "--remote", service: service, errs: errs}
-	before := len(*errs)
-	if service == "" {
-		d.fail(fmt.Sprintf("%q has no service name", value), "use --remote SERVICE[=NAME[.NAMESPACE]]")
-		return "", Mapping{}, false
-	}
-	var m Mapping
-	if hasTarget {
-		m.Name, m.Namespace, _ = strings.Cut(target, ".")
-		if m.Name == "" {
-			d.fail(fmt.Sprintf("%q has an empty cluster service name", value), "use --remote SERVICE[=NAME[.NAMESPACE]]")
-		}
-		d.dnsName(m.Name)
-		d.dnsName(m.Namespace)
-	}
-	return service, m, len(*errs) == before
 }
 
 func sortedKeys(m map[string]any) []string {

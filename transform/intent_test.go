@@ -142,6 +142,26 @@ func TestParseIntentErrors(t *testing.T) {
 			Flags{Remotes: []string{"=psql"}}, []string{"--remote", "no service name"}},
 		{"--remote with a bad namespace", `{services: {s: {image: x}}}`,
 			Flags{Remotes: []string{"s=psql.Big_Data"}}, []string{"--remote", `"Big_Data" is not a valid Kubernetes name`}},
+		{"a workload defaulted from a service name that is no Kubernetes name", `{services: {api_v2: {image: x, ports: ["80"], x-telepresence: {behavior: interceptHandler}}}}`,
+			Flags{}, []string{`service "api_v2": x-telepresence.intercept.workload: the workload defaults to the service name "api_v2"`, "set x-telepresence.intercept.workload"}},
+		{"the same, declared with --handler", `{services: {api_v2: {image: x, ports: ["80"]}}}`,
+			Flags{Handlers: []string{"api_v2"}}, []string{`--handler: service "api_v2": the workload defaults to the service name`, "--handler api_v2=WORKLOAD"}},
+		{"a mapping name defaulted from a service name", `{services: {db_main: {image: x, x-telepresence: {behavior: remote, mapping: {namespace: data}}}}}`,
+			Flags{}, []string{`service "db_main": x-telepresence.mapping.name: the cluster service name defaults to the service name "db_main"`, "set x-telepresence.mapping.name"}},
+		{"a mapping name with a dot", `{services: {s: {image: x, x-telepresence: {behavior: remote, mapping: {name: psql.big-data}}}}}`,
+			Flags{}, []string{"x-telepresence.mapping.name", `"psql.big-data" is not a valid Kubernetes name (a Kubernetes service name)`}},
+		{"top-level namespace", `{x-telepresence: {namespace: Big_Data}, services: {s: {image: x}}}`,
+			Flags{}, []string{"x-telepresence.namespace", `"Big_Data" is not a valid Kubernetes name (a Kubernetes namespace)`}},
+		{"top-level managerNamespace", `{x-telepresence: {managerNamespace: amb.assador}, services: {s: {image: x}}}`,
+			Flags{}, []string{"x-telepresence.managerNamespace", "not a valid Kubernetes name"}},
+		{"a mapped namespace", `{x-telepresence: {mappedNamespaces: [default, -big]}, services: {s: {image: x}}}`,
+			Flags{}, []string{"x-telepresence.mappedNamespaces.1", `"-big" is not a valid Kubernetes name`}},
+		{"--remote with a namespace of two labels", `{services: {db: {image: x}}}`,
+			Flags{Remotes: []string{"db=a.b.c"}}, []string{"--remote", `service "db"`, `"b.c" is not a valid Kubernetes name`, "SERVICE[=NAME[.NAMESPACE]]"}},
+		{"--handler with a bad port", `{services: {s: {image: x}}}`,
+			Flags{Handlers: []string{"s:http"}}, []string{"--handler", `service "s"`, `local port "http"`, "--handler SERVICE[=WORKLOAD][:PORT]"}},
+		{"--handler with an empty workload", `{services: {s: {image: x}}}`,
+			Flags{Handlers: []string{"s=:80"}}, []string{"--handler", "empty workload name"}},
 		{"a service named by both flags", `{services: {s: {image: x}}}`,
 			Flags{Handlers: []string{"s"}, Remotes: []string{"s"}}, []string{"--remote", `service "s"`, "also named by --handler"}},
 	}
@@ -162,6 +182,34 @@ func TestParseIntentErrors(t *testing.T) {
 				t.Errorf("error does not wrap ErrInvalidIntent: %v", err)
 			}
 		})
+	}
+}
+
+// --handler SERVICE[=WORKLOAD][:PORT] declares what the file would.
+func TestHandlerFlagDeclaresWorkloadAndPort(t *testing.T) {
+	project := load(t, `{services: {backend: {image: x}, echo: {image: y}}}`)
+	in := mustIntent(t, project, Flags{Handlers: []string{"backend=api-server:8080:http", "echo:9000"}})
+	if got := in.Services["backend"].Intercept; got.Workload != "api-server" || got.Port != "8080:http" {
+		t.Errorf("backend: %+v", got)
+	}
+	if got := in.Services["echo"].Intercept; got.Workload != "" || got.Port != "9000" {
+		t.Errorf("echo: %+v", got)
+	}
+	plan, err := NewPlan(project, in)
+	if err != nil || len(plan.Intercepts) != 2 || plan.Intercepts[0].Workload != "api-server" {
+		t.Errorf("plan = %+v, %v", plan, err)
+	}
+}
+
+// A handler named by --handler on a service without ports is blamed on the
+// flag, not on a compose file, with the flag's way to give the port.
+func TestHandlerFlagWithoutPortNamesTheFlag(t *testing.T) {
+	project := load(t, `{services: {backend: {image: x}}}`)
+	_, err := NewPlan(project, mustIntent(t, project, Flags{Handlers: []string{"backend"}}))
+	assertErrorContains(t, err, `--handler: service "backend": no port to intercept`, "--handler backend:8080")
+	var ie *IntentError
+	if !errors.As(err, &ie) || ie.Key != "" || ie.Source != "--handler" {
+		t.Errorf("the error names a key of a file: %+v", ie)
 	}
 }
 

@@ -126,6 +126,11 @@ func interceptRequest(project string, svc types.ServiceConfig, si ServiceIntent)
 	}
 	if req.Port == "" {
 		port, ok := firstContainerPort(svc)
+		if !ok && si.Source == "--handler" {
+			return req, &IntentError{Source: si.Source, Service: svc.Name,
+				Problem: "no port to intercept: the service declares no ports or expose",
+				Hint:    fmt.Sprintf("give the port on the command line, e.g. --handler %s:8080, or set x-telepresence.intercept.port", svc.Name)}
+		}
 		if !ok {
 			return req, &IntentError{Service: svc.Name, Key: ExtensionKey + ".intercept.port",
 				Problem: "no port to intercept: the service declares no ports or expose",
