@@ -147,6 +147,7 @@ func Apply(project *types.Project, in *Intent, rt Runtime) (*Result, error) {
 	for _, name := range in.ServicesWith(Remote) {
 		delete(out.Services, name)
 	}
+	t.dropRemoteOnly(out)
 	delete(out.Extensions, ExtensionKey)
 	if rt.model() == Netns {
 		t.netnsNetworks(out)

@@ -253,6 +253,51 @@ networks:
 `,
 		},
 		{
+			name: "volumes, networks, secrets and configs that only remote services used are not created",
+			in: `
+services:
+  web:
+    image: web
+    volumes: [shared:/shared]
+    networks: [front]
+    secrets: [both]
+  db:
+    image: db
+    volumes: [dbdata:/var/lib/db, shared:/shared]
+    networks: [back, front]
+    secrets: [dbpass, both]
+    configs: [dbconf]
+    x-telepresence: {behavior: remote}
+volumes:
+  dbdata: {}
+  shared: {}
+  spare: {}
+networks:
+  back: {}
+  front: {}
+secrets:
+  dbpass: {file: ./dbpass.txt}
+  both: {file: ./both.txt}
+configs:
+  dbconf: {file: ./db.conf}
+`,
+			want: `
+services:
+  web:
+    image: web
+    volumes: [shared:/shared]
+    networks: [front]
+    secrets: [both]
+volumes:
+  shared: {}
+  spare: {}
+networks:
+  front: {}
+secrets:
+  both: {file: ./both.txt}
+`,
+		},
+		{
 			name: "a local service keeps its own dependency when a remote one brings the same",
 			in: `
 services:

@@ -1,0 +1,65 @@
+package transform
+
+import (
+	"github.com/compose-spec/compose-go/v2/types"
+)
+
+// dropRemoteOnly removes from the output the top-level volumes, networks,
+// secrets and configs that only remote services used: they do not run
+// locally, so `up` must not create what they alone needed.
+func (t *transformer) dropRemoteOnly(out *types.Project) {
+	remote, local := resourceUse{}, resourceUse{}
+	for name, svc := range t.project.Services {
+		if t.in.Behavior(name) == Remote {
+			remote.add(svc)
+		}
+	}
+	for _, svc := range out.Services {
+		local.add(svc)
+	}
+	for key := range remote.volumes {
+		if !local.volumes[key] {
+			delete(out.Volumes, key)
+		}
+	}
+	for key := range remote.networks {
+		if !local.networks[key] {
+			delete(out.Networks, key)
+		}
+	}
+	for key := range remote.secrets {
+		if !local.secrets[key] {
+			delete(out.Secrets, key)
+		}
+	}
+	for key := range remote.configs {
+		if !local.configs[key] {
+			delete(out.Configs, key)
+		}
+	}
+}
+
+// resourceUse records the top-level resources services refer to.
+type resourceUse struct {
+	volumes, networks, secrets, configs map[string]bool
+}
+
+func (u *resourceUse) add(svc types.ServiceConfig) {
+	if u.volumes == nil {
+		u.volumes, u.networks, u.secrets, u.configs = map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
+	}
+	for _, v := range svc.Volumes {
+		if v.Type == types.VolumeTypeVolume && v.Source != "" {
+			u.volumes[v.Source] = true
+		}
+	}
+	for key := range svc.Networks {
+		u.networks[key] = true
+	}
+	for _, s := range svc.Secrets {
+		u.secrets[s.Source] = true
+	}
+	for _, c := range svc.Configs {
+		u.configs[c.Source] = true
+	}
+}
