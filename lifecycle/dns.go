@@ -11,15 +11,19 @@ import (
 )
 
 // setDNS makes the project's remote services resolve in the daemon's
-// network (SPEC §5.5). SetDNSMappings replaces the daemon's whole set, so
-// where status shows the set, the project's mappings are merged into it,
-// replacing those the project set before; where it does not (before 2.23),
-// the project's set replaces it, and the user is told.
+// network (SPEC §5.5), and records them. SetDNSMappings replaces the
+// daemon's whole set, so where status shows the set, the project's
+// mappings are merged into it, replacing those the project set before;
+// where it does not (before 2.23), the project's set replaces it, and the
+// user is told.
 func (u *upRun) setDNS(ctx context.Context, s *session, plan *transform.Plan, state projectState) error {
 	own := make([]telepresence.DNSMapping, len(plan.DNSMappings))
 	for i, m := range plan.DNSMappings {
 		own[i] = telepresence.DNSMapping{Name: m.Service, AliasFor: m.AliasFor(s.daemon.Namespace)}
 		u.printf("Remote service %s resolves to %s in the daemon's network", m.Service, own[i].AliasFor)
+	}
+	if err := u.recordRemote(ctx, state.dns, &dnsRecord{Daemon: s.daemon.Name, Mappings: own, Remote: plan.Remote}); err != nil {
+		return err
 	}
 	var previous []telepresence.DNSMapping
 	if state.dns != nil && state.dns.Daemon == s.daemon.Name {
@@ -31,7 +35,7 @@ func (u *upRun) setDNS(ctx context.Context, s *session, plan *transform.Plan, st
 	case s.daemon.ReportsDNSMappings:
 		set = mergeMappings(current, previous, own)
 		u.warnReplaced(current, previous, own)
-		if sameMappings(set, current) && sameMappings(own, previous) {
+		if sameMappings(set, current) {
 			return nil
 		}
 	case len(own) == 0:
@@ -39,14 +43,6 @@ func (u *upRun) setDNS(ctx context.Context, s *session, plan *transform.Plan, st
 	default:
 		u.warn(fmt.Sprintf("Telepresence %s does not report the daemon's DNS mappings, so the project's replace any others the daemon had", s.daemon.ReleaseName()))
 	}
-	var record *dnsRecord
-	if len(own) > 0 {
-		record = &dnsRecord{Daemon: s.daemon.Name, Mappings: own}
-	}
-	if err := u.writeDNSRecord(ctx, u.project, state.dns, record); err != nil {
-		return err
-	}
-	u.journal.push("the record of the DNS mappings", func(ctx context.Context) error { return u.writeDNSRecord(ctx, u.project, record, state.dns) })
 	if err := u.Telepresence.SetDNSMappings(ctx, s.grpcAddress(), set); err != nil {
 		return err
 	}
@@ -54,6 +50,29 @@ func (u *upRun) setDNS(ctx context.Context, s *session, plan *transform.Plan, st
 		u.journal.push("the DNS mappings", func(ctx context.Context) error { return u.Telepresence.SetDNSMappings(ctx, s.grpcAddress(), current) })
 	}
 	return nil
+}
+
+// recordRemote replaces the record of the project's remote services, old,
+// when it differs from new; a project without any has none.
+func (u *upRun) recordRemote(ctx context.Context, old, new *dnsRecord) error {
+	if len(new.Mappings)+len(new.Remote) == 0 {
+		new = nil
+	}
+	if sameRecord(old, new) {
+		return nil
+	}
+	if err := u.writeDNSRecord(ctx, u.project, old, new); err != nil {
+		return err
+	}
+	u.journal.push("the record of the remote services", func(ctx context.Context) error { return u.writeDNSRecord(ctx, u.project, new, old) })
+	return nil
+}
+
+func sameRecord(a, b *dnsRecord) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Daemon == b.Daemon && sameMappings(a.Mappings, b.Mappings) && slices.Equal(a.Remote, b.Remote)
 }
 
 // mergeMappings is current without the mappings the project set before,

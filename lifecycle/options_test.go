@@ -3,6 +3,7 @@ package lifecycle
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,4 +76,29 @@ services:
 		t.Errorf("watch options = %+v", w)
 	}
 	assertTail(t, f.j, []string{"compose watch", "compose stop proj", "tp leave app"})
+}
+
+// `up SERVICE...` runs those services and what they depend on, and makes
+// only the intercepts they need.
+func TestUpSomeServices(t *testing.T) {
+	f := newFixture(t, projectYAML, v227)
+	err := f.runner.Up(context.Background(), UpOptions{Project: f.project, Intent: f.intent, Detach: true, Services: []string{"web"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hasStep(f.j, "tp intercept") {
+		t.Errorf("intercepts made for handlers web does not need: %v", f.j.all())
+	}
+	if got := f.lastProject().ServiceNames(); !slices.Equal(got, []string{"web"}) {
+		t.Errorf("Compose runs %v", got)
+	}
+	if s := f.compose.creates[0].Services; !slices.Equal(s, []string{"web"}) {
+		t.Errorf("create targets %v", s)
+	}
+	f.j.reset()
+	err = f.newRunner().Up(context.Background(), UpOptions{Project: f.project, Intent: f.intent, Detach: true, Services: []string{"db"}})
+	if err == nil || !strings.Contains(err.Error(), `service "db": the service is remote`) {
+		t.Errorf("err = %v", err)
+	}
+	assertSteps(t, f.j, nil)
 }

@@ -85,10 +85,12 @@ func (q request) changes(recorded string) string {
 	return "it was created with " + strings.Join(diffs, ", ")
 }
 
-// dnsRecord is the record of the DNS mappings a project set on a daemon.
+// dnsRecord is the record of a project's remote services and of the DNS
+// mappings it set on a daemon for them.
 type dnsRecord struct {
 	Daemon   string                    `json:"daemon"`
 	Mappings []telepresence.DNSMapping `json:"mappings"`
+	Remote   []string                  `json:"remote,omitempty"`
 }
 
 // projectState is what belongs to a project on the Docker side.

@@ -31,6 +31,7 @@ func (u *upRun) run(ctx context.Context, s *session, project *types.Project, res
 	}
 	create := api.CreateOptions{
 		Build:                build,
+		Services:             opts.Services,
 		RemoveOrphans:        opts.RemoveOrphans,
 		Recreate:             api.RecreateDiverged,
 		RecreateDependencies: api.RecreateDiverged,
@@ -58,10 +59,11 @@ func (u *upRun) run(ctx context.Context, s *session, project *types.Project, res
 		if !opts.WatchCommand {
 			return nil
 		}
-		return u.watch(ctx, s, project, build, opts.Logs)
+		return u.watch(ctx, s, project, build, opts.Logs, opts.Services)
 	}
 	start.Attach = opts.Logs
 	start.AttachTo = project.ServiceNames()
+	start.Services = opts.Services
 	start.Watch = res.Watch && !opts.NoWatch
 	upCtx, stop := u.monitorDaemon(ctx, s)
 	defer stop()
@@ -81,14 +83,14 @@ func (u *upRun) run(ctx context.Context, s *session, project *types.Project, res
 
 // watch runs Compose Watch until interrupted; the journal then stops the
 // project and leaves its intercepts.
-func (u *upRun) watch(ctx context.Context, s *session, project *types.Project, build *api.BuildOptions, logs api.LogConsumer) error {
+func (u *upRun) watch(ctx context.Context, s *session, project *types.Project, build *api.BuildOptions, logs api.LogConsumer, services []string) error {
 	stopProject := func(ctx context.Context) error {
 		return u.Compose.Stop(ctx, project.Name, api.StopOptions{Project: project})
 	}
 	u.journal.replace("the project", func(ctx context.Context) error { return errors.Join(stopProject(ctx), u.leaveAll(ctx, s)) })
 	wctx, stop := u.monitorDaemon(ctx, s)
 	defer stop()
-	err := u.Compose.Watch(wctx, project, api.WatchOptions{Build: build, LogTo: logs, Prune: true})
+	err := u.Compose.Watch(wctx, project, api.WatchOptions{Build: build, LogTo: logs, Prune: true, Services: services})
 	if gone := context.Cause(wctx); errors.Is(gone, ErrDaemonGone) {
 		u.journal.replace("the project", func(ctx context.Context) error { _ = u.leaveAll(ctx, s); return stopProject(ctx) })
 		return gone

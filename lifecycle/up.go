@@ -23,6 +23,9 @@ var ErrNothingToWatch = errors.New("none of the selected services is configured 
 type UpOptions struct {
 	Project *types.Project
 	Intent  *transform.Intent
+	// Services are the services to run (with what they depend on); none
+	// means all.
+	Services []string
 	// Detach returns once the containers run; otherwise Up streams logs to
 	// Logs until interrupted.
 	Detach bool
@@ -57,7 +60,12 @@ func (r *Runner) Up(ctx context.Context, opts UpOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.WatchCommand && !plan.Watch {
+	selected, err := transform.Select(opts.Project, opts.Intent, opts.Services)
+	if err != nil {
+		return err
+	}
+	plan = plan.Only(selected)
+	if opts.WatchCommand && len(plan.Watch) == 0 {
 		return ErrNothingToWatch
 	}
 	r.warn(plan.Warnings...)
@@ -67,7 +75,7 @@ func (r *Runner) Up(ctx context.Context, opts UpOptions) error {
 	}
 	defer unlock()
 	u := &upRun{Runner: r, project: opts.Project.Name}
-	err = u.up(ctx, plan, opts)
+	err = u.up(ctx, plan, selected, opts)
 	// After a failure the journal undoes the run; once the project has
 	// started, it holds what ending the run must do.
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
@@ -82,7 +90,7 @@ func (r *Runner) Up(ctx context.Context, opts UpOptions) error {
 }
 
 // up is the sequence of steps; each pushes its undo on the journal.
-func (u *upRun) up(ctx context.Context, plan *transform.Plan, opts UpOptions) error {
+func (u *upRun) up(ctx context.Context, plan *transform.Plan, selected []string, opts UpOptions) error {
 	state, err := u.find(ctx, u.project)
 	if err != nil {
 		return err
@@ -111,7 +119,12 @@ func (u *upRun) up(ctx context.Context, plan *transform.Plan, opts UpOptions) er
 		return err
 	}
 	u.warn(res.Warnings...)
-	project, err := withBuildPolicy(res.Project, opts)
+	// Compose runs the project narrowed to the selection (its dependencies
+	// are rewired already), as `docker compose up SERVICE...` does.
+	project, err := res.Project.WithSelectedServices(selected)
+	if err == nil {
+		project, err = withBuildPolicy(project, opts)
+	}
 	if err != nil {
 		return err
 	}

@@ -29,8 +29,9 @@ func configCommand(dockerCli command.Cli, global *globalOptions) *cobra.Command 
 		},
 	}
 	f := cmd.Flags()
-	opts.intent.addFlags(f)
+	opts.intent.addFlags(cmd, dockerCli, &global.ProjectOptions)
 	f.StringVar(&opts.format, "format", "yaml", "Format the output: yaml or json")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"yaml", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	f.BoolVar(&opts.showEnv, "show-env", false, "Show the pod environment of running handlers instead of masking it")
 	return cmd
 }

@@ -40,14 +40,16 @@ func TestUnknownCommandIsAnError(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `unknown command "bogus"`) {
 		t.Fatalf("err = %v", err)
 	}
-	for _, name := range []string{"up", "watch", "down", "config"} {
+	for _, name := range []string{"up", "watch", "down", "config", "status"} {
 		sub, _, err := cmd.Find([]string{name})
 		if err != nil || sub.Name() != name {
 			t.Errorf("command %s: %v", name, err)
 			continue
 		}
-		if err := sub.Args(sub, []string{"stray"}); err == nil {
-			t.Errorf("%s accepts a stray argument", name)
+		// up and watch take services, as docker compose up does.
+		takesServices := name == "up" || name == "watch"
+		if err := sub.Args(sub, []string{"web"}); (err == nil) != takesServices {
+			t.Errorf("%s: arguments accepted = %v, want %v", name, err == nil, takesServices)
 		}
 	}
 }

@@ -73,6 +73,7 @@ func RootCommand(dockerCli command.Cli) *cobra.Command {
 		watchCommand(dockerCli, opts),
 		downCommand(dockerCli, opts),
 		configCommand(dockerCli, opts),
+		statusCommand(dockerCli, opts),
 	)
 	return cmd
 }

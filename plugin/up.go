@@ -8,7 +8,6 @@ import (
 	"github.com/docker/compose/v5/cmd/formatter"
 	"github.com/docker/compose/v5/pkg/api"
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/telepresenceio/docker-telepresence/lifecycle"
 	"github.com/telepresenceio/docker-telepresence/transform"
@@ -20,9 +19,13 @@ type intentOptions struct {
 	remotes  []string
 }
 
-func (o *intentOptions) addFlags(f *pflag.FlagSet) {
+func (o *intentOptions) addFlags(cmd *cobra.Command, dockerCli command.Cli, project *ProjectOptions) {
+	f := cmd.Flags()
 	f.StringArrayVar(&o.handlers, "handler", nil, "Make SERVICE[=WORKLOAD][:PORT] an intercept handler (repeatable; wins over x-telepresence)")
 	f.StringArrayVar(&o.remotes, "remote", nil, "Make SERVICE[=NAME[.NAMESPACE]] remote (repeatable; wins over x-telepresence)")
+	for _, flag := range []string{"handler", "remote"} {
+		_ = cmd.RegisterFlagCompletionFunc(flag, completeServiceFlag(dockerCli, project))
+	}
 }
 
 func (o *intentOptions) flags() transform.Flags {
@@ -44,18 +47,19 @@ type upOptions struct {
 func upCommand(dockerCli command.Cli, global *globalOptions) *cobra.Command {
 	opts := &upOptions{globalOptions: global}
 	cmd := &cobra.Command{
-		Use:   "up [OPTIONS]",
+		Use:   "up [OPTIONS] [SERVICE...]",
 		Short: "Intercept, transform and start the project",
 		Long: "Connects Telepresence in docker mode if needed, creates an intercept for every interceptHandler service,\n" +
 			"and runs the transformed project with Compose. Attached by default: Ctrl-C stops the containers and\n" +
-			"leaves the intercepts.",
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runUp(cmd.Context(), dockerCli, opts, false)
+			"leaves the intercepts. With SERVICE..., runs those services and what they depend on.",
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runUp(cmd.Context(), dockerCli, opts, args, false)
 		},
+		ValidArgsFunction: completeServiceArgs(dockerCli, &global.ProjectOptions),
 	}
 	f := cmd.Flags()
-	opts.intent.addFlags(f)
+	opts.intent.addFlags(cmd, dockerCli, &global.ProjectOptions)
 	f.BoolVarP(&opts.detach, "detach", "d", false, "Detached mode: run containers in the background")
 	f.BoolVar(&opts.build, "build", false, "Build images before starting containers")
 	f.BoolVar(&opts.noBuild, "no-build", false, "Don't build an image, even if it's policy")
@@ -70,21 +74,22 @@ func upCommand(dockerCli command.Cli, global *globalOptions) *cobra.Command {
 func watchCommand(dockerCli command.Cli, global *globalOptions) *cobra.Command {
 	opts := &upOptions{globalOptions: global}
 	cmd := &cobra.Command{
-		Use:   "watch [OPTIONS]",
+		Use:   "watch [OPTIONS] [SERVICE...]",
 		Short: "Like up, then watch the build context and sync or rebuild on changes",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runUp(cmd.Context(), dockerCli, opts, true)
+		Args:  cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runUp(cmd.Context(), dockerCli, opts, args, true)
 		},
+		ValidArgsFunction: completeServiceArgs(dockerCli, &global.ProjectOptions),
 	}
 	f := cmd.Flags()
-	opts.intent.addFlags(f)
+	opts.intent.addFlags(cmd, dockerCli, &global.ProjectOptions)
 	f.BoolVar(&opts.noBuild, "no-build", false, "Don't build an image, even if it's policy")
 	f.BoolVar(&opts.removeOrphans, "remove-orphans", false, "Remove containers for services not defined in the Compose file")
 	return cmd
 }
 
-func runUp(ctx context.Context, dockerCli command.Cli, opts *upOptions, watch bool) error {
+func runUp(ctx context.Context, dockerCli command.Cli, opts *upOptions, services []string, watch bool) error {
 	ctx, stop := withSignals(ctx, dockerCli)
 	defer stop()
 	detach := opts.detach || opts.wait
@@ -103,6 +108,7 @@ func runUp(ctx context.Context, dockerCli command.Cli, opts *upOptions, watch bo
 	up := lifecycle.UpOptions{
 		Project:       project,
 		Intent:        intent,
+		Services:      services,
 		Detach:        detach,
 		WatchCommand:  watch,
 		NoWatch:       opts.noWatch,

@@ -26,6 +26,9 @@ type InterceptRequest struct {
 	HTTPHeaders []string
 	// Mount is false when the pod's volumes must not be mounted.
 	Mount bool
+	// Expose are the --expose values of the handler's published ports
+	// (netns model).
+	Expose []string
 }
 
 // DNSMapping makes a compose service name resolve to a cluster service
@@ -58,11 +61,13 @@ type Plan struct {
 	// handlers' published ports still reach them from the workstation.
 	Expose      []string
 	DNSMappings []DNSMapping
+	// Remote are the remote services.
+	Remote []string
 	// ClusterServices are the local services that join the daemon's
 	// network in the Teleroute model.
 	ClusterServices []string
-	// Watch is true when a service that runs locally declares develop.watch.
-	Watch    bool
+	// Watch lists the services that run locally and declare develop.watch.
+	Watch    []string
 	Warnings []string
 }
 
@@ -70,6 +75,28 @@ type Plan struct {
 // join the daemon's network.
 func (p *Plan) NeedsDaemonNetwork() bool {
 	return len(p.Intercepts)+len(p.ClusterServices) > 0
+}
+
+// Only is the plan of the selected services (see Select): their
+// intercepts and ports, and the local ones among them that need the cluster.
+func (p *Plan) Only(selected []string) *Plan {
+	if selected == nil {
+		return p
+	}
+	out := *p
+	out.Intercepts, out.Expose, out.ClusterServices, out.Watch = nil, nil, nil, nil
+	for _, req := range p.Intercepts {
+		if slices.Contains(selected, req.Service) {
+			out.Intercepts = append(out.Intercepts, req)
+			out.Expose = append(out.Expose, req.Expose...)
+		}
+	}
+	out.Expose = uniqueSorted(out.Expose)
+	keep := func(names []string) []string {
+		return slices.DeleteFunc(slices.Clone(names), func(n string) bool { return !slices.Contains(selected, n) })
+	}
+	out.ClusterServices, out.Watch = keep(p.ClusterServices), keep(p.Watch)
+	return &out
 }
 
 // NewPlan validates the intent against the project and says which
@@ -85,12 +112,14 @@ func NewPlan(project *types.Project, in *Intent) (*Plan, error) {
 		if err != nil {
 			return nil, err
 		}
+		var warnings []string
+		req.Expose, warnings = exposedPorts(svc)
 		p.Intercepts = append(p.Intercepts, req)
-		expose, warnings := exposedPorts(svc)
-		p.Expose = append(p.Expose, expose...)
+		p.Expose = append(p.Expose, req.Expose...)
 		p.Warnings = append(p.Warnings, warnings...)
 	}
 	p.Expose = uniqueSorted(p.Expose)
+	p.Remote = in.ServicesWith(Remote)
 	for _, name := range in.ServicesWith(Remote) {
 		m := in.Services[name].Mapping
 		if m == (Mapping{}) {
@@ -102,9 +131,9 @@ func NewPlan(project *types.Project, in *Intent) (*Plan, error) {
 		p.DNSMappings = append(p.DNSMappings, DNSMapping{Service: name, Name: m.Name, Namespace: m.Namespace})
 	}
 	p.ClusterServices = ClusterServices(project, in)
-	for name, svc := range project.Services {
-		if in.Behavior(name) != Remote && svc.Develop != nil && len(svc.Develop.Watch) > 0 {
-			p.Watch = true
+	for _, name := range project.ServiceNames() {
+		if svc := project.Services[name]; in.Behavior(name) != Remote && svc.Develop != nil && len(svc.Develop.Watch) > 0 {
+			p.Watch = append(p.Watch, name)
 		}
 	}
 	return p, nil

@@ -2,6 +2,7 @@ package transform
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -49,13 +50,15 @@ services:
 	want := &Plan{
 		Intercepts: []InterceptRequest{
 			{Service: "api", Workload: "api", Port: "9000:http", Address: "tp-p-api", K8sService: "api-svc", Mount: true},
-			{Service: "echo", Workload: "echo-server", Port: "8088", Address: "tp-p-echo", HTTPHeaders: []string{"x-dev=alice"}, Mount: false},
+			{Service: "echo", Workload: "echo-server", Port: "8088", Address: "tp-p-echo", HTTPHeaders: []string{"x-dev=alice"}, Mount: false,
+				Expose: []string{"8088:8088", "127.0.0.1:9090:9000", "7000"}},
 		},
 		Expose: []string{"127.0.0.1:9090:9000", "7000", "8088:8088"},
 		DNSMappings: []DNSMapping{
 			{Service: "cache", Name: "cache", Namespace: "infra"},
 			{Service: "db", Name: "psql", Namespace: "big-data"},
 		},
+		Remote:          []string{"cache", "db", "queue"},
 		ClusterServices: []string{"web", "worker"},
 		Warnings:        []string{`service "echo": ports: udp/53 is not published: the Telepresence daemon exposes TCP ports only`},
 	}
@@ -71,6 +74,39 @@ services:
 	if !got.NeedsDaemonNetwork() {
 		t.Errorf("handlers need the daemon network")
 	}
+}
+
+// `up SERVICE...` runs the named services and what they depend on, with
+// remote services rewired; only their intercepts are planned.
+func TestSelect(t *testing.T) {
+	project := load(t, `
+services:
+  web: {image: web, depends_on: [api]}
+  api: {image: api, depends_on: [db], x-telepresence: {behavior: remote}}
+  db: {image: db, depends_on: [cache]}
+  cache: {image: cache}
+  echo: {image: echo, ports: ["80:80"], x-telepresence: {behavior: interceptHandler}}
+  other: {image: other, ports: ["81:81"], x-telepresence: {behavior: interceptHandler}}
+  worker: {image: worker, x-telepresence: {cluster: true}}
+`)
+	in := mustIntent(t, project, Flags{})
+	got, err := Select(project, in, []string{"web", "echo"})
+	if err != nil || !slices.Equal(got, []string{"cache", "db", "echo", "web"}) {
+		t.Fatalf("Select = %v, %v", got, err)
+	}
+	plan, err := NewPlan(project, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	only := plan.Only(got)
+	if len(only.Intercepts) != 1 || only.Intercepts[0].Service != "echo" || !slices.Equal(only.Expose, []string{"80:80"}) || !slices.Equal(only.ClusterServices, []string{"web"}) {
+		t.Errorf("plan for the selection = %+v", only)
+	}
+	if all, _ := Select(project, in, nil); all != nil || plan.Only(nil) != plan {
+		t.Errorf("no names is every service")
+	}
+	_, err = Select(project, in, []string{"api", "nope"})
+	assertErrorContains(t, err, `service "api": the service is remote`, `service "nope": no such service`, "services are: api, cache")
 }
 
 func TestInterceptAddress(t *testing.T) {

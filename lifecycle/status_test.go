@@ -1,0 +1,46 @@
+package lifecycle
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// status reads a project from a new process: the daemon, each intercept
+// and whether it is live, the handlers, the remote services.
+func TestStatusFromANewProcess(t *testing.T) {
+	yaml := strings.Replace(projectYAML, "  web:\n", "  cache: {image: cache, x-telepresence: {behavior: remote}}\n  web:\n", 1)
+	yaml = strings.Replace(yaml, "{workload: echo-server}", "{workload: echo-server, httpHeaders: [x-dev=alice]}", 1)
+	f := newFixture(t, yaml, v227)
+	if err := f.up(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	delete(f.tp.active, "api") // ended in the cluster
+	got, err := f.newRunner().Status(context.Background(), "proj")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &ProjectStatus{
+		Project: "proj",
+		Daemon:  &DaemonStatus{Name: "test", Container: "tp-test", Model: "teleroute", Version: "2.27.3", Context: "default", Namespace: "default"},
+		Intercepts: []InterceptStatus{
+			{Name: "api", Service: "api", Workload: "api", Port: "9000", HTTPHeaders: []string{}, Live: false},
+			{Name: "echo-server", Service: "echo", Workload: "echo-server", Port: "8088", HTTPHeaders: []string{"x-dev=alice"}, Live: true},
+		},
+		Handlers: []HandlerStatus{
+			{Container: "proj-api-1", Service: "api", Intercept: "api", Running: true},
+			{Container: "proj-echo-1", Service: "echo", Intercept: "echo-server", Running: true},
+		},
+		Remote: []RemoteStatus{{Service: "cache"}, {Service: "db", AliasFor: "psql.default"}},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("status (-want +got):\n%s", d)
+	}
+	f.j.reset()
+	empty, err := f.newRunner().Status(context.Background(), "nothing")
+	if err != nil || len(empty.Intercepts)+len(empty.Handlers)+len(empty.Remote) != 0 {
+		t.Errorf("status of a project that is not up: %+v, %v", empty, err)
+	}
+}

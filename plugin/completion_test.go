@@ -1,0 +1,86 @@
+package plugin
+
+import (
+	"bytes"
+	"io"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/telepresenceio/docker-telepresence/lifecycle"
+)
+
+// complete runs cobra's __complete, which `docker __complete telepresence
+// ...` hands to the plugin, and returns the candidates.
+func complete(t *testing.T, args ...string) []string {
+	t.Helper()
+	cmd := RootCommand(newCli(t))
+	cmd.PersistentPreRunE = nil // the Docker CLI's plugin framework is not running here
+	var out bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(io.Discard)
+	cmd.SetArgs(append([]string{"__complete"}, args...))
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		if line != "" && !strings.HasPrefix(line, ":") {
+			got = append(got, strings.SplitN(line, "\t", 2)[0])
+		}
+	}
+	return got
+}
+
+func TestCompletion(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"compose.yaml": `
+services:
+  web: {image: w, env_file: [missing.env]}
+  worker: {image: k}
+  db: {image: d, profiles: [debug]}
+`})
+	file := filepath.Join(dir, "compose.yaml")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-f", file, "up", ""}, "web worker db"},
+		{[]string{"-f", file, "up", "web", "w"}, "worker"},
+		{[]string{"-f", file, "watch", "w"}, "web worker"},
+		{[]string{"-f", file, "up", "--handler", "w"}, "web worker"},
+		{[]string{"-f", file, "config", "--remote", "d"}, "db"},
+		{[]string{"config", "--format", ""}, "yaml json"},
+		{[]string{"status", "--format", ""}, "table json"},
+	} {
+		if got := strings.Join(complete(t, tc.args...), " "); got != tc.want {
+			t.Errorf("%q: %q, want %q", tc.args, got, tc.want)
+		}
+	}
+}
+
+func TestStatusTable(t *testing.T) {
+	var out bytes.Buffer
+	err := writeStatus(&out, &lifecycle.ProjectStatus{
+		Project: "shop",
+		Daemon:  &lifecycle.DaemonStatus{Name: "default-default", Container: "tp-default-default", Model: "teleroute", Version: "2.27.3", Context: "kind", Namespace: "default"},
+		Intercepts: []lifecycle.InterceptStatus{
+			{Name: "echo-server", Service: "echo", Workload: "echo-server", Port: "8088:http", HTTPHeaders: []string{"x-dev=alice"}, Live: true},
+		},
+		Handlers: []lifecycle.HandlerStatus{{Container: "shop-echo-1", Service: "echo", Intercept: "echo-server", Running: true}},
+		Remote:   []lifecycle.RemoteStatus{{Service: "db", AliasFor: "psql.big-data"}, {Service: "cache"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"DAEMON   tp-default-default (Telepresence 2.27.3, teleroute model, context kind, namespace default)",
+		"echo-server  echo     echo-server  8088:http  x-dev=alice   true",
+		"shop-echo-1        echo     echo-server  true",
+		"db              psql.big-data",
+		"cache           -",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("status lacks %q:\n%s", want, out.String())
+		}
+	}
+}

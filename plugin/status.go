@@ -1,0 +1,98 @@
+package plugin
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/docker/cli/cli/command"
+	"github.com/spf13/cobra"
+
+	"github.com/telepresenceio/docker-telepresence/lifecycle"
+)
+
+type statusOptions struct {
+	*globalOptions
+	format string
+}
+
+func statusCommand(dockerCli command.Cli, global *globalOptions) *cobra.Command {
+	opts := &statusOptions{globalOptions: global}
+	cmd := &cobra.Command{
+		Use:   "status [OPTIONS]",
+		Short: "Show the project's Telepresence daemon, intercepts, handlers and remote services",
+		Long: "Shows what runs of the project with Telepresence, found as down finds it: from the Docker side\n" +
+			"and from Telepresence, so it works from any shell, with or without the compose files (-p).",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runStatus(cmd.Context(), dockerCli, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.format, "format", "table", "Format the output: table or json")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"table", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func runStatus(ctx context.Context, dockerCli command.Cli, opts *statusOptions) error {
+	if opts.format != "table" && opts.format != "json" {
+		return fmt.Errorf("--format %q: unsupported (hint: use table or json)", opts.format)
+	}
+	backend, err := newBackend(dockerCli, true)
+	if err != nil {
+		return err
+	}
+	name, err := opts.projectName(ctx, backend)
+	if err != nil {
+		return err
+	}
+	st, err := newRunner(dockerCli, opts.globalOptions, backend).Status(ctx, name)
+	if err != nil {
+		return err
+	}
+	if opts.format == "json" {
+		enc := json.NewEncoder(dockerCli.Out())
+		enc.SetIndent("", "  ")
+		return enc.Encode(st)
+	}
+	return writeStatus(dockerCli.Out(), st)
+}
+
+// writeStatus prints the status as tables, one per kind of thing.
+func writeStatus(out io.Writer, st *lifecycle.ProjectStatus) error {
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(w, "PROJECT\t%s\n", st.Project)
+	switch d := st.Daemon; {
+	case d != nil:
+		fmt.Fprintf(w, "DAEMON\t%s (Telepresence %s, %s model, context %s, namespace %s)\n", d.Container, d.Version, d.Model, d.Context, d.Namespace)
+	case st.Problem != "":
+		fmt.Fprintf(w, "DAEMON\tunknown: %s\n", st.Problem)
+	default:
+		fmt.Fprintf(w, "DAEMON\tnone connected\n")
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "INTERCEPT\tSERVICE\tWORKLOAD\tPORT\tHTTP HEADERS\tLIVE")
+	for _, ic := range st.Intercepts {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%v\n", ic.Name, ic.Service, ic.Workload, ic.Port, orDash(strings.Join(ic.HTTPHeaders, ",")), ic.Live)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "HANDLER CONTAINER\tSERVICE\tINTERCEPT\tRUNNING")
+	for _, h := range st.Handlers {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%v\n", h.Container, h.Service, h.Intercept, h.Running)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "REMOTE SERVICE\tRESOLVES TO")
+	for _, r := range st.Remote {
+		fmt.Fprintf(w, "%s\t%s\n", r.Service, orDash(r.AliasFor))
+	}
+	return w.Flush()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
