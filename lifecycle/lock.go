@@ -55,7 +55,7 @@ func (l FileLocker) Lock(project string) (func(), error) {
 		if pid == "" {
 			pid = "unknown"
 		}
-		return nil, fmt.Errorf("%w: another `docker telepresence up` or `watch` of project %q runs (pid %s); wait for it, or stop it (Ctrl-C, or `docker telepresence down`)",
+		return nil, fmt.Errorf("%w: another docker telepresence command holds project %q (pid %s): an `up` or `watch` that runs, or a `down`; wait for it, or stop it with Ctrl-C",
 			ErrBusy, project, pid)
 	}
 	_ = f.Truncate(0)
