@@ -144,6 +144,10 @@ func TestInterceptParsesEverySample(t *testing.T) {
 	if !AlreadyExists(err) || !strings.Contains(err.Error(), `Intercept with name "echo-server" already exists`) {
 		t.Errorf("intercept-error.json: err = %v", err)
 	}
+	// 2.22 spells RemoteReadonly (fixed in 2.23.4).
+	if m, err := parseMounts([]byte(`{"/a":"RemoteReadonly"}`)); err != nil || m[0].Policy != PolicyRemoteReadOnly {
+		t.Errorf("RemoteReadonly: %v, %v", m, err)
+	}
 	if _, err := parseMounts([]byte(`{"/a":"Sometimes"}`)); err == nil || !strings.Contains(err.Error(), `unknown policy "Sometimes"`) {
 		t.Errorf("unknown policy: %v", err)
 	}

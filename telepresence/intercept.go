@@ -3,7 +3,9 @@ package telepresence
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 )
 
 // InterceptOptions are the flags of `telepresence intercept`.
@@ -49,6 +51,8 @@ const (
 	PolicyLocal          = "Local"
 	PolicyIgnore         = "Ignore"
 )
+
+var policies = []string{PolicyRemote, PolicyRemoteReadOnly, PolicyLocal, PolicyIgnore}
 
 // Mount is one volume of the intercepted pod.
 type Mount struct {
@@ -136,12 +140,13 @@ func parseMounts(raw json.RawMessage) ([]Mount, error) {
 			return nil, fmt.Errorf("mount.mounts is neither a list of paths nor a map of path to policy")
 		}
 		for p, policy := range byPath {
-			switch policy {
-			case PolicyRemote, PolicyRemoteReadOnly, PolicyLocal, PolicyIgnore:
-			default:
+			// 2.22 spells RemoteReadonly; Telepresence reads policies without
+			// regard to case (pkg/types/mountpolicy.go).
+			i := slices.IndexFunc(policies, func(known string) bool { return strings.EqualFold(known, policy) })
+			if i < 0 {
 				return nil, fmt.Errorf("mount.mounts: path %s has the unknown policy %q", p, policy)
 			}
-			mounts = append(mounts, Mount{Path: p, Policy: policy})
+			mounts = append(mounts, Mount{Path: p, Policy: policies[i]})
 		}
 		// A map has no order: by path, so the volume numbers stay stable.
 		sort.Slice(mounts, func(i, j int) bool { return mounts[i].Path < mounts[j].Path })
