@@ -36,19 +36,31 @@ type Env struct {
 	t        *testing.T
 	StateDir string // $TP_STANDIN_STATE
 	Project  string // $COMPOSE_PROJECT_NAME
-	lastDir  string // last dir given to Run/Start, for the cleanup's down
+	// Release is the Telepresence release the stand-in emulates; fixtures
+	// written without one get it.
+	Release string
+	lastDir string // last dir given to Run/Start, for the cleanup's down
 	// Extra overrides or adds environment variables ("KEY=value"; "KEY="
 	// unsets) for the commands the Env runs.
 	Extra []string
 }
 
-// newEnv prepares an Env and registers its cleanup: `docker telepresence
-// down`, removal of anything still labelled with the project, and
-// `telepresence quit` (which removes the daemon container).
+// newEnv prepares an Env whose stand-in emulates the release most users
+// run (the Teleroute model). See newEnvAt.
 func newEnv(t *testing.T) *Env {
 	t.Helper()
-	e := &Env{t: t, StateDir: t.TempDir(), Project: projectName(t.Name())}
+	return newEnvAt(t, fixture.Release227)
+}
+
+// newEnvAt prepares an Env whose stand-in emulates release, and registers
+// its cleanup: `docker telepresence down`, removal of anything still
+// labelled with the project, and `telepresence quit` (which removes the
+// daemon container).
+func newEnvAt(t *testing.T, release string) *Env {
+	t.Helper()
+	e := &Env{t: t, StateDir: t.TempDir(), Project: projectName(t.Name()), Release: release}
 	t.Cleanup(e.cleanup)
+	e.WriteFixture(Fixture{})
 	return e
 }
 
@@ -77,7 +89,7 @@ func (e *Env) environ() []string {
 		"DOCKER_CONFIG":                     suite.dockerConfig,
 		"TP_STANDIN_STATE":                  e.StateDir,
 		"TP_STANDIN_IMAGE":                  daemonImage,
-		"DOCKER_TELEPRESENCE_VOLUME_DRIVER": telemountDriver,
+		"DOCKER_TELEPRESENCE_VOLUME_DRIVER": "\x00", // found as Telepresence's Telemount plugin
 		"COMPOSE_PROJECT_NAME":              e.Project,
 	}
 	for _, kv := range e.Extra {
@@ -101,9 +113,13 @@ func (e *Env) environ() []string {
 	return env
 }
 
-// WriteFixture writes fixture.json for the stand-in telepresence.
+// WriteFixture writes fixture.json for the stand-in telepresence; without
+// a release it emulates the Env's.
 func (e *Env) WriteFixture(f Fixture) {
 	e.t.Helper()
+	if f.Release == "" {
+		f.Release = e.Release
+	}
 	data, err := json.MarshalIndent(f, "", "  ")
 	if err == nil {
 		err = os.WriteFile(filepath.Join(e.StateDir, fixture.FixtureFile), data, 0o644)
@@ -229,16 +245,14 @@ func (e *Env) DNSMappings() []Mapping {
 	return calls[len(calls)-1]
 }
 
-// ActiveIntercepts returns the names of the intercepts the stand-in holds,
-// read from its state file (so without recording a call).
-func (e *Env) ActiveIntercepts() []string {
+// State returns the stand-in's state, read from its state file (so
+// without recording a call).
+func (e *Env) State() fixture.State {
 	e.t.Helper()
-	var st struct {
-		Intercepts map[string]json.RawMessage `json:"intercepts"`
-	}
+	var st fixture.State
 	data, err := os.ReadFile(filepath.Join(e.StateDir, fixture.StateFile))
 	if errors.Is(err, os.ErrNotExist) {
-		return nil
+		return st
 	}
 	if err == nil {
 		err = json.Unmarshal(data, &st)
@@ -246,9 +260,18 @@ func (e *Env) ActiveIntercepts() []string {
 	if err != nil {
 		e.t.Fatalf("reading stand-in state: %v", err)
 	}
+	return st
+}
+
+// ActiveIntercepts returns the names of the intercepts the stand-in holds,
+// on every daemon.
+func (e *Env) ActiveIntercepts() []string {
+	e.t.Helper()
 	var names []string
-	for n := range st.Intercepts {
-		names = append(names, n)
+	for _, c := range e.State().Connections {
+		for n := range c.Intercepts {
+			names = append(names, n)
+		}
 	}
 	sort.Strings(names)
 	return names

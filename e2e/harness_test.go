@@ -16,9 +16,12 @@ import (
 
 // Names shared by the whole run.
 const (
-	busyboxImage    = "tpe2e-busybox:latest"
-	daemonImage     = "tpe2e-daemon:latest"
-	telemountDriver = "tpe2e-telemount:latest"
+	busyboxImage = "tpe2e-busybox:latest"
+	daemonImage  = "tpe2e-daemon:latest"
+	// telemountDriver is the stand-in Telemount plugin, under a reference
+	// ending in /telemount:<tag> as the plugins Telepresence installs do,
+	// so that the plugin finds it as it would find Telepresence's.
+	telemountDriver = "localhost/tpe2e/telemount:e2e"
 	tpNetwork       = "telepresence"
 	daemonLabel     = "tpe2e=1"
 	projectPrefix   = "tpe2e-"
@@ -257,6 +260,12 @@ func sweep() {
 	}
 	const proj = `{{.Label "com.docker.compose.project"}} `
 	const filter = "label=com.docker.compose.project"
+	out, _ = dockerCmd("network", "ls", "-q", "--filter", "label="+daemonLabel)
+	defer func() {
+		for _, id := range strings.Fields(out) {
+			_, _ = dockerCmd("network", "rm", id) // the stand-in's Teleroute networks
+		}
+	}()
 	// Containers first: volumes and networks in use cannot be removed.
 	for _, list := range [][]string{
 		{"container", "ls", "-a", "--filter", filter, "--format", proj + "{{.Names}}"},

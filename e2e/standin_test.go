@@ -1,45 +1,47 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
-	"time"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
-
-	"github.com/telepresenceio/telepresence/rpc/v2/connector"
-	"github.com/telepresenceio/telepresence/rpc/v2/daemon"
+	"github.com/telepresenceio/docker-telepresence/e2e/standin/fixture"
+	"github.com/telepresenceio/docker-telepresence/e2e/standin/samples"
 )
 
-// These tests prove the stand-ins honour the contract of SPEC §5 against
-// the real engine, so scenario tests can trust them. They do not need the
-// plugin.
+// The standin tests prove the stand-ins honour SPEC §5, release by release,
+// against the real engine, so that scenario tests can trust them: what the
+// stand-in prints has the shape of Telepresence's own output (the samples),
+// and what it does on the engine is what each release does. They do not
+// need the plugin. This file holds their helpers (prefixed si, to keep them
+// apart from the scenarios' helpers) and the release-independent tests;
+// standin_*_test.go hold the others.
 
-// tpStatus is the part of `status --output json` the tests look at.
-type tpStatus struct {
-	Daemon *struct {
-		Running          bool     `json:"running"`
-		InDocker         bool     `json:"in_docker"`
-		Name             string   `json:"name"`
-		DaemonPort       int      `json:"daemon_port"`
-		ContainerNetwork string   `json:"container_network"`
-		ExposedPorts     []string `json:"exposedPorts"`
-		Status           string   `json:"status"`
-		Namespace        string   `json:"namespace"`
-	} `json:"daemon"`
-	UserDaemon *struct {
-		Running bool   `json:"running"`
-		Status  string `json:"status"`
-	} `json:"user_daemon"`
+// standinRelease is a release the stand-in emulates, with its model.
+type standinRelease struct {
+	rel       string
+	teleroute bool
 }
 
-func mustTP(t *testing.T, e *Env, args ...string) string {
+var standinReleases = []standinRelease{
+	{fixture.Release220, false}, {fixture.Release222, false},
+	{fixture.Release227, true}, {fixture.Release230, true},
+}
+
+// siForReleases runs test once per release, each with its own Env.
+func siForReleases(t *testing.T, test func(t *testing.T, e *Env, r standinRelease)) {
+	for _, r := range standinReleases {
+		t.Run(r.rel, func(t *testing.T) { test(t, newEnvAt(t, r.rel), r) })
+	}
+}
+
+// siTP runs the stand-in and fails the test if it fails; it returns stdout.
+func siTP(t *testing.T, e *Env, args ...string) string {
 	t.Helper()
 	out, _, err := e.Telepresence(args...)
 	if err != nil {
@@ -48,17 +50,155 @@ func mustTP(t *testing.T, e *Env, args ...string) string {
 	return out
 }
 
-func standinStatus(t *testing.T, e *Env) tpStatus {
+// siTPFails runs the stand-in, which must exit non-zero.
+func siTPFails(t *testing.T, e *Env, args ...string) (stdout, stderr string) {
 	t.Helper()
-	var s tpStatus
-	out := mustTP(t, e, "status", "--output", "json")
-	if err := json.Unmarshal([]byte(out), &s); err != nil {
-		t.Fatalf("status is not JSON: %v: %q", err, out)
+	out, errOut, err := e.Telepresence(args...)
+	if err == nil {
+		t.Fatalf("telepresence %s succeeded, want a failure; stdout %q", strings.Join(args, " "), out)
 	}
-	return s
+	return out, errOut
 }
 
-func freePort(t *testing.T) int {
+// siTPJSON runs the stand-in and parses its stdout as one JSON object.
+func siTPJSON(t *testing.T, e *Env, args ...string) map[string]any {
+	t.Helper()
+	return siObject(t, siTP(t, e, args...))
+}
+
+func siObject(t *testing.T, s string) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		t.Fatalf("not a JSON object: %v: %q", err, s)
+	}
+	return m
+}
+
+// siJSONFlag is the JSON output flag a release documents (--format from 2.29).
+func siJSONFlag(rel string) []string {
+	if rel == fixture.Release230 {
+		return []string{"--format", "json"}
+	}
+	return []string{"--output", "json"}
+}
+
+// siSample returns a sample of Telepresence's output, parsed.
+func siSample(t *testing.T, file string) map[string]any {
+	t.Helper()
+	data, err := fs.ReadFile(samples.FS, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return siObject(t, string(data))
+}
+
+// siShapeDiff lists where got's shape differs from the sample's: a key
+// missing or not in the sample (paths in optional may be extra), or a value
+// of another JSON type. Every element of a list is compared with the
+// sample's first one; the keys of the objects at the paths in free (maps of
+// names) are not compared, their values are.
+func siShapeDiff(path string, got, want any, optional, free map[string]bool) []string {
+	var diffs []string
+	switch w := want.(type) {
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			return []string{fmt.Sprintf("%s: %T, the sample has an object", path, got)}
+		}
+		if free[path] {
+			for k, gv := range g {
+				for _, wv := range w {
+					diffs = append(diffs, siShapeDiff(path+"."+k, gv, wv, optional, free)...)
+					break
+				}
+			}
+			return diffs
+		}
+		for k, wv := range w {
+			if gv, ok := g[k]; ok {
+				diffs = append(diffs, siShapeDiff(path+"."+k, gv, wv, optional, free)...)
+			} else {
+				diffs = append(diffs, path+"."+k+": missing")
+			}
+		}
+		for k := range g {
+			if _, ok := w[k]; !ok && !optional[path+"."+k] {
+				diffs = append(diffs, path+"."+k+": not in the sample")
+			}
+		}
+	case []any:
+		g, ok := got.([]any)
+		if !ok {
+			return []string{fmt.Sprintf("%s: %T, the sample has a list", path, got)}
+		}
+		for i, gv := range g {
+			if len(w) > 0 {
+				diffs = append(diffs, siShapeDiff(fmt.Sprintf("%s[%d]", path, i), gv, w[0], optional, free)...)
+			}
+		}
+	default:
+		if reflect.TypeOf(got) != reflect.TypeOf(want) {
+			diffs = append(diffs, fmt.Sprintf("%s: %T, the sample has %T", path, got, want))
+		}
+	}
+	sort.Strings(diffs)
+	return diffs
+}
+
+// siAssertShape fails the test when got does not have the shape of the sample.
+func siAssertShape(t *testing.T, got map[string]any, file string, optional ...string) {
+	t.Helper()
+	opt := map[string]bool{}
+	for _, o := range optional {
+		opt[o] = true
+	}
+	free := map[string]bool{".environment": true, ".mount.mounts": true}
+	if diffs := siShapeDiff("", got, siSample(t, file), opt, free); len(diffs) > 0 {
+		t.Errorf("output does not have the shape of %s:\n  %s\ngot: %v", file, strings.Join(diffs, "\n  "), got)
+	}
+}
+
+// siDaemon returns status's daemon object.
+func siDaemon(t *testing.T, status map[string]any) map[string]any {
+	t.Helper()
+	d, ok := status["daemon"].(map[string]any)
+	if !ok {
+		t.Fatalf("status has no daemon object: %v", status)
+	}
+	return d
+}
+
+// siLeftOnEngine lists which of these containers and networks exist.
+func siLeftOnEngine(containers, networks []string) []string {
+	var left []string
+	for _, c := range containers {
+		if _, err := dockerCmd("inspect", "--type", "container", c); err == nil {
+			left = append(left, "container "+c)
+		}
+	}
+	for _, n := range networks {
+		if _, err := dockerCmd("network", "inspect", n); err == nil {
+			left = append(left, "network "+n)
+		}
+	}
+	return left
+}
+
+// siContainer runs a busybox container <project>-<suffix> for the test
+// (labelled so the harness sweeps it) and removes it at the end.
+func siContainer(t *testing.T, e *Env, suffix string, args ...string) string {
+	t.Helper()
+	name := e.Project + "-" + suffix
+	run := append([]string{"run", "-d", "--name", name, "--label", daemonLabel}, args...)
+	if _, err := dockerCmd(run...); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = dockerCmd("rm", "-f", name) })
+	return name
+}
+
+func siFreePort(t *testing.T) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -68,195 +208,29 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-func TestStandinConnectExposeQuit(t *testing.T) {
-	e := newEnv(t)
-	if s := standinStatus(t, e); s.Daemon != nil || s.UserDaemon == nil || s.UserDaemon.Running {
-		t.Fatalf("status before connect: want user_daemon not running, got %+v", s)
-	}
-	port := freePort(t)
-	expose := fmt.Sprintf("127.0.0.1:%d:8088", port)
-	mustTP(t, e, "connect", "--docker", "--context=tpe2e", "--namespace", "ns1", "--expose", expose)
-
-	s := standinStatus(t, e)
-	if s.Daemon == nil || !s.Daemon.Running || !s.Daemon.InDocker || s.Daemon.Status != "Connected" ||
-		s.Daemon.Name != "tpe2e-ns1" || s.Daemon.ContainerNetwork != "container:tp-tpe2e-ns1" ||
-		s.Daemon.Namespace != "ns1" || s.Daemon.DaemonPort == 0 ||
-		!reflect.DeepEqual(s.Daemon.ExposedPorts, []string{expose}) {
-		t.Fatalf("unexpected status after connect: %+v", s.Daemon)
-	}
-	nets, err := e.Docker("inspect", "-f", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}", "tp-tpe2e-ns1")
-	if err != nil || strings.TrimSpace(nets) != "telepresence" {
-		t.Fatalf("daemon container networks: %q, %v", nets, err)
-	}
-
-	// A second connect is a no-op.
-	if out := mustTP(t, e, "connect", "--docker", "--context=tpe2e", "--namespace", "ns1"); !strings.Contains(out, "already connected") {
-		t.Errorf("second connect: %q", out)
-	}
-
-	// A handler sharing the daemon's network namespace is reachable through
-	// the port the daemon publishes.
-	_, err = e.Docker("run", "-d", "--name", "tpe2e-handler-"+e.Project, "--label", daemonLabel,
-		"--network", "container:tp-tpe2e-ns1", busyboxImage,
-		"sh", "-c", "mkdir -p /www && echo hello-from-handler > /www/index.html && exec httpd -f -p 8088 -h /www")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _, _ = e.Docker("rm", "-f", "tpe2e-handler-"+e.Project) })
-	code, body, err := e.HTTPGet(fmt.Sprintf("127.0.0.1:%d", port), "/")
-	if err != nil || code != 200 || body != "hello-from-handler\n" {
-		t.Fatalf("GET through the exposed port: %d %q %v", code, body, err)
-	}
-
-	mustTP(t, e, "quit")
-	if _, err := e.Docker("inspect", "tp-tpe2e-ns1"); err == nil {
-		t.Fatal("daemon container still exists after quit")
-	}
-	if s := standinStatus(t, e); s.Daemon != nil {
-		t.Fatalf("status after quit: %+v", s.Daemon)
-	}
-}
-
-func TestStandinIntercept(t *testing.T) {
-	e := newEnv(t)
-	e.WriteFixture(Fixture{
-		DaemonName: e.Project,
-		Intercepts: map[string]InterceptFixture{
-			"echo":     {Environment: map[string]string{"DB_HOST": "psql"}, Mounts: []string{"/var/run/secrets", "/data"}},
-			"echo-map": {Mounts: []string{"/data"}, MountsAsMap: true, MountPort: 4444},
-			"broken":   {Fail: "boom"},
-		},
-	})
-	interceptArgs := []string{"--port", "8088:http", "--detailed-output", "--output", "json"}
-	if _, stderr, err := e.Telepresence(append([]string{"intercept", "echo"}, interceptArgs...)...); err == nil || !strings.Contains(stderr, "not connected") {
-		t.Fatalf("intercept before connect: want 'not connected' error, got %v %q", err, stderr)
-	}
-	mustTP(t, e, "connect", "--docker")
-
-	var got struct {
-		Name        string            `json:"name"`
-		Disposition string            `json:"disposition"`
-		Environment map[string]string `json:"environment"`
-		Mount       *struct {
-			Port   int `json:"port"`
-			Mounts any `json:"mounts"`
-		} `json:"mount"`
-	}
-	out := mustTP(t, e, append([]string{"intercept", "echo"}, interceptArgs...)...)
-	if err := json.Unmarshal([]byte(out), &got); err != nil {
-		t.Fatalf("intercept output: %v: %q", err, out)
-	}
-	wantEnv := map[string]string{"DB_HOST": "psql", "TELEPRESENCE_CONTAINER": "echo", "TELEPRESENCE_MOUNTS": "/var/run/secrets:/data"}
-	if got.Name != "echo" || got.Disposition != "ACTIVE" || !reflect.DeepEqual(got.Environment, wantEnv) ||
-		got.Mount == nil || got.Mount.Port != 34439 || !reflect.DeepEqual(got.Mount.Mounts, []any{"/var/run/secrets", "/data"}) {
-		t.Fatalf("intercept echo: %s", out)
-	}
-
-	out, _, err := e.Telepresence(append([]string{"intercept", "echo"}, interceptArgs...)...)
-	if err == nil || !strings.Contains(out, `"err":"intercept echo already exists"`) {
-		t.Fatalf("second intercept echo: want already exists, got %v %q", err, out)
-	}
-
-	got.Mount = nil
-	out = mustTP(t, e, "intercept", "echo-map", "--port=8080", "--http-header", "x-dev=alice", "--detailed-output", "--output=json")
-	if err := json.Unmarshal([]byte(out), &got); err != nil || got.Mount == nil || got.Mount.Port != 4444 ||
-		!reflect.DeepEqual(got.Mount.Mounts, map[string]any{"/data": "ReadOnly"}) {
-		t.Fatalf("intercept echo-map: %v %s", err, out)
-	}
-
-	out, _, err = e.Telepresence(append([]string{"intercept", "broken"}, interceptArgs...)...)
-	if err == nil || strings.TrimSpace(out) != `{"err":"boom"}` {
-		t.Fatalf("failing intercept: want exit 1 and {\"err\":\"boom\"}, got %v %q", err, out)
-	}
-
-	out = mustTP(t, e, "intercept", "nomount", "--port", "9000", "--mount=false", "--detailed-output", "--output", "json")
-	if strings.Contains(out, `"mount"`) || !strings.Contains(out, `"TELEPRESENCE_CONTAINER":"nomount"`) {
-		t.Fatalf("intercept --mount=false: %s", out)
-	}
-
-	if got, want := e.ActiveIntercepts(), []string{"echo", "echo-map", "nomount"}; !reflect.DeepEqual(got, want) {
-		t.Fatalf("active intercepts: %v, want %v", got, want)
-	}
-	mustTP(t, e, "leave", "echo")
-	if _, stderr, err := e.Telepresence("leave", "echo"); err == nil || !strings.Contains(stderr, "intercept echo not found") {
-		t.Fatalf("second leave: %v %q", err, stderr)
-	}
-	if got, want := e.ActiveIntercepts(), []string{"echo-map", "nomount"}; !reflect.DeepEqual(got, want) {
-		t.Fatalf("active intercepts after leave: %v, want %v", got, want)
-	}
-
-	// Every call is recorded, failing ones included.
-	calls := e.Calls()
-	var names []string
-	for _, c := range calls {
-		names = append(names, strings.Join(c[:min(2, len(c))], " "))
-	}
-	want := []string{"intercept echo", "connect --docker", "intercept echo", "intercept echo",
-		"intercept echo-map", "intercept broken", "intercept nomount", "leave echo", "leave echo"}
-	if !reflect.DeepEqual(names, want) {
-		t.Fatalf("calls: %q, want %q", names, want)
-	}
-	if !reflect.DeepEqual(calls[4], []string{"intercept", "echo-map", "--port=8080", "--http-header", "x-dev=alice", "--detailed-output", "--output=json"}) {
-		t.Fatalf("call args not kept verbatim: %q", calls[4])
-	}
-}
-
 func TestStandinFixtureSwitches(t *testing.T) {
-	e := newEnv(t)
-	e.WriteFixture(Fixture{ConnectFail: "no cluster"})
-	if _, stderr, err := e.Telepresence("connect", "--docker"); err == nil || !strings.Contains(stderr, "telepresence connect: error: no cluster") {
-		t.Fatalf("connect_fail: %v %q", err, stderr)
-	}
-	if out, _, err := e.Telepresence("connect", "--docker", "--output", "json"); err == nil || strings.TrimSpace(out) != `{"err":"no cluster"}` {
-		t.Fatalf("connect_fail with --output json: %v %q", err, out)
-	}
-	e.WriteFixture(Fixture{})
-	if _, _, err := e.Telepresence("connect"); err == nil {
-		t.Fatal("connect without --docker must fail")
-	}
-	e.WriteFixture(Fixture{StatusOutput: "not json at all\n"})
-	if out := mustTP(t, e, "status", "--output", "json"); out != "not json at all\n" {
-		t.Fatalf("status_output: %q", out)
-	}
-	e.WriteFixture(Fixture{NonDocker: true})
-	if s := standinStatus(t, e); s.Daemon != nil || s.UserDaemon == nil || !s.UserDaemon.Running {
-		t.Fatalf("non_docker status: %+v", s)
-	}
-	if _, _, err := e.Telepresence("frobnicate"); err == nil {
-		t.Fatal("unknown command must fail")
-	}
-	if out := mustTP(t, e, "version"); !strings.Contains(out, "v2.20.2") {
-		t.Fatalf("version: %q", out)
-	}
-}
-
-func TestStandinDNSMappings(t *testing.T) {
-	e := newEnv(t)
-	e.WriteFixture(Fixture{DaemonName: e.Project})
-	// connect --output json prints the status of the new connection.
-	var st tpStatus
-	if err := json.Unmarshal([]byte(mustTP(t, e, "connect", "--docker", "--output=json")), &st); err != nil || st.Daemon == nil {
-		t.Fatalf("connect --output json: %v %+v", err, st)
-	}
-	port := st.Daemon.DaemonPort
-
-	conn, err := grpc.NewClient(fmt.Sprintf("127.0.0.1:%d", port), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	_, err = connector.NewConnectorClient(conn).SetDNSMappings(ctx, &daemon.SetDNSMappingsRequest{
-		Mappings: []*daemon.DNSMapping{{Name: "postgres", AliasFor: "psql.big-data"}, {Name: "redis", AliasFor: "redis.default"}},
+	siForReleases(t, func(t *testing.T, e *Env, r standinRelease) {
+		e.WriteFixture(Fixture{ConnectFail: "no cluster"})
+		if _, stderr := siTPFails(t, e, "connect", "--docker"); !strings.Contains(stderr, "telepresence connect: error: no cluster") {
+			t.Errorf("connect_fail: %q", stderr)
+		}
+		e.WriteFixture(Fixture{})
+		siTPFails(t, e, "connect")                             // only --docker is emulated
+		siTPFails(t, e, "connect", "--docker", "--frobnicate") // unknown flags are errors
+		siTPFails(t, e, "frobnicate")
+		e.WriteFixture(Fixture{StatusOutput: "not json at all\n"})
+		if out := siTP(t, e, "status", "--output", "json"); out != "not json at all\n" {
+			t.Errorf("status_output: %q", out)
+		}
+		e.WriteFixture(Fixture{NonDocker: true})
+		siAssertShape(t, siTPJSON(t, e, "status", "--output", "json"), "status-host-daemon.json")
+		if out := siTP(t, e, "version"); !strings.HasPrefix(out, "OSS Client         : v"+r.rel+"\n") {
+			t.Errorf("version: %q", out)
+		}
+		if len(e.State().Connections) != 0 {
+			t.Errorf("something connected: %+v", e.State())
+		}
 	})
-	if err != nil {
-		t.Fatalf("SetDNSMappings: %v", err)
-	}
-	want := []Mapping{{Name: "postgres", AliasFor: "psql.big-data"}, {Name: "redis", AliasFor: "redis.default"}}
-	if got := e.DNSMappings(); !reflect.DeepEqual(got, want) {
-		t.Fatalf("recorded mappings: %+v, want %+v", got, want)
-	}
 }
 
 func TestStandinTelemount(t *testing.T) {

@@ -14,29 +14,46 @@ type flags struct {
 	args   []string
 }
 
-// parseFlags accepts "--name value" and "--name=value" for the flags in
-// valued, "--name" and "--name=bool" for the flags in boolean. Anything else
-// that starts with "-" is an error: the stand-in should notice when the
-// plugin passes a flag that the contract does not know.
-func parseFlags(in []string, valued, boolean []string) (*flags, error) {
+// flagSpec names the flags a command accepts. optional flags take a value
+// only as --name=value; a bare --name means "true" (pflag's NoOptDefVal, as
+// telepresence declares --mount).
+type flagSpec struct {
+	valued, boolean, optional []string
+}
+
+// parseFlags accepts "--name value" and "--name=value" for valued flags,
+// "--name" and "--name=bool" for boolean ones. Anything else that starts
+// with "-" is an error, worded like cobra's, so a plugin that passes a flag
+// the emulated release does not know fails as it would with the real one.
+func parseFlags(in []string, spec flagSpec) (*flags, error) {
 	f := &flags{values: map[string][]string{}, bools: map[string]bool{}}
-	isValued := toSet(valued)
-	isBool := toSet(boolean)
+	isValued, isBool, isOptional := toSet(spec.valued), toSet(spec.boolean), toSet(spec.optional)
 	for i := 0; i < len(in); i++ {
 		a := in[i]
 		if !strings.HasPrefix(a, "-") || a == "-" {
 			f.args = append(f.args, a)
 			continue
 		}
+		if a == "--" {
+			f.args = append(f.args, in[i+1:]...)
+			break
+		}
 		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
 		switch {
+		case !strings.HasPrefix(a, "--"):
+			return nil, fmt.Errorf("unknown shorthand flag: %q in %s", strings.TrimLeft(a, "-")[:1], a)
 		case isValued[name]:
 			if !hasVal {
-				if i+1 >= len(in) || strings.HasPrefix(in[i+1], "--") {
+				if i+1 >= len(in) {
 					return nil, fmt.Errorf("flag needs an argument: --%s", name)
 				}
 				i++
 				val = in[i]
+			}
+			f.values[name] = append(f.values[name], val)
+		case isOptional[name]:
+			if !hasVal {
+				val = "true"
 			}
 			f.values[name] = append(f.values[name], val)
 		case isBool[name]:
@@ -44,12 +61,12 @@ func parseFlags(in []string, valued, boolean []string) (*flags, error) {
 			if hasVal {
 				var err error
 				if b, err = strconv.ParseBool(val); err != nil {
-					return nil, fmt.Errorf("invalid value %q for --%s", val, name)
+					return nil, fmt.Errorf("invalid argument %q for \"--%s\" flag: %v", val, name, err)
 				}
 			}
 			f.bools[name] = b
 		default:
-			return nil, fmt.Errorf("unknown flag: %s", a)
+			return nil, fmt.Errorf("unknown flag: --%s", name)
 		}
 	}
 	return f, nil
@@ -64,10 +81,26 @@ func (f *flags) last(name string) string {
 	return v[len(v)-1]
 }
 
+// has reports whether a valued flag was given.
+func (f *flags) has(name string) bool { return len(f.values[name]) > 0 }
+
 func toSet(names []string) map[string]bool {
 	m := make(map[string]bool, len(names))
 	for _, n := range names {
 		m[n] = true
 	}
 	return m
+}
+
+// splitList splits a comma-separated flag value (pflag's StringSlice).
+func splitList(vals []string) []string {
+	var out []string
+	for _, v := range vals {
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
 }

@@ -1,274 +1,172 @@
 package main
 
 import (
-	"bytes"
-	"context"
+	"errors"
 	"fmt"
-	"net"
-	"os/exec"
-	"strings"
+	"slices"
+	"strconv"
 	"time"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	grpcstatus "google.golang.org/grpc/status"
-	"google.golang.org/protobuf/types/known/emptypb"
-
-	"github.com/telepresenceio/telepresence/rpc/v2/connector"
+	"github.com/telepresenceio/docker-telepresence/e2e/standin/fixture"
 )
 
-// networkName is the docker network that real telepresence creates for its
-// containerized daemon.
-const networkName = "telepresence"
-
-// daemonStatus is the containerized shape of `status --output json`.
-type daemonStatus struct {
-	Running           bool     `json:"running"`
-	InDocker          bool     `json:"in_docker"`
-	Name              string   `json:"name"`
-	DaemonPort        int      `json:"daemon_port"`
-	ContainerNetwork  string   `json:"container_network"`
-	ExposedPorts      []string `json:"exposedPorts"`
-	Status            string   `json:"status"`
-	KubernetesContext string   `json:"kubernetes_context"`
-	Namespace         string   `json:"namespace"`
+func connectFlags(release) flagSpec {
+	return flagSpec{
+		valued:  []string{"context", "namespace", "manager-namespace", "mapped-namespaces", "expose"},
+		boolean: []string{"docker"},
+	}
 }
 
-type trafficManager struct {
-	Name    string `json:"name"`
-	Version string `json:"version"`
+// connect starts a containerized daemon, as `telepresence connect --docker`
+// does (pkg/client/cli/connect/connector.go). Connecting again to a daemon
+// of the same name reuses it; another name starts another daemon.
+func connect(e *env, f *flags) (any, error) {
+	if len(f.args) > 0 {
+		return nil, fmt.Errorf("unexpected arguments %q", f.args)
+	}
+	if e.fx.ConnectFail != "" {
+		return nil, errors.New(e.fx.ConnectFail)
+	}
+	if !f.bools["docker"] {
+		return nil, errors.New("the stand-in only emulates connect --docker")
+	}
+	unlock, err := lock(e.dir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	s, err := loadState(e.dir)
+	if err != nil {
+		return nil, err
+	}
+	prune(e, s)
+	c := &fixture.Connection{
+		Context: orDefault(f.last("context")), Namespace: orDefault(f.last("namespace")),
+		ManagerNamespace: f.last("manager-namespace"), MappedNamespaces: splitList(f.values["mapped-namespaces"]),
+		Exposed: f.values["expose"], Intercepts: map[string]fixture.ActiveIntercept{},
+	}
+	c.Name = e.fx.DaemonName
+	if c.Name == "" {
+		c.Name = c.Context + "-" + c.Namespace
+	}
+	if old := s.Connections[c.Name]; old != nil {
+		// pkg/client/cli/connect/connector.go DiscoverDaemon: only a connect
+		// that names ports can differ from the running daemon's.
+		if len(c.Exposed) > 0 && !slices.Equal(old.Exposed, c.Exposed) {
+			return nil, errors.New("exposed ports differ. Please quit and reconnect")
+		}
+		e.printf("Connected to context %s, namespace %s (already connected)\n", old.Context, old.Namespace)
+		return nil, saveState(e.dir, s)
+	}
+	if e.rel.teleroute() {
+		err = startTeleroute(e, c)
+	} else {
+		err = startNetns(e, c)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.Connections[c.Name] = c
+	if err := saveState(e.dir, s); err != nil {
+		return nil, err
+	}
+	e.printf("Launching Telepresence Daemon v%s\nConnected to context %s, namespace %s (%s)\n",
+		e.rel.text, c.Context, c.Namespace, containerName(c.Name))
+	return nil, nil
 }
 
-type simpleDaemon struct {
-	Running bool   `json:"running"`
-	Status  string `json:"status"`
-	Name    string `json:"name,omitempty"`
+// daemonRun is the `docker run` of a daemon container: labelled for the
+// harness, with the state directory mounted (for dns.jsonl), the gRPC port
+// and each --expose published on the host.
+func daemonRun(e *env, c *fixture.Connection, grpc string, extra ...string) []string {
+	run := []string{"run", "-d", "--name", containerName(c.Name), "--label", standinLabel,
+		"-v", e.dir + ":/state", "-p", grpc}
+	for _, x := range c.Exposed {
+		run = append(run, "-p", normaliseExpose(x))
+	}
+	return append(run, extra...)
 }
 
-func status(e *env, args []string) error {
-	if _, err := parseFlags(args, []string{"output"}, nil); err != nil {
+// startNetns runs the 2.20-2.22 daemon (pkg/client/docker/daemon.go at
+// v2.20.2): on the "telepresence" network, its gRPC port P published 1:1 as
+// 127.0.0.1:P:P, P chosen free on the host.
+func startNetns(e *env, c *fixture.Connection) error {
+	if err := ensureNetnsNetwork(); err != nil {
 		return err
 	}
-	if e.fixture.StatusOutput != "" {
-		fmt.Print(e.fixture.StatusOutput)
-		return nil
-	}
-	if e.fixture.NonDocker {
-		return printJSON(map[string]simpleDaemon{
-			"user_daemon": {Running: true, Status: "Connected", Name: "x"},
-			"root_daemon": {Running: true, Status: "Connected"},
-		})
-	}
-	if err := lock(e.dir); err != nil {
-		return err
-	}
-	s, err := connectedState(e)
+	port, err := freePort()
 	if err != nil {
 		return err
 	}
-	if s == nil {
-		// What real telepresence prints when no daemon runs.
-		return printJSON(map[string]simpleDaemon{
-			"user_daemon": {Status: "Not running"},
-			"root_daemon": {Status: "Not running"},
-		})
-	}
-	return printStatus(s)
+	c.GRPCPort = port
+	p := strconv.Itoa(port)
+	run := daemonRun(e, c, "127.0.0.1:"+p+":"+p, "--network", netnsNetwork, e.image,
+		"daemon-foreground", "--name", c.Name, "--grpc-port", p, "--state", "/state")
+	return launch(e, c, run, nil)
 }
 
-// printStatus prints the containerized, connected shape of status.
-func printStatus(s *state) error {
-	exposed := s.Exposed
-	if exposed == nil {
-		exposed = []string{}
+// startTeleroute runs the 2.23+ daemon (pkg/client/docker/daemon.go
+// DaemonOptions): on the default bridge, its gRPC port 4038 published on a
+// random host port bound to 127.0.0.1; then, unless it routes no subnet,
+// the Teleroute network (connector.go EnsureSession) and the stand-in
+// cluster service on it.
+func startTeleroute(e *env, c *fixture.Connection) error {
+	port, err := freePort()
+	if err != nil {
+		return err
 	}
-	return printJSON(struct {
-		Daemon         daemonStatus   `json:"daemon"`
-		TrafficManager trafficManager `json:"traffic_manager"`
-	}{
-		Daemon: daemonStatus{
-			Running: true, InDocker: true, Name: s.Name, DaemonPort: s.GRPCPort,
-			ContainerNetwork: "container:" + containerName(s.Name), ExposedPorts: exposed,
-			Status: "Connected", KubernetesContext: s.Context, Namespace: s.Namespace,
-		},
-		TrafficManager: trafficManager{Name: "OSS Traffic Manager", Version: "v2.20.2"},
+	c.GRPCPort = port
+	run := daemonRun(e, c, fmt.Sprintf("127.0.0.1:%d:%d/tcp", port, telerouteGRPCPort), e.image,
+		"daemon-foreground", "--name", c.Name, "--grpc-port", strconv.Itoa(telerouteGRPCPort),
+		"--state", "/state", "--dns", "--namespace", c.Namespace, "--cluster", clusterName(c.Name))
+	return launch(e, c, run, func(id string) error {
+		if e.fx.NoSubnets {
+			return nil
+		}
+		if err := createTelerouteNetwork(c.Name, id); err != nil {
+			return err
+		}
+		c.Network = c.Name
+		if _, err := docker("network", "connect", c.Network, containerName(c.Name)); err != nil {
+			return err
+		}
+		_, err := docker("run", "-d", "--name", clusterName(c.Name), "--label", standinLabel,
+			"--network", c.Network, e.image, "standin-cluster-service")
+		return err
 	})
 }
 
-// connectedState returns the state if connected and the daemon container
-// really runs; if the container vanished, it forgets the connection. The
-// caller must hold the lock.
-func connectedState(e *env) (*state, error) {
-	s, err := loadState(e.dir)
-	if err != nil || !s.Connected {
-		return nil, err
+// launch runs the daemon container, then more (given its ID), and waits
+// until its gRPC server answers; on failure it removes what it made.
+func launch(e *env, c *fixture.Connection, run []string, more func(id string) error) error {
+	_ = removeContainer(clusterName(c.Name)) // stale, stopped ones would block the names
+	_ = removeContainer(containerName(c.Name))
+	id, err := docker(run...)
+	if err == nil && more != nil {
+		err = more(id)
 	}
-	out, err := docker("inspect", "-f", "{{.State.Running}}", containerName(s.Name))
-	if err == nil && strings.TrimSpace(out) == "true" {
-		return s, nil
+	if err == nil {
+		if err = waitForGRPC(c.GRPCPort, 15*time.Second); err != nil {
+			logs, _ := docker("logs", containerName(c.Name))
+			err = fmt.Errorf("daemon container %s did not answer gRPC: %v; logs: %s", containerName(c.Name), err, logs)
+		}
 	}
-	return nil, (&state{}).save(e.dir)
-}
-
-func connect(e *env, args []string) error {
-	f, err := parseFlags(args,
-		[]string{"context", "namespace", "manager-namespace", "mapped-namespaces", "expose", "output"},
-		[]string{"docker"})
 	if err != nil {
-		return err
+		teardown(e, c)
 	}
-	if len(f.args) > 0 {
-		return fmt.Errorf("unexpected arguments %q", f.args)
-	}
-	if e.fixture.ConnectFail != "" {
-		return fmt.Errorf("%s", e.fixture.ConnectFail)
-	}
-	if !f.bools["docker"] {
-		return fmt.Errorf("the stand-in only supports connect --docker")
-	}
-	if err := lock(e.dir); err != nil {
-		return err
-	}
-	if s, err := connectedState(e); err != nil {
-		return err
-	} else if s != nil {
-		if f.last("output") == "json" {
-			return printStatus(s)
-		}
-		fmt.Printf("Connected to context %s, namespace %s (already connected)\n", s.Context, s.Namespace)
-		return nil
-	}
-
-	// Like real telepresence, status names the context and namespace it
-	// resolved, never an empty one.
-	s := &state{
-		Context: orDefault(f.last("context")), Namespace: orDefault(f.last("namespace")),
-		ManagerNamespace: f.last("manager-namespace"), Exposed: f.values["expose"],
-		Intercepts: map[string]activeInterception{},
-	}
-	if m := f.last("mapped-namespaces"); m != "" {
-		s.MappedNamespaces = strings.Split(m, ",")
-	}
-	s.Name = e.fixture.DaemonName
-	if s.Name == "" {
-		s.Name = s.Context + "-" + s.Namespace
-	}
-	if s.GRPCPort, err = freePort(); err != nil {
-		return err
-	}
-	if err := startDaemon(e, s); err != nil {
-		return err
-	}
-	s.Connected = true
-	if err := s.save(e.dir); err != nil {
-		return err
-	}
-	if f.last("output") == "json" {
-		return printStatus(s)
-	}
-	fmt.Printf("Connected to context %s, namespace %s (stand-in daemon %s)\n",
-		s.Context, s.Namespace, containerName(s.Name))
-	return nil
+	return err
 }
 
-// startDaemon runs the daemon container like `telepresence connect --docker`
-// does: on the telepresence network, with the gRPC port and the exposed
-// ports published on the host, and waits until its gRPC server answers.
-func startDaemon(e *env, s *state) error {
-	if _, err := docker("network", "inspect", networkName); err != nil {
-		if _, err := docker("network", "create", networkName); err != nil && !strings.Contains(err.Error(), "already exists") {
-			return err
+// prune forgets the daemons whose container no longer runs (real
+// telepresence drops stale daemon info files), removing what they left.
+func prune(e *env, s *fixture.State) {
+	for name, c := range s.Connections {
+		if !running(containerName(name)) {
+			teardown(e, c)
+			delete(s.Connections, name)
 		}
 	}
-	name := containerName(s.Name)
-	_, _ = docker("rm", "-f", name) // a stale, stopped daemon would block the name
-	run := []string{"run", "-d", "--name", name, "--network", networkName, "--label", "tpe2e=1",
-		"-v", e.dir + ":/state", "-p", fmt.Sprintf("127.0.0.1:%d:9000", s.GRPCPort)}
-	for _, x := range s.Exposed {
-		run = append(run, "-p", normaliseExpose(x))
-	}
-	run = append(run, e.image, "daemon-foreground", "--grpc-port", "9000", "--record", "/state/dns.jsonl")
-	if _, err := docker(run...); err != nil {
-		_, _ = docker("rm", "-f", name)
-		return err
-	}
-	if err := waitForGRPC(s.GRPCPort, 10*time.Second); err != nil {
-		logs, _ := docker("logs", name)
-		_, _ = docker("rm", "-f", name)
-		return fmt.Errorf("daemon container %s did not answer gRPC: %v; logs: %s", name, err, logs)
-	}
-	return nil
 }
-
-// waitForGRPC polls until a gRPC call reaches the daemon. A plain TCP dial is
-// not enough: docker-proxy accepts on the host port before the container
-// listens. Any answer other than "unavailable" proves the server is up.
-func waitForGRPC(port int, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		err := probeGRPC(port)
-		if err == nil || time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
-func probeGRPC(port int) error {
-	// A fresh client per probe avoids grpc's growing reconnect backoff.
-	conn, err := grpc.NewClient(fmt.Sprintf("127.0.0.1:%d", port),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	_, err = connector.NewConnectorClient(conn).Version(ctx, &emptypb.Empty{})
-	if c := grpcstatus.Code(err); c == codes.Unavailable || c == codes.DeadlineExceeded {
-		return err
-	}
-	return nil // Unimplemented (or success) means the server answered
-}
-
-func quit(e *env, args []string) error {
-	if _, err := parseFlags(args, []string{"output"}, []string{"stop-daemons"}); err != nil {
-		return err
-	}
-	if err := lock(e.dir); err != nil {
-		return err
-	}
-	s, err := loadState(e.dir)
-	if err != nil {
-		return err
-	}
-	if s.Name != "" {
-		if _, err := docker("rm", "-f", containerName(s.Name)); err != nil && !strings.Contains(err.Error(), "No such container") {
-			return err
-		}
-	}
-	if err := (&state{}).save(e.dir); err != nil {
-		return err
-	}
-	fmt.Println("Telepresence Daemons quitting...done")
-	return nil
-}
-
-// normaliseExpose turns "HOSTPORT:PORT" (or "PORT") into a publish spec bound
-// to 127.0.0.1, like telepresence does; "IP:HOSTPORT:PORT" is kept.
-func normaliseExpose(x string) string {
-	ports, _, _ := strings.Cut(x, "/") // keep a "/udp" suffix as it is
-	switch strings.Count(ports, ":") {
-	case 0:
-		return "127.0.0.1:" + ports + ":" + x
-	case 1:
-		return "127.0.0.1:" + x
-	}
-	return x
-}
-
-func containerName(name string) string { return "tp-" + name }
 
 func orDefault(s string) string {
 	if s == "" {
@@ -277,22 +175,10 @@ func orDefault(s string) string {
 	return s
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
+// managerNamespace is the traffic manager's namespace as status shows it.
+func managerNamespace(c *fixture.Connection) string {
+	if c.ManagerNamespace == "" {
+		return "ambassador"
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// docker runs the docker CLI and returns its stdout; the error carries stderr.
-func docker(args ...string) (string, error) {
-	var stdout, stderr bytes.Buffer
-	cmd := exec.Command("docker", args...)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return stdout.String(), fmt.Errorf("docker %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
-	}
-	return stdout.String(), nil
+	return c.ManagerNamespace
 }

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"syscall"
@@ -19,32 +21,73 @@ import (
 	"github.com/telepresenceio/telepresence/rpc/v2/daemon"
 )
 
+// daemonState is the daemon process's own state: its name, where the state
+// directory is mounted, and its current DNS mappings.
+type daemonState struct {
+	name, dir string
+	namespace string // the connected namespace, for tel2-search
+	cluster   string // container name of the stand-in cluster service
+	mu        sync.Mutex
+	mappings  []fixture.DNSMapping
+}
+
+func (d *daemonState) currentMappings() []fixture.DNSMapping {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.mappings
+}
+
+// setMappings replaces the whole set, as pkg/client/rootd/dns/server.go
+// SetMappings does, and publishes it for status (mappingsFile).
+func (d *daemonState) setMappings(mm []fixture.DNSMapping) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.mappings = mm
+	data, err := json.Marshal(mm)
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(d.dir, mappingsFile(d.name)+".tmp")
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(d.dir, mappingsFile(d.name)))
+}
+
 // connectorServer implements only SetDNSMappings; every other method of the
 // Connector service answers Unimplemented.
 type connectorServer struct {
 	connector.UnimplementedConnectorServer
-	mu     sync.Mutex
-	record string
+	d *daemonState
 }
 
+// SetDNSMappings is telepresence.connector.Connector/SetDNSMappings
+// (rpc/connector/connector.proto): it replaces the daemon's mapping set
+// and records the new set in dns.jsonl.
 func (c *connectorServer) SetDNSMappings(_ context.Context, req *daemon.SetDNSMappingsRequest) (*emptypb.Empty, error) {
-	rec := fixture.DNSRecord{Mappings: []fixture.DNSMapping{}}
+	mm := []fixture.DNSMapping{}
 	for _, m := range req.GetMappings() {
-		rec.Mappings = append(rec.Mappings, fixture.DNSMapping{Name: m.GetName(), AliasFor: m.GetAliasFor()})
+		mm = append(mm, fixture.DNSMapping{Name: m.GetName(), AliasFor: m.GetAliasFor()})
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	fmt.Fprintf(os.Stderr, "SetDNSMappings %v\n", rec.Mappings)
-	if err := appendJSONLine(c.record, rec); err != nil {
+	if err := c.d.setMappings(mm); err != nil {
+		return nil, err
+	}
+	rec := fixture.DNSRecord{Daemon: c.d.name, Mappings: mm}
+	fmt.Fprintf(os.Stderr, "SetDNSMappings %v\n", mm)
+	if err := appendJSONLine(filepath.Join(c.d.dir, fixture.DNSFile), rec); err != nil {
 		return nil, err
 	}
 	return &emptypb.Empty{}, nil
 }
 
-// daemonForeground is the process inside the daemon container. It is PID 1
-// there, so it must handle SIGTERM itself or `docker stop` waits 10 s.
+// daemonForeground is the process inside the daemon container: the gRPC
+// API on --grpc-port and, with --dns (Teleroute releases), a DNS server on
+// port 53. It is PID 1 there, so it handles SIGTERM itself.
 func daemonForeground(args []string) error {
-	f, err := parseFlags(args, []string{"grpc-port", "record"}, nil)
+	f, err := parseFlags(args, flagSpec{
+		valued:  []string{"name", "grpc-port", "state", "namespace", "cluster"},
+		boolean: []string{"dns"},
+	})
 	if err != nil {
 		return err
 	}
@@ -52,16 +95,29 @@ func daemonForeground(args []string) error {
 	if err != nil {
 		return fmt.Errorf("bad --grpc-port: %v", err)
 	}
-	if f.last("record") == "" {
-		return fmt.Errorf("--record is required")
+	d := &daemonState{name: f.last("name"), dir: f.last("state"), namespace: f.last("namespace"), cluster: f.last("cluster")}
+	if d.name == "" || d.dir == "" {
+		return fmt.Errorf("--name and --state are required")
+	}
+	fx, err := readFixture(d.dir)
+	if err != nil {
+		return err
+	}
+	// The daemon starts with the user's configured mappings.
+	if err := d.setMappings(append([]fixture.DNSMapping{}, fx.DNSMappings...)); err != nil {
+		return err
 	}
 	lis, err := net.Listen("tcp", fmt.Sprintf("0.0.0.0:%d", port))
 	if err != nil {
 		return err
 	}
 	srv := grpc.NewServer()
-	connector.RegisterConnectorServer(srv, &connectorServer{record: f.last("record")})
-
+	connector.RegisterConnectorServer(srv, &connectorServer{d: d})
+	if f.bools["dns"] {
+		if err := serveDNS(d); err != nil {
+			return err
+		}
+	}
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	go func() {
@@ -70,6 +126,6 @@ func daemonForeground(args []string) error {
 		time.AfterFunc(2*time.Second, srv.Stop)
 		srv.GracefulStop()
 	}()
-	fmt.Fprintf(os.Stderr, "stand-in daemon serving gRPC on %s\n", lis.Addr())
+	fmt.Fprintf(os.Stderr, "stand-in daemon %s serving gRPC on %s\n", d.name, lis.Addr())
 	return srv.Serve(lis)
 }

@@ -2,194 +2,184 @@ package main
 
 import (
 	"crypto/rand"
+	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/telepresenceio/docker-telepresence/e2e/standin/fixture"
 )
 
-// interceptInfo is the `intercept --detailed-output --output json` shape.
-type interceptInfo struct {
-	ID           string            `json:"id"`
-	Name         string            `json:"name"`
-	Disposition  string            `json:"disposition"`
-	Message      string            `json:"message"`
-	WorkloadKind string            `json:"workload_kind"`
-	Environment  map[string]string `json:"environment"`
-	Mount        *mountInfo        `json:"mount,omitempty"`
-}
-
-type mountInfo struct {
-	PodIP  string `json:"pod_ip"`
-	Port   int    `json:"port"`
-	Mounts any    `json:"mounts"` // []string (older) or map[string]string (newer)
-}
-
-func intercept(e *env, args []string) error {
-	f, err := parseFlags(args,
-		[]string{"port", "service", "http-header", "mount", "workload", "output"},
-		[]string{"detailed-output"})
-	if err != nil {
-		return err
+// interceptFlags are the flags of `telepresence intercept` in the emulated
+// release: --http-header only from 2.25 (pkg/client/cli/intercept/command.go).
+func interceptFlags(r release) flagSpec {
+	spec := flagSpec{
+		valued:   []string{"port", "address", "service", "workload"},
+		boolean:  []string{"detailed-output"},
+		optional: []string{"mount"},
 	}
+	if r.httpHeader() {
+		spec.valued = append(spec.valued, "http-header")
+	}
+	return spec
+}
+
+// intercept creates an intercept from the fixture and prints it like
+// `intercept --detailed-output` (pkg/client/cli/intercept/info.go).
+func intercept(e *env, f *flags) (any, error) {
 	if len(f.args) != 1 {
-		return fmt.Errorf("expected exactly one intercept name, got %q", f.args)
+		return nil, fmt.Errorf("accepts 1 arg(s), received %d", len(f.args))
 	}
 	name := f.args[0]
-	if p := f.last("port"); p != "" && !validPort(p) {
-		return fmt.Errorf("invalid --port %q: want LOCAL[:SVCPORT]", p)
+	ai := fixture.ActiveIntercept{
+		ID: uuid() + ":" + name, Workload: f.last("workload"), Port: f.last("port"),
+		Address: f.last("address"), Service: f.last("service"),
+		Headers: splitList(f.values["http-header"]), Mount: f.last("mount"),
 	}
-	fx := e.fixture.Intercepts[name]
-	// Sleep before taking the lock so a slow intercept does not block others.
-	if fx.DelayMS > 0 {
-		time.Sleep(time.Duration(fx.DelayMS) * time.Millisecond)
+	if ai.Workload == "" {
+		ai.Workload = name
 	}
-	if err := lock(e.dir); err != nil {
-		return err
+	if err := validate(e.rel, ai); err != nil {
+		return nil, err
 	}
-	s, err := connectedState(e)
+	mount := mountEnabled(ai.Mount)
+	fx := e.fx.Intercepts[name]
+
+	unlock, err := lock(e.dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if s == nil {
-		return fmt.Errorf("not connected")
+	defer func() { unlock() }()
+	s, err := loadState(e.dir)
+	if err != nil {
+		return nil, err
+	}
+	prune(e, s)
+	c, err := selectOne(s, f.last("use"))
+	if err != nil {
+		return nil, err
 	}
 	if fx.Fail != "" {
-		return failJSON(fx.Fail)
+		return nil, errors.New(fx.Fail)
 	}
-	if _, ok := s.Intercepts[name]; ok {
-		return failJSON("intercept " + name + " already exists")
+	if _, ok := c.Intercepts[name]; ok {
+		return nil, fmt.Errorf("Intercept with name %q already exists", name)
 	}
-
-	mount := f.last("mount")
-	info := interceptInfo{
-		ID: uuid() + ":" + name, Name: name, Disposition: "ACTIVE",
-		WorkloadKind: "Deployment", Environment: environment(name, fx),
-	}
-	if mountEnabled(mount) {
-		info.Mount = &mountInfo{PodIP: "127.0.0.1", Port: fx.MountPort, Mounts: mounts(fx)}
-		if info.Mount.Port == 0 {
-			info.Mount.Port = 34439
+	if fx.DelayMS > 0 {
+		// The lock is not held while the intercept is being made.
+		unlock()
+		unlock = func() {}
+		if err := createDelayed(c.Name, name, ai, fx.DelayMS); err != nil {
+			return nil, err
+		}
+	} else {
+		c.Intercepts[name] = ai
+		if err := saveState(e.dir, s); err != nil {
+			return nil, err
 		}
 	}
-	workload := f.last("workload")
-	if workload == "" {
-		workload = name
-	}
-	s.Intercepts[name] = activeInterception{
-		ID: info.ID, Workload: workload, Port: f.last("port"), Service: f.last("service"),
-		Headers: f.values["http-header"], Mount: mount,
-	}
-	if err := s.save(e.dir); err != nil {
-		return err
-	}
-	if f.last("output") != "json" {
-		fmt.Printf("Using Deployment %s\n   Intercept name: %s\n   State: ACTIVE\n", workload, name)
-		return nil
-	}
-	return printJSON(info)
+	e.printf("Using Deployment %s\n   Intercept name    : %s\n   State             : ACTIVE\n   Destination       : %s\n",
+		ai.Workload, name, destination(ai))
+	return e.interceptInfo(name, ai, fx, mount, f.bools["detailed-output"]), nil
 }
 
-// environment is the fixture's pod environment plus the variables that
-// telepresence always sets.
-func environment(name string, fx fixture.Intercept) map[string]string {
-	env := map[string]string{}
+// validate checks the flags as the CLI of the emulated release does.
+func validate(r release, ai fixture.ActiveIntercept) error {
+	if ai.Port != "" {
+		local, svc, hasSvc := strings.Cut(ai.Port, ":")
+		if n, err := strconv.Atoi(local); err != nil || n <= 0 || n > 65535 || hasSvc && svc == "" {
+			return fmt.Errorf("port numbers must be a valid, positive int, you gave: %q", ai.Port)
+		}
+	}
+	// Before 2.23, --address had to be an IP (pkg/client/cli/intercept/state.go).
+	if ai.Address != "" && !r.addressName() && net.ParseIP(ai.Address) == nil {
+		return fmt.Errorf("--address %s is not a valid IP address", ai.Address)
+	}
+	for _, h := range ai.Headers {
+		if !strings.Contains(h, "=") && !strings.Contains(h, ":") {
+			return fmt.Errorf("invalid --http-header %q: want KEY=VALUE or \"KEY: VALUE\"", h)
+		}
+	}
+	return nil
+}
+
+// interceptInfo builds the output from intercept-2.20.json (mounts as a
+// list) or, from 2.22, intercept-2.27.json (mounts as a path -> policy map).
+// Without --detailed-output, the CLI prints text instead (the JSON modes
+// then wrap it), as pkg/client/cli/intercept/state.go does.
+func (e *env) interceptInfo(name string, ai fixture.ActiveIntercept, fx fixture.Intercept, mount, detailed bool) any {
+	if !detailed {
+		return nil
+	}
+	file := sampleInterceptList
+	if e.rel.mountPolicies() {
+		file = sampleInterceptPolicies
+	}
+	s := loadSample(file).set("id", ai.ID).set("name", name).set("disposition", "ACTIVE")
+	// The pod's environment, then what the CLI sets.
+	env := map[string]any{"TELEPRESENCE_CONTAINER": name}
+	if len(fx.Mounts) > 0 {
+		env["TELEPRESENCE_MOUNTS"] = strings.Join(fx.Mounts, ":")
+	}
 	for k, v := range fx.Environment {
 		env[k] = v
 	}
-	if env["TELEPRESENCE_CONTAINER"] == "" {
-		env["TELEPRESENCE_CONTAINER"] = name
+	localDir := ""
+	if mount {
+		localDir = "/tmp/telfs-" + strings.SplitN(ai.ID, "-", 2)[0]
 	}
-	if _, ok := env["TELEPRESENCE_MOUNTS"]; !ok && len(fx.Mounts) > 0 {
-		env["TELEPRESENCE_MOUNTS"] = strings.Join(fx.Mounts, ":")
+	env["TELEPRESENCE_INTERCEPT_ID"], env["TELEPRESENCE_ROOT"] = ai.ID, localDir
+	s.set("environment", env)
+	if !mount {
+		delete(s, "mount") // omitempty
+		return s
 	}
-	return env
-}
-
-func mounts(fx fixture.Intercept) any {
-	if fx.MountsAsMap {
-		m := map[string]string{}
+	port := fx.MountPort
+	if port == 0 {
+		port = 34439
+	}
+	m := s.obj("mount")
+	m.set("local_dir", localDir).set("remote_dir", fmt.Sprintf("/tel_app_mounts/%v", env["TELEPRESENCE_CONTAINER"])).
+		set("port", port)
+	switch {
+	case len(fx.Mounts) == 0:
+		delete(m, "mounts") // omitempty (pkg/client/cli/mount/info.go)
+	case !e.rel.mountPolicies():
+		m.set("mounts", strList(fx.Mounts))
+	default:
+		policies := map[string]any{}
 		for _, p := range fx.Mounts {
-			m[p] = "ReadOnly"
+			pol := fx.Policies[p]
+			if pol == "" {
+				pol = "Remote"
+			}
+			policies[p] = e.rel.policy(pol)
 		}
-		return m
+		m.set("mounts", policies)
 	}
-	if fx.Mounts == nil {
-		return []string{}
-	}
-	return fx.Mounts
+	return s
 }
 
-func leave(e *env, args []string) error {
-	f, err := parseFlags(args, []string{"output"}, nil)
-	if err != nil {
-		return err
-	}
-	if len(f.args) != 1 {
-		return fmt.Errorf("expected exactly one intercept name, got %q", f.args)
-	}
-	if err := lock(e.dir); err != nil {
-		return err
-	}
-	s, err := loadState(e.dir)
-	if err != nil {
-		return err
-	}
-	name := f.args[0]
-	if _, ok := s.Intercepts[name]; !ok {
-		return fmt.Errorf("intercept %s not found", name)
-	}
-	delete(s.Intercepts, name)
-	return s.save(e.dir)
-}
-
-func list(e *env, args []string) error {
-	if _, err := parseFlags(args, []string{"output"}, []string{"intercepts"}); err != nil {
-		return err
-	}
-	if err := lock(e.dir); err != nil {
-		return err
-	}
-	s, err := loadState(e.dir)
-	if err != nil {
-		return err
-	}
-	type entry struct {
-		Name        string `json:"name"`
-		Disposition string `json:"disposition"`
-	}
-	out := []entry{}
-	for name := range s.Intercepts {
-		out = append(out, entry{Name: name, Disposition: "ACTIVE"})
-	}
-	return printJSON(out)
-}
-
-// failJSON reports an intercept failure the way telepresence does with
-// --output json: {"err": msg} on stdout and exit status 1.
-func failJSON(msg string) error {
-	if err := printJSON(map[string]string{"err": msg}); err != nil {
-		return err
-	}
-	return exitSilently
-}
-
-// mountEnabled interprets --mount like telepresence: a boolean, or a mount
-// point path (which means enabled). ":ro" may be appended.
+// mountEnabled reads --mount like telepresence: a boolean, or a mount
+// point (enabled); ":ro" may follow.
 func mountEnabled(v string) bool {
 	b, err := strconv.ParseBool(strings.TrimSuffix(v, ":ro"))
-	return v == "" || err != nil || b
+	return v == "" || err != nil || b // err: a path, where to mount
 }
 
-// validPort accepts LOCAL or LOCAL:SVCPORT where SVCPORT is a number or name.
-func validPort(p string) bool {
-	local, svc, hasSvc := strings.Cut(p, ":")
-	if local == "" || strings.Trim(local, "0123456789") != "" {
-		return false
+// destination is where the intercepted traffic goes: --address (default
+// 127.0.0.1) and the local port (default 8080).
+func destination(ai fixture.ActiveIntercept) string {
+	addr := ai.Address
+	if addr == "" {
+		addr = "127.0.0.1"
 	}
-	return !hasSvc || svc != ""
+	port, _, _ := strings.Cut(ai.Port, ":")
+	if port == "" {
+		port = "8080"
+	}
+	return net.JoinHostPort(addr, port)
 }
 
 func uuid() string {

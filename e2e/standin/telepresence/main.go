@@ -1,122 +1,148 @@
 // Command telepresence is a stand-in for the real telepresence CLI, used by
-// the e2e tests of docker-telepresence. It speaks the contract of SPEC §5
-// (status/connect/intercept/leave/quit with JSON output, plus the
-// SetDNSMappings gRPC call) against a real Docker Engine, but needs no
-// Kubernetes cluster: intercept results come from fixture.json.
+// the e2e tests of docker-telepresence. It emulates the Telepresence release
+// that fixture.json names (SPEC §5.1): the netns model of 2.20-2.22 or the
+// Teleroute model of 2.23 and newer, with each release's flags, output
+// shapes (built from package samples) and error texts, against a real
+// Docker Engine but without Kubernetes: intercepts come from fixture.json,
+// and a stand-in "cluster service" container plays the cluster.
+//
+// Commands: status, connect --docker, intercept, leave, detach (2.30+),
+// quit, version, as the release has them. Test-only commands (not
+// Telepresence's): standin-send NAME [PATH] sends "cluster traffic" to an
+// intercept and prints the answer; standin-vanish NAME makes an intercept
+// disappear as if its pod went away. Hidden internals: daemon-foreground,
+// standin-http-get and standin-cluster-service run in containers of the
+// daemon image; standin-create-intercept makes a slow intercept.
 //
 // Environment:
 //
 //	TP_STANDIN_STATE  directory holding fixture.json, state.json, calls.jsonl,
-//	                  dns.jsonl (required, except for daemon-foreground)
+//	                  dns.jsonl, state.lock (required on the host)
 //	TP_STANDIN_IMAGE  image of the daemon container (default tpe2e-daemon:latest)
 package main
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/telepresenceio/docker-telepresence/e2e/standin/fixture"
 )
 
-// exitSilently is returned by a command that has already printed its own
-// failure (e.g. intercept's {"err":...} on stdout) and only needs exit 1.
-var exitSilently = errors.New("exit 1")
-
-// env is what every command gets: where the state lives and the fixture.
+// env is what every command gets.
 type env struct {
-	dir     string
-	fixture fixture.Fixture
-	image   string
+	dir   string
+	fx    fixture.Fixture
+	rel   release
+	image string
+	cmd   string // the command as invoked (leave, detach, ...)
+	text  strings.Builder
 }
 
-var commands = map[string]func(e *env, args []string) error{
-	"status":    status,
-	"connect":   connect,
-	"intercept": intercept,
-	"leave":     leave,
-	"list":      list,
-	"quit":      quit,
-	"version":   version,
+// printf adds to the command's text output (the "stdout" of the --output
+// json envelope).
+func (e *env) printf(format string, a ...any) { fmt.Fprintf(&e.text, format, a...) }
+
+// command is one CLI command: what it runs, the flags it takes, and the
+// first minor release that has it.
+type command struct {
+	run   func(e *env, f *flags) (obj any, err error)
+	flags func(r release) flagSpec
+	since int
+}
+
+var commands = map[string]command{
+	"status":         {run: status, flags: statusFlags},
+	"connect":        {run: connect, flags: connectFlags},
+	"intercept":      {run: intercept, flags: interceptFlags},
+	"leave":          {run: leave, flags: noFlags},
+	"detach":         {run: leave, flags: noFlags, since: 30},
+	"quit":           {run: quit, flags: quitFlags},
+	"version":        {run: version, flags: noFlags},
+	"standin-send":   {run: standinSend, flags: noFlags},
+	"standin-vanish": {run: standinVanish, flags: noFlags},
+}
+
+// inContainer are hidden subcommands that run inside containers started
+// from the daemon image, where there is no state directory.
+var inContainer = map[string]func(args []string) error{
+	"daemon-foreground":       daemonForeground,
+	"standin-http-get":        httpGet,
+	"standin-cluster-service": clusterService,
 }
 
 func main() {
 	args := os.Args[1:]
-	// daemon-foreground runs inside the daemon container, where there is no
-	// state directory; it only records DNS mappings to its --record file.
-	if len(args) > 0 && args[0] == "daemon-foreground" {
-		if err := daemonForeground(args[1:]); err != nil {
-			fmt.Fprintf(os.Stderr, "telepresence daemon-foreground: error: %v\n", err)
-			os.Exit(1)
+	if len(args) > 0 {
+		if run, ok := inContainer[args[0]]; ok {
+			if err := run(args[1:]); err != nil {
+				fmt.Fprintf(os.Stderr, "telepresence %s: error: %v\n", args[0], err)
+				os.Exit(1)
+			}
+			return
 		}
-		return
 	}
-
 	dir := os.Getenv("TP_STANDIN_STATE")
 	if dir == "" {
 		fmt.Fprintln(os.Stderr, "telepresence (stand-in): error: TP_STANDIN_STATE is not set")
 		os.Exit(1)
+	}
+	if len(args) > 0 && args[0] == createInterceptCmd {
+		os.Exit(createInterceptChild(dir, args[1:]))
 	}
 	// Record the call before acting, so failing calls are visible too.
 	if err := appendJSONLine(filepath.Join(dir, fixture.CallsFile), fixture.Call{Args: args}); err != nil {
 		fmt.Fprintf(os.Stderr, "telepresence (stand-in): error: recording call: %v\n", err)
 		os.Exit(1)
 	}
+	os.Exit(run(dir, args))
+}
 
-	name := ""
-	if len(args) > 0 {
-		name = args[0]
-	}
-	cmd, ok := commands[name]
-	if !ok {
-		fmt.Fprintf(os.Stderr, "telepresence: error: unknown command %q (stand-in)\n", name)
-		os.Exit(1)
-	}
+func run(dir string, args []string) int {
 	e := &env{dir: dir, image: os.Getenv("TP_STANDIN_IMAGE")}
 	if e.image == "" {
 		e.image = "tpe2e-daemon:latest"
 	}
-	err := readFixture(dir, &e.fixture)
+	fx, err := readFixture(dir)
 	if err == nil {
-		err = cmd(e, args[1:])
+		e.fx = fx
+		e.rel, err = parseRelease(fx.Release)
 	}
 	if err != nil {
-		if err != exitSilently {
-			// With --output json, real telepresence reports errors as
-			// {"err": ...} on stdout; the stand-in also keeps the stderr
-			// line so a caller may rely on either.
-			if wantsJSON(args) {
-				_ = printJSON(map[string]string{"err": err.Error()})
-			}
-			fmt.Fprintf(os.Stderr, "telepresence %s: error: %v\n", name, err)
-		}
-		os.Exit(1)
+		fmt.Fprintf(os.Stderr, "telepresence (stand-in): error: %v\n", err)
+		return 1
 	}
-}
-
-// wantsJSON reports whether the command line asks for --output json.
-func wantsJSON(args []string) bool {
-	for i, a := range args {
-		if a == "--output=json" || a == "--output" && i+1 < len(args) && args[i+1] == "json" {
-			return true
-		}
+	if len(args) > 0 {
+		e.cmd = args[0]
 	}
-	return false
-}
-
-func version(_ *env, _ []string) error {
-	fmt.Println("Client: v2.20.2-standin")
-	return nil
-}
-
-// printJSON writes v as one JSON line on stdout.
-func printJSON(v any) error {
-	data, err := json.Marshal(v)
+	cmd, ok := commands[e.cmd]
+	if !ok || e.rel.minor < cmd.since {
+		fmt.Fprintf(os.Stderr, "telepresence: error: unknown command %q for \"telepresence\"\n", e.cmd)
+		return 1
+	}
+	spec := cmd.flags(e.rel)
+	spec.valued = append(spec.valued, "output", "use")
+	if e.rel.format() {
+		spec.valued = append(spec.valued, "format")
+	}
+	f, err := parseFlags(args[1:], spec)
 	if err != nil {
-		return err
+		// cobra fails before the command runs; the output flags given so
+		// far still pick the error's shape.
+		return e.fail(guessMode(e.rel, args), err)
 	}
-	_, err = fmt.Println(string(data))
-	return err
+	mode, err := outputMode(e.rel, f)
+	if err != nil {
+		return e.fail(modeText, err)
+	}
+	if e.cmd == "leave" && e.rel.detach() {
+		// cobra's note for a deprecated command (pkg/client/cli/cmd/detach.go).
+		fmt.Fprintln(os.Stderr, `Command "leave" is deprecated, use "detach" instead`)
+	}
+	obj, err := cmd.run(e, f)
+	if err != nil {
+		return e.fail(mode, err)
+	}
+	return e.succeed(mode, obj)
 }

@@ -3,48 +3,33 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
 	"syscall"
 
 	"github.com/telepresenceio/docker-telepresence/e2e/standin/fixture"
 )
 
-// state is what the stand-in remembers between invocations (state.json).
-type state struct {
-	Connected        bool                          `json:"connected"`
-	Name             string                        `json:"name,omitempty"`
-	Context          string                        `json:"context,omitempty"`
-	Namespace        string                        `json:"namespace,omitempty"`
-	ManagerNamespace string                        `json:"manager_namespace,omitempty"`
-	MappedNamespaces []string                      `json:"mapped_namespaces,omitempty"`
-	Exposed          []string                      `json:"exposed,omitempty"`
-	GRPCPort         int                           `json:"grpc_port,omitempty"`
-	Intercepts       map[string]activeInterception `json:"intercepts"`
-}
-
-// activeInterception records how an intercept was created, for debugging.
-type activeInterception struct {
-	ID       string   `json:"id"`
-	Workload string   `json:"workload"`
-	Port     string   `json:"port,omitempty"`
-	Service  string   `json:"service,omitempty"`
-	Headers  []string `json:"headers,omitempty"`
-	Mount    string   `json:"mount,omitempty"`
-}
-
-// lock takes an exclusive flock on the state directory's lock file. The
-// kernel releases it when the process exits, so there is no unlock.
-func lock(dir string) error {
+// lock takes an exclusive flock on the state directory's lock file and
+// returns how to release it (the kernel also releases it at exit).
+func lock(dir string) (unlock func(), err error) {
 	f, err := os.OpenFile(filepath.Join(dir, fixture.LockFile), os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { _ = f.Close() }, nil
 }
 
-func loadState(dir string) (*state, error) {
-	s := &state{}
+func loadState(dir string) (*fixture.State, error) {
+	s := &fixture.State{}
 	data, err := os.ReadFile(filepath.Join(dir, fixture.StateFile))
 	switch {
 	case errors.Is(err, os.ErrNotExist):
@@ -52,18 +37,23 @@ func loadState(dir string) (*state, error) {
 		return nil, err
 	default:
 		if err := json.Unmarshal(data, s); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("bad %s: %v", fixture.StateFile, err)
 		}
 	}
-	if s.Intercepts == nil {
-		s.Intercepts = map[string]activeInterception{}
+	if s.Connections == nil {
+		s.Connections = map[string]*fixture.Connection{}
+	}
+	for _, c := range s.Connections {
+		if c.Intercepts == nil {
+			c.Intercepts = map[string]fixture.ActiveIntercept{}
+		}
 	}
 	return s, nil
 }
 
-// save writes the state atomically (temp file + rename) so a reader never
-// sees half a file.
-func (s *state) save(dir string) error {
+// saveState writes the state atomically (temp file + rename) so a reader
+// never sees half a file.
+func saveState(dir string, s *fixture.State) error {
 	data, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return err
@@ -76,18 +66,19 @@ func (s *state) save(dir string) error {
 }
 
 // readFixture reads fixture.json; a missing file means the zero fixture.
-func readFixture(dir string, f *fixture.Fixture) error {
+func readFixture(dir string) (fixture.Fixture, error) {
+	var f fixture.Fixture
 	data, err := os.ReadFile(filepath.Join(dir, fixture.FixtureFile))
 	if errors.Is(err, os.ErrNotExist) {
-		return nil
+		return f, nil
+	}
+	if err == nil {
+		err = json.Unmarshal(data, &f)
 	}
 	if err != nil {
-		return err
+		return f, fmt.Errorf("bad %s: %v", fixture.FixtureFile, err)
 	}
-	if err := json.Unmarshal(data, f); err != nil {
-		return errors.New("bad " + fixture.FixtureFile + ": " + err.Error())
-	}
-	return nil
+	return f, nil
 }
 
 // appendJSONLine appends v as one line. A single O_APPEND write keeps lines
@@ -106,4 +97,63 @@ func appendJSONLine(path string, v any) error {
 		err = cerr
 	}
 	return err
+}
+
+// names returns the daemon names, sorted.
+func names(s *fixture.State) []string {
+	var out []string
+	for n := range s.Connections {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// errNotConnected is what a command that needs a daemon says without one.
+var errNotConnected = errors.New("not connected: run telepresence connect --docker first")
+
+// matching returns the daemons that --use selects: all without it, else
+// those whose name the expression matches, unanchored, as
+// pkg/client/cli/daemon/info.go LoadMatchingInfo does.
+func matching(s *fixture.State, use string) ([]*fixture.Connection, error) {
+	var re *regexp.Regexp
+	if use != "" {
+		var err error
+		if re, err = regexp.Compile(use); err != nil {
+			return nil, fmt.Errorf("invalid --use expression %q: %v", use, err)
+		}
+	}
+	var out []*fixture.Connection
+	for _, n := range names(s) {
+		if re == nil || re.MatchString(n) {
+			out = append(out, s.Connections[n])
+		}
+	}
+	return out, nil
+}
+
+// selectOne returns the one daemon a command acts on, with the errors of
+// pkg/client/cli/daemon/info.go (MultipleDaemonsError, InfoMatchError).
+func selectOne(s *fixture.State, use string) (*fixture.Connection, error) {
+	conns, err := matching(s, use)
+	switch {
+	case err != nil:
+		return nil, err
+	case len(conns) == 1:
+		return conns[0], nil
+	case len(conns) == 0:
+		return nil, errNotConnected
+	case use != "":
+		return nil, fmt.Errorf("the expression %q does not uniquely identify a running daemon", use)
+	}
+	n := make([]string, len(conns))
+	for i, c := range conns {
+		n[i] = c.Name
+	}
+	oneOf := ""
+	if len(n) > 2 {
+		oneOf = "one of "
+	}
+	return nil, fmt.Errorf("multiple daemons are running, please select %s%s or %s using the --use <match> flag",
+		oneOf, strings.Join(n[:len(n)-1], ", "), n[len(n)-1])
 }

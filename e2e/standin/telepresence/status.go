@@ -1,0 +1,169 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/telepresenceio/docker-telepresence/e2e/standin/fixture"
+)
+
+func statusFlags(release) flagSpec { return flagSpec{boolean: []string{"multi-daemon"}} }
+
+// raw is output printed verbatim, whatever the output mode.
+type raw string
+
+// status prints the daemons in the shape of pkg/client/cli/cmd/status.go
+// for the emulated release, built from the samples.
+func status(e *env, f *flags) (any, error) {
+	if e.fx.StatusOutput != "" {
+		return raw(e.fx.StatusOutput), nil
+	}
+	if e.fx.NonDocker {
+		s := loadSample(sampleStatusHost)
+		s.obj("user_daemon").set("version", e.rel.text)
+		s.obj("root_daemon").set("version", e.rel.text)
+		s.obj("traffic_manager").set("version", e.rel.text)
+		e.printf("User Daemon: Running (on the host)\n")
+		return s, nil
+	}
+	unlock, err := lock(e.dir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	st, err := loadState(e.dir)
+	if err != nil {
+		return nil, err
+	}
+	prune(e, st)
+	if err := saveState(e.dir, st); err != nil {
+		return nil, err
+	}
+	conns, err := matching(st, f.last("use"))
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case len(conns) == 0:
+		e.printf("User Daemon: Not running\nRoot Daemon: Not running\n")
+		if e.rel.teleroute() {
+			return loadSample(sampleNotRunningRecent), nil
+		}
+		return loadSample(sampleNotRunningNetns), nil
+	case len(conns) == 1 && !f.bools["multi-daemon"]:
+		return e.connectionStatus(conns[0]), nil
+	}
+	// pkg/client/cli/cmd/status.go MultiConnectStatusInfo: {"connections": [...]}.
+	list := []any{}
+	for _, c := range conns {
+		list = append(list, e.connectionStatus(c))
+	}
+	return loadSample(sampleStatusMulti).set("connections", list), nil
+}
+
+// connectionStatus is {"daemon": ..., "traffic_manager": ...} for one
+// containerized daemon.
+func (e *env) connectionStatus(c *fixture.Connection) shape {
+	e.printf("Connected to context %s, namespace %s (daemon %s, container %s)\n",
+		c.Context, c.Namespace, c.Name, containerName(c.Name))
+	if !e.rel.teleroute() {
+		return e.netnsStatus(c)
+	}
+	return e.telerouteStatus(c)
+}
+
+// netnsStatus follows status-2.20-netns.json: no version, the container
+// network is "container:tp-<name>", the traffic manager's version has a "v".
+func (e *env) netnsStatus(c *fixture.Connection) shape {
+	s := loadSample(sampleStatusNetns)
+	d := s.obj("daemon")
+	d.set("running", true).set("in_docker", true).set("name", c.Name).set("daemon_port", c.GRPCPort).
+		set("container_network", "container:"+containerName(c.Name)).set("status", "Connected").
+		set("kubernetes_context", c.Context).set("namespace", c.Namespace).
+		set("manager_namespace", managerNamespace(c)).set("intercepts", interceptList(d, c))
+	addExposed(d, c)
+	s.obj("traffic_manager").set("version", "v"+e.rel.text)
+	return s
+}
+
+// telerouteStatus follows status-2.27-teleroute.json, or
+// status-2.27-no-subnets.json when the daemon routes no subnet (then it made
+// no Teleroute network and its container network is "default bridge").
+func (e *env) telerouteStatus(c *fixture.Connection) shape {
+	file, network, dnsNet := sampleStatusTeleroute, containerName(c.Name), c.Network
+	subnets := e.fx.Subnets
+	if subnets == nil {
+		subnets = fixture.DefaultSubnets
+	}
+	if c.Network == "" {
+		file, network, dnsNet, subnets = sampleStatusNoSubnets, "default bridge", "bridge", nil
+	}
+	s := loadSample(file)
+	d := s.obj("daemon")
+	d.set("running", true).set("in_docker", true).set("name", c.Name).set("daemon_port", c.GRPCPort).
+		set("container_network", network).set("version", e.rel.text).set("status", "Connected").
+		set("kubernetes_context", c.Context).set("namespace", c.Namespace).
+		set("manager_namespace", managerNamespace(c)).set("mapped_namespaces", strList(c.MappedNamespaces)).
+		set("intercepts", interceptList(d, c)).set("subnets", strList(subnets))
+	addExposed(d, c)
+	dns := d.obj("dns")
+	dns.set("mappings", mappingList(currentMappings(e, c.Name)))
+	// Where the daemon answers DNS: on the Teleroute network, or on the
+	// default bridge without one (status.go getStatusInfo).
+	if ip := ipOn(containerName(c.Name), dnsNet); ip != "" {
+		dns.set("local_addresses", strList([]string{ip + ":53"}))
+	}
+	tm := s.obj("traffic_manager")
+	tm.set("version", e.rel.text).set("traffic_agent", "ghcr.io/telepresenceio/tel2:"+e.rel.text)
+	return s
+}
+
+// addExposed adds exposedPorts, which status omits when empty
+// (UserDaemonStatus `json:"exposedPorts,omitempty"`, so not in the samples).
+func addExposed(d shape, c *fixture.Connection) {
+	if len(c.Exposed) > 0 {
+		d["exposedPorts"] = strList(c.Exposed)
+	}
+}
+
+// interceptList lists the daemon's intercepts like the sample's items.
+func interceptList(d shape, c *fixture.Connection) []any {
+	var names []string
+	for n := range c.Intercepts {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	list := []any{}
+	for _, n := range names {
+		list = append(list, d.item("intercepts").set("name", n).set("client", "standin@e2e"))
+	}
+	return list
+}
+
+// mappingList lists DNS mappings like the items of the sample's
+// dns.mappings.
+func mappingList(mm []fixture.DNSMapping) []any {
+	tmpl := loadSample(sampleStatusTeleroute).obj("daemon").obj("dns")
+	list := []any{}
+	for _, m := range mm {
+		list = append(list, tmpl.item("mappings").set("name", m.Name).set("aliasFor", m.AliasFor))
+	}
+	return list
+}
+
+// mappingsFile holds a daemon's current DNS mappings, written by the
+// daemon itself (daemon.go) each time its set changes.
+func mappingsFile(name string) string { return "mappings-" + name + ".json" }
+
+// currentMappings reads a daemon's current mapping set; before the daemon
+// wrote it, that is the fixture's.
+func currentMappings(e *env, name string) []fixture.DNSMapping {
+	var mm []fixture.DNSMapping
+	data, err := os.ReadFile(filepath.Join(e.dir, mappingsFile(name)))
+	if err != nil || json.Unmarshal(data, &mm) != nil {
+		return e.fx.DNSMappings
+	}
+	return mm
+}

@@ -1,0 +1,186 @@
+package e2e
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/telepresenceio/docker-telepresence/e2e/standin/fixture"
+)
+
+// siInterceptFailure runs a failing intercept and returns its error message,
+// read from the release's JSON error shape.
+func siInterceptFailure(t *testing.T, e *Env, r standinRelease, args ...string) string {
+	t.Helper()
+	out, _ := siTPFails(t, e, append(append([]string{"intercept"}, args...), siJSONFlag(r.rel)...)...)
+	got := siObject(t, out)
+	if r.rel == fixture.Release230 {
+		if len(got) != 1 {
+			t.Errorf("--format json failure: %v, want {\"error\": ...}", got)
+		}
+		return fmt.Sprint(got["error"])
+	}
+	siAssertShape(t, got, "intercept-error.json")
+	return fmt.Sprint(got["err"])
+}
+
+func TestStandinIntercept(t *testing.T) {
+	siForReleases(t, func(t *testing.T, e *Env, r standinRelease) {
+		e.WriteFixture(Fixture{DaemonName: e.Project, Intercepts: map[string]InterceptFixture{
+			"echo": {Environment: map[string]string{"DB_HOST": "psql"}, Mounts: []string{"/secrets", "/data", "/cache"},
+				Policies: map[string]string{"/secrets": "RemoteReadOnly", "/cache": "Local"}, MountPort: 4444},
+			"broken": {Fail: "boom"},
+		}})
+		detailed := append([]string{"--detailed-output"}, siJSONFlag(r.rel)...)
+		if msg := siInterceptFailure(t, e, r, "echo", "--port", "8088"); !strings.Contains(msg, "not connected") {
+			t.Errorf("intercept before connect: %q", msg)
+		}
+		siTP(t, e, "connect", "--docker")
+
+		got := siTPJSON(t, e, append([]string{"intercept", "echo", "--port", "8088:http"}, detailed...)...)
+		env, _ := got["environment"].(map[string]any)
+		mount, _ := got["mount"].(map[string]any)
+		wantMounts := any([]any{"/secrets", "/data", "/cache"})
+		switch r.rel {
+		case fixture.Release220:
+			siAssertShape(t, got, "intercept-2.20.json")
+		case fixture.Release222: // the typo, fixed in 2.23.4
+			siAssertShape(t, got, "intercept-2.27.json")
+			wantMounts = map[string]any{"/secrets": "RemoteReadonly", "/data": "Remote", "/cache": "Local"}
+		default:
+			siAssertShape(t, got, "intercept-2.27.json")
+			wantMounts = map[string]any{"/secrets": "RemoteReadOnly", "/data": "Remote", "/cache": "Local"}
+		}
+		if got["name"] != "echo" || got["disposition"] != "ACTIVE" || env["DB_HOST"] != "psql" ||
+			env["TELEPRESENCE_CONTAINER"] != "echo" || env["TELEPRESENCE_MOUNTS"] != "/secrets:/data:/cache" ||
+			env["TELEPRESENCE_INTERCEPT_ID"] != got["id"] || mount["port"] != 4444.0 ||
+			!reflect.DeepEqual(mount["mounts"], wantMounts) {
+			t.Errorf("intercept echo: %v", got)
+		}
+		if msg := siInterceptFailure(t, e, r, "echo", "--port", "8088"); msg != `Intercept with name "echo" already exists` {
+			t.Errorf("second intercept echo: %q", msg)
+		}
+		if msg := siInterceptFailure(t, e, r, "broken", "--port", "8088"); msg != "boom" {
+			t.Errorf("failing intercept: %q", msg)
+		}
+		got = siTPJSON(t, e, append([]string{"intercept", "nomount", "--port", "9000", "--mount=false"}, detailed...)...)
+		if _, ok := got["mount"]; ok {
+			t.Errorf("intercept --mount=false has a mount: %v", got)
+		}
+		got = siTPJSON(t, e, append([]string{"intercept", "novolume", "--port", "9001"}, detailed...)...)
+		if m, _ := got["mount"].(map[string]any); m == nil || m["mounts"] != nil {
+			t.Errorf("intercept of a pod without volumes: mount %v, want one without mounts", got["mount"])
+		}
+
+		// Flags that some releases refuse.
+		header := []string{"web", "--port", "8080", "--http-header", "x-dev=alice"}
+		if r.rel != fixture.Release227 && r.rel != fixture.Release230 {
+			if msg := siInterceptFailure(t, e, r, header...); msg != "unknown flag: --http-header" {
+				t.Errorf("--http-header before 2.25: %q", msg)
+			}
+		} else if siTP(t, e, append([]string{"intercept"}, header...)...); !reflect.DeepEqual(e.State().Connections[e.Project].Intercepts["web"].Headers, []string{"x-dev=alice"}) {
+			t.Errorf("--http-header not recorded: %+v", e.State().Connections[e.Project].Intercepts["web"])
+		}
+		byName := []string{"named", "--port", "8080", "--address", "echo-handler"}
+		if !r.teleroute {
+			if msg := siInterceptFailure(t, e, r, byName...); msg != "--address echo-handler is not a valid IP address" {
+				t.Errorf("--address NAME before 2.23: %q", msg)
+			}
+		} else if siTP(t, e, append([]string{"intercept"}, byName...)...); e.State().Connections[e.Project].Intercepts["named"].Address != "echo-handler" {
+			t.Errorf("--address not recorded: %+v", e.State().Connections[e.Project].Intercepts["named"])
+		}
+		// Without --detailed-output, intercept prints text, which --output
+		// json wraps in its envelope.
+		out, stderr, err := e.Telepresence("intercept", "out", "--port", "8080", "--output", "json")
+		if deprecated := strings.Contains(stderr, "Flag --output has been deprecated, use --format instead"); err != nil || deprecated != (r.rel == fixture.Release230) {
+			t.Errorf("intercept --output json: %v %q", err, stderr)
+		}
+		if got := siObject(t, out); got["cmd"] != "intercept" || !strings.Contains(fmt.Sprint(got["stdout"]), "Intercept name") {
+			t.Errorf("intercept without --detailed-output: %v, want text in the envelope", got)
+		}
+		siTP(t, e, "leave", "novolume")
+
+		siTP(t, e, "standin-vanish", "out")
+		siTPFails(t, e, "standin-vanish", "out")
+		siCheckLeave(t, e, r)
+	})
+}
+
+// siCheckLeave checks leave and detach, and their messages, per release.
+func siCheckLeave(t *testing.T, e *Env, r standinRelease) {
+	t.Helper()
+	notFound := `Intercept named "echo" not found`
+	if r.teleroute {
+		notFound = `Found no replace, intercept, or ingest named "echo"`
+	}
+	_, stderr, err := e.Telepresence("leave", "echo")
+	if deprecated := strings.Contains(stderr, `Command "leave" is deprecated, use "detach" instead`); err != nil || deprecated != (r.rel == fixture.Release230) {
+		t.Errorf("leave echo: %v %q", err, stderr)
+	}
+	if _, stderr := siTPFails(t, e, "leave", "echo"); !strings.Contains(stderr, "telepresence leave: error: "+notFound) {
+		t.Errorf("leave of a missing intercept: %q, want %q", stderr, notFound)
+	}
+	if r.rel != fixture.Release230 {
+		siTPFails(t, e, "detach", "nomount") // no detach before 2.30
+		return
+	}
+	_, stderr, err = e.Telepresence("detach", "nomount")
+	if err != nil || stderr != "" {
+		t.Errorf("detach nomount: %v %q", err, stderr)
+	}
+	if _, stderr := siTPFails(t, e, "detach", "echo"); !strings.Contains(stderr, "telepresence detach: error: "+notFound) {
+		t.Errorf("detach of a missing intercept: %q", stderr)
+	}
+	if got := e.ActiveIntercepts(); !reflect.DeepEqual(got, []string{"named", "web"}) {
+		t.Errorf("active intercepts %v", got)
+	}
+}
+
+// Several daemons: status lists them; commands need --use.
+func TestStandinMultiDaemon(t *testing.T) {
+	for _, r := range []standinRelease{standinReleases[0], standinReleases[2]} {
+		t.Run(r.rel, func(t *testing.T) {
+			e := newEnvAt(t, r.rel)
+			siTP(t, e, "connect", "--docker", "--context", e.Project, "--namespace", "ns1")
+			siTP(t, e, "connect", "--docker", "--context", e.Project, "--namespace", "ns2")
+			single := "status-2.20-netns.json"
+			if r.teleroute {
+				single = "status-2.27-teleroute.json"
+			}
+			st := siTPJSON(t, e, "status", "--output", "json")
+			conns, _ := st["connections"].([]any)
+			if len(st) != 1 || len(conns) != 2 {
+				t.Fatalf("status with two daemons: %v, want {\"connections\": [2]}", st)
+			}
+			siAssertShape(t, map[string]any{"connections": []any{}}, "status-2.27-multi.json")
+			for _, c := range conns {
+				siAssertShape(t, c.(map[string]any), single)
+			}
+			siAssertShape(t, siTPJSON(t, e, "status", "--output", "json", "--use", "ns2$"), single)
+
+			if msg := siInterceptFailure(t, e, r, "echo", "--port", "8080"); !strings.Contains(msg, "multiple daemons") || !strings.Contains(msg, "--use") {
+				t.Errorf("intercept without --use: %q", msg)
+			}
+			siTP(t, e, "intercept", "echo", "--port", "8080", "--use", "ns2$")
+			if st := e.State(); len(st.Connections[e.Project+"-ns2"].Intercepts) != 1 || len(st.Connections[e.Project+"-ns1"].Intercepts) != 0 {
+				t.Errorf("intercept --use ns2$ went elsewhere: %+v", st)
+			}
+			if _, stderr := siTPFails(t, e, "leave", "echo"); !strings.Contains(stderr, "multiple daemons") {
+				t.Errorf("leave without --use: %q", stderr)
+			}
+			siTP(t, e, "quit", "--use", "ns1$")
+			if st := e.State(); len(st.Connections) != 1 || st.Connections[e.Project+"-ns2"] == nil {
+				t.Errorf("quit --use ns1$: %+v", st)
+			}
+			if left := siLeftOnEngine([]string{"tp-" + e.Project + "-ns1"}, []string{e.Project + "-ns1"}); len(left) > 0 {
+				t.Errorf("quit --use left %v", left)
+			}
+			siTP(t, e, "leave", "echo")
+			siTP(t, e, "quit")
+			if left := siLeftOnEngine([]string{"tp-" + e.Project + "-ns2"}, []string{e.Project + "-ns2"}); len(left) > 0 {
+				t.Errorf("quit left %v", left)
+			}
+		})
+	}
+}
