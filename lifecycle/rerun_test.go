@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -179,7 +180,9 @@ func TestHandlersFollowARestartedDaemon(t *testing.T) {
 
 func TestWatchRefusesBeforeAnything(t *testing.T) {
 	f := newFixture(t, projectYAML, v227)
-	err := f.runner.Up(context.Background(), UpOptions{Project: f.project, Intent: f.intent, WatchCommand: true})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second) // a watch that started would run until then
+	defer cancel()
+	err := f.runner.Up(ctx, UpOptions{Project: f.project, Intent: f.intent, WatchCommand: true})
 	if !errors.Is(err, ErrNothingToWatch) {
 		t.Fatalf("err = %v", err)
 	}
