@@ -158,6 +158,11 @@ func TestCtrlCDuringASlowInterceptLeavesNoOrphan(t *testing.T) {
 	eachModel(t, func(t *testing.T, e *Env) {
 		const delay = 3 * time.Second
 		e.WriteFixture(Fixture{Intercepts: map[string]InterceptFixture{"alpha": {DelayMS: int(delay / time.Millisecond)}}})
+		// The user's daemon: the undo does not quit it, so an intercept made
+		// after the undo would stay.
+		if _, _, err := e.Telepresence("connect", "--docker"); err != nil {
+			t.Fatal(err)
+		}
 		dir := twoHandlers(e)
 		p := e.Start(dir, "up", "-d")
 		eventually(t, 60*time.Second, "the intercept starts", func() bool { return len(e.interceptCalls()) == 1 })
