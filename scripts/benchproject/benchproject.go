@@ -143,15 +143,20 @@ func writeLocal(c *bytes.Buffer, i int) {
 // containers that sleep (with init, so they stop at once), bench00 an
 // intercept handler with a published port, bench01 remote, the rest local.
 // Service names are prefixed so that they do not shadow anything another
-// project resolves on the shared telepresence network.
+// project resolves on a shared network.
 //
-// Plain is the same project for plain Docker Compose: without bench01 (it
-// does not run under Telepresence either) and with the telepresence network
-// as the default network, so both sides run the same 19 containers on the
-// same networks. hostPort is published by the daemon for the handler under
-// Telepresence; plainPort by the handler itself under plain Compose (the
-// daemon still holds hostPort then).
-func Up(n int, image string, hostPort, plainPort int) Files {
+// Plain is the same project for plain Docker Compose, on the same networks
+// the transform gives it, so that both sides run the same 19 containers on
+// the same networks: without bench01 (it does not run under Telepresence
+// either), and with the daemon's network as the transform uses it. network
+// says which model: "telepresence" is the netns model, where that network
+// replaces the default one; any other name is the Teleroute network, which
+// the handler and bench02 (it depended on the remote bench01) join. hostPort
+// is published for the handler under Telepresence (by the daemon in the
+// netns model, by the handler in the Teleroute model); plainPort by the
+// handler under plain Compose.
+func Up(n int, image string, hostPort, plainPort int, network string) Files {
+	netns := network == "telepresence"
 	var c, p, in bytes.Buffer
 	for _, b := range []*bytes.Buffer{&c, &p} {
 		b.WriteString("services:\n")
@@ -163,14 +168,20 @@ func Up(n int, image string, hostPort, plainPort int) Files {
 			continue
 		}
 		for _, b := range []*bytes.Buffer{&c, &p} {
+			plain := b == &p
 			fmt.Fprintf(b, "  %s:\n    image: %s\n    command: [sleep, \"3600\"]\n    init: true\n", svc, image)
 			switch {
 			case i == 0:
-				port := hostPort
-				if b == &p {
+				port, networks := hostPort, "[default, back]"
+				if plain {
 					port = plainPort
+					if !netns {
+						networks = "[default, back, daemon]"
+					}
 				}
-				fmt.Fprintf(b, "    ports: [\"127.0.0.1:%d:8080\"]\n    networks: [default, back]\n", port)
+				fmt.Fprintf(b, "    ports: [\"127.0.0.1:%d:8080\"]\n    networks: %s\n", port, networks)
+			case i == 2 && plain && !netns:
+				b.WriteString("    networks: [default, daemon]\n")
 			case i%4 == 0:
 				b.WriteString("    networks: [default, back]\n    depends_on: [tpbench00]\n")
 			}
@@ -180,7 +191,11 @@ func Up(n int, image string, hostPort, plainPort int) Files {
 		}
 	}
 	c.WriteString("networks:\n  back: {}\n")
-	p.WriteString("networks:\n  back: {}\n  default:\n    name: telepresence\n    external: true\n")
+	if netns {
+		p.WriteString("networks:\n  back: {}\n  default:\n    name: telepresence\n    external: true\n")
+	} else {
+		fmt.Fprintf(&p, "networks:\n  back: {}\n  daemon:\n    name: %s\n    external: true\n", network)
+	}
 	in.WriteString("services:\n" +
 		"  tpbench00:\n    x-telepresence:\n      behavior: interceptHandler\n" +
 		"      intercept: {workload: tpbench-echo, port: \"8080\", mount: false}\n" +

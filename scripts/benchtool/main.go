@@ -82,18 +82,18 @@ func gen(args []string) error {
 		}
 		f := benchproject.Large(n)
 		return write(args[2], map[string][]byte{"compose.yaml": f.Compose, "compose.telepresence.yaml": f.Intent})
-	case len(args) == 5 && args[0] == "up":
+	case len(args) == 6 && args[0] == "up":
 		port, err1 := strconv.Atoi(args[3])
 		plain, err2 := strconv.Atoi(args[4])
 		if err := errors.Join(err1, err2); err != nil {
 			return err
 		}
-		f := benchproject.Up(20, args[2], port, plain)
+		f := benchproject.Up(20, args[2], port, plain, args[5])
 		return write(args[1], map[string][]byte{
 			"compose.yaml": f.Compose, "compose.telepresence.yaml": f.Intent, "compose.plain.yaml": f.Plain,
 		})
 	}
-	return errors.New("usage: gen large N DIR | gen up DIR IMAGE PORT PLAINPORT")
+	return errors.New("usage: gen large N DIR | gen up DIR IMAGE PORT PLAINPORT NETWORK (netns: telepresence; Teleroute: the daemon's network)")
 }
 
 // stopwatch runs one command and prints its wall time in milliseconds. With
