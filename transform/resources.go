@@ -6,16 +6,17 @@ import (
 
 // dropRemoteOnly removes from the output the top-level volumes, networks,
 // secrets and configs that only remote services used: they do not run
-// locally, so `up` must not create what they alone needed.
+// locally, so `up` must not create what they alone needed. Use is read from
+// the input: a netns handler's networks, gone from the service, are still
+// needed (the daemon joins them for it).
 func (t *transformer) dropRemoteOnly(out *types.Project) {
 	remote, local := resourceUse{}, resourceUse{}
 	for name, svc := range t.project.Services {
 		if t.in.Behavior(name) == Remote {
 			remote.add(svc)
+		} else {
+			local.add(svc)
 		}
-	}
-	for _, svc := range out.Services {
-		local.add(svc)
 	}
 	for key := range remote.volumes {
 		if !local.volumes[key] {

@@ -298,6 +298,32 @@ secrets:
 `,
 		},
 		{
+			name: "a network a netns handler shares with a remote service stays: the daemon joins it",
+			in: `
+services:
+  echo:
+    image: echo
+    ports: ["80:80"]
+    networks: [private]
+    x-telepresence: {behavior: interceptHandler}
+  db:
+    image: db
+    networks: [private]
+    x-telepresence: {behavior: remote}
+networks:
+  private: {}
+`,
+			want: `
+services:
+  echo:
+    image: echo
+    network_mode: container:tp-test
+networks:
+  private: {}
+`,
+			wantNetworks: []NetworkAttachment{{Key: "private", Name: "p_private", Aliases: []string{"echo"}}},
+		},
+		{
 			name: "a local service keeps its own dependency when a remote one brings the same",
 			in: `
 services:
