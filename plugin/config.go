@@ -3,12 +3,15 @@ package plugin
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/docker/cli/cli/command"
 	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v4"
 )
 
 type configOptions struct {
@@ -63,20 +66,93 @@ func runConfig(ctx context.Context, dockerCli command.Cli, opts *configOptions) 
 // render prints a project as `docker compose config` does
 // (cmd/compose/config.go): env_file merged into environment and dropped,
 // and every literal $ written $$, so that the output, loaded again, is the
-// project that was printed.
+// project that was printed. Where compose-go's printing would not read
+// back as printed, it is mended (mendForReload). JSON is the YAML document
+// converted: it then has the keys of the compose file format everywhere,
+// which compose-go's own JSON does not (blkio_config.weight_device prints
+// Path and Weight).
 func render(p *types.Project, format string) ([]byte, error) {
 	p, err := p.WithServicesEnvironmentResolved(true)
 	if err != nil {
 		return nil, err
 	}
-	var out []byte
+	out, err := p.MarshalYAML()
+	if err != nil {
+		return nil, err
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(out, &doc); err != nil {
+		return nil, err
+	}
+	mendForReload(&doc)
 	if format == "json" {
-		out, err = p.MarshalJSON()
+		var v any
+		if err = doc.Decode(&v); err == nil {
+			out, err = json.MarshalIndent(v, "", "  ")
+		}
 	} else {
-		out, err = p.MarshalYAML()
+		out, err = yamlText(&doc)
 	}
 	if err != nil {
 		return nil, err
 	}
 	return bytes.ReplaceAll(out, []byte("$"), []byte("$$")), nil
+}
+
+func yamlText(doc *yaml.Node) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(doc); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), enc.Close()
+}
+
+// mendForReload fixes, in each service's build section, what compose-go
+// prints but reads back otherwise: an ssh key is printed "id: path", which
+// it refuses (it reads "id=path"), and an empty dockerfile, which it reads
+// back as the default, Dockerfile.
+func mendForReload(doc *yaml.Node) {
+	services := child(child(doc, ""), "services")
+	if services == nil {
+		return
+	}
+	for i := 1; i < len(services.Content); i += 2 {
+		build := child(services.Content[i], "build")
+		if build == nil || build.Kind != yaml.MappingNode {
+			continue
+		}
+		if ssh := child(build, "ssh"); ssh != nil {
+			for _, key := range ssh.Content {
+				if id, path, ok := strings.Cut(key.Value, ": "); ok {
+					key.Value, key.Style = id+"="+path, 0
+				}
+			}
+		}
+		if child(build, "dockerfile") == nil && child(build, "dockerfile_inline") == nil {
+			build.Content = append(build.Content,
+				&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "dockerfile"},
+				&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "Dockerfile"})
+		}
+	}
+}
+
+// child is the value of key in a mapping node (the document's content for
+// key ""), or nil.
+func child(n *yaml.Node, key string) *yaml.Node {
+	switch {
+	case n == nil:
+		return nil
+	case n.Kind == yaml.DocumentNode && key == "" && len(n.Content) == 1:
+		return n.Content[0]
+	case n.Kind != yaml.MappingNode:
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
 }
