@@ -134,15 +134,19 @@ func (e DockerEngine) ListNetworks(ctx context.Context) ([]Network, error) {
 	}
 	out := make([]Network, 0, len(res.Items))
 	for _, n := range res.Items {
-		nw := Network{Name: n.Name, Labels: n.Labels}
-		for _, c := range n.IPAM.Config {
-			if c.Subnet.IsValid() {
-				nw.Subnets = append(nw.Subnets, c.Subnet.String())
-			}
-		}
-		out = append(out, nw)
+		out = append(out, Network{Name: n.Name, Labels: n.Labels, Subnets: subnets(n.IPAM)})
 	}
 	return out, nil
+}
+
+func subnets(ipam network.IPAM) []string {
+	var out []string
+	for _, c := range ipam.Config {
+		if c.Subnet.IsValid() {
+			out = append(out, c.Subnet.String())
+		}
+	}
+	return out
 }
 
 func projectFilter(project string) client.Filters {
@@ -169,12 +173,7 @@ func (e DockerEngine) ProjectNetworks(ctx context.Context, project string) ([]Ne
 			}
 			return nil, err
 		}
-		nw := Network{Name: n.Name, Labels: n.Labels}
-		for _, c := range n.IPAM.Config {
-			if c.Subnet.IsValid() {
-				nw.Subnets = append(nw.Subnets, c.Subnet.String())
-			}
-		}
+		nw := Network{Name: n.Name, Labels: n.Labels, Subnets: subnets(n.IPAM)}
 		for _, ep := range ins.Network.Containers {
 			nw.Containers = append(nw.Containers, ep.Name)
 		}

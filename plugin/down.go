@@ -32,15 +32,25 @@ func downCommand(dockerCli command.Cli, global *globalOptions) *cobra.Command {
 }
 
 func runDown(ctx context.Context, dockerCli command.Cli, opts *downOptions) error {
-	backend, err := newBackend(dockerCli, true)
+	runner, name, err := runnerByName(ctx, dockerCli, opts.globalOptions)
 	if err != nil {
 		return err
+	}
+	return runner.Down(context.WithoutCancel(ctx), lifecycle.DownOptions{
+		ProjectName: name, Volumes: opts.volumes, RemoveOrphans: opts.removeOrphans,
+	})
+}
+
+// runnerByName is the runner of a command that finds the project from
+// labels (down, status), and the project's name.
+func runnerByName(ctx context.Context, dockerCli command.Cli, opts *globalOptions) (*lifecycle.Runner, string, error) {
+	backend, err := newBackend(dockerCli, true)
+	if err != nil {
+		return nil, "", err
 	}
 	name, err := opts.projectName(ctx, backend)
 	if err != nil {
-		return err
+		return nil, "", err
 	}
-	return newRunner(dockerCli, opts.globalOptions, backend).Down(context.WithoutCancel(ctx), lifecycle.DownOptions{
-		ProjectName: name, Volumes: opts.volumes, RemoveOrphans: opts.removeOrphans,
-	})
+	return newRunner(dockerCli, opts, backend), name, nil
 }

@@ -40,15 +40,11 @@ func runStatus(ctx context.Context, dockerCli command.Cli, opts *statusOptions) 
 	if opts.format != "table" && opts.format != "json" {
 		return fmt.Errorf("--format %q: unsupported (hint: use table or json)", opts.format)
 	}
-	backend, err := newBackend(dockerCli, true)
+	runner, name, err := runnerByName(ctx, dockerCli, opts.globalOptions)
 	if err != nil {
 		return err
 	}
-	name, err := opts.projectName(ctx, backend)
-	if err != nil {
-		return err
-	}
-	st, err := newRunner(dockerCli, opts.globalOptions, backend).Status(ctx, name)
+	st, err := runner.Status(ctx, name)
 	if err != nil {
 		return err
 	}

@@ -18,24 +18,18 @@ func (t *transformer) dropRemoteOnly(out *types.Project) {
 			local.add(svc)
 		}
 	}
-	for key := range remote.volumes {
-		if !local.volumes[key] {
-			delete(out.Volumes, key)
-		}
-	}
-	for key := range remote.networks {
-		if !local.networks[key] {
-			delete(out.Networks, key)
-		}
-	}
-	for key := range remote.secrets {
-		if !local.secrets[key] {
-			delete(out.Secrets, key)
-		}
-	}
-	for key := range remote.configs {
-		if !local.configs[key] {
-			delete(out.Configs, key)
+	dropUnused(out.Volumes, remote.volumes, local.volumes)
+	dropUnused(out.Networks, remote.networks, local.networks)
+	dropUnused(out.Secrets, remote.secrets, local.secrets)
+	dropUnused(out.Configs, remote.configs, local.configs)
+}
+
+// dropUnused deletes the resources remote services used and local ones do
+// not.
+func dropUnused[M ~map[string]V, V any](m M, remote, local map[string]bool) {
+	for key := range remote {
+		if !local[key] {
+			delete(m, key)
 		}
 	}
 }

@@ -30,16 +30,11 @@ func connect(e *env, f *flags) (any, error) {
 	if !f.bools["docker"] {
 		return nil, errors.New("the stand-in only emulates connect --docker")
 	}
-	unlock, err := lock(e.dir)
+	s, unlock, err := openState(e)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	s, err := loadState(e.dir)
-	if err != nil {
-		return nil, err
-	}
-	prune(e, s)
 	c := &fixture.Connection{
 		Context: orDefault(f.last("context")), Namespace: orDefault(f.last("namespace")),
 		ManagerNamespace: f.last("manager-namespace"), MappedNamespaces: splitList(f.values["mapped-namespaces"]),

@@ -46,16 +46,11 @@ func intercept(e *env, f *flags) (any, error) {
 	mount := mountEnabled(ai.Mount)
 	fx := e.fx.Intercepts[name]
 
-	unlock, err := lock(e.dir)
+	s, unlock, err := openState(e)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { unlock() }()
-	s, err := loadState(e.dir)
-	if err != nil {
-		return nil, err
-	}
-	prune(e, s)
 	c, err := selectOne(s, f.last("use"))
 	if err != nil {
 		return nil, err

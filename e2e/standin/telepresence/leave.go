@@ -21,16 +21,11 @@ func leave(e *env, f *flags) (any, error) {
 		return nil, fmt.Errorf("accepts 1 arg(s), received %d", len(f.args))
 	}
 	name := f.args[0]
-	unlock, err := lock(e.dir)
+	s, unlock, err := openState(e)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	s, err := loadState(e.dir)
-	if err != nil {
-		return nil, err
-	}
-	prune(e, s)
 	c, err := selectOne(s, f.last("use"))
 	if err != nil {
 		return nil, err
@@ -48,15 +43,11 @@ func quit(e *env, f *flags) (any, error) {
 	if len(f.args) > 0 {
 		return nil, fmt.Errorf("unexpected arguments %q", f.args)
 	}
-	unlock, err := lock(e.dir)
+	s, unlock, err := openState(e)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	s, err := loadState(e.dir)
-	if err != nil {
-		return nil, err
-	}
 	conns, err := matching(s, f.last("use"))
 	if err != nil {
 		return nil, err

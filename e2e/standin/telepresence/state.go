@@ -28,6 +28,22 @@ func lock(dir string) (unlock func(), err error) {
 	return func() { _ = f.Close() }, nil
 }
 
+// openState locks the state directory, reads the state and forgets the
+// daemons whose container is gone. The caller unlocks.
+func openState(e *env) (*fixture.State, func(), error) {
+	unlock, err := lock(e.dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := loadState(e.dir)
+	if err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	prune(e, s)
+	return s, unlock, nil
+}
+
 func loadState(dir string) (*fixture.State, error) {
 	s := &fixture.State{}
 	data, err := os.ReadFile(filepath.Join(dir, fixture.StateFile))

@@ -28,16 +28,11 @@ func status(e *env, f *flags) (any, error) {
 		e.printf("User Daemon: Running (on the host)\n")
 		return s, nil
 	}
-	unlock, err := lock(e.dir)
+	st, unlock, err := openState(e)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	st, err := loadState(e.dir)
-	if err != nil {
-		return nil, err
-	}
-	prune(e, st)
 	if err := saveState(e.dir, st); err != nil {
 		return nil, err
 	}

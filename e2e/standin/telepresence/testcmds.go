@@ -33,15 +33,11 @@ func standinSend(e *env, f *flags) (any, error) {
 	if len(f.args) == 2 {
 		path = "/" + strings.TrimPrefix(f.args[1], "/")
 	}
-	unlock, err := lock(e.dir)
+	s, unlock, err := openState(e)
 	if err != nil {
 		return nil, err
 	}
-	s, err := loadState(e.dir)
-	var c *fixture.Connection
-	if err == nil {
-		c, err = findIntercept(s, f.last("use"), name)
-	}
+	c, err := findIntercept(s, f.last("use"), name)
 	unlock()
 	if err != nil {
 		return nil, err
@@ -61,15 +57,11 @@ func standinVanish(e *env, f *flags) (any, error) {
 	if len(f.args) != 1 {
 		return nil, errors.New("usage: standin-vanish NAME")
 	}
-	unlock, err := lock(e.dir)
+	s, unlock, err := openState(e)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	s, err := loadState(e.dir)
-	if err != nil {
-		return nil, err
-	}
 	c, err := findIntercept(s, f.last("use"), f.args[0])
 	if err != nil {
 		return nil, err
