@@ -7,6 +7,8 @@ import (
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/docker/cli/cli/command"
 	"github.com/spf13/cobra"
+
+	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
 // Shell completion goes through the Docker CLI's `__complete` protocol:
@@ -15,8 +17,9 @@ import (
 // name, as `docker compose` completes them (cmd/compose/completion.go):
 // without resolving the environment, so a missing env_file does not stop it.
 
-// serviceNames lists the project's services, disabled ones included.
-func serviceNames(cmd *cobra.Command, dockerCli command.Cli, project *ProjectOptions) []string {
+// serviceNames lists the project's services, disabled ones included, but
+// without those its files declare remote when withoutRemote.
+func serviceNames(cmd *cobra.Command, dockerCli command.Cli, project *ProjectOptions, withoutRemote bool) []string {
 	backend, err := newBackend(dockerCli, true)
 	if err != nil {
 		return nil
@@ -25,14 +28,19 @@ func serviceNames(cmd *cobra.Command, dockerCli command.Cli, project *ProjectOpt
 	if err != nil {
 		return nil
 	}
-	return append(p.ServiceNames(), p.DisabledServiceNames()...)
+	names := append(p.ServiceNames(), p.DisabledServiceNames()...)
+	if in, err := transform.ParseIntent(p, transform.Flags{}); err == nil && withoutRemote {
+		names = slices.DeleteFunc(names, func(s string) bool { return in.Behavior(s) == transform.Remote })
+	}
+	return names
 }
 
-// completeServiceArgs completes the SERVICE... arguments of up and watch.
+// completeServiceArgs completes the SERVICE... arguments of up and watch:
+// services that run locally (a remote one cannot be started).
 func completeServiceArgs(dockerCli command.Cli, project *ProjectOptions) cobra.CompletionFunc {
 	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 		var out []string
-		for _, s := range serviceNames(cmd, dockerCli, project) {
+		for _, s := range serviceNames(cmd, dockerCli, project, true) {
 			if strings.HasPrefix(s, toComplete) && !slices.Contains(args, s) {
 				out = append(out, s)
 			}
@@ -45,7 +53,7 @@ func completeServiceArgs(dockerCli command.Cli, project *ProjectOptions) cobra.C
 func completeServiceFlag(dockerCli command.Cli, project *ProjectOptions) cobra.CompletionFunc {
 	return func(cmd *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 		var out []string
-		for _, s := range serviceNames(cmd, dockerCli, project) {
+		for _, s := range serviceNames(cmd, dockerCli, project, false) {
 			if strings.HasPrefix(s, toComplete) {
 				out = append(out, s)
 			}

@@ -38,13 +38,15 @@ services:
   web: {image: w, env_file: [missing.env]}
   worker: {image: k}
   db: {image: d, profiles: [debug]}
+  cache: {image: c, x-telepresence: {behavior: remote}}
 `})
 	file := filepath.Join(dir, "compose.yaml")
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
-		{[]string{"-f", file, "up", ""}, "web worker db"},
+		{[]string{"-f", file, "up", ""}, "web worker db"}, // not the remote cache
+		{[]string{"-f", file, "config", "--remote", "c"}, "cache"},
 		{[]string{"-f", file, "up", "web", "w"}, "worker"},
 		{[]string{"-f", file, "watch", "w"}, "web worker"},
 		{[]string{"-f", file, "up", "--handler", "w"}, "web worker"},
