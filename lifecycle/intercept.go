@@ -11,32 +11,67 @@ import (
 )
 
 // intercept gives every handler an intercept: the live one an earlier `up`
-// of the project created with the same request, or a new one. An intercept
-// the project recorded but no longer asks for (another port, workload,
-// headers... or no handler at all) is left. handlers are the project's
-// intercept handlers, also those this run does not start.
+// of the project created with the same request, or a new one. handlers are
+// the project's intercept handlers, also those this run does not start.
+//
+// Every record is settled first, kept or left, and only then are new
+// intercepts made: a workload that moves from one handler to another is
+// free by the time its new handler asks for it.
 func (u *upRun) intercept(ctx context.Context, s *session, plan *transform.Plan, state projectState, handlers []string) (map[string]transform.Intercept, error) {
-	for _, rec := range state.records {
-		if !slices.Contains(handlers, rec.service) {
-			if err := u.retire(ctx, s, rec, fmt.Sprintf("service %q is no longer an intercept handler", rec.service)); err != nil {
-				return nil, err
-			}
-		}
+	wanted := map[string]request{}
+	for _, req := range plan.Intercepts {
+		wanted[req.Service] = u.request(s, req)
 	}
 	out := map[string]transform.Intercept{}
-	for _, req := range plan.Intercepts {
-		q := u.request(s, req)
-		ic, reused, err := u.reuse(ctx, s, state, req, q)
-		if err == nil && !reused {
-			ic, err = u.create(ctx, s, req, q)
+	for _, rec := range state.records {
+		q, planned := wanted[rec.service]
+		if slices.Contains(handlers, rec.service) && !planned {
+			continue // a handler this run does not start (up SERVICE...)
 		}
+		ic, why, err := u.settle(ctx, s, state, rec, q, planned, out)
 		if err != nil {
 			return nil, err
 		}
-		out[req.Service] = ic
+		if why == "" {
+			out[rec.service] = ic
+			continue
+		}
+		if err := u.retire(ctx, s, rec, why); err != nil {
+			return nil, err
+		}
+	}
+	for _, req := range plan.Intercepts {
+		ic, reused := out[req.Service]
+		if !reused {
+			var err error
+			if ic, err = u.create(ctx, s, req, wanted[req.Service]); err != nil {
+				return nil, err
+			}
+			out[req.Service] = ic
+		}
 		u.intercepts = append(u.intercepts, ic.Name)
 	}
 	return out, nil
+}
+
+// settle decides the fate of a recorded intercept: kept, when it serves the
+// service's request, is live and its handler runs; otherwise why to leave it.
+func (u *upRun) settle(ctx context.Context, s *session, state projectState, rec interceptRecord, q request, planned bool, kept map[string]transform.Intercept) (transform.Intercept, string, error) {
+	_, taken := kept[rec.service]
+	switch {
+	case !planned:
+		return transform.Intercept{}, fmt.Sprintf("service %q is no longer an intercept handler", rec.service), nil
+	case !q.same(rec.request):
+		return transform.Intercept{}, q.changes(rec.request), nil
+	case taken || !slices.Contains(s.daemon.Intercepts, rec.intercept):
+		return transform.Intercept{}, "it has ended", nil
+	}
+	ic, running, err := u.liveIntercept(ctx, state, rec.service, rec.intercept)
+	if err != nil || !running {
+		return ic, "its handler does not run", err
+	}
+	u.printf("Reusing the live intercept %s of this project for service %s", rec.intercept, rec.service)
+	return ic, "", nil
 }
 
 // request is what the intercept of req is created with in this session.
@@ -47,39 +82,6 @@ func (u *upRun) request(s *session, req transform.InterceptRequest) request {
 		q.Address = req.Address
 	}
 	return q
-}
-
-// reuse takes over the live intercept that an earlier `up` created for the
-// service with the same request, and leaves the service's other recorded
-// intercepts.
-func (u *upRun) reuse(ctx context.Context, s *session, state projectState, req transform.InterceptRequest, q request) (transform.Intercept, bool, error) {
-	var found transform.Intercept
-	reused := false
-	for _, rec := range state.records {
-		if rec.service != req.Service {
-			continue
-		}
-		why := q.changes(rec.request)
-		if rec.request == q.String() {
-			why = "it has ended"
-			if slices.Contains(s.daemon.Intercepts, rec.intercept) && !reused {
-				why = "its handler does not run"
-				ic, live, err := u.liveIntercept(ctx, state, req.Service, rec.intercept)
-				if err != nil {
-					return found, false, err
-				}
-				if live {
-					u.printf("Reusing the live intercept %s of this project for service %s", rec.intercept, req.Service)
-					found, reused = ic, true
-					continue
-				}
-			}
-		}
-		if err := u.retire(ctx, s, rec, why); err != nil {
-			return found, false, err
-		}
-	}
-	return found, reused, nil
 }
 
 // retire leaves a recorded intercept the project no longer uses, and

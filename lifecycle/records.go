@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -61,6 +62,20 @@ type request struct {
 func (q request) String() string {
 	b, _ := json.Marshal(q)
 	return string(b)
+}
+
+// same tells whether an intercept recorded with recorded serves q.
+func (q request) same(recorded string) bool {
+	var old request
+	return json.Unmarshal([]byte(recorded), &old) == nil && reflect.DeepEqual(normal(old), normal(q))
+}
+
+// normal is q with no headers as nil, so that JSON's [] and nil compare equal.
+func normal(q request) request {
+	if len(q.Headers) == 0 {
+		q.Headers = nil
+	}
+	return q
 }
 
 // changes says how q differs from what an intercept was created with.

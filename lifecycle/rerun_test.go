@@ -198,3 +198,32 @@ func TestAReservedNetworkNameIsRefusedBeforeTelepresence(t *testing.T) {
 	}
 	assertSteps(t, f.j, nil)
 }
+
+// A workload that moves from one handler to another: the old intercept is
+// left before the new one is made, whatever order the services come in.
+func TestUpAgainMovesAWorkloadBetweenHandlers(t *testing.T) {
+	project := func(api, worker string) string {
+		return `
+services:
+  api: {image: api, ports: ["80"], x-telepresence: {behavior: interceptHandler, intercept: {workload: ` + api + `}}}
+  worker: {image: worker, ports: ["81"], x-telepresence: {behavior: interceptHandler, intercept: {workload: ` + worker + `}}}
+`
+	}
+	f := newFixture(t, project("api", "backend"), v227)
+	if err := f.up(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	f.load(t, project("backend", "worker"))
+	f.upAgain(t)
+	steps := f.j.all()
+	leave, make := slices.Index(steps, "tp leave backend"), slices.IndexFunc(steps, func(s string) bool { return strings.HasPrefix(s, "tp intercept backend") })
+	if leave < 0 || make < leave {
+		t.Errorf("backend must be left before api intercepts it: %v", steps)
+	}
+	if got := f.engine.labelled("proj", labelRequest); !slices.Equal(got, []string{"proj_telepresence-intercept-backend", "proj_telepresence-intercept-worker"}) {
+		t.Errorf("records = %v", got)
+	}
+	if !f.tp.active["backend"] || !f.tp.active["worker"] || f.tp.active["api"] {
+		t.Errorf("intercepts = %v", f.tp.active)
+	}
+}
