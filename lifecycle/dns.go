@@ -2,9 +2,12 @@ package lifecycle
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/docker/compose/v5/pkg/api"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence"
 	"github.com/telepresenceio/docker-telepresence/transform"
@@ -29,27 +32,67 @@ func (u *upRun) setDNS(ctx context.Context, s *session, plan *transform.Plan, st
 	if state.dns != nil && state.dns.Daemon == s.daemon.Name {
 		previous = state.dns.Mappings
 	}
-	current := s.daemon.DNSMappings
-	set := own
 	switch {
 	case s.daemon.ReportsDNSMappings:
-		set = mergeMappings(current, previous, own)
-		u.warnReplaced(current, previous, own)
-		if sameMappings(set, current) {
-			return nil
+		u.warnReplaced(s.daemon.DNSMappings, previous, own)
+		if err := u.updateMappings(ctx, u.project, s, previous, own); err != nil {
+			return err
 		}
+		u.journal.push("the DNS mappings", func(ctx context.Context) error { return u.updateMappings(ctx, u.project, s, own, previous) })
+		return nil
 	case len(own) == 0:
 		return nil // the set cannot be read, so the project's cannot be taken out
-	default:
-		u.warn(fmt.Sprintf("Telepresence %s does not report the daemon's DNS mappings, so the project's replace any others the daemon had", s.daemon.ReleaseName()))
 	}
-	if err := u.Telepresence.SetDNSMappings(ctx, s.grpcAddress(), set); err != nil {
+	u.warn(fmt.Sprintf("Telepresence %s does not report the daemon's DNS mappings, so the project's replace any others the daemon had", s.daemon.ReleaseName()))
+	return u.Telepresence.SetDNSMappings(ctx, s.grpcAddress(), own)
+}
+
+// updateMappings changes the daemon's set, as it is now: without drop, the
+// project's mappings as they were (but those another project's record still
+// claims), with add. Projects change the daemon's set one at a time.
+func (r *Runner) updateMappings(ctx context.Context, project string, s *session, drop, add []telepresence.DNSMapping) error {
+	unlock, err := r.lockWait(ctx, "daemon@"+s.daemon.Name)
+	if err != nil {
 		return err
 	}
-	if s.daemon.ReportsDNSMappings {
-		u.journal.push("the DNS mappings", func(ctx context.Context) error { return u.Telepresence.SetDNSMappings(ctx, s.grpcAddress(), current) })
+	defer unlock()
+	st, err := r.Telepresence.Status(ctx)
+	if err != nil {
+		return err
 	}
-	return nil
+	i := slices.IndexFunc(st.Daemons, func(d telepresence.Daemon) bool { return d.Name == s.daemon.Name })
+	if i < 0 || !st.Daemons[i].ReportsDNSMappings {
+		return nil // the daemon is gone, and its mappings with it
+	}
+	claimed, err := r.claimedMappings(ctx, project, s.daemon.Name)
+	if err != nil {
+		return err
+	}
+	drop = slices.DeleteFunc(slices.Clone(drop), func(m telepresence.DNSMapping) bool { return slices.Contains(claimed, m) })
+	current := st.Daemons[i].DNSMappings
+	set := mergeMappings(current, drop, add)
+	if sameMappings(set, current) {
+		return nil
+	}
+	return r.Telepresence.SetDNSMappings(ctx, s.grpcAddress(), set)
+}
+
+// claimedMappings are the mappings the records of the other projects say
+// they set on the daemon: a mapping two projects set stays while either is
+// up.
+func (r *Runner) claimedMappings(ctx context.Context, project, daemon string) ([]telepresence.DNSMapping, error) {
+	records, err := r.Engine.DNSRecords(ctx)
+	if err != nil {
+		return nil, r.engineError(err)
+	}
+	var out []telepresence.DNSMapping
+	for _, v := range records {
+		var d dnsRecord
+		if v.Labels[api.ProjectLabel] != project && json.Unmarshal([]byte(v.Labels[labelDNS]), &d) == nil && d.Daemon == daemon {
+			out = append(out, d.Mappings...)
+		}
+	}
+	return out, nil
 }
 
 // recordRemote replaces the record of the project's remote services, old,
@@ -117,25 +160,23 @@ func sameMappings(a, b []telepresence.DNSMapping) bool {
 }
 
 // removeDNS takes the project's mappings out of the daemon's set (where
-// status shows it) and removes their record.
+// status shows it; those another project also set stay) and removes their
+// record, once they are out.
 func (r *Runner) removeDNS(ctx context.Context, state projectState, st *telepresence.Status) error {
 	if state.dns == nil {
 		return nil
 	}
 	i := slices.IndexFunc(st.Daemons, func(d telepresence.Daemon) bool { return d.Name == state.dns.Daemon })
-	if i >= 0 && st.Daemons[i].ReportsDNSMappings {
+	if i >= 0 && st.Daemons[i].ReportsDNSMappings && len(state.dns.Mappings) > 0 {
 		d := st.Daemons[i]
-		rest := mergeMappings(d.DNSMappings, state.dns.Mappings, nil)
-		if !sameMappings(rest, d.DNSMappings) {
-			s, err := r.open(ctx, &d, telepresence.Contract{Version: d.Release()})
-			if err != nil {
-				return err
-			}
-			if err := r.Telepresence.SetDNSMappings(ctx, s.grpcAddress(), rest); err != nil {
-				return err
-			}
-			r.printf("Removed the project's DNS mappings from the daemon %s", d.Container())
+		s, err := r.open(ctx, &d, telepresence.Contract{Version: d.Release()})
+		if err == nil {
+			err = r.updateMappings(ctx, state.project, s, state.dns.Mappings, nil)
 		}
+		if err != nil {
+			return err // the record stays, for the next down
+		}
+		r.printf("Removed the project's DNS mappings from the daemon %s", d.Container())
 	}
 	return r.writeDNSRecord(ctx, state.project, state.dns, nil)
 }

@@ -24,6 +24,19 @@ func (e DockerEngine) ProjectVolumes(ctx context.Context, project string) ([]Vol
 	return out, nil
 }
 
+// DNSRecords lists the volumes labelled as DNS mapping records.
+func (e DockerEngine) DNSRecords(ctx context.Context) ([]Volume, error) {
+	res, err := e.Client.VolumeList(ctx, client.VolumeListOptions{Filters: make(client.Filters).Add("label", labelDNS)})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Volume, 0, len(res.Items))
+	for _, v := range res.Items {
+		out = append(out, Volume{Name: v.Name, Labels: v.Labels, Options: v.Options})
+	}
+	return out, nil
+}
+
 // CreateVolume creates a local volume.
 func (e DockerEngine) CreateVolume(ctx context.Context, name string, labels map[string]string) error {
 	_, err := e.Client.VolumeCreate(ctx, client.VolumeCreateOptions{Name: name, Labels: labels})

@@ -49,6 +49,9 @@ type Resources interface {
 	CreateVolume(ctx context.Context, name string, labels map[string]string) error
 	// RemoveVolume removes a volume; a no-op when it does not exist.
 	RemoveVolume(ctx context.Context, name string) error
+	// DNSRecords lists, across projects, the volumes that record the DNS
+	// mappings a project set.
+	DNSRecords(ctx context.Context) ([]Volume, error)
 	// ContainerEnv returns the environment a container got beyond its
 	// image's: for a handler, what a previous `up` gave it.
 	ContainerEnv(ctx context.Context, container string) (map[string]string, error)

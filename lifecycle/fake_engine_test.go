@@ -147,6 +147,20 @@ func (e *fakeEngine) ProjectVolumes(_ context.Context, p string) ([]Volume, erro
 	return slices.Clone(e.volumes[p]), nil
 }
 
+func (e *fakeEngine) DNSRecords(context.Context) ([]Volume, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []Volume
+	for _, p := range slices.Sorted(maps.Keys(e.volumes)) {
+		for _, v := range e.volumes[p] {
+			if _, ok := v.Labels[labelDNS]; ok {
+				out = append(out, v)
+			}
+		}
+	}
+	return out, nil
+}
+
 func (e *fakeEngine) CreateVolume(_ context.Context, name string, labels map[string]string) error {
 	e.j.add("docker volume create %s", name)
 	e.mu.Lock()

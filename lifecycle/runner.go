@@ -10,6 +10,7 @@ package lifecycle
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -69,6 +70,23 @@ func (r *Runner) lock(project string) (func(), error) {
 		return func() {}, nil
 	}
 	return r.Locker.Lock(project)
+}
+
+// lockWait takes a lock that others hold only briefly (the daemon's DNS
+// mappings), waiting for it up to a minute.
+func (r *Runner) lockWait(ctx context.Context, name string) (func(), error) {
+	deadline := time.Now().Add(time.Minute)
+	for {
+		unlock, err := r.lock(name)
+		if !errors.Is(err, ErrBusy) || time.Now().After(deadline) {
+			return unlock, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // engineError says which engine did not answer and what to check.

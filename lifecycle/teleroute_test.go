@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -28,6 +29,7 @@ func TestUpDetachedTeleroute(t *testing.T) {
 		"docker volume create proj_telepresence-intercept-echo-server",
 		"tp intercept echo-server --port 8088 --address tp-proj-echo --detailed-output --output json",
 		"docker volume create proj_telepresence-dns",
+		"tp status", // the daemon's set as it is now
 		"tp dns 127.0.0.1:49321 [db=psql.default user=users.default]",
 		"compose create api,echo,web",
 		"compose up attached=false watch=false",
@@ -109,6 +111,46 @@ services:
 	}
 	if got := f.engine.labelled("proj", labelDNS); len(got) != 0 {
 		t.Errorf("the record of the mappings stays: %v", got)
+	}
+}
+
+// A mapping two projects set stays while either is up.
+func TestAMappingTwoProjectsShareStays(t *testing.T) {
+	f := newFixture(t, projectYAML, v227)
+	if err := f.up(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	f.loadAs(t, `
+services:
+  web: {image: web, depends_on: [db]}
+  db: {image: db, x-telepresence: {behavior: remote, mapping: {name: psql}}}
+`, "twin")
+	f.upAgain(t)
+	if err := f.newRunner().Down(context.Background(), DownOptions{ProjectName: "proj"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.tp.daemon.DNSMappings; !sameMappings(got, []telepresence.DNSMapping{{Name: "db", AliasFor: "psql.default"}, {Name: "user", AliasFor: "users.default"}}) {
+		t.Errorf("after proj's down the daemon maps %v; twin still needs db", got)
+	}
+}
+
+// The undo of a failed up takes out its project's mappings from the set as
+// it is then, keeping what another project set meanwhile.
+func TestAFailedUpKeepsTheMappingsOthersSetMeanwhile(t *testing.T) {
+	f := newFixture(t, projectYAML, v227)
+	f.tp.connect() // the user's daemon: the undo does not quit it
+	other := telepresence.DNSMapping{Name: "cache", AliasFor: "redis.default"}
+	f.compose.onCreate = func() {
+		f.tp.daemon.DNSMappings = append(f.tp.daemon.DNSMappings, other) // another project's up, meanwhile
+		raw, _ := json.Marshal(dnsRecord{Daemon: "test", Mappings: []telepresence.DNSMapping{other}})
+		f.engine.volumes["other"] = []Volume{{Name: "other_telepresence-dns", Labels: map[string]string{"com.docker.compose.project": "other", labelDNS: string(raw)}}}
+	}
+	f.compose.upErr = errors.New("boom")
+	if err := f.up(context.Background(), true); err == nil {
+		t.Fatal("up succeeded")
+	}
+	if got := f.tp.daemon.DNSMappings; !sameMappings(got, []telepresence.DNSMapping{other, {Name: "user", AliasFor: "users.default"}}) {
+		t.Errorf("after the undo the daemon maps %v", got)
 	}
 }
 
