@@ -102,3 +102,16 @@ func TestUpSomeServices(t *testing.T) {
 	}
 	assertSteps(t, f.j, nil)
 }
+
+// `up SERVICE...` of local services on a daemon that routes nothing: the
+// Teleroute network, which none of them joins, is not asked for.
+func TestUpSomeServicesWithoutADaemonNetwork(t *testing.T) {
+	f := newFixture(t, strings.Replace(projectYAML, "  web:\n", "  front: {image: front}\n  web:\n", 1), v227)
+	f.tp.noSubnets = true
+	if err := f.runner.Up(context.Background(), UpOptions{Project: f.project, Intent: f.intent, Detach: true, Services: []string{"front"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := f.lastProject().Networks["teleroute"]; ok {
+		t.Errorf("Compose is asked for the Teleroute network no service joins: %v", f.lastProject().Networks)
+	}
+}

@@ -114,7 +114,7 @@ func (u *upRun) up(ctx context.Context, plan *transform.Plan, selected []string,
 	if err != nil {
 		return err
 	}
-	res, err := transform.Apply(opts.Project, opts.Intent, rt)
+	res, err := transform.Apply(opts.Project, opts.Intent.Only(selected), rt)
 	if err != nil {
 		return err
 	}
@@ -123,7 +123,7 @@ func (u *upRun) up(ctx context.Context, plan *transform.Plan, selected []string,
 	// are rewired already), as `docker compose up SERVICE...` does.
 	project, err := res.Project.WithSelectedServices(selected)
 	if err == nil {
-		project, err = withBuildPolicy(project, opts)
+		project, err = withBuildPolicy(withoutUnusedTeleroute(project), opts)
 	}
 	if err != nil {
 		return err
@@ -177,6 +177,22 @@ func netnsNetwork(info DaemonInfo) string {
 	}
 	sort.Strings(names)
 	return names[0]
+}
+
+// withoutUnusedTeleroute drops the Teleroute network when no service that
+// runs joins it (up SERVICE...): Compose would look for it, and a daemon
+// that routes nothing has none.
+func withoutUnusedTeleroute(p *types.Project) *types.Project {
+	if _, ok := p.Networks[transform.TelerouteNetwork]; !ok {
+		return p
+	}
+	for _, svc := range p.Services {
+		if _, ok := svc.Networks[transform.TelerouteNetwork]; ok {
+			return p
+		}
+	}
+	delete(p.Networks, transform.TelerouteNetwork)
+	return p
 }
 
 // withBuildPolicy makes --build rebuild every service that has a build

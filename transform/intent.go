@@ -87,6 +87,22 @@ func (in *Intent) Behavior(service string) Behavior {
 	return Local
 }
 
+// Only is the intent for running the selected services (see Select):
+// handlers that do not run are left out, so that nothing is done for them.
+// nil selects every service.
+func (in *Intent) Only(selected []string) *Intent {
+	if selected == nil {
+		return in
+	}
+	out := &Intent{Connection: in.Connection, Services: map[string]ServiceIntent{}}
+	for name, si := range in.Services {
+		if si.Behavior != InterceptHandler || slices.Contains(selected, name) {
+			out.Services[name] = si
+		}
+	}
+	return out
+}
+
 // ServicesWith lists, sorted, the services that have behaviour b.
 func (in *Intent) ServicesWith(b Behavior) []string {
 	var out []string
