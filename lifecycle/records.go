@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strconv"
@@ -277,10 +278,17 @@ func (r *Runner) liveIntercept(ctx context.Context, s projectState, service, nam
 	if i < 0 {
 		return ic, false, nil
 	}
-	var err error
-	if ic.Environment, err = r.Engine.ContainerEnv(ctx, s.containers[i].Name); err != nil {
+	env, err := r.Engine.ContainerEnv(ctx, s.containers[i].Name)
+	if err != nil {
 		return ic, false, r.engineError(err)
 	}
+	// The pod's variables, not those the compose file gave the container
+	// (the label names them; a handler made before it existed has all).
+	if names, ok := s.containers[i].Labels[transform.LabelPodEnv]; ok {
+		keep := strings.Split(names, ",")
+		maps.DeleteFunc(env, func(k, _ string) bool { return !slices.Contains(keep, k) })
+	}
+	ic.Environment = env
 	for _, v := range s.volumes {
 		if _, tm := v.Labels[transform.LabelTelemount]; !tm || v.Labels[transform.LabelIntercept] != name {
 			continue

@@ -25,9 +25,10 @@ func TestUpAgainReusesTheLiveIntercepts(t *testing.T) {
 				t.Fatal(err)
 			}
 			first := yamlOf(t, f.lastProject())
-			// What the running handlers got beyond their images.
+			// What the running handlers got beyond their images: the pod's
+			// variables, and one the compose file set then and no longer does.
 			f.engine.handlerEnv = map[string]map[string]string{
-				"proj-echo-1": {"DB_HOST": "psql", "TELEPRESENCE_CONTAINER": "echo-server"},
+				"proj-echo-1": {"DB_HOST": "psql", "TELEPRESENCE_CONTAINER": "echo-server", "GONE": "from the file"},
 				"proj-api-1":  {"DB_HOST": "psql", "TELEPRESENCE_CONTAINER": "api"},
 			}
 			f.upAgain(t)

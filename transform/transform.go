@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -22,6 +23,10 @@ const (
 	LabelDaemonNetworks = "io.telepresence.compose.daemon-networks"
 	// LabelTelemount marks the volumes backed by the Telemount driver.
 	LabelTelemount = "io.telepresence.compose.telemount"
+	// LabelPodEnv is set on a handler container: the names (not the values)
+	// of the pod's environment variables, so that a later `up` can tell
+	// them from the compose file's.
+	LabelPodEnv = "io.telepresence.compose.pod-env"
 )
 
 // Model is the network model of the connected daemon (SPEC §3).
@@ -218,6 +223,7 @@ func (t *transformer) podEnvironment(svc types.ServiceConfig) types.ServiceConfi
 	}
 	svc.CustomLabels = svc.CustomLabels.Add(LabelIntercept, ic.Name).Add(LabelDaemon, t.rt.DaemonContainer)
 	if len(ic.Environment) > 0 {
+		svc.CustomLabels = svc.CustomLabels.Add(LabelPodEnv, strings.Join(slices.Sorted(maps.Keys(ic.Environment)), ","))
 		env := make(types.MappingWithEquals, len(svc.Environment)+len(ic.Environment))
 		for k, v := range ic.Environment {
 			env[k] = &v
