@@ -62,8 +62,10 @@ func (r *Runner) Down(ctx context.Context, opts DownOptions) error {
 			}
 		}
 	}
+	dnsErr := stErr
 	if stErr == nil {
-		errs = append(errs, r.removeDNS(ctx, state, st))
+		dnsErr = r.removeDNS(ctx, state, st)
+		errs = append(errs, dnsErr)
 	}
 	daemons := state.daemons()
 	if stErr == nil {
@@ -77,6 +79,26 @@ func (r *Runner) Down(ctx context.Context, opts DownOptions) error {
 		}, keep))
 	} else {
 		errs = append(errs, r.removeVolumes(ctx, opts.ProjectName, keep))
+	}
+	if opts.Volumes {
+		// Compose's down -v removes volumes of the project it knows nothing
+		// of: the records of what is still live must stay.
+		errs = append(errs, r.restoreRecords(ctx, state, keep, dnsErr != nil))
+	}
+	return errors.Join(errs...)
+}
+
+// restoreRecords writes again the records of the intercepts in keep, and
+// the record of the DNS mappings when they could not be taken out.
+func (r *Runner) restoreRecords(ctx context.Context, state projectState, keep map[string]bool, dns bool) error {
+	var errs []error
+	for _, rec := range state.records {
+		if keep[rec.intercept] {
+			errs = append(errs, r.writeRecord(ctx, state.project, rec))
+		}
+	}
+	if dns && state.dns != nil {
+		errs = append(errs, r.writeDNSRecord(ctx, state.project, nil, state.dns))
 	}
 	return errors.Join(errs...)
 }

@@ -47,7 +47,7 @@ func TestDownKeepsTheRecordOfAnInterceptItCannotLeave(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.tp.failLeave = map[string]error{"api": errors.New("telepresence leave api: connection refused")}
-	err := f.newRunner().Down(context.Background(), DownOptions{ProjectName: "proj"})
+	err := f.newRunner().Down(context.Background(), DownOptions{ProjectName: "proj", Volumes: true})
 	if err == nil || !strings.Contains(err.Error(), "connection refused") {
 		t.Fatalf("err = %v", err)
 	}

@@ -266,8 +266,8 @@ func (c *fakeCompose) Down(_ context.Context, name string, o api.DownOptions) er
 	defer c.e.mu.Unlock()
 	delete(c.e.containers, name)
 	delete(c.e.networks, name)
-	if o.Volumes {
-		c.e.volumes[name] = slices.DeleteFunc(c.e.volumes[name], func(v Volume) bool { return v.Labels[api.VolumeLabel] != "" })
+	if o.Volumes { // as Compose may: every volume labelled with the project
+		delete(c.e.volumes, name)
 	}
 	return nil
 }
