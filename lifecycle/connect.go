@@ -97,9 +97,15 @@ func (u *upRun) startDaemon(ctx context.Context, plan *transform.Plan, conn tran
 	if !v.AtLeast(telepresence.Teleroute.Major, telepresence.Teleroute.Minor) {
 		opts.Expose = plan.Expose
 	}
-	// A failed or interrupted connect may still leave a daemon.
+	// A failed or interrupted connect may still leave a daemon: the new one
+	// of the project's context and namespace, or, once it is known, the one
+	// this run chose.
 	before := daemonNames(st)
-	u.journal.push("the Telepresence connection", func(ctx context.Context) error { return u.disconnect(ctx, before) })
+	mine := func(d telepresence.Daemon) bool {
+		return !slices.Contains(before, d.Name) &&
+			(conn.Context == "" || d.Context == conn.Context) && (conn.Namespace == "" || d.Namespace == conn.Namespace)
+	}
+	u.journal.push("the Telepresence connection", func(ctx context.Context) error { return u.disconnect(ctx, mine) })
 	u.printf("Connecting Telepresence %s in docker mode...", v)
 	if err := u.Telepresence.Connect(ctx, opts); err != nil {
 		return nil, telepresence.Contract{}, fmt.Errorf("connecting Telepresence: %w%s", err, u.portHint(ctx, err, opts.Expose))
@@ -114,6 +120,8 @@ func (u *upRun) startDaemon(ctx context.Context, plan *transform.Plan, conn tran
 	if err != nil {
 		return nil, telepresence.Contract{}, err
 	}
+	chosen := d.Name
+	mine = func(d telepresence.Daemon) bool { return d.Name == chosen }
 	u.printf("Telepresence connected: daemon container %s (%s model)", d.Container(), d.Model())
 	return d, contract, nil
 }
@@ -160,16 +168,16 @@ func (r *Runner) open(ctx context.Context, d *telepresence.Daemon, contract tele
 	return &session{daemon: *d, contract: contract, info: info}, nil
 }
 
-// disconnect quits the daemons that were not running before this run,
-// unless another project's handlers use them meanwhile.
-func (u *upRun) disconnect(ctx context.Context, before []string) error {
+// disconnect quits the daemons this run connected, unless another
+// project's handlers use them meanwhile.
+func (u *upRun) disconnect(ctx context.Context, mine func(telepresence.Daemon) bool) error {
 	st, err := u.Telepresence.Status(ctx)
 	if err != nil {
 		return err
 	}
 	var errs []error
 	for _, d := range st.Daemons {
-		if slices.Contains(before, d.Name) {
+		if !mine(d) {
 			continue
 		}
 		users, err := u.Engine.DaemonUsers(ctx, d.Container())
@@ -178,10 +186,7 @@ func (u *upRun) disconnect(ctx context.Context, before []string) error {
 			u.printf("Leaving Telepresence connected: other projects use its daemon %s", d.Container())
 			continue
 		}
-		contract := telepresence.Contract{Version: d.Release()}
-		if len(st.Daemons) > 1 {
-			contract.Use = d.Name
-		}
+		contract := st.ContractFor(d)
 		u.printf("Disconnecting Telepresence (this up connected it)")
 		errs = append(errs, u.Telepresence.Quit(ctx, contract))
 	}

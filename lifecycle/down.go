@@ -122,12 +122,7 @@ func (s projectState) contractFor(st *telepresence.Status, intercept string) tel
 	if i < 0 {
 		i = 0
 	}
-	d := st.Daemons[i]
-	c := telepresence.Contract{Version: d.Release()}
-	if len(st.Daemons) > 1 {
-		c.Use = d.Name
-	}
-	return c
+	return st.ContractFor(st.Daemons[i])
 }
 
 // removeProject detaches the daemons from the networks they joined for the

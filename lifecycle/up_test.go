@@ -281,3 +281,20 @@ func TestAFailedUpKeepsADaemonAnotherProjectUses(t *testing.T) {
 		t.Errorf("quit a daemon that project other uses")
 	}
 }
+
+// The undo quits the daemon this run connected, not one another run
+// connected meanwhile.
+func TestAFailedUpQuitsOnlyTheDaemonItConnected(t *testing.T) {
+	f := newFixture(t, projectYAML, v227)
+	f.compose.onCreate = func() {
+		f.tp.other = &telepresence.Daemon{Name: "other", ContainerNetwork: "tp-other", Version: v227, Context: "default", Namespace: "default"}
+	}
+	f.compose.upErr = errors.New("boom")
+	if err := f.up(context.Background(), true); err == nil {
+		t.Fatal("up succeeded")
+	}
+	steps := f.j.all()
+	if !slices.Contains(steps, "tp quit --use test") || slices.ContainsFunc(steps, func(s string) bool { return strings.HasPrefix(s, "tp quit --use other") }) {
+		t.Errorf("quits = %v", slices.DeleteFunc(steps, func(s string) bool { return !strings.HasPrefix(s, "tp quit") }))
+	}
+}

@@ -193,9 +193,15 @@ func (c *CLI) Leave(ctx context.Context, contract Contract, name string) error {
 	return err
 }
 
+// missingIntercept tells the texts of shared/telepresence/errors.txt: the
+// CLI's `Intercept named "X" not found` (2.20–2.22), the daemon's `found no
+// intercept named X`, and `Found no replace, intercept, or ingest named "X"`
+// (2.23 and newer); not any "not found" (a context, a daemon...).
 func missingIntercept(msg string) bool {
 	msg = strings.ToLower(msg)
-	return strings.Contains(msg, "not found") || strings.Contains(msg, "found no ")
+	return strings.Contains(msg, "intercept named") && strings.Contains(msg, "not found") ||
+		strings.Contains(msg, "found no intercept named") ||
+		strings.Contains(msg, "found no replace, intercept, or ingest named")
 }
 
 func truncate(b []byte) string {

@@ -260,9 +260,11 @@ func TestLeaveByRelease(t *testing.T) {
 			t.Errorf("%q: err = %v, want ErrNotFound", msg, err)
 		}
 	}
-	c, _ := fakeBinary(t, "", "telepresence leave: error: connection refused", 1)
-	if err := c.Leave(context.Background(), Contract{}, "echo-server"); err == nil || errors.Is(err, ErrNotFound) {
-		t.Errorf("another failure is not a missing intercept: %v", err)
+	for _, other := range []string{"connection refused", `context "kind" not found`, "daemon default-default not found"} {
+		c, _ := fakeBinary(t, "", "telepresence leave: error: "+other, 1)
+		if err := c.Leave(context.Background(), Contract{}, "echo-server"); err == nil || errors.Is(err, ErrNotFound) {
+			t.Errorf("%q is not a missing intercept: %v", other, err)
+		}
 	}
 	for _, msg := range errorLines(t, "already exists") {
 		err := &CommandError{Args: []string{"intercept", "x"}, Err: ErrFailed, Message: msg}

@@ -124,7 +124,7 @@ func (s *Status) Select(context, namespace string) (*Daemon, Contract, error) {
 	}
 	if len(s.Daemons) == 1 && !s.Several {
 		d := s.Daemons[0]
-		return &d, Contract{Version: d.Release()}, nil
+		return &d, s.ContractFor(d), nil
 	}
 	var match []Daemon
 	for _, d := range s.Daemons {
@@ -134,7 +134,7 @@ func (s *Status) Select(context, namespace string) (*Daemon, Contract, error) {
 	}
 	if len(match) == 1 {
 		d := match[0]
-		return &d, Contract{Version: d.Release(), Use: d.Name}, nil
+		return &d, s.ContractFor(d), nil
 	}
 	names := make([]string, len(s.Daemons))
 	for i, d := range s.Daemons {
@@ -142,6 +142,16 @@ func (s *Status) Select(context, namespace string) (*Daemon, Contract, error) {
 	}
 	return nil, Contract{}, fmt.Errorf("%w: %d Telepresence daemons run: %s (hint: set x-telepresence.context and namespace to choose one, or `telepresence quit` the others)",
 		ErrSeveralDaemons, len(s.Daemons), strings.Join(names, ", "))
+}
+
+// ContractFor is how to talk to one of the daemons: its release, and --use
+// when status printed several.
+func (s *Status) ContractFor(d Daemon) Contract {
+	c := Contract{Version: d.Release()}
+	if s.Several {
+		c.Use = d.Name
+	}
+	return c
 }
 
 // statusJSON holds the three shapes of status: one containerized daemon
