@@ -194,6 +194,8 @@ type fakeCompose struct {
 	onUp  func()
 	// blockAttached makes an attached Up run until its context ends.
 	blockAttached bool
+	// logs makes an attached Up stream a line of the project first.
+	logs bool
 	onCreate      func()
 	projects      map[string]*types.Project
 	creates       []api.CreateOptions
@@ -246,6 +248,9 @@ func (c *fakeCompose) Up(ctx context.Context, p *types.Project, o api.UpOptions)
 	c.ups = append(c.ups, o)
 	if c.onUp != nil {
 		c.onUp()
+	}
+	if attached && c.logs {
+		o.Start.Attach.Log(p.Name+"-web-1", "started")
 	}
 	if attached && c.blockAttached {
 		<-ctx.Done() // like Compose: run until interrupted, then stop

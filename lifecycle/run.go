@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -61,24 +62,53 @@ func (u *upRun) run(ctx context.Context, s *session, project *types.Project, res
 		}
 		return u.watch(ctx, s, project, build, opts.Logs, opts.Services)
 	}
-	start.Attach = opts.Logs
+	logs := &startedLogs{LogConsumer: opts.Logs}
+	start.Attach = logs
 	start.AttachTo = project.ServiceNames()
 	start.Services = opts.Services
 	start.Watch = res.Watch && !opts.NoWatch
 	upCtx, stop := u.monitorDaemon(ctx, s)
 	defer stop()
 	err := u.Compose.Up(upCtx, project, api.UpOptions{Create: create, Start: start})
+	stopProject := func(ctx context.Context) error {
+		return u.Compose.Stop(ctx, project.Name, api.StopOptions{Project: project})
+	}
 	if gone := context.Cause(upCtx); errors.Is(gone, ErrDaemonGone) {
-		// Compose has stopped the project; the intercepts went with the daemon.
-		u.journal.replace("the intercepts", func(ctx context.Context) error { _ = u.leaveAll(ctx, s); return nil })
+		// The intercepts went with the daemon; stop the project, whether or
+		// not Compose did.
+		u.journal.replace("the project", func(ctx context.Context) error { _ = u.leaveAll(ctx, s); return stopProject(ctx) })
 		return gone
 	}
-	if err != nil && ctx.Err() == nil {
-		return err // a real failure: the journal undoes everything
+	if err != nil && ctx.Err() == nil && !logs.started.Load() {
+		return err // a failure before the project started: the journal undoes everything
 	}
-	// Interrupted: Compose has stopped the containers; leave the intercepts.
-	u.journal.replace("the intercepts", func(ctx context.Context) error { return u.leaveAll(ctx, s) })
+	// Interrupted, or failed once running: stop the project (Compose may
+	// have) and leave the intercepts; what the project made, its data
+	// volumes among them, stays for `down`.
+	u.journal.replace("the project", func(ctx context.Context) error { return errors.Join(stopProject(ctx), u.leaveAll(ctx, s)) })
 	return ignoreCanceled(err)
+}
+
+// startedLogs notes that an attached project has started: Compose streams
+// something of it.
+type startedLogs struct {
+	api.LogConsumer
+	started atomic.Bool
+}
+
+func (l *startedLogs) Log(container, message string) {
+	l.started.Store(true)
+	l.LogConsumer.Log(container, message)
+}
+
+func (l *startedLogs) Err(container, message string) {
+	l.started.Store(true)
+	l.LogConsumer.Err(container, message)
+}
+
+func (l *startedLogs) Status(container, message string) {
+	l.started.Store(true)
+	l.LogConsumer.Status(container, message)
 }
 
 // watch runs Compose Watch until interrupted; the journal then stops the

@@ -166,7 +166,7 @@ func TestUpAttachedInterruptedStopsAndLeaves(t *testing.T) {
 	if err := f.up(ctx, false); err != nil {
 		t.Fatalf("err = %v", err)
 	}
-	assertTail(t, f.j, []string{"compose up attached=true watch=false", "compose stopped the project", "tp leave echo-server", "tp leave api"})
+	assertTail(t, f.j, []string{"compose up attached=true watch=false", "compose stopped the project", "compose stop proj", "tp leave echo-server", "tp leave api"})
 	if len(f.engine.containers["proj"]) == 0 {
 		t.Errorf("the containers were removed; Ctrl-C only stops them")
 	}
@@ -184,8 +184,26 @@ func TestAttachedUpStopsWhenTheDaemonGoes(t *testing.T) {
 	if !strings.Contains(f.stderr.String(), "The Telepresence daemon container tp-test stopped: stopping the project") {
 		t.Errorf("stderr = %s", f.stderr.String())
 	}
-	if !slices.Contains(f.j.all(), "compose stopped the project") {
+	if !slices.Contains(f.j.all(), "compose stop proj") {
 		t.Errorf("the project was not stopped: %v", f.j.all())
+	}
+}
+
+// An attached up that fails once the project runs (Compose streamed its
+// logs) stops it and leaves the intercepts, but keeps what it made, data
+// volumes included, for `down`.
+func TestAttachedUpThatFailsOnceRunningKeepsWhatItMade(t *testing.T) {
+	f := newFixture(t, projectYAML+"volumes:\n  data: {}\n", v227)
+	f.compose.logs = true
+	f.compose.upErr = errors.New("container web exited with code 1")
+	if err := f.up(context.Background(), false); err == nil || !strings.Contains(err.Error(), "exited with code 1") {
+		t.Fatalf("err = %v", err)
+	}
+	if hasStep(f.j, "compose down") || hasStep(f.j, "docker volume rm proj_data") || !hasStep(f.j, "compose stop proj") {
+		t.Errorf("steps = %v", f.j.all())
+	}
+	if len(f.tp.active) != 0 {
+		t.Errorf("intercepts left active: %v", f.tp.active)
 	}
 }
 
