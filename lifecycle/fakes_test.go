@@ -195,13 +195,13 @@ type fakeCompose struct {
 	// blockAttached makes an attached Up run until its context ends.
 	blockAttached bool
 	// logs makes an attached Up stream a line of the project first.
-	logs bool
-	onCreate      func()
-	projects      map[string]*types.Project
-	creates       []api.CreateOptions
-	ups           []api.UpOptions
-	downs         []api.DownOptions
-	watches       []api.WatchOptions
+	logs     bool
+	onCreate func()
+	projects map[string]*types.Project
+	creates  []api.CreateOptions
+	ups      []api.UpOptions
+	downs    []api.DownOptions
+	watches  []api.WatchOptions
 }
 
 func newFakeCompose(j *steps, e *fakeEngine) *fakeCompose {
