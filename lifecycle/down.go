@@ -106,22 +106,18 @@ func (r *Runner) restoreRecords(ctx context.Context, state projectState, keep ma
 // contractFor is how to talk to the daemon that holds an intercept: the
 // one its record or its handler names, else the only one.
 func (s projectState) contractFor(st *telepresence.Status, intercept string) telepresence.Contract {
-	var daemon string
-	for _, rec := range s.records {
-		var q request
-		if rec.intercept == intercept && json.Unmarshal([]byte(rec.request), &q) == nil {
-			daemon = "tp-" + q.Daemon
+	owns := func(d telepresence.Daemon) bool {
+		for _, rec := range s.records {
+			var q request
+			if rec.intercept == intercept && json.Unmarshal([]byte(rec.request), &q) == nil && q.Daemon == d.Name {
+				return true
+			}
 		}
+		return slices.ContainsFunc(s.containers, func(c Container) bool {
+			return c.Labels[transform.LabelIntercept] == intercept && c.Labels[transform.LabelDaemon] == d.Container()
+		})
 	}
-	for _, c := range s.containers {
-		if c.Labels[transform.LabelIntercept] == intercept && c.Labels[transform.LabelDaemon] != "" {
-			daemon = c.Labels[transform.LabelDaemon]
-		}
-	}
-	i := slices.IndexFunc(st.Daemons, func(d telepresence.Daemon) bool { return d.Container() == daemon })
-	if i < 0 {
-		i = 0
-	}
+	i := max(slices.IndexFunc(st.Daemons, owns), 0)
 	return st.ContractFor(st.Daemons[i])
 }
 

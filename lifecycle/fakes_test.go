@@ -98,7 +98,7 @@ func (f *fakeTP) ClientVersion(context.Context) (telepresence.Version, error) {
 
 // connect makes the daemon status then reports.
 func (f *fakeTP) connect() {
-	d := &telepresence.Daemon{Name: "test", DaemonPort: 9999, Status: "Connected", Context: "default", Namespace: "default"}
+	d := &telepresence.Daemon{Name: "test", DaemonPort: 9999, Context: "default", Namespace: "default"}
 	switch {
 	case !f.teleroute():
 		d.ContainerNetwork = "container:tp-test"

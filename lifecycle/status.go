@@ -118,11 +118,9 @@ func (s projectState) daemonOf(st *telepresence.Status) *telepresence.Daemon {
 			names = append(names, q.Daemon)
 		}
 	}
-	for _, d := range s.daemons() {
-		names = append(names, d[len("tp-"):])
-	}
+	containers := s.daemons()
 	for i, d := range st.Daemons {
-		if slices.Contains(names, d.Name) {
+		if slices.Contains(names, d.Name) || slices.Contains(containers, d.Container()) {
 			return &st.Daemons[i]
 		}
 	}

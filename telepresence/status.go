@@ -39,7 +39,6 @@ type Daemon struct {
 	ContainerNetwork string
 	// Version is the daemon's release; zero when status does not say.
 	Version   Version
-	Status    string
 	Context   string
 	Namespace string
 	// Intercepts are the names of the intercepts the daemon holds.
@@ -51,8 +50,6 @@ type Daemon struct {
 	// when status does not show it (before 2.23), so it is unknown.
 	DNSMappings        []DNSMapping
 	ReportsDNSMappings bool
-	// ExposedPorts are the daemon's --expose values, when status shows them.
-	ExposedPorts []string
 }
 
 // Model tells the network model of the daemon from container_network.
@@ -174,10 +171,8 @@ type daemonJSON struct {
 	DaemonPort       int      `json:"daemon_port"`
 	ContainerNetwork string   `json:"container_network"`
 	Version          string   `json:"version"`
-	Status           string   `json:"status"`
 	Context          string   `json:"kubernetes_context"`
 	Namespace        string   `json:"namespace"`
-	ExposedPorts     []string `json:"exposedPorts"`
 	Subnets          []string `json:"subnets"`
 	AlsoProxySubnets []string `json:"also_proxy_subnets"`
 	Intercepts       []struct {
@@ -196,8 +191,8 @@ func (d *daemonJSON) containerized() bool { return d.InDocker || d.ContainerNetw
 
 func (d *daemonJSON) daemon() Daemon {
 	out := Daemon{
-		Name: d.Name, DaemonPort: d.DaemonPort, ContainerNetwork: d.ContainerNetwork, Status: d.Status,
-		Context: d.Context, Namespace: d.Namespace, ExposedPorts: d.ExposedPorts,
+		Name: d.Name, DaemonPort: d.DaemonPort, ContainerNetwork: d.ContainerNetwork,
+		Context: d.Context, Namespace: d.Namespace,
 		Subnets: d.Subnets, AlsoProxySubnets: d.AlsoProxySubnets,
 	}
 	out.Version, _ = ParseVersion(d.Version)

@@ -48,9 +48,9 @@ func TestSamplesMatchShared(t *testing.T) {
 
 func TestParseEveryStatusSample(t *testing.T) {
 	netns := Daemon{Name: "minikube-default-cn", DaemonPort: 53127, ContainerNetwork: "container:tp-minikube-default-cn",
-		Status: "Connected", Context: "minikube", Namespace: "default", Intercepts: []string{"echo-server"}}
+		Context: "minikube", Namespace: "default", Intercepts: []string{"echo-server"}}
 	teleroute := Daemon{Name: "minikube-default-cn", DaemonPort: 49321, ContainerNetwork: "tp-minikube-default-cn",
-		Version: Version{2, 27, 3}, Status: "Connected", Context: "minikube", Namespace: "default",
+		Version: Version{2, 27, 3}, Context: "minikube", Namespace: "default",
 		Intercepts: []string{"echo-server"}, Subnets: []string{"10.96.0.0/12", "10.244.0.0/16"}, AlsoProxySubnets: []string{},
 		DNSMappings: []DNSMapping{{Name: "postgres", AliasFor: "psql.big-data"}}, ReportsDNSMappings: true}
 	noSubnets := teleroute

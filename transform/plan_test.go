@@ -117,6 +117,15 @@ func TestInterceptAddress(t *testing.T) {
 	if len(long) != 63 || long == InterceptAddress(strings.Repeat("p", 40), strings.Repeat("s", 39)+"t") {
 		t.Errorf("a long address must stay a DNS label (63) and unique: %q", long)
 	}
+	// Compose allows _, . and capitals in service names; a label does not.
+	for _, service := range []string{"api_v2", "Api.V2", "api-v2"} {
+		if a := InterceptAddress("shop", service); !isDNSLabel(a) {
+			t.Errorf("%s: %q is not a DNS label", service, a)
+		}
+	}
+	if InterceptAddress("shop", "api_v2") == InterceptAddress("shop", "api-v2") || InterceptAddress("shop", "api_v2") == InterceptAddress("shop", "api.v2") {
+		t.Errorf("services whose names differ in _ and . share an address")
+	}
 }
 
 func TestValidate(t *testing.T) {

@@ -20,16 +20,26 @@ const TelerouteNetwork = "teleroute"
 const SearchDomain = "tel2-search"
 
 // InterceptAddress is the alias a handler has on the Teleroute network, and
-// the --address of its intercept: unique to the project and service, and a
-// valid DNS label (at most 63 characters), which the daemon resolves when
-// traffic arrives.
+// the --address of its intercept, which the daemon resolves when traffic
+// arrives: a DNS label (lowercase letters, digits and '-', at most 63),
+// unique to the project and service. A name that had to be changed to be
+// one (a service api_v2, a long one) ends in a hash of the original.
 func InterceptAddress(project, service string) string {
-	alias := "tp-" + project + "-" + service
-	if len(alias) <= 63 {
+	raw := "tp-" + project + "-" + service
+	alias := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-':
+			return r
+		case r >= 'A' && r <= 'Z':
+			return r - 'A' + 'a'
+		}
+		return '-'
+	}, raw)
+	if alias == raw && len(alias) <= 63 {
 		return alias
 	}
-	sum := sha256.Sum256([]byte(alias))
-	return alias[:54] + "-" + hex.EncodeToString(sum[:4])
+	sum := sha256.Sum256([]byte(raw))
+	return strings.TrimRight(alias[:min(len(alias), 54)], "-") + "-" + hex.EncodeToString(sum[:4])
 }
 
 // ClusterServices are the local services that reach the cluster in the
