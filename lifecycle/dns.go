@@ -29,8 +29,18 @@ func (u *upRun) setDNS(ctx context.Context, s *session, plan *transform.Plan, st
 		return err
 	}
 	var previous []telepresence.DNSMapping
-	if state.dns != nil && state.dns.Daemon == s.daemon.Name {
+	switch {
+	case state.dns == nil:
+	case state.dns.Daemon == s.daemon.Name:
 		previous = state.dns.Mappings
+	default: // the project moved to another daemon: take its mappings off the old one
+		st, err := u.Telepresence.Status(ctx)
+		if err == nil {
+			err = u.dropMappings(ctx, state.project, st, state.dns)
+		}
+		if err != nil {
+			return err
+		}
 	}
 	switch {
 	case s.daemon.ReportsDNSMappings:
@@ -166,17 +176,26 @@ func (r *Runner) removeDNS(ctx context.Context, state projectState, st *telepres
 	if state.dns == nil {
 		return nil
 	}
-	i := slices.IndexFunc(st.Daemons, func(d telepresence.Daemon) bool { return d.Name == state.dns.Daemon })
-	if i >= 0 && st.Daemons[i].ReportsDNSMappings && len(state.dns.Mappings) > 0 {
-		d := st.Daemons[i]
-		s, err := r.open(ctx, &d, telepresence.Contract{Version: d.Release()})
-		if err == nil {
-			err = r.updateMappings(ctx, state.project, s, state.dns.Mappings, nil)
-		}
-		if err != nil {
-			return err // the record stays, for the next down
-		}
-		r.printf("Removed the project's DNS mappings from the daemon %s", d.Container())
+	if err := r.dropMappings(ctx, state.project, st, state.dns); err != nil {
+		return err // the record stays, for the next down
 	}
 	return r.writeDNSRecord(ctx, state.project, state.dns, nil)
+}
+
+// dropMappings takes the mappings a record names out of its daemon's set,
+// if that daemon runs and shows its set.
+func (r *Runner) dropMappings(ctx context.Context, project string, st *telepresence.Status, rec *dnsRecord) error {
+	i := slices.IndexFunc(st.Daemons, func(d telepresence.Daemon) bool { return d.Name == rec.Daemon })
+	if i < 0 || !st.Daemons[i].ReportsDNSMappings || len(rec.Mappings) == 0 {
+		return nil
+	}
+	d := st.Daemons[i]
+	s, err := r.open(ctx, &d, st.ContractFor(d))
+	if err == nil {
+		err = r.updateMappings(ctx, project, s, rec.Mappings, nil)
+	}
+	if err == nil {
+		r.printf("Removed the project's DNS mappings from the daemon %s", d.Container())
+	}
+	return err
 }

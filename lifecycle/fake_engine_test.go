@@ -5,6 +5,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/docker/compose/v5/pkg/api"
@@ -55,6 +56,10 @@ func (e *fakeEngine) InspectDaemon(_ context.Context, name string) (DaemonInfo, 
 			info.Networks["test"] = Endpoint{IP: "172.30.0.2"}
 		}
 		info.Published["4038/tcp"] = []string{"127.0.0.1:49321"}
+		if name != "tp-test" {
+			info.Published["4038/tcp"] = []string{"127.0.0.1:49322"} // fakeTP's other daemon
+			info.Networks[strings.TrimPrefix(name, "tp-")] = Endpoint{IP: "172.31.0.2"}
+		}
 	} else {
 		info.Networks["telepresence"] = Endpoint{IP: "172.20.0.2"}
 		info.Published["9999/tcp"] = []string{"127.0.0.1:9999"}

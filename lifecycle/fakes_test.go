@@ -179,8 +179,12 @@ func (f *fakeTP) SetDNSMappings(_ context.Context, addr string, m []telepresence
 		set = append(set, x.Name+"="+x.AliasFor)
 	}
 	f.j.add("tp dns %s [%s]", addr, strings.Join(set, " "))
-	if f.daemon != nil && f.daemon.ReportsDNSMappings {
-		f.daemon.DNSMappings = slices.Clone(m)
+	d := f.daemon
+	if strings.HasSuffix(addr, ":49322") {
+		d = f.other // its gRPC port, as fakeEngine publishes it
+	}
+	if d != nil && d.ReportsDNSMappings {
+		d.DNSMappings = slices.Clone(m)
 	}
 	return nil
 }

@@ -154,6 +154,24 @@ func TestAFailedUpKeepsTheMappingsOthersSetMeanwhile(t *testing.T) {
 	}
 }
 
+// A project that moves to another daemon takes its mappings off the old one.
+func TestMovingToAnotherDaemonTakesTheMappingsOffTheOldOne(t *testing.T) {
+	f := newFixture(t, "x-telepresence: {namespace: default}\n"+projectYAML, v227)
+	if err := f.up(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	f.tp.other = &telepresence.Daemon{Name: "other", ContainerNetwork: "tp-other", Version: v227, Context: "default", Namespace: "other",
+		ReportsDNSMappings: true, DNSMappings: []telepresence.DNSMapping{}, Subnets: []string{"10.96.0.0/12"}}
+	f.load(t, "x-telepresence: {namespace: other}\n"+projectYAML)
+	f.upAgain(t)
+	if got := f.tp.daemon.DNSMappings; !sameMappings(got, []telepresence.DNSMapping{{Name: "user", AliasFor: "users.default"}}) {
+		t.Errorf("the old daemon still maps %v", got)
+	}
+	if got := f.tp.other.DNSMappings; !sameMappings(got, []telepresence.DNSMapping{{Name: "db", AliasFor: "psql.other"}}) {
+		t.Errorf("the new daemon maps %v", got)
+	}
+}
+
 // `down` works when the intercepts ended in the cluster meanwhile.
 func TestDownAfterTheInterceptsVanished(t *testing.T) {
 	f := newFixture(t, projectYAML, v227)
