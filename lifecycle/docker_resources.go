@@ -13,20 +13,16 @@ import (
 
 // ProjectVolumes lists the project's volumes.
 func (e DockerEngine) ProjectVolumes(ctx context.Context, project string) ([]Volume, error) {
-	res, err := e.Client.VolumeList(ctx, client.VolumeListOptions{Filters: projectFilter(project)})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Volume, 0, len(res.Items))
-	for _, v := range res.Items {
-		out = append(out, Volume{Name: v.Name, Labels: v.Labels, Options: v.Options})
-	}
-	return out, nil
+	return e.volumes(ctx, projectFilter(project))
 }
 
 // DNSRecords lists the volumes labelled as DNS mapping records.
 func (e DockerEngine) DNSRecords(ctx context.Context) ([]Volume, error) {
-	res, err := e.Client.VolumeList(ctx, client.VolumeListOptions{Filters: make(client.Filters).Add("label", labelDNS)})
+	return e.volumes(ctx, make(client.Filters).Add("label", labelDNS))
+}
+
+func (e DockerEngine) volumes(ctx context.Context, filters client.Filters) ([]Volume, error) {
+	res, err := e.Client.VolumeList(ctx, client.VolumeListOptions{Filters: filters})
 	if err != nil {
 		return nil, err
 	}
