@@ -115,3 +115,18 @@ func TestUpSomeServicesWithoutADaemonNetwork(t *testing.T) {
 		t.Errorf("Compose is asked for the Teleroute network no service joins: %v", f.lastProject().Networks)
 	}
 }
+
+// Attached `up SERVICE...` starts Compose watch only when a service it
+// runs declares develop.watch.
+func TestAttachedUpOfSomeServicesWatchesOnlyThem(t *testing.T) {
+	yaml := strings.Replace(projectYAML, "    x-telepresence: {behavior: interceptHandler}\n",
+		"    x-telepresence: {behavior: interceptHandler}\n    develop: {watch: [{action: rebuild, path: ./src}]}\n", 1)
+	f := newFixture(t, yaml, v227)
+	err := f.runner.Up(context.Background(), UpOptions{Project: f.project, Intent: f.intent, Services: []string{"web"}, Logs: discard{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(f.j.all(), "compose up attached=true watch=false") {
+		t.Errorf("watch turned on for services that do not run: %v", f.j.all())
+	}
+}

@@ -21,9 +21,10 @@ import (
 var ErrDaemonGone = errors.New("the Telepresence daemon container is gone")
 
 // run creates the containers, attaches the daemon to the handlers'
-// networks (netns model) and starts the project, attached or not. Once it
-// has started, the journal holds what ending the run must do.
-func (u *upRun) run(ctx context.Context, s *session, project *types.Project, res *transform.Result, opts UpOptions, before projectState) error {
+// networks (netns model) and starts the project, attached or not (with
+// Compose watch when a service it runs declares develop.watch). Once it has
+// started, the journal holds what ending the run must do.
+func (u *upRun) run(ctx context.Context, s *session, project *types.Project, res *transform.Result, watch bool, opts UpOptions, before projectState) error {
 	var build *api.BuildOptions
 	if opts.Build != nil {
 		b := *opts.Build
@@ -66,7 +67,7 @@ func (u *upRun) run(ctx context.Context, s *session, project *types.Project, res
 	start.Attach = logs
 	start.AttachTo = project.ServiceNames()
 	start.Services = opts.Services
-	start.Watch = res.Watch && !opts.NoWatch
+	start.Watch = watch && !opts.NoWatch
 	upCtx, stop := u.monitorDaemon(ctx, s)
 	defer stop()
 	err := u.Compose.Up(upCtx, project, api.UpOptions{Create: create, Start: start})

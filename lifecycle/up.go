@@ -128,7 +128,7 @@ func (u *upRun) up(ctx context.Context, plan *transform.Plan, selected []string,
 	if err != nil {
 		return err
 	}
-	return u.run(ctx, s, project, res, opts, state)
+	return u.run(ctx, s, project, res, len(plan.Watch) > 0, opts, state)
 }
 
 // runtime is what the transform needs to know of the daemon and Docker.

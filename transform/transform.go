@@ -122,8 +122,6 @@ type Result struct {
 	DaemonNetworks []NetworkAttachment
 	// Volumes are the compose keys of the Telemount volumes.
 	Volumes []string
-	// Watch is true when a service that runs locally declares develop.watch.
-	Watch bool
 }
 
 // Apply returns a new project in which handlers take the intercepted
@@ -164,11 +162,6 @@ func Apply(project *types.Project, in *Intent, rt Runtime) (*Result, error) {
 	}
 	t.res.Project = out
 	t.res.Warnings = t.warnings()
-	for _, svc := range out.Services {
-		if svc.Develop != nil && len(svc.Develop.Watch) > 0 {
-			t.res.Watch = true
-		}
-	}
 	return t.res, nil
 }
 

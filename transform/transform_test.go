@@ -473,8 +473,12 @@ networks:
 			if d := cmp.Diff(tc.wantVolumes, res.Volumes); d != "" {
 				t.Errorf("volumes (-want +got):\n%s", d)
 			}
-			if res.Watch != tc.wantWatch {
-				t.Errorf("watch = %v, want %v", res.Watch, tc.wantWatch)
+			plan, err := NewPlan(project, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if watch := len(plan.Watch) > 0; watch != tc.wantWatch {
+				t.Errorf("watch = %v, want %v", watch, tc.wantWatch)
 			}
 		})
 	}
