@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os/exec"
 	"strings"
 	"time"
@@ -71,7 +72,7 @@ func (c *CLI) run(ctx context.Context, args ...string) (stdout []byte, err error
 }
 
 // failureMessage prefers the JSON error of a failed command: "err" in the
-// envelope of --output json (shared/telepresence/intercept-error.json),
+// envelope of --output json (e2e/standin/samples/intercept-error.json),
 // "error" with --format json (pkg/client/cli/output/output.go); then stderr.
 func failureMessage(stdout, stderr []byte) string {
 	var wrapped struct {
@@ -181,7 +182,7 @@ func (c *CLI) Quit(ctx context.Context, contract Contract) error {
 
 // Leave runs `telepresence leave NAME` (`detach NAME` on the 2.30 line).
 // The error for a missing intercept differs by release
-// (shared/telepresence/errors.txt): `Intercept named "X" not found` before
+// (e2e/standin/samples/errors.txt): `Intercept named "X" not found` before
 // 2.23, `Found no replace, intercept, or ingest named "X"` since.
 func (c *CLI) Leave(ctx context.Context, contract Contract, name string) error {
 	args := append([]string{contract.leaveCommand(), name}, contract.useFlags()...)
@@ -193,7 +194,7 @@ func (c *CLI) Leave(ctx context.Context, contract Contract, name string) error {
 	return err
 }
 
-// missingIntercept tells the texts of shared/telepresence/errors.txt: the
+// missingIntercept tells the texts of e2e/standin/samples/errors.txt: the
 // CLI's `Intercept named "X" not found` (2.20–2.22), the daemon's `found no
 // intercept named X`, and `Found no replace, intercept, or ingest named "X"`
 // (2.23 and newer); not any "not found" (a context, a daemon...).
@@ -202,6 +203,10 @@ func missingIntercept(msg string) bool {
 	return strings.Contains(msg, "intercept named") && strings.Contains(msg, "not found") ||
 		strings.Contains(msg, "found no intercept named") ||
 		strings.Contains(msg, "found no replace, intercept, or ingest named")
+}
+
+func isNotExist(err error) bool {
+	return errors.Is(err, fs.ErrNotExist)
 }
 
 func truncate(b []byte) string {

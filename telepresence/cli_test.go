@@ -126,10 +126,10 @@ func TestInterceptParsesEverySample(t *testing.T) {
 		"TELEPRESENCE_ROOT": "/Users/dev/telfs-3141592", "TELEPRESENCE_INTERCEPT_ID": "5b1f0c7e-2a9d-4e57-8d8c-0e6d2c9b7f44:echo-server",
 		"DB_HOST": "psql", "API_TOKEN": "s3cr3t",
 	}
-	base := Intercept{ID: "5b1f0c7e-2a9d-4e57-8d8c-0e6d2c9b7f44:echo-server", Name: "echo-server", Disposition: "ACTIVE", Environment: env, MountPort: 34439}
+	base := Intercept{Name: "echo-server", Environment: env, MountPort: 34439}
 	list, byPolicy := base, base
-	list.Mounts = []Mount{{Path: "/var/run/secrets/kubernetes.io"}, {Path: "/data"}}
-	byPolicy.Mounts = []Mount{{"/data", PolicyRemote}, {"/tmp/cache", PolicyLocal}, {"/var/log/app", PolicyIgnore}, {"/var/run/secrets/kubernetes.io", PolicyRemoteReadOnly}}
+	list.Mounts = []Mount{{Path: "/var/run/secrets/kubernetes.io", Policy: PolicyRemote}, {Path: "/data", Policy: PolicyRemote}}
+	byPolicy.Mounts = []Mount{{Path: "/data", Policy: PolicyRemote}, {Path: "/tmp/cache", Policy: PolicyLocal}, {Path: "/var/log/app", Policy: PolicyIgnore}, {Path: "/var/run/secrets/kubernetes.io", Policy: PolicyRemoteReadOnly}}
 	for file, want := range map[string]*Intercept{"intercept-2.20.json": &list, "intercept-2.27.json": &byPolicy} {
 		got, err := parseIntercept([]string{"intercept", "echo-server"}, sample(t, file))
 		if err != nil {
@@ -153,7 +153,7 @@ func TestInterceptParsesEverySample(t *testing.T) {
 	}
 }
 
-// The command lines of each release (SPEC §5.1, §5.4).
+// The command lines of each release (docs/telepresence-contract.md).
 func TestInterceptArgsByRelease(t *testing.T) {
 	opts := InterceptOptions{Workload: "echo-server", Port: "8088:http", Service: "echo", HTTPHeaders: []string{"x-dev=alice"}}
 	tests := []struct {
@@ -217,7 +217,7 @@ func TestInterceptFailures(t *testing.T) {
 	}
 }
 
-// errorLines reads the texts of shared/telepresence/errors.txt whose
+// errorLines reads the texts of e2e/standin/samples/errors.txt whose
 // description starts with prefix.
 func errorLines(t *testing.T, prefix string) []string {
 	t.Helper()

@@ -1,7 +1,8 @@
 // Package telepresence drives the Telepresence CLI (in docker mode) through
 // its JSON output, and its containerized daemon through one gRPC call. The
 // command lines follow the release that runs (Contract); the shapes it reads
-// are those of shared/telepresence/ (SPEC §5).
+// are described in docs/telepresence-contract.md, with samples in
+// e2e/standin/samples.
 package telepresence
 
 import (
@@ -112,7 +113,7 @@ func (e *CommandError) Unwrap() error { return e.Err }
 
 // AlreadyExists tells an intercept refused because one of that name exists:
 // `Intercept with name "NAME" already exists` in every release
-// (shared/telepresence/errors.txt).
+// (e2e/standin/samples/errors.txt).
 func AlreadyExists(err error) bool {
 	var ce *CommandError
 	return errors.As(err, &ce) && errors.Is(err, ErrFailed) && strings.Contains(strings.ToLower(ce.Message), "already exists")

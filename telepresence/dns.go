@@ -2,9 +2,7 @@ package telepresence
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 
 	"github.com/telepresenceio/telepresence/rpc/v2/connector"
 	"github.com/telepresenceio/telepresence/rpc/v2/daemon"
@@ -35,8 +33,4 @@ func (c *CLI) SetDNSMappings(ctx context.Context, addr string, mappings []DNSMap
 		return fmt.Errorf("setting DNS mappings on the Telepresence daemon (%s): %w", addr, err)
 	}
 	return nil
-}
-
-func isNotExist(err error) bool {
-	return errors.Is(err, fs.ErrNotExist)
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 )
 
@@ -44,30 +43,37 @@ func (o InterceptOptions) Args() []string {
 	return append(args, o.Contract.jsonFlags()...)
 }
 
-// Mount policies of a pod volume (intercept mount.mounts as a map, 2.22+).
+// MountPolicy says how a pod volume reaches the handler (intercept
+// mount.mounts as a map, 2.22+; Telepresence's pkg/types/mountpolicy.go).
+type MountPolicy string
+
+// Mount policies. A release that lists paths without policies (2.20, 2.21)
+// mounts them all: PolicyRemote.
 const (
-	PolicyRemote         = "Remote"
-	PolicyRemoteReadOnly = "RemoteReadOnly"
-	PolicyLocal          = "Local"
-	PolicyIgnore         = "Ignore"
+	PolicyRemote         MountPolicy = "Remote"
+	PolicyRemoteReadOnly MountPolicy = "RemoteReadOnly"
+	PolicyLocal          MountPolicy = "Local"
+	PolicyIgnore         MountPolicy = "Ignore"
 )
 
-var policies = []string{PolicyRemote, PolicyRemoteReadOnly, PolicyLocal, PolicyIgnore}
+var policies = []MountPolicy{PolicyRemote, PolicyRemoteReadOnly, PolicyLocal, PolicyIgnore}
+
+// Mounted tells whether a pod volume is mounted through Telemount: Remote
+// and RemoteReadOnly are; Local and Ignore are not.
+func (p MountPolicy) Mounted() bool { return p == PolicyRemote || p == PolicyRemoteReadOnly }
+
+// ReadOnly tells a volume mounted read-only.
+func (p MountPolicy) ReadOnly() bool { return p == PolicyRemoteReadOnly }
 
 // Mount is one volume of the intercepted pod.
 type Mount struct {
-	Path string
-	// Policy is one of the Policy constants; empty when the release lists
-	// paths without policies (2.20, 2.21), which means Remote.
-	Policy string
+	Path   string
+	Policy MountPolicy
 }
 
 // Intercept is what an intercept gives the handler.
 type Intercept struct {
-	ID          string
 	Name        string
-	Disposition string
-	Message     string
 	Environment map[string]string
 	// MountPort is where the Telemount driver reaches the pod's volumes.
 	MountPort int
@@ -75,9 +81,8 @@ type Intercept struct {
 	Mounts []Mount
 }
 
-// interceptJSON is the shape of shared/telepresence/intercept-*.json.
+// interceptJSON is the shape of e2e/standin/samples/intercept-*.json.
 type interceptJSON struct {
-	ID          string            `json:"id"`
 	Name        string            `json:"name"`
 	Disposition string            `json:"disposition"`
 	Message     string            `json:"message"`
@@ -109,7 +114,7 @@ func parseIntercept(args []string, out []byte) (*Intercept, error) {
 		}
 		return nil, &CommandError{Args: args, Err: ErrFailed, Message: msg}
 	}
-	ic := &Intercept{ID: ij.ID, Name: ij.Name, Disposition: ij.Disposition, Message: ij.Message, Environment: ij.Environment}
+	ic := &Intercept{Name: ij.Name, Environment: ij.Environment}
 	if ic.Name == "" {
 		ic.Name = args[1]
 	}
@@ -132,7 +137,7 @@ func parseMounts(raw json.RawMessage) ([]Mount, error) {
 	var list []string
 	if err := json.Unmarshal(raw, &list); err == nil {
 		for _, p := range list {
-			mounts = append(mounts, Mount{Path: p})
+			mounts = append(mounts, Mount{Path: p, Policy: PolicyRemote})
 		}
 	} else {
 		var byPath map[string]string
@@ -142,14 +147,14 @@ func parseMounts(raw json.RawMessage) ([]Mount, error) {
 		for p, policy := range byPath {
 			// 2.22 spells RemoteReadonly; Telepresence reads policies without
 			// regard to case (pkg/types/mountpolicy.go).
-			i := slices.IndexFunc(policies, func(known string) bool { return strings.EqualFold(known, policy) })
+			i := slices.IndexFunc(policies, func(known MountPolicy) bool { return strings.EqualFold(string(known), policy) })
 			if i < 0 {
 				return nil, fmt.Errorf("mount.mounts: path %s has the unknown policy %q", p, policy)
 			}
 			mounts = append(mounts, Mount{Path: p, Policy: policies[i]})
 		}
 		// A map has no order: by path, so the volume numbers stay stable.
-		sort.Slice(mounts, func(i, j int) bool { return mounts[i].Path < mounts[j].Path })
+		slices.SortFunc(mounts, func(a, b Mount) int { return strings.Compare(a.Path, b.Path) })
 	}
 	return mounts, nil
 }

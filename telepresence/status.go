@@ -7,7 +7,7 @@ import (
 )
 
 // Model is how handlers reach the cluster through a containerized daemon
-// (SPEC §3).
+// (docs/network-models.md).
 type Model string
 
 const (
@@ -47,7 +47,7 @@ type Daemon struct {
 	Subnets          []string
 	AlsoProxySubnets []string
 	// DNSMappings is the daemon's mapping set; ReportsDNSMappings is false
-	// when status does not show it (before 2.23), so it is unknown.
+	// when status prints no dns object at all, so the set is unknown.
 	DNSMappings        []DNSMapping
 	ReportsDNSMappings bool
 }
@@ -153,7 +153,8 @@ func (s *Status) ContractFor(d Daemon) Contract {
 
 // statusJSON holds the three shapes of status: one containerized daemon
 // ("daemon"), a daemon on the host ("user_daemon", "root_daemon"), or
-// several daemons ("connections"). See shared/telepresence/status-*.json.
+// several daemons ("connections"); docs/telepresence-contract.md#status
+// describes them, and e2e/standin/samples/status-*.json are samples.
 type statusJSON struct {
 	Daemon      *daemonJSON      `json:"daemon"`
 	UserDaemon  *daemonJSON      `json:"user_daemon"`
@@ -179,7 +180,7 @@ type daemonJSON struct {
 		Name string `json:"name"`
 	} `json:"intercepts"`
 	DNS *struct {
-		Mappings *[]struct {
+		Mappings []struct {
 			Name     string `json:"name"`
 			AliasFor string `json:"aliasFor"`
 		} `json:"mappings"`
@@ -199,10 +200,13 @@ func (d *daemonJSON) daemon() Daemon {
 	for _, ic := range d.Intercepts {
 		out.Intercepts = append(out.Intercepts, ic.Name)
 	}
-	if d.DNS != nil && d.DNS.Mappings != nil {
+	// 2.20–2.22 omit dns.mappings when the set is empty
+	// (pkg/client/cli/cmd/status.go, omitempty): a dns object without
+	// mappings means none.
+	if d.DNS != nil {
 		out.ReportsDNSMappings = true
 		out.DNSMappings = []DNSMapping{}
-		for _, m := range *d.DNS.Mappings {
+		for _, m := range d.DNS.Mappings {
 			out.DNSMappings = append(out.DNSMappings, DNSMapping{Name: m.Name, AliasFor: m.AliasFor})
 		}
 	}

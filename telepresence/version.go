@@ -49,7 +49,7 @@ func (v Version) String() string {
 	return fmt.Sprintf("%d.%d.%d", v.Major, v.Minor, v.Patch)
 }
 
-// Releases where the CLI contract changed (SPEC §5.1).
+// Releases where the CLI contract changed (docs/telepresence-contract.md).
 var (
 	// Teleroute: 2.23 replaced the shared network namespace of docker mode
 	// with the Teleroute network plugin.
