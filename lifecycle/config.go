@@ -89,7 +89,7 @@ func (r *Runner) connectedRuntime(ctx context.Context, project string, plan *tra
 	if err != nil {
 		state = projectState{project: project}
 	}
-	intercepts := map[string]transform.Intercept{}
+	intercepts := map[string]telepresence.Intercept{}
 	for _, req := range plan.Intercepts {
 		for _, c := range state.containers {
 			if c.Service != req.Service || c.Labels[transform.LabelIntercept] == "" {
@@ -116,8 +116,8 @@ func (r *Runner) connectedRuntime(ctx context.Context, project string, plan *tra
 // unconnectedRuntime shows the model of the installed Telepresence, or the
 // Teleroute model (every release since 2.23) when none is installed.
 func (r *Runner) unconnectedRuntime(ctx context.Context, statusErr error) (transform.Runtime, string) {
-	rt := transform.Runtime{Model: transform.Teleroute, DaemonContainer: PlaceholderDaemon, Network: PlaceholderNetwork,
-		VolumeDriver: r.VolumeDriver, Intercepts: map[string]transform.Intercept{}}
+	rt := transform.Runtime{Model: telepresence.ModelTeleroute, DaemonContainer: PlaceholderDaemon, Network: PlaceholderNetwork,
+		VolumeDriver: r.VolumeDriver, Intercepts: map[string]telepresence.Intercept{}}
 	if rt.VolumeDriver == "" {
 		rt.VolumeDriver, _, _ = r.telemount(ctx)
 	}
@@ -127,7 +127,7 @@ func (r *Runner) unconnectedRuntime(ctx context.Context, statusErr error) (trans
 		return rt, fmt.Sprintf("showing the %s model of Telepresence %d.%d and newer: the telepresence CLI does not answer (%v)",
 			telepresence.ModelTeleroute, telepresence.Teleroute.Major, telepresence.Teleroute.Minor, firstErr(statusErr, err))
 	case !v.AtLeast(telepresence.Teleroute.Major, telepresence.Teleroute.Minor):
-		rt.Model, rt.Network = transform.Netns, transform.DefaultNetwork
+		rt.Model, rt.Network = telepresence.ModelNetns, transform.DefaultNetwork
 	}
 	return rt, fmt.Sprintf("showing the %s model of the installed Telepresence %s: no daemon is connected, so the daemon container is shown as %q",
 		rt.Model, v, PlaceholderDaemon)
@@ -143,7 +143,7 @@ func firstErr(errs ...error) error {
 
 // maskEnvironment hides the pod's values, except Telepresence's own (the
 // container name and mount paths, which name the volumes).
-func maskEnvironment(intercepts map[string]transform.Intercept) {
+func maskEnvironment(intercepts map[string]telepresence.Intercept) {
 	for service, ic := range intercepts {
 		masked := make(map[string]string, len(ic.Environment))
 		for k, v := range ic.Environment {

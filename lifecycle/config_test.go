@@ -21,7 +21,7 @@ func TestConfigSaysWhichModelItShows(t *testing.T) {
 		wantNote     string
 	}{
 		{"connected 2.27", v227, true, false, "", "NOTE: showing the teleroute model: Telepresence 2.27.3 runs the daemon tp-test"},
-		{"connected 2.20", v220, true, false, "container:0123456789abcdef", "NOTE: showing the netns model: Telepresence 2.22 or older runs the daemon tp-test"},
+		{"connected 2.20", v220, true, false, "container:0123456789abcdef", "NOTE: showing the netns model: Telepresence 2.20.2 runs the daemon tp-test"},
 		{"installed 2.20", v220, false, false, "container:" + PlaceholderDaemon, "NOTE: showing the netns model of the installed Telepresence 2.20.2: no daemon is connected"},
 		{"installed 2.27", v227, false, false, "", "NOTE: showing the teleroute model of the installed Telepresence 2.27.3: no daemon is connected"},
 		{"not installed", v227, false, true, "", "NOTE: showing the teleroute model of Telepresence 2.23 and newer: the telepresence CLI does not answer (telepresence is not installed)"},

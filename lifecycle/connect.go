@@ -15,10 +15,6 @@ import (
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
-// ErrUnsupported means the Telepresence that runs cannot do what the
-// project asks.
-var ErrUnsupported = errors.New("not supported by this Telepresence")
-
 // session is the daemon a run works with, as status and Docker report it.
 type session struct {
 	daemon   telepresence.Daemon
@@ -56,8 +52,8 @@ func (u *upRun) connect(ctx context.Context, plan *transform.Plan, conn transfor
 	if err != nil {
 		return nil, err
 	}
-	connected := d == nil
-	if connected {
+	connectsNow := d == nil
+	if connectsNow {
 		if d, contract, err = u.startDaemon(ctx, plan, conn, st); err != nil {
 			return nil, err
 		}
@@ -73,10 +69,28 @@ func (u *upRun) connect(ctx context.Context, plan *transform.Plan, conn transfor
 			"(hint: `telepresence status` should list the cluster's subnets; check the connection to the cluster and the traffic manager, then `telepresence quit` and try again)",
 			d.Container())
 	}
-	if !connected {
+	if !connectsNow {
 		u.checkConnection(s, plan, conn)
 	}
 	return s, nil
+}
+
+// connectAttempt tells the daemons a connect of this run made, for its
+// undo: until the connect has answered, any new daemon of the project's
+// context and namespace (a failed or interrupted connect may still leave
+// one); once it has, only the daemon this run chose.
+type connectAttempt struct {
+	before             []string
+	context, namespace string
+	chosen             string
+}
+
+func (a *connectAttempt) made(d telepresence.Daemon) bool {
+	if a.chosen != "" {
+		return d.Name == a.chosen
+	}
+	return !slices.Contains(a.before, d.Name) &&
+		(a.context == "" || d.Context == a.context) && (a.namespace == "" || d.Namespace == a.namespace)
 }
 
 // startDaemon connects Telepresence in docker mode. The client's release
@@ -97,15 +111,8 @@ func (u *upRun) startDaemon(ctx context.Context, plan *transform.Plan, conn tran
 	if !v.AtLeast(telepresence.Teleroute.Major, telepresence.Teleroute.Minor) {
 		opts.Expose = plan.Expose
 	}
-	// A failed or interrupted connect may still leave a daemon: the new one
-	// of the project's context and namespace, or, once it is known, the one
-	// this run chose.
-	before := daemonNames(st)
-	mine := func(d telepresence.Daemon) bool {
-		return !slices.Contains(before, d.Name) &&
-			(conn.Context == "" || d.Context == conn.Context) && (conn.Namespace == "" || d.Namespace == conn.Namespace)
-	}
-	u.journal.push("the Telepresence connection", func(ctx context.Context) error { return u.disconnect(ctx, mine) })
+	attempt := &connectAttempt{before: daemonNames(st), context: conn.Context, namespace: conn.Namespace}
+	u.journal.push("the Telepresence connection", func(ctx context.Context) error { return u.disconnect(ctx, attempt.made) })
 	u.printf("Connecting Telepresence %s in docker mode...", v)
 	if err := u.Telepresence.Connect(ctx, opts); err != nil {
 		return nil, telepresence.Contract{}, fmt.Errorf("connecting Telepresence: %w%s", err, u.portHint(ctx, err, opts.Expose))
@@ -120,8 +127,7 @@ func (u *upRun) startDaemon(ctx context.Context, plan *transform.Plan, conn tran
 	if err != nil {
 		return nil, telepresence.Contract{}, err
 	}
-	chosen := d.Name
-	mine = func(d telepresence.Daemon) bool { return d.Name == chosen }
+	attempt.chosen = d.Name
 	u.printf("Telepresence connected: daemon container %s (%s model)", d.Container(), d.Model())
 	return d, contract, nil
 }
@@ -134,9 +140,9 @@ func checkRelease(plan *transform.Plan, v telepresence.Version) error {
 	}
 	for _, req := range plan.Intercepts {
 		if len(req.HTTPHeaders) > 0 {
-			return &transform.IntentError{Service: req.Service, Key: transform.ExtensionKey + ".intercept.httpHeaders", Kind: ErrUnsupported,
-				Problem: fmt.Sprintf("Telepresence %s cannot make a personal intercept: `telepresence intercept --http-header` needs %d.%d or newer",
-					v, telepresence.HTTPHeaders.Major, telepresence.HTTPHeaders.Minor),
+			return &ReleaseError{Service: req.Service, Key: transform.ExtensionKey + ".intercept.httpHeaders", Release: v,
+				Problem: fmt.Sprintf("cannot make a personal intercept: `telepresence intercept --http-header` needs %d.%d or newer",
+					telepresence.HTTPHeaders.Major, telepresence.HTTPHeaders.Minor),
 				Hint: "upgrade Telepresence, or remove httpHeaders to intercept all the workload's traffic"}
 		}
 	}
@@ -180,7 +186,7 @@ func (u *upRun) disconnect(ctx context.Context, mine func(telepresence.Daemon) b
 		if !mine(d) {
 			continue
 		}
-		users, err := u.Engine.DaemonUsers(ctx, d.Container())
+		users, err := u.handlersOf(ctx, d.Container())
 		others := slices.ContainsFunc(users, func(c Container) bool { return c.Project != u.project })
 		if err != nil || others {
 			u.printf("Leaving Telepresence connected: other projects use its daemon %s", d.Container())

@@ -14,24 +14,25 @@ import (
 )
 
 // setDNS makes the project's remote services resolve in the daemon's
-// network (SPEC §5.5), and records them. SetDNSMappings replaces the
-// daemon's whole set, so where status shows the set, the project's
-// mappings are merged into it, replacing those the project set before;
-// where it does not (before 2.23), the project's set replaces it, and the
-// user is told.
-func (u *upRun) setDNS(ctx context.Context, s *session, plan *transform.Plan, state projectState) error {
+// network, and records them (docs/telepresence-contract.md#dns-mappings).
+// SetDNSMappings replaces the daemon's whole set, so where status shows the
+// set, the project's mappings are merged into it, replacing those the
+// project set before; where it does not, the project's set replaces it,
+// and the user is told.
+func (u *upRun) setDNS(ctx context.Context, plan *transform.Plan) error {
+	s, state := u.session, u.before
 	own := make([]telepresence.DNSMapping, len(plan.DNSMappings))
 	for i, m := range plan.DNSMappings {
-		own[i] = telepresence.DNSMapping{Name: m.Service, AliasFor: m.AliasFor(s.daemon.Namespace)}
+		own[i] = m.DNSMapping(s.daemon.Namespace)
 		u.printf("Remote service %s resolves to %s in the daemon's network", m.Service, own[i].AliasFor)
 	}
-	if err := u.recordRemote(ctx, state.dns, &dnsRecord{Daemon: s.daemon.Name, Mappings: own, Remote: plan.Remote}); err != nil {
+	if err := u.recordRemote(ctx, state.dns, &dnsRecord{Connection: s.daemon.Name, Mappings: own, Remote: plan.Remote}); err != nil {
 		return err
 	}
 	var previous []telepresence.DNSMapping
 	switch {
 	case state.dns == nil:
-	case state.dns.Daemon == s.daemon.Name:
+	case state.dns.Connection == s.daemon.Name:
 		previous = state.dns.Mappings
 	default: // the project moved to another daemon: take its mappings off the old one
 		st, err := u.Telepresence.Status(ctx)
@@ -50,11 +51,19 @@ func (u *upRun) setDNS(ctx context.Context, s *session, plan *transform.Plan, st
 		}
 		u.journal.push("the DNS mappings", func(ctx context.Context) error { return u.updateMappings(ctx, u.project, s, own, previous) })
 		return nil
-	case len(own) == 0:
-		return nil // the set cannot be read, so the project's cannot be taken out
+	case sameMappings(own, previous):
+		return nil // the set cannot be read; the project's are set already
 	}
 	u.warn(fmt.Sprintf("Telepresence %s does not report the daemon's DNS mappings, so the project's replace any others the daemon had", s.daemon.ReleaseName()))
-	return u.Telepresence.SetDNSMappings(ctx, s.grpcAddress(), own)
+	if err := u.Telepresence.SetDNSMappings(ctx, s.grpcAddress(), own); err != nil {
+		return err
+	}
+	// The set that was there cannot be known: the undo puts back the
+	// project's own of the previous run, if any.
+	u.journal.push("the DNS mappings", func(ctx context.Context) error {
+		return u.Telepresence.SetDNSMappings(ctx, s.grpcAddress(), previous)
+	})
+	return nil
 }
 
 // updateMappings changes the daemon's set, as it is now: without drop, the
@@ -88,17 +97,17 @@ func (r *Runner) updateMappings(ctx context.Context, project string, s *session,
 }
 
 // claimedMappings are the mappings the records of the other projects say
-// they set on the daemon: a mapping two projects set stays while either is
-// up.
-func (r *Runner) claimedMappings(ctx context.Context, project, daemon string) ([]telepresence.DNSMapping, error) {
-	records, err := r.Engine.DNSRecords(ctx)
+// they set on the daemon of a connection: a mapping two projects set stays
+// while either is up.
+func (r *Runner) claimedMappings(ctx context.Context, project, connection string) ([]telepresence.DNSMapping, error) {
+	records, err := r.Engine.VolumesWithLabel(ctx, labelDNS)
 	if err != nil {
 		return nil, r.engineError(err)
 	}
 	var out []telepresence.DNSMapping
 	for _, v := range records {
 		var d dnsRecord
-		if v.Labels[api.ProjectLabel] != project && json.Unmarshal([]byte(v.Labels[labelDNS]), &d) == nil && d.Daemon == daemon {
+		if v.Labels[api.ProjectLabel] != project && json.Unmarshal([]byte(v.Labels[labelDNS]), &d) == nil && d.Connection == connection {
 			out = append(out, d.Mappings...)
 		}
 	}
@@ -125,7 +134,7 @@ func sameRecord(a, b *dnsRecord) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
-	return a.Daemon == b.Daemon && sameMappings(a.Mappings, b.Mappings) && slices.Equal(a.Remote, b.Remote)
+	return a.Connection == b.Connection && sameMappings(a.Mappings, b.Mappings) && slices.Equal(a.Remote, b.Remote)
 }
 
 // mergeMappings is current without the mappings the project set before,
@@ -185,7 +194,7 @@ func (r *Runner) removeDNS(ctx context.Context, state projectState, st *telepres
 // dropMappings takes the mappings a record names out of its daemon's set,
 // if that daemon runs and shows its set.
 func (r *Runner) dropMappings(ctx context.Context, project string, st *telepresence.Status, rec *dnsRecord) error {
-	i := slices.IndexFunc(st.Daemons, func(d telepresence.Daemon) bool { return d.Name == rec.Daemon })
+	i := slices.IndexFunc(st.Daemons, func(d telepresence.Daemon) bool { return d.Name == rec.Connection })
 	if i < 0 || !st.Daemons[i].ReportsDNSMappings || len(rec.Mappings) == 0 {
 		return nil
 	}

@@ -5,15 +5,12 @@ import (
 	"fmt"
 	"net"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/containerd/errdefs"
 	"github.com/docker/compose/v5/pkg/api"
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
-
-	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
 // DockerEngine implements Engine with the Docker API client. It uses only
@@ -25,13 +22,13 @@ type DockerEngine struct {
 var _ Engine = DockerEngine{}
 
 // InspectDaemon inspects the daemon container.
-func (e DockerEngine) InspectDaemon(ctx context.Context, name string) (DaemonInfo, error) {
-	res, err := e.Client.ContainerInspect(ctx, name, client.ContainerInspectOptions{})
+func (e DockerEngine) InspectDaemon(ctx context.Context, container string) (DaemonInfo, error) {
+	res, err := e.Client.ContainerInspect(ctx, container, client.ContainerInspectOptions{})
 	if err != nil {
-		return DaemonInfo{}, fmt.Errorf("inspecting the Telepresence daemon container %q: %w", name, err)
+		return DaemonInfo{}, fmt.Errorf("inspecting the Telepresence daemon container %q: %w", container, err)
 	}
 	c := res.Container
-	info := DaemonInfo{Name: name, ID: c.ID, Running: c.State != nil && c.State.Running,
+	info := DaemonInfo{Container: container, ID: c.ID, Running: c.State != nil && c.State.Running,
 		Networks: map[string]Endpoint{}, Published: map[string][]string{}}
 	if c.NetworkSettings == nil {
 		return info, nil
@@ -68,10 +65,10 @@ func hostAddress(b network.PortBinding) string {
 	return net.JoinHostPort(ip, b.HostPort)
 }
 
-// DaemonUsers lists the handler containers labelled with the daemon.
-func (e DockerEngine) DaemonUsers(ctx context.Context, daemon string) ([]Container, error) {
+// ContainersWithLabel lists the containers whose label key has the value.
+func (e DockerEngine) ContainersWithLabel(ctx context.Context, key, value string) ([]Container, error) {
 	return e.containers(ctx, client.ContainerListOptions{
-		All: true, Filters: make(client.Filters).Add("label", transform.LabelDaemon+"="+daemon),
+		All: true, Filters: make(client.Filters).Add("label", key+"="+value),
 	})
 }
 
@@ -97,7 +94,7 @@ func (e DockerEngine) containers(ctx context.Context, opts client.ContainerListO
 			name = strings.TrimPrefix(c.Names[0], "/")
 		}
 		out = append(out, Container{Name: name, Project: c.Labels[api.ProjectLabel], Service: c.Labels[api.ServiceLabel],
-			Labels: c.Labels, Running: c.State == "running"})
+			Labels: c.Labels, Running: c.State == "running", Started: c.State != "" && c.State != "created"})
 	}
 	return out, nil
 }
@@ -177,7 +174,7 @@ func (e DockerEngine) ProjectNetworks(ctx context.Context, project string) ([]Ne
 		for _, ep := range ins.Network.Containers {
 			nw.Containers = append(nw.Containers, ep.Name)
 		}
-		sort.Strings(nw.Containers)
+		slices.Sort(nw.Containers)
 		out = append(out, nw)
 	}
 	return out, nil

@@ -16,9 +16,9 @@ func (e DockerEngine) ProjectVolumes(ctx context.Context, project string) ([]Vol
 	return e.volumes(ctx, projectFilter(project))
 }
 
-// DNSRecords lists the volumes labelled as DNS mapping records.
-func (e DockerEngine) DNSRecords(ctx context.Context) ([]Volume, error) {
-	return e.volumes(ctx, make(client.Filters).Add("label", labelDNS))
+// VolumesWithLabel lists the volumes that carry the label key.
+func (e DockerEngine) VolumesWithLabel(ctx context.Context, key string) ([]Volume, error) {
+	return e.volumes(ctx, make(client.Filters).Add("label", key))
 }
 
 func (e DockerEngine) volumes(ctx context.Context, filters client.Filters) ([]Volume, error) {

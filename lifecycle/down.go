@@ -2,7 +2,6 @@ package lifecycle
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -67,14 +66,14 @@ func (r *Runner) Down(ctx context.Context, opts DownOptions) error {
 		dnsErr = r.removeDNS(ctx, state, st)
 		errs = append(errs, dnsErr)
 	}
-	daemons := state.daemons()
+	containers := state.daemonContainers()
 	if stErr == nil {
 		for _, d := range st.Daemons {
-			daemons = append(daemons, d.Container())
+			containers = append(containers, d.Container())
 		}
 	}
 	if state.hasResources() {
-		errs = append(errs, r.removeProject(ctx, state, daemons, api.DownOptions{
+		errs = append(errs, r.removeProject(ctx, state, containers, api.DownOptions{
 			Volumes: opts.Volumes, RemoveOrphans: opts.RemoveOrphans,
 		}, keep))
 	} else {
@@ -108,26 +107,26 @@ func (r *Runner) restoreRecords(ctx context.Context, state projectState, keep ma
 func (s projectState) contractFor(st *telepresence.Status, intercept string) telepresence.Contract {
 	owns := func(d telepresence.Daemon) bool {
 		for _, rec := range s.records {
-			var q request
-			if rec.intercept == intercept && json.Unmarshal([]byte(rec.request), &q) == nil && q.Daemon == d.Name {
+			if rec.intercept == intercept && !rec.unread && rec.request.Connection == d.Name {
 				return true
 			}
 		}
 		return slices.ContainsFunc(s.containers, func(c Container) bool {
-			return c.Labels[transform.LabelIntercept] == intercept && c.Labels[transform.LabelDaemon] == d.Container()
+			return c.Labels[transform.LabelIntercept] == intercept && c.Labels[transform.LabelDaemonContainer] == d.Container()
 		})
 	}
 	i := max(slices.IndexFunc(st.Daemons, owns), 0)
 	return st.ContractFor(st.Daemons[i])
 }
 
-// removeProject detaches the daemons from the networks they joined for the
-// project (a network with a foreign endpoint cannot be removed), runs
-// Compose down and removes the Telemount volumes and the records.
-func (r *Runner) removeProject(ctx context.Context, state projectState, daemons []string, down api.DownOptions, keep map[string]bool) error {
+// removeProject detaches the daemon containers from the networks they
+// joined for the project (a network with a foreign endpoint cannot be
+// removed), runs Compose down and removes the Telemount volumes and the
+// records.
+func (r *Runner) removeProject(ctx context.Context, state projectState, daemonContainers []string, down api.DownOptions, keep map[string]bool) error {
 	var errs []error
-	for _, d := range slices.Compact(slices.Sorted(slices.Values(daemons))) {
-		errs = append(errs, r.detachDaemon(ctx, state.project, d, state.daemonNetworks(d)))
+	for _, c := range slices.Compact(slices.Sorted(slices.Values(daemonContainers))) {
+		errs = append(errs, r.detachDaemon(ctx, state.project, c, state.daemonNetworks(c)))
 	}
 	if err := r.Compose.Down(ctx, state.project, down); err != nil {
 		errs = append(errs, fmt.Errorf("compose down: %w", err))

@@ -20,6 +20,8 @@ func TestDownFromANewProcess(t *testing.T) {
 		"tp status",
 		"tp leave api",
 		"tp leave echo-server",
+		"tp status",
+		"tp dns 127.0.0.1:9999 []",
 		"docker volume rm proj_telepresence-dns",
 		"docker network disconnect proj_green tp-test",
 		"docker network disconnect proj_telepresence-handlers tp-test",

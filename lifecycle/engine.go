@@ -14,13 +14,14 @@ type Engine interface {
 	Plugins
 }
 
-// Daemons inspects a Telepresence daemon container and finds who uses it.
+// Daemons inspects a Telepresence daemon container, and finds containers
+// across projects.
 type Daemons interface {
 	// InspectDaemon inspects the daemon container.
-	InspectDaemon(ctx context.Context, name string) (DaemonInfo, error)
-	// DaemonUsers lists the handler containers, of any project, labelled
-	// with the daemon.
-	DaemonUsers(ctx context.Context, daemon string) ([]Container, error)
+	InspectDaemon(ctx context.Context, container string) (DaemonInfo, error)
+	// ContainersWithLabel lists the containers, of any project and in any
+	// state, whose label key has the value.
+	ContainersWithLabel(ctx context.Context, key, value string) ([]Container, error)
 	// PortUsers names the containers that publish a host port.
 	PortUsers(ctx context.Context, port string) ([]string, error)
 }
@@ -49,9 +50,9 @@ type Resources interface {
 	CreateVolume(ctx context.Context, name string, labels map[string]string) error
 	// RemoveVolume removes a volume; a no-op when it does not exist.
 	RemoveVolume(ctx context.Context, name string) error
-	// DNSRecords lists, across projects, the volumes that record the DNS
-	// mappings a project set.
-	DNSRecords(ctx context.Context) ([]Volume, error)
+	// VolumesWithLabel lists, across projects, the volumes that carry a
+	// label (whatever its value).
+	VolumesWithLabel(ctx context.Context, key string) ([]Volume, error)
 	// ContainerEnv returns the environment a container got beyond its
 	// image's: for a handler, what a previous `up` gave it.
 	ContainerEnv(ctx context.Context, container string) (map[string]string, error)
@@ -70,9 +71,9 @@ type Plugins interface {
 
 // DaemonInfo is what the plugin needs to know of the daemon container.
 type DaemonInfo struct {
-	Name    string
-	ID      string
-	Running bool
+	Container string
+	ID        string
+	Running   bool
 	// Networks are the networks the daemon is attached to, by name.
 	Networks map[string]Endpoint
 	// Published are the host addresses (host:port, IPv6 bracketed) of its
@@ -93,6 +94,9 @@ type Container struct {
 	Service string
 	Labels  map[string]string
 	Running bool
+	// Started tells a container that has run at some point (any state but
+	// "created").
+	Started bool
 }
 
 // Network is a Docker network.

@@ -9,8 +9,6 @@ import (
 	"sync"
 
 	"github.com/docker/compose/v5/pkg/api"
-
-	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
 // fakeEngine keeps containers, networks and volumes of projects, and the
@@ -49,7 +47,7 @@ func (e *fakeEngine) InspectDaemon(_ context.Context, name string) (DaemonInfo, 
 	if e.daemonErr != nil {
 		return DaemonInfo{}, e.daemonErr
 	}
-	info := DaemonInfo{Name: name, ID: e.daemonID, Running: !e.daemonDown, Networks: map[string]Endpoint{}, Published: map[string][]string{}}
+	info := DaemonInfo{Container: name, ID: e.daemonID, Running: !e.daemonDown, Networks: map[string]Endpoint{}, Published: map[string][]string{}}
 	if e.tp.teleroute() {
 		info.Networks["bridge"] = Endpoint{IP: "172.17.0.2"}
 		if !e.tp.noSubnets {
@@ -78,13 +76,13 @@ func (e *fakeEngine) setDaemon(down bool, err error) {
 	e.daemonDown, e.daemonErr = down, err
 }
 
-func (e *fakeEngine) DaemonUsers(_ context.Context, daemon string) ([]Container, error) {
+func (e *fakeEngine) ContainersWithLabel(_ context.Context, key, value string) ([]Container, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var out []Container
 	for _, p := range slices.Sorted(maps.Keys(e.containers)) {
 		for _, c := range e.containers[p] {
-			if c.Labels[transform.LabelDaemon] == daemon {
+			if v, ok := c.Labels[key]; ok && v == value {
 				out = append(out, c)
 			}
 		}
@@ -152,13 +150,13 @@ func (e *fakeEngine) ProjectVolumes(_ context.Context, p string) ([]Volume, erro
 	return slices.Clone(e.volumes[p]), nil
 }
 
-func (e *fakeEngine) DNSRecords(context.Context) ([]Volume, error) {
+func (e *fakeEngine) VolumesWithLabel(_ context.Context, key string) ([]Volume, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var out []Volume
 	for _, p := range slices.Sorted(maps.Keys(e.volumes)) {
 		for _, v := range e.volumes[p] {
-			if _, ok := v.Labels[labelDNS]; ok {
+			if _, ok := v.Labels[key]; ok {
 				out = append(out, v)
 			}
 		}

@@ -101,7 +101,9 @@ func (f *fakeTP) connect() {
 	d := &telepresence.Daemon{Name: "test", DaemonPort: 9999, Context: "default", Namespace: "default"}
 	switch {
 	case !f.teleroute():
-		d.ContainerNetwork = "container:tp-test"
+		// As 2.20.2 prints it: a dns object, whose mappings key is left out
+		// when the set is empty.
+		d.Version, d.ContainerNetwork, d.ReportsDNSMappings, d.DNSMappings = f.release, "container:tp-test", true, []telepresence.DNSMapping{}
 	case f.noSubnets:
 		d.Version, d.ContainerNetwork, d.ReportsDNSMappings, d.DNSMappings = f.release, "default bridge", true, []telepresence.DNSMapping{}
 	default:
@@ -144,7 +146,7 @@ func (f *fakeTP) Intercept(ctx context.Context, o telepresence.InterceptOptions)
 	for k, v := range f.env {
 		env[k] = v
 	}
-	return &telepresence.Intercept{Name: o.Workload, Disposition: "ACTIVE", Environment: env, MountPort: 34439, Mounts: f.mounts}, nil
+	return &telepresence.Intercept{Name: o.Workload, Environment: env, MountPort: 34439, Mounts: f.mounts}, nil
 }
 
 func (f *fakeTP) Leave(_ context.Context, c telepresence.Contract, name string) error {
@@ -198,8 +200,10 @@ type fakeCompose struct {
 	onUp  func()
 	// blockAttached makes an attached Up run until its context ends.
 	blockAttached bool
-	// logs makes an attached Up stream a line of the project first.
-	logs     bool
+	// ran makes an Up that fails (upErr) start the containers first, as
+	// when a container exits once it ran; without it a failing Up starts
+	// none, as when a port is taken.
+	ran      bool
 	onCreate func()
 	projects map[string]*types.Project
 	creates  []api.CreateOptions
@@ -253,8 +257,8 @@ func (c *fakeCompose) Up(ctx context.Context, p *types.Project, o api.UpOptions)
 	if c.onUp != nil {
 		c.onUp()
 	}
-	if attached && c.logs {
-		o.Start.Attach.Log(p.Name+"-web-1", "started")
+	if c.upErr == nil || c.ran {
+		c.e.startAll(p.Name)
 	}
 	if attached && c.blockAttached {
 		<-ctx.Done() // like Compose: run until interrupted, then stop
@@ -309,4 +313,13 @@ func (e *fakeEngine) labelled(project, label string) []string {
 	}
 	slices.Sort(names)
 	return names
+}
+
+// startAll marks the project's containers as started.
+func (e *fakeEngine) startAll(project string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i := range e.containers[project] {
+		e.containers[project][i].Started = true
+	}
 }

@@ -94,14 +94,18 @@ func (f *fixture) newRunner() *Runner {
 }
 
 func (f *fixture) up(ctx context.Context, detach bool) error {
-	return f.runner.Up(ctx, UpOptions{Project: f.project, Intent: f.intent, Detach: detach, Logs: discard{}})
+	mode := Attached
+	if detach {
+		mode = Detached
+	}
+	return f.runner.Up(ctx, UpOptions{Project: f.project, Intent: f.intent, Mode: mode, Logs: discard{}})
 }
 
 // upAgain is `up -d` from a new process, after f.j is reset.
 func (f *fixture) upAgain(t *testing.T) {
 	t.Helper()
 	f.j.reset()
-	if err := f.newRunner().Up(context.Background(), UpOptions{Project: f.project, Intent: f.intent, Detach: true}); err != nil {
+	if err := f.newRunner().Up(context.Background(), UpOptions{Project: f.project, Intent: f.intent, Mode: Detached}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -148,4 +152,14 @@ func yamlOf(t *testing.T, p *types.Project) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// edit is s with old replaced by new, once; a fixture that no longer holds
+// old fails the test rather than making a variant that is not one.
+func edit(t testing.TB, s, old, new string) string {
+	t.Helper()
+	if strings.Count(s, old) != 1 {
+		t.Fatalf("the fixture holds %q %d times, want once", old, strings.Count(s, old))
+	}
+	return strings.Replace(s, old, new, 1)
 }

@@ -14,8 +14,8 @@ import (
 // The flags of `up` reach Compose's API as `docker compose up` passes them.
 func TestUpOptionsReachCompose(t *testing.T) {
 	f := newFixture(t, projectYAML, v227)
-	err := f.runner.Up(context.Background(), UpOptions{Project: f.project, Intent: f.intent, Detach: true,
-		Build: &api.BuildOptions{Deps: true}, RemoveOrphans: true, Wait: true, WaitTimeout: 30 * time.Second})
+	err := f.runner.Up(context.Background(), UpOptions{Project: f.project, Intent: f.intent, Mode: Detached,
+		RemoveOrphans: true, Wait: true, WaitTimeout: 30 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func TestUpOptionsReachCompose(t *testing.T) {
 }
 
 // --build makes every service with a build section build; --no-build
-// (Build nil) builds nothing.
+// builds nothing.
 func TestUpBuildPolicy(t *testing.T) {
 	yaml := `
 services:
@@ -38,13 +38,15 @@ services:
   web: {image: web}
 `
 	f := newFixture(t, yaml, v227)
-	if err := f.runner.Up(context.Background(), UpOptions{Project: f.project, Intent: f.intent, Detach: true, ForceBuild: true, Build: &api.BuildOptions{}}); err != nil {
+	if err := f.runner.Up(context.Background(), UpOptions{Project: f.project, Intent: f.intent, Mode: Detached, Build: BuildAlways}); err != nil {
 		t.Fatal(err)
 	}
 	if p := f.lastProject().Services["app"].PullPolicy; p != types.PullPolicyBuild {
 		t.Errorf("--build: pull_policy = %q", p)
 	}
-	f.upAgain(t) // Build nil: --no-build
+	if err := f.newRunner().Up(context.Background(), UpOptions{Project: f.project, Intent: f.intent, Mode: Detached, Build: BuildNever}); err != nil {
+		t.Fatal(err)
+	}
 	if f.compose.creates[1].Build != nil || f.lastProject().Services["app"].PullPolicy != "" {
 		t.Errorf("--no-build still builds: %+v", f.compose.creates[1])
 	}
@@ -64,7 +66,7 @@ services:
 	f := newFixture(t, yaml, v227)
 	ctx, cancel := context.WithCancel(context.Background())
 	f.compose.onUp = func() { time.AfterFunc(20*time.Millisecond, cancel) }
-	err := f.runner.Up(ctx, UpOptions{Project: f.project, Intent: f.intent, WatchCommand: true, Build: &api.BuildOptions{}, Logs: discard{}})
+	err := f.runner.Up(ctx, UpOptions{Project: f.project, Intent: f.intent, Mode: Watch, Logs: discard{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +84,7 @@ services:
 // only the intercepts they need.
 func TestUpSomeServices(t *testing.T) {
 	f := newFixture(t, projectYAML, v227)
-	err := f.runner.Up(context.Background(), UpOptions{Project: f.project, Intent: f.intent, Detach: true, Services: []string{"web"}})
+	err := f.runner.Up(context.Background(), UpOptions{Project: f.project, Intent: f.intent, Mode: Detached, Services: []string{"web"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +98,7 @@ func TestUpSomeServices(t *testing.T) {
 		t.Errorf("create targets %v", s)
 	}
 	f.j.reset()
-	err = f.newRunner().Up(context.Background(), UpOptions{Project: f.project, Intent: f.intent, Detach: true, Services: []string{"db"}})
+	err = f.newRunner().Up(context.Background(), UpOptions{Project: f.project, Intent: f.intent, Mode: Detached, Services: []string{"db"}})
 	if err == nil || !strings.Contains(err.Error(), `service "db": the service is remote`) {
 		t.Errorf("err = %v", err)
 	}
@@ -106,9 +108,9 @@ func TestUpSomeServices(t *testing.T) {
 // `up SERVICE...` of local services on a daemon that routes nothing: the
 // Teleroute network, which none of them joins, is not asked for.
 func TestUpSomeServicesWithoutADaemonNetwork(t *testing.T) {
-	f := newFixture(t, strings.Replace(projectYAML, "  web:\n", "  front: {image: front}\n  web:\n", 1), v227)
+	f := newFixture(t, edit(t, projectYAML, "  web:\n", "  front: {image: front}\n  web:\n"), v227)
 	f.tp.noSubnets = true
-	if err := f.runner.Up(context.Background(), UpOptions{Project: f.project, Intent: f.intent, Detach: true, Services: []string{"front"}}); err != nil {
+	if err := f.runner.Up(context.Background(), UpOptions{Project: f.project, Intent: f.intent, Mode: Detached, Services: []string{"front"}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := f.lastProject().Networks["teleroute"]; ok {
@@ -119,8 +121,8 @@ func TestUpSomeServicesWithoutADaemonNetwork(t *testing.T) {
 // Attached `up SERVICE...` starts Compose watch only when a service it
 // runs declares develop.watch.
 func TestAttachedUpOfSomeServicesWatchesOnlyThem(t *testing.T) {
-	yaml := strings.Replace(projectYAML, "    x-telepresence: {behavior: interceptHandler}\n",
-		"    x-telepresence: {behavior: interceptHandler}\n    develop: {watch: [{action: rebuild, path: ./src}]}\n", 1)
+	yaml := edit(t, projectYAML, "    x-telepresence: {behavior: interceptHandler}\n",
+		"    x-telepresence: {behavior: interceptHandler}\n    develop: {watch: [{action: rebuild, path: ./src}]}\n")
 	f := newFixture(t, yaml, v227)
 	err := f.runner.Up(context.Background(), UpOptions{Project: f.project, Intent: f.intent, Services: []string{"web"}, Logs: discard{}})
 	if err != nil {

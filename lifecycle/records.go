@@ -17,10 +17,13 @@ import (
 )
 
 // What the Docker side records of a project, so that `down`, `status` and
-// the next `up` find everything from a new process, even after a crash:
-//   - a handler container carries transform.LabelIntercept, LabelDaemon and,
-//     in the netns model, LabelDaemonNetworks;
-//   - a Telemount volume carries transform.LabelTelemount and LabelIntercept;
+// the next `up` find everything from a new process, even after a crash
+// (docs/records-and-undo.md):
+//   - a handler container carries transform.LabelIntercept,
+//     LabelDaemonContainer, LabelPodEnv and, in the netns model,
+//     LabelDaemonNetworks;
+//   - a Telemount volume carries transform.LabelTelemount, LabelIntercept
+//     and LabelMountIndex;
 //   - each intercept has a record: a local volume created before the
 //     intercept, labelled with the intercept, its service and the request
 //     it was created with;
@@ -44,20 +47,25 @@ func dnsVolume(project string) string { return project + "_telepresence-dns" }
 type interceptRecord struct {
 	intercept string
 	service   string
-	// request is what the intercept was created with (request.String).
-	request string
+	// request is what the intercept was created with; unread is true when
+	// the record holds none that this release reads (an older plugin
+	// wrote it), which no request is the same as.
+	request request
+	unread  bool
 }
 
 // request is what an intercept is created with. Two requests that differ
 // need two different intercepts.
 type request struct {
-	Daemon   string   `json:"daemon"`
-	Workload string   `json:"workload"`
-	Port     string   `json:"port"`
-	Address  string   `json:"address,omitempty"`
-	Service  string   `json:"service,omitempty"`
-	Headers  []string `json:"httpHeaders,omitempty"`
-	Mount    bool     `json:"mount"`
+	// Connection is the name of the daemon's connection (its container is
+	// tp-<Connection>). The JSON key is the one earlier releases wrote.
+	Connection string   `json:"daemon"`
+	Workload   string   `json:"workload"`
+	Port       string   `json:"port"`
+	Address    string   `json:"address,omitempty"`
+	Service    string   `json:"service,omitempty"`
+	Headers    []string `json:"httpHeaders,omitempty"`
+	Mount      bool     `json:"mount"`
 }
 
 func (q request) String() string {
@@ -65,10 +73,18 @@ func (q request) String() string {
 	return string(b)
 }
 
-// same tells whether an intercept recorded with recorded serves q.
-func (q request) same(recorded string) bool {
-	var old request
-	return json.Unmarshal([]byte(recorded), &old) == nil && reflect.DeepEqual(normal(old), normal(q))
+// readRequest reads the request label of a record.
+func readRequest(label string) (request, bool) {
+	var q request
+	if json.Unmarshal([]byte(label), &q) != nil || q.Workload == "" {
+		return request{}, false
+	}
+	return q, true
+}
+
+// same tells whether the intercept of a record serves q.
+func (q request) same(rec interceptRecord) bool {
+	return !rec.unread && reflect.DeepEqual(normal(rec.request), normal(q))
 }
 
 // normal is q with no headers as nil, so that JSON's [] and nil compare equal.
@@ -79,19 +95,20 @@ func normal(q request) request {
 	return q
 }
 
-// changes says how q differs from what an intercept was created with.
-func (q request) changes(recorded string) string {
-	var old request
-	if json.Unmarshal([]byte(recorded), &old) != nil || old.Workload == "" {
+// changes says how q differs from what the intercept of a record was
+// created with.
+func (q request) changes(rec interceptRecord) string {
+	if rec.unread {
 		return "it was created by an older docker telepresence"
 	}
+	old := rec.request
 	var diffs []string
 	add := func(what, was, is string) {
 		if was != is {
 			diffs = append(diffs, fmt.Sprintf("%s %q, now %q", what, was, is))
 		}
 	}
-	add("daemon", old.Daemon, q.Daemon)
+	add("connection", old.Connection, q.Connection)
 	add("workload", old.Workload, q.Workload)
 	add("port", old.Port, q.Port)
 	add("address", old.Address, q.Address)
@@ -104,9 +121,10 @@ func (q request) changes(recorded string) string {
 // dnsRecord is the record of a project's remote services and of the DNS
 // mappings it set on a daemon for them.
 type dnsRecord struct {
-	Daemon   string                    `json:"daemon"`
-	Mappings []telepresence.DNSMapping `json:"mappings"`
-	Remote   []string                  `json:"remote,omitempty"`
+	// Connection names the daemon (JSON key as earlier releases wrote it).
+	Connection string                    `json:"daemon"`
+	Mappings   []telepresence.DNSMapping `json:"mappings"`
+	Remote     []string                  `json:"remote,omitempty"`
 }
 
 // projectState is what belongs to a project on the Docker side.
@@ -137,7 +155,8 @@ func (r *Runner) find(ctx context.Context, project string) (projectState, error)
 			continue
 		}
 		if name, ok := v.Labels[transform.LabelIntercept]; ok {
-			s.records = append(s.records, interceptRecord{intercept: name, service: v.Labels[labelService], request: v.Labels[labelRequest]})
+			q, read := readRequest(v.Labels[labelRequest])
+			s.records = append(s.records, interceptRecord{intercept: name, service: v.Labels[labelService], request: q, unread: !read})
 		}
 		if raw, ok := v.Labels[labelDNS]; ok {
 			var d dnsRecord
@@ -187,29 +206,30 @@ func (s projectState) intercepts() []string {
 	return slices.Compact(names)
 }
 
-// daemons are the daemon containers the project's handlers worked with.
-func (s projectState) daemons() []string {
+// daemonContainers are the daemon containers the project's handlers
+// worked with.
+func (s projectState) daemonContainers() []string {
 	var names []string
 	for _, c := range s.containers {
-		if d := c.Labels[transform.LabelDaemon]; d != "" && !slices.Contains(names, d) {
+		if d := c.Labels[transform.LabelDaemonContainer]; d != "" && !slices.Contains(names, d) {
 			names = append(names, d)
 		}
 	}
 	return names
 }
 
-// daemonNetworks are the networks a daemon joined for the project's
-// handlers (netns model): the project's networks it is attached to, and
-// the external ones its handlers' labels name.
-func (s projectState) daemonNetworks(daemon string) []string {
+// daemonNetworks are the networks a daemon container joined for the
+// project's handlers (netns model): the project's networks it is attached
+// to, and the external ones its handlers' labels name.
+func (s projectState) daemonNetworks(container string) []string {
 	var names []string
 	for _, n := range s.networks {
-		if slices.Contains(n.Containers, daemon) {
+		if slices.Contains(n.Containers, container) {
 			names = append(names, n.Name)
 		}
 	}
 	for _, c := range s.containers {
-		if c.Labels[transform.LabelDaemon] == daemon {
+		if c.Labels[transform.LabelDaemonContainer] == container {
 			names = append(names, daemonNetworksOf(c)...)
 		}
 	}
@@ -230,7 +250,7 @@ func daemonNetworksOf(c Container) []string {
 func (r *Runner) writeRecord(ctx context.Context, project string, rec interceptRecord) error {
 	err := r.Engine.CreateVolume(ctx, recordVolume(project, rec.intercept), map[string]string{
 		api.ProjectLabel: project, transform.LabelIntercept: rec.intercept,
-		labelService: rec.service, labelRequest: rec.request,
+		labelService: rec.service, labelRequest: rec.request.String(),
 	})
 	if err != nil {
 		return r.engineError(err)
@@ -270,8 +290,8 @@ func (r *Runner) writeDNSRecord(ctx context.Context, project string, old, new *d
 // the running container labelled with the intercept, its environment
 // beyond its image's, and the project's Telemount volumes for it (their
 // numbers kept, so the volumes keep their names).
-func (r *Runner) liveIntercept(ctx context.Context, s projectState, service, name string) (transform.Intercept, bool, error) {
-	ic := transform.Intercept{Name: name}
+func (r *Runner) liveIntercept(ctx context.Context, s projectState, service, name string) (telepresence.Intercept, bool, error) {
+	ic := telepresence.Intercept{Name: name}
 	i := slices.IndexFunc(s.containers, func(c Container) bool {
 		return c.Service == service && c.Labels[transform.LabelIntercept] == name && c.Running
 	})
@@ -289,29 +309,36 @@ func (r *Runner) liveIntercept(ctx context.Context, s projectState, service, nam
 		maps.DeleteFunc(env, func(k, _ string) bool { return !slices.Contains(keep, k) })
 	}
 	ic.Environment = env
-	for _, v := range s.volumes {
-		if _, tm := v.Labels[transform.LabelTelemount]; !tm || v.Labels[transform.LabelIntercept] != name {
-			continue
-		}
-		n := volumeIndex(v.Name)
-		for len(ic.Mounts) <= n {
-			ic.Mounts = append(ic.Mounts, transform.Mount{Policy: transform.PolicyIgnore})
-		}
-		ic.Mounts[n] = transform.Mount{Path: v.Options["dir"], Policy: transform.PolicyRemote}
-		if v.Options["ro"] == "true" {
-			ic.Mounts[n].Policy = transform.PolicyRemoteReadOnly
-		}
-		ic.MountPort, _ = strconv.Atoi(v.Options["port"])
-	}
+	ic.Mounts, ic.MountPort = liveMounts(s.volumes, name)
 	return ic, true, nil
 }
 
-// volumeIndex is the i of a Telemount volume named ..._<container>-<i>
-// (0 when the name has no sensible number).
-func volumeIndex(name string) int {
-	n, err := strconv.Atoi(name[strings.LastIndex(name, "-")+1:])
-	if err != nil || n < 0 || n > 1000 {
-		return 0
+// liveMounts rebuilds the mount list of an intercept from its Telemount
+// volumes, each at the index its label gives (so the volumes keep their
+// names); the pod volumes that were not mounted are Ignore.
+func liveMounts(volumes []Volume, intercept string) ([]telepresence.Mount, int) {
+	var mounts []telepresence.Mount
+	port := 0
+	for _, v := range volumes {
+		if _, tm := v.Labels[transform.LabelTelemount]; !tm || v.Labels[transform.LabelIntercept] != intercept {
+			continue
+		}
+		n, err := strconv.Atoi(v.Labels[transform.LabelMountIndex])
+		if err != nil || n < 0 || n > maxMounts {
+			n = len(mounts) // an older plugin made it: the next place
+		}
+		for len(mounts) <= n {
+			mounts = append(mounts, telepresence.Mount{Policy: telepresence.PolicyIgnore})
+		}
+		mounts[n] = telepresence.Mount{Path: v.Options["dir"], Policy: telepresence.PolicyRemote}
+		if v.Options["ro"] == "true" {
+			mounts[n].Policy = telepresence.PolicyRemoteReadOnly
+		}
+		port, _ = strconv.Atoi(v.Options["port"])
 	}
-	return n
+	return mounts, port
 }
+
+// maxMounts bounds the index a label may give, so that a bad label cannot
+// make a huge list.
+const maxMounts = 1000

@@ -69,12 +69,12 @@ services:
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFixture(t, strings.Replace(base, "%s", "", 1), v227)
+			f := newFixture(t, edit(t, base, "%s", ""), v227)
 			if err := f.up(context.Background(), true); err != nil {
 				t.Fatal(err)
 			}
 			f.engine.handlerEnv = map[string]map[string]string{"proj-echo-1": {"TELEPRESENCE_CONTAINER": "echo-server"}}
-			f.load(t, strings.Replace(base, "%s", tc.change, 1))
+			f.load(t, edit(t, base, "%s", tc.change))
 			f.upAgain(t)
 			if !slices.Contains(f.j.all(), "tp leave echo-server") {
 				t.Errorf("the old intercept was not left: %v", f.j.all())
@@ -98,7 +98,7 @@ func TestUpAgainLeavesTheInterceptOfAServiceThatIsNoLongerAHandler(t *testing.T)
 	if err := f.up(context.Background(), true); err != nil {
 		t.Fatal(err)
 	}
-	f.load(t, strings.Replace(projectYAML, "x-telepresence: {behavior: interceptHandler}", "", 1))
+	f.load(t, edit(t, projectYAML, "x-telepresence: {behavior: interceptHandler}", ""))
 	f.upAgain(t)
 	if !strings.Contains(f.stderr.String(), `Leaving intercept api of service api: service "api" is no longer an intercept handler`) || f.tp.active["api"] {
 		t.Errorf("the intercept of api stays: %v\n%s", f.tp.active, f.stderr.String())
@@ -183,7 +183,7 @@ func TestWatchRefusesBeforeAnything(t *testing.T) {
 	f := newFixture(t, projectYAML, v227)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second) // a watch that started would run until then
 	defer cancel()
-	err := f.runner.Up(ctx, UpOptions{Project: f.project, Intent: f.intent, WatchCommand: true})
+	err := f.runner.Up(ctx, UpOptions{Project: f.project, Intent: f.intent, Mode: Watch})
 	if !errors.Is(err, ErrNothingToWatch) {
 		t.Fatalf("err = %v", err)
 	}

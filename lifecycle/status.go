@@ -2,7 +2,6 @@ package lifecycle
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence"
@@ -78,10 +77,9 @@ func (r *Runner) Status(ctx context.Context, project string) (*ProjectStatus, er
 	}
 	for _, rec := range state.records {
 		ic := InterceptStatus{Name: rec.intercept, Service: rec.service, HTTPHeaders: []string{}}
-		var q request
-		if json.Unmarshal([]byte(rec.request), &q) == nil {
-			ic.Workload, ic.Port = q.Workload, q.Port
-			ic.HTTPHeaders = append(ic.HTTPHeaders, q.Headers...)
+		if !rec.unread {
+			ic.Workload, ic.Port = rec.request.Workload, rec.request.Port
+			ic.HTTPHeaders = append(ic.HTTPHeaders, rec.request.Headers...)
 		}
 		ic.Live = out.Daemon != nil && slices.ContainsFunc(st.Daemons, func(d telepresence.Daemon) bool {
 			return d.Name == out.Daemon.Name && slices.Contains(d.Intercepts, rec.intercept)
@@ -105,22 +103,21 @@ func (r *Runner) Status(ctx context.Context, project string) (*ProjectStatus, er
 	return out, nil
 }
 
-// daemonOf is the running daemon the project's records or handlers name,
-// else the only one that runs.
+// daemonOf is the running daemon whose connection the project's records
+// name, or whose container its handlers name, else the only one that runs.
 func (s projectState) daemonOf(st *telepresence.Status) *telepresence.Daemon {
-	var names []string
+	var connections []string
 	if s.dns != nil {
-		names = append(names, s.dns.Daemon)
+		connections = append(connections, s.dns.Connection)
 	}
 	for _, rec := range s.records {
-		var q request
-		if json.Unmarshal([]byte(rec.request), &q) == nil {
-			names = append(names, q.Daemon)
+		if !rec.unread {
+			connections = append(connections, rec.request.Connection)
 		}
 	}
-	containers := s.daemons()
+	containers := s.daemonContainers()
 	for i, d := range st.Daemons {
-		if slices.Contains(names, d.Name) || slices.Contains(containers, d.Container()) {
+		if slices.Contains(connections, d.Name) || slices.Contains(containers, d.Container()) {
 			return &st.Daemons[i]
 		}
 	}

@@ -2,7 +2,6 @@ package lifecycle
 
 import (
 	"context"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -11,8 +10,8 @@ import (
 // status reads a project from a new process: the daemon, each intercept
 // and whether it is live, the handlers, the remote services.
 func TestStatusFromANewProcess(t *testing.T) {
-	yaml := strings.Replace(projectYAML, "  web:\n", "  cache: {image: cache, x-telepresence: {behavior: remote}}\n  web:\n", 1)
-	yaml = strings.Replace(yaml, "{workload: echo-server}", "{workload: echo-server, httpHeaders: [x-dev=alice]}", 1)
+	yaml := edit(t, projectYAML, "  web:\n", "  cache: {image: cache, x-telepresence: {behavior: remote}}\n  web:\n")
+	yaml = edit(t, yaml, "{workload: echo-server}", "{workload: echo-server, httpHeaders: [x-dev=alice]}")
 	f := newFixture(t, yaml, v227)
 	if err := f.up(context.Background(), true); err != nil {
 		t.Fatal(err)

@@ -71,7 +71,7 @@ func TestUpRefusesWithoutADaemonNetwork(t *testing.T) {
 // Personal intercepts need --http-header (2.25): refused before anything
 // is created, naming the version.
 func TestUpRefusesPersonalInterceptsBefore225(t *testing.T) {
-	yaml := strings.Replace(projectYAML, "{workload: echo-server}", "{workload: echo-server, httpHeaders: [x-dev=alice]}", 1)
+	yaml := edit(t, projectYAML, "{workload: echo-server}", "{workload: echo-server, httpHeaders: [x-dev=alice]}")
 	f := newFixture(t, yaml, v224)
 	err := f.up(context.Background(), true)
 	if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "Telepresence 2.24.1 cannot make a personal intercept: `telepresence intercept --http-header` needs 2.25 or newer") {
@@ -142,7 +142,7 @@ func TestAFailedUpKeepsTheMappingsOthersSetMeanwhile(t *testing.T) {
 	other := telepresence.DNSMapping{Name: "cache", AliasFor: "redis.default"}
 	f.compose.onCreate = func() {
 		f.tp.daemon.DNSMappings = append(f.tp.daemon.DNSMappings, other) // another project's up, meanwhile
-		raw, _ := json.Marshal(dnsRecord{Daemon: "test", Mappings: []telepresence.DNSMapping{other}})
+		raw, _ := json.Marshal(dnsRecord{Connection: "test", Mappings: []telepresence.DNSMapping{other}})
 		f.engine.volumes["other"] = []Volume{{Name: "other_telepresence-dns", Labels: map[string]string{"com.docker.compose.project": "other", labelDNS: string(raw)}}}
 	}
 	f.compose.upErr = errors.New("boom")

@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -19,6 +19,32 @@ import (
 // when no service that runs declares develop.watch.
 var ErrNothingToWatch = errors.New("none of the selected services is configured for watch, consider setting a 'develop' section")
 
+// Mode is how `up` runs the project once it has started.
+type Mode int
+
+const (
+	// Attached streams the project's logs until it is interrupted, with
+	// Compose watch when a service it runs declares develop.watch.
+	Attached Mode = iota
+	// Detached returns once the containers run (up -d).
+	Detached
+	// Watch starts the project detached, then runs Compose watch until
+	// interrupted (the `watch` command).
+	Watch
+)
+
+// BuildPolicy is what `up` builds before it creates the containers.
+type BuildPolicy int
+
+const (
+	// BuildMissing builds the images that do not exist (the default).
+	BuildMissing BuildPolicy = iota
+	// BuildAlways rebuilds every service that has a build section (--build).
+	BuildAlways
+	// BuildNever builds nothing (--no-build).
+	BuildNever
+)
+
 // UpOptions are the options of `up` and `watch`.
 type UpOptions struct {
 	Project *types.Project
@@ -26,27 +52,28 @@ type UpOptions struct {
 	// Services are the services to run (with what they depend on); none
 	// means all.
 	Services []string
-	// Detach returns once the containers run; otherwise Up streams logs to
-	// Logs until interrupted.
-	Detach bool
-	// WatchCommand runs Compose Watch after a detached start (`watch`).
-	WatchCommand bool
-	// NoWatch turns off the automatic watch of attached `up`.
-	NoWatch bool
-	// Build is nil with --no-build; ForceBuild is --build.
-	Build         *api.BuildOptions
-	ForceBuild    bool
+	Mode     Mode
+	// NoWatch turns off the automatic watch of an Attached run.
+	NoWatch       bool
+	Build         BuildPolicy
 	RemoveOrphans bool
 	Wait          bool
 	WaitTimeout   time.Duration
-	Logs          api.LogConsumer
+	// Logs receives the project's logs (Attached) or Compose watch's
+	// events (Watch).
+	Logs api.LogConsumer
 }
 
-// upRun is one `up`: what it did, in its journal, and the intercepts the
-// project runs with.
+// upRun is one `up`: what it works with, what it did (its journal), and
+// the intercepts the project runs with.
 type upRun struct {
 	*Runner
 	project string
+	opts    UpOptions
+	// before is the project as it was on the Docker side when the run began.
+	before projectState
+	// session is the daemon the run works with, once connected.
+	session *session
 	journal journal
 	// intercepts are those this run created or took over, in order:
 	// stopping the project ends them.
@@ -65,7 +92,7 @@ func (r *Runner) Up(ctx context.Context, opts UpOptions) error {
 		return err
 	}
 	plan = plan.Only(selected)
-	if opts.WatchCommand && len(plan.Watch) == 0 {
+	if opts.Mode == Watch && len(plan.Watch) == 0 {
 		return ErrNothingToWatch
 	}
 	r.warn(plan.Warnings...)
@@ -74,8 +101,8 @@ func (r *Runner) Up(ctx context.Context, opts UpOptions) error {
 		return err
 	}
 	defer unlock()
-	u := &upRun{Runner: r, project: opts.Project.Name}
-	err = u.up(ctx, plan, selected, opts)
+	u := &upRun{Runner: r, project: opts.Project.Name, opts: opts}
+	err = u.up(ctx, plan, selected)
 	// After a failure the journal undoes the run; once the project has
 	// started, it holds what ending the run must do.
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
@@ -90,31 +117,31 @@ func (r *Runner) Up(ctx context.Context, opts UpOptions) error {
 }
 
 // up is the sequence of steps; each pushes its undo on the journal.
-func (u *upRun) up(ctx context.Context, plan *transform.Plan, selected []string, opts UpOptions) error {
-	state, err := u.find(ctx, u.project)
-	if err != nil {
+func (u *upRun) up(ctx context.Context, plan *transform.Plan, selected []string) error {
+	var err error
+	if u.before, err = u.find(ctx, u.project); err != nil {
 		return err
 	}
-	s, err := u.connect(ctx, plan, opts.Intent.Connection)
-	if err != nil {
+	in := u.opts.Intent
+	if u.session, err = u.connect(ctx, plan, in.Connection); err != nil {
 		return err
 	}
 	driver, err := u.volumeDriver(ctx, plan)
 	if err != nil {
 		return err
 	}
-	intercepts, err := u.intercept(ctx, s, plan, state, opts.Intent.ServicesWith(transform.InterceptHandler))
+	intercepts, err := u.intercept(ctx, plan, in.ServicesWith(transform.InterceptHandler))
 	if err != nil {
 		return err
 	}
-	if err := u.setDNS(ctx, s, plan, state); err != nil {
+	if err := u.setDNS(ctx, plan); err != nil {
 		return err
 	}
-	rt, err := u.runtime(ctx, s, driver, intercepts, state)
+	rt, err := u.runtime(ctx, u.session, driver, intercepts, u.before)
 	if err != nil {
 		return err
 	}
-	res, err := transform.Apply(opts.Project, opts.Intent.Only(selected), rt)
+	res, err := transform.Apply(u.opts.Project, in.Only(selected), rt)
 	if err != nil {
 		return err
 	}
@@ -123,23 +150,23 @@ func (u *upRun) up(ctx context.Context, plan *transform.Plan, selected []string,
 	// are rewired already), as `docker compose up SERVICE...` does.
 	project, err := res.Project.WithSelectedServices(selected)
 	if err == nil {
-		project, err = withBuildPolicy(withoutUnusedTeleroute(project), opts)
+		project, err = withBuildPolicy(withoutUnusedTeleroute(project), u.opts)
 	}
 	if err != nil {
 		return err
 	}
-	return u.run(ctx, s, project, res, len(plan.Watch) > 0, opts, state)
+	return u.run(ctx, project, res, len(plan.Watch) > 0)
 }
 
 // runtime is what the transform needs to know of the daemon and Docker.
-func (r *Runner) runtime(ctx context.Context, s *session, driver string, intercepts map[string]transform.Intercept, state projectState) (transform.Runtime, error) {
+func (r *Runner) runtime(ctx context.Context, s *session, driver string, intercepts map[string]telepresence.Intercept, state projectState) (transform.Runtime, error) {
 	rt := transform.Runtime{DaemonContainer: s.daemon.Container(), DaemonID: s.info.ID, VolumeDriver: driver, Intercepts: intercepts}
 	if s.model() == telepresence.ModelNetns {
-		rt.Model, rt.Network = transform.Netns, netnsNetwork(s.info)
+		rt.Model, rt.Network = telepresence.ModelNetns, netnsNetwork(s.info)
 		rt.DaemonIP = s.info.Networks[rt.Network].IP
 		return rt, nil
 	}
-	rt.Model, rt.Network = transform.Teleroute, s.daemon.Network()
+	rt.Model, rt.Network = telepresence.ModelTeleroute, s.daemon.Network()
 	rt.DNS = s.info.Networks[rt.Network].IP
 	// The Telemount plugin runs on the host and reaches the daemon on the
 	// default bridge (pkg/client/cli/docker/compose: ContainerIP).
@@ -171,12 +198,7 @@ func netnsNetwork(info DaemonInfo) string {
 	if _, ok := info.Networks[transform.DefaultNetwork]; ok || len(info.Networks) == 0 {
 		return transform.DefaultNetwork
 	}
-	names := make([]string, 0, len(info.Networks))
-	for n := range info.Networks {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names[0]
+	return slices.Sorted(maps.Keys(info.Networks))[0]
 }
 
 // withoutUnusedTeleroute drops the Teleroute network when no service that
@@ -199,11 +221,12 @@ func withoutUnusedTeleroute(p *types.Project) *types.Project {
 // section, and `watch` rebuild those that also declare develop, as
 // `docker compose watch` does.
 func withBuildPolicy(project *types.Project, opts UpOptions) (*types.Project, error) {
-	if !opts.ForceBuild && (!opts.WatchCommand || opts.Build == nil) {
+	always := opts.Build == BuildAlways
+	if !always && (opts.Mode != Watch || opts.Build == BuildNever) {
 		return project, nil
 	}
 	return project.WithServicesTransform(func(_ string, s types.ServiceConfig) (types.ServiceConfig, error) {
-		if s.Build != nil && (opts.ForceBuild || s.Develop != nil) {
+		if s.Build != nil && (always || s.Develop != nil) {
 			s.PullPolicy = types.PullPolicyBuild
 		}
 		return s, nil

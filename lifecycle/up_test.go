@@ -29,6 +29,7 @@ func TestUpDetachedNetns(t *testing.T) {
 		"docker volume create proj_telepresence-intercept-echo-server",
 		"tp intercept echo-server --port 8088 --detailed-output --output json",
 		"docker volume create proj_telepresence-dns",
+		"tp status",
 		"tp dns 127.0.0.1:9999 [db=psql.default]",
 		"compose create api,echo,web",
 		"docker network connect proj_green tp-test [echo]",
@@ -40,12 +41,37 @@ func TestUpDetachedNetns(t *testing.T) {
 		t.Errorf("network_mode = %q, want the daemon container's ID", echo.NetworkMode)
 	}
 	labels := echo.CustomLabels
-	if labels[transform.LabelIntercept] != "echo-server" || labels[transform.LabelDaemon] != "tp-test" ||
+	if labels[transform.LabelIntercept] != "echo-server" || labels[transform.LabelDaemonContainer] != "tp-test" ||
 		labels[transform.LabelDaemonNetworks] != "proj_green,proj_telepresence-handlers" {
 		t.Errorf("handler container labels = %v", labels)
 	}
-	if !strings.Contains(f.stderr.String(), "does not report the daemon's DNS mappings") {
+	if strings.Contains(f.stderr.String(), "does not report the daemon's DNS mappings") {
+		t.Errorf("2.20.2 reports the set (an empty one without the mappings key), yet: %s", f.stderr.String())
+	}
+}
+
+// A status with no dns object at all: the daemon's set cannot be read, so
+// the project's replaces it, the user is told, and a failed up takes them
+// out again.
+func TestMappingsOfADaemonThatDoesNotReportThem(t *testing.T) {
+	f := newFixture(t, projectYAML, v220)
+	f.tp.connect()
+	f.tp.daemon.ReportsDNSMappings, f.tp.daemon.DNSMappings = false, nil
+	f.compose.upErr = errors.New("port is already allocated")
+	if err := f.up(context.Background(), true); err == nil {
+		t.Fatal("up succeeded")
+	}
+	if !strings.Contains(f.stderr.String(), "does not report the daemon's DNS mappings, so the project's replace any others") {
 		t.Errorf("the user is not told the mappings replace the daemon's: %s", f.stderr.String())
+	}
+	var dns []string
+	for _, s := range f.j.all() {
+		if strings.HasPrefix(s, "tp dns") {
+			dns = append(dns, s)
+		}
+	}
+	if want := []string{"tp dns 127.0.0.1:9999 [db=psql.default]", "tp dns 127.0.0.1:9999 []"}; !slices.Equal(dns, want) {
+		t.Errorf("SetDNSMappings calls = %q, want %q: the failed up must take its mappings out", dns, want)
 	}
 }
 
@@ -102,6 +128,8 @@ volumes:
 		"docker network disconnect proj_telepresence-handlers tp-test",
 		"compose down proj",
 		"docker volume rm proj_data", // created by this run; proj_old was there before
+		"tp status",
+		"tp dns 127.0.0.1:9999 []",
 		"docker volume rm proj_telepresence-dns",
 		"tp leave echo-server",
 		"docker volume rm proj_telepresence-intercept-echo-server",
@@ -189,12 +217,13 @@ func TestAttachedUpStopsWhenTheDaemonGoes(t *testing.T) {
 	}
 }
 
-// An attached up that fails once the project runs (Compose streamed its
-// logs) stops it and leaves the intercepts, but keeps what it made, data
-// volumes included, for `down`.
+// An attached up that fails once the project ran stops it and leaves the
+// intercepts, but keeps what it made, data volumes included, for `down`:
+// whether it ran is the containers' state, not whether they printed
+// anything (a silent container that exits is a project that ran).
 func TestAttachedUpThatFailsOnceRunningKeepsWhatItMade(t *testing.T) {
 	f := newFixture(t, projectYAML+"volumes:\n  data: {}\n", v227)
-	f.compose.logs = true
+	f.compose.ran = true
 	f.compose.upErr = errors.New("container web exited with code 1")
 	if err := f.up(context.Background(), false); err == nil || !strings.Contains(err.Error(), "exited with code 1") {
 		t.Fatalf("err = %v", err)
@@ -240,7 +269,7 @@ func TestUpInstallsTheCurrentTelemountPlugin(t *testing.T) {
 func TestUpReusesTheTelemountPluginTelepresenceInstalled(t *testing.T) {
 	f := newFixture(t, projectYAML, v220)
 	f.runner.VolumeDriver = ""
-	f.tp.mounts = []telepresence.Mount{{Path: "/secrets"}}
+	f.tp.mounts = []telepresence.Mount{{Path: "/secrets", Policy: telepresence.PolicyRemote}}
 	f.engine.plugins = []Plugin{{Name: "other/thing:1", Enabled: true}, {Name: "ghcr.io/telepresenceio/telemount:amd64-0.1.5", Enabled: true}}
 	if err := f.up(context.Background(), true); err != nil {
 		t.Fatal(err)
@@ -290,7 +319,7 @@ func TestConnectFailsOnATakenPort(t *testing.T) {
 
 func TestAFailedUpKeepsADaemonAnotherProjectUses(t *testing.T) {
 	f := newFixture(t, projectYAML, v220)
-	f.engine.containers["other"] = []Container{{Name: "other-h-1", Project: "other", Labels: map[string]string{transform.LabelDaemon: "tp-test"}}}
+	f.engine.containers["other"] = []Container{{Name: "other-h-1", Project: "other", Labels: map[string]string{transform.LabelDaemonContainer: "tp-test"}}}
 	f.compose.upErr = errors.New("boom")
 	if err := f.up(context.Background(), true); err == nil {
 		t.Fatal("up succeeded")

@@ -8,12 +8,13 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/types"
 
+	"github.com/telepresenceio/docker-telepresence/telepresence"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
 // checkRules checks the rewrite rules of SPEC §3 on a transformed corpus
 // project.
-func checkRules(t *testing.T, orig, out *types.Project, model transform.Model, handler, remote string) {
+func checkRules(t *testing.T, orig, out *types.Project, model telepresence.Model, handler, remote string) {
 	t.Helper()
 	if remote != "" {
 		if _, ok := out.Services[remote]; ok {
@@ -37,7 +38,7 @@ func checkRules(t *testing.T, orig, out *types.Project, model transform.Model, h
 	if !pod || local {
 		t.Errorf("%s: handler volumes %v: want the Remote pod volume, not the Local one", model, h.Volumes)
 	}
-	if model == transform.Netns {
+	if model == telepresence.ModelNetns {
 		if h.NetworkMode != "container:c0ffee" || len(h.Networks)+len(h.Ports)+len(h.Expose)+len(h.DNS) > 0 || h.Hostname != "" || len(h.ExtraHosts) > 0 {
 			t.Errorf("netns: handler network_mode %q, networks %v, ports %v, dns %v", h.NetworkMode, h.Networks, h.Ports, h.DNS)
 		}
@@ -120,7 +121,7 @@ func checkNothingElse(t *testing.T, orig *types.Project, res *transform.Result, 
 		switch key {
 		case "services":
 		case "volumes":
-			compareResources(t, key, o, n, remote, orig, res.Volumes...)
+			compareResources(t, key, o, n, remote, orig, telemountKeys(res.Project)...)
 		case "networks":
 			compareResources(t, key, o, n, remote, orig, "default", transform.TelerouteNetwork, transform.HandlersNetwork)
 		case "secrets", "configs":
@@ -204,4 +205,15 @@ func mergedKeys(a, b map[string]any) map[string]bool {
 		out[k] = true
 	}
 	return out
+}
+
+// telemountKeys are the compose keys of the project's Telemount volumes.
+func telemountKeys(p *types.Project) []string {
+	var keys []string
+	for key, v := range p.Volumes {
+		if v.Labels[transform.LabelTelemount] == "true" {
+			keys = append(keys, key)
+		}
+	}
+	return keys
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"go.yaml.in/yaml/v4"
 
+	"github.com/telepresenceio/docker-telepresence/telepresence"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
@@ -69,7 +70,7 @@ func TestCorpus(t *testing.T) {
 			if err != nil {
 				t.Fatalf("--handler %s --remote %s: %v", handler, remote, err)
 			}
-			for _, model := range []transform.Model{transform.Netns, transform.Teleroute} {
+			for _, model := range []telepresence.Model{telepresence.ModelNetns, telepresence.ModelTeleroute} {
 				res, err := transform.Apply(p, in, corpusRuntime(model, handler))
 				if err != nil {
 					t.Fatalf("%s: %v", model, err)
@@ -162,17 +163,17 @@ func sharedWith(p *types.Project, target string) bool {
 	return false
 }
 
-func corpusRuntime(model transform.Model, handler string) transform.Runtime {
+func corpusRuntime(model telepresence.Model, handler string) transform.Runtime {
 	network := "corpus-cn"
-	if model == transform.Netns {
+	if model == telepresence.ModelNetns {
 		network = transform.DefaultNetwork
 	}
 	return transform.Runtime{
 		Model: model, DaemonContainer: "tp-corpus", DaemonID: "c0ffee", DaemonIP: "172.17.0.9", Network: network,
 		DNS: "172.30.0.9", Subnets: []string{"10.96.0.0/12"}, VolumeDriver: "telemount",
-		Intercepts: map[string]transform.Intercept{handler: {Name: "corpus-workload", MountPort: 34439,
+		Intercepts: map[string]telepresence.Intercept{handler: {Name: "corpus-workload", MountPort: 34439,
 			Environment: map[string]string{"TELEPRESENCE_CONTAINER": "app", "POD_ONLY": "from the pod"},
-			Mounts:      []transform.Mount{{Path: "/var/run/secrets/pod"}, {Path: "/cache", Policy: transform.PolicyLocal}}}},
+			Mounts:      []telepresence.Mount{{Path: "/var/run/secrets/pod", Policy: telepresence.PolicyRemote}, {Path: "/cache", Policy: telepresence.PolicyLocal}}}},
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/docker/compose/v5/pkg/api"
 	"github.com/spf13/pflag"
 
+	"github.com/telepresenceio/docker-telepresence/lifecycle"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
@@ -142,21 +143,28 @@ func (o *ProjectOptions) projectName(ctx context.Context, backend api.Compose) (
 	return "", fmt.Errorf("finding the project name: %w (hint: pass -p PROJECT)", err)
 }
 
-// locateIntentErrors says in which compose file each intent error was
-// declared: the transform knows services and keys, not files.
+// locateIntentErrors says in which compose file each intent error (or
+// release limit) was declared: the transform and the lifecycle know
+// services and keys, not files.
 func locateIntentErrors(err error, p *types.Project) error {
-	var ie *transform.IntentError
-	if !errors.As(err, &ie) || p == nil {
+	if p == nil {
 		return err
 	}
-	for _, e := range intentErrors(err) {
-		if e.Source == "" {
-			key := e.Key
-			if key == "" {
-				key = transform.ExtensionKey
-			}
-			e.Source = declaringFileForKey(p, e.Service, key)
+	locate := func(source *string, service, key string) {
+		if *source != "" {
+			return
 		}
+		if key == "" {
+			key = transform.ExtensionKey
+		}
+		*source = declaringFileForKey(p, service, key)
+	}
+	for _, e := range intentErrors(err) {
+		locate(&e.Source, e.Service, e.Key)
+	}
+	var re *lifecycle.ReleaseError
+	if errors.As(err, &re) {
+		locate(&re.Source, re.Service, re.Key)
 	}
 	return err
 }

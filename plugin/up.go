@@ -6,7 +6,6 @@ import (
 
 	"github.com/docker/cli/cli/command"
 	"github.com/docker/compose/v5/cmd/formatter"
-	"github.com/docker/compose/v5/pkg/api"
 	"github.com/spf13/cobra"
 
 	"github.com/telepresenceio/docker-telepresence/lifecycle"
@@ -89,6 +88,26 @@ func watchCommand(dockerCli command.Cli, global *globalOptions) *cobra.Command {
 	return cmd
 }
 
+func (o *upOptions) mode(detach, watch bool) lifecycle.Mode {
+	switch {
+	case watch:
+		return lifecycle.Watch
+	case detach:
+		return lifecycle.Detached
+	}
+	return lifecycle.Attached
+}
+
+func (o *upOptions) buildPolicy() lifecycle.BuildPolicy {
+	switch {
+	case o.noBuild:
+		return lifecycle.BuildNever
+	case o.build:
+		return lifecycle.BuildAlways
+	}
+	return lifecycle.BuildMissing
+}
+
 func runUp(ctx context.Context, dockerCli command.Cli, opts *upOptions, services []string, watch bool) error {
 	ctx, stop := withSignals(ctx, dockerCli)
 	defer stop()
@@ -101,19 +120,13 @@ func runUp(ctx context.Context, dockerCli command.Cli, opts *upOptions, services
 	if err != nil {
 		return err
 	}
-	var build *api.BuildOptions
-	if !opts.noBuild {
-		build = &api.BuildOptions{Deps: true} // the lifecycle names the services that remain
-	}
 	up := lifecycle.UpOptions{
 		Project:       project,
 		Intent:        intent,
 		Services:      services,
-		Detach:        detach,
-		WatchCommand:  watch,
+		Mode:          opts.mode(detach, watch),
 		NoWatch:       opts.noWatch,
-		Build:         build,
-		ForceBuild:    opts.build,
+		Build:         opts.buildPolicy(),
 		RemoveOrphans: opts.removeOrphans,
 		Wait:          opts.wait,
 		WaitTimeout:   time.Duration(opts.waitTimeout) * time.Second,

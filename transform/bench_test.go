@@ -10,6 +10,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/telepresenceio/docker-telepresence/scripts/benchproject"
+	"github.com/telepresenceio/docker-telepresence/telepresence"
 )
 
 // benchSizes are the project sizes (number of services) of the scaling
@@ -65,7 +66,7 @@ func loadBench(b *testing.B, n int) (*types.Project, Runtime) {
 // and one volume, so Apply does all of its work (environment merge,
 // Telemount volumes) for the handlers that mount.
 func benchRuntime(p *types.Project) Runtime {
-	rt := Runtime{DaemonContainer: "tp-bench", DaemonIP: "172.20.0.2", VolumeDriver: "telemount", Intercepts: map[string]Intercept{}}
+	rt := Runtime{Model: telepresence.ModelNetns, DaemonContainer: "tp-bench", DaemonIP: "172.20.0.2", VolumeDriver: "telemount", Intercepts: map[string]Intercept{}}
 	in, err := ParseIntent(p, Flags{})
 	if err != nil {
 		return rt
@@ -109,8 +110,8 @@ func BenchmarkTransform(b *testing.B) {
 			p, rt := loadBench(b, n)
 			// One untimed run checks that the generated project exercises
 			// every path: handlers, remote services and their DNS mappings.
-			if res := transformOnce(b, p, rt); len(res.Project.Services) != n-n/5 || (n >= 20 && len(res.Volumes) == 0) {
-				b.Fatalf("unexpected result: %d services, %d volumes", len(res.Project.Services), len(res.Volumes))
+			if res := transformOnce(b, p, rt); len(res.Project.Services) != n-n/5 || (n >= 20 && len(telemountKeys(res.Project)) == 0) {
+				b.Fatalf("unexpected result: %d services, %d volumes", len(res.Project.Services), len(telemountKeys(res.Project)))
 			}
 			b.ReportAllocs()
 			b.ResetTimer()

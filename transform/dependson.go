@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"maps"
 	"slices"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -35,7 +36,7 @@ func merge(deps types.DependsOnConfig, in *Intent, expand func(string) types.Dep
 		return deps
 	}
 	out := make(types.DependsOnConfig, len(deps))
-	names := sortedDeps(deps)
+	names := slices.Sorted(maps.Keys(deps))
 	for _, d := range names {
 		if in.Behavior(d) != Remote {
 			out[d] = deps[d]
@@ -46,7 +47,7 @@ func merge(deps types.DependsOnConfig, in *Intent, expand func(string) types.Dep
 			continue
 		}
 		inherited := expand(d)
-		for _, k := range sortedDeps(inherited) {
+		for _, k := range slices.Sorted(maps.Keys(inherited)) {
 			if _, exists := out[k]; !exists && k != self {
 				out[k] = inherited[k]
 			}
@@ -58,13 +59,4 @@ func merge(deps types.DependsOnConfig, in *Intent, expand func(string) types.Dep
 // rewire returns the service's depends_on with remote services replaced.
 func (t *transformer) rewire(svc types.ServiceConfig) types.DependsOnConfig {
 	return merge(svc.DependsOn, t.in, func(name string) types.DependsOnConfig { return t.expanded[name] }, svc.Name)
-}
-
-func sortedDeps(deps types.DependsOnConfig) []string {
-	names := make([]string, 0, len(deps))
-	for k := range deps {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	return names
 }

@@ -2,12 +2,15 @@ package transform
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/telepresenceio/docker-telepresence/telepresence"
 )
 
 // load parses compose YAML the way Compose does (normalised, validated), in
@@ -79,11 +82,38 @@ func assertErrorContains(t testing.TB, err error, parts ...string) {
 	}
 }
 
-// paths are pod volumes listed without policies (Telepresence 2.20, 2.21).
+// The tests' names for what an intercept returns.
+type (
+	Intercept = telepresence.Intercept
+	Mount     = telepresence.Mount
+)
+
+const (
+	PolicyRemote         = telepresence.PolicyRemote
+	PolicyRemoteReadOnly = telepresence.PolicyRemoteReadOnly
+	PolicyLocal          = telepresence.PolicyLocal
+	PolicyIgnore         = telepresence.PolicyIgnore
+)
+
+// paths are pod volumes listed without policies (Telepresence 2.20, 2.21):
+// all mounted.
 func paths(list ...string) []Mount {
 	out := make([]Mount, len(list))
 	for i, p := range list {
-		out[i] = Mount{Path: p}
+		out[i] = Mount{Path: p, Policy: PolicyRemote}
 	}
 	return out
+}
+
+// telemountKeys are the compose keys of the project's Telemount volumes,
+// sorted.
+func telemountKeys(p *types.Project) []string {
+	var keys []string
+	for key, v := range p.Volumes {
+		if v.Labels[LabelTelemount] == "true" {
+			keys = append(keys, key)
+		}
+	}
+	slices.Sort(keys)
+	return keys
 }

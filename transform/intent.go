@@ -7,8 +7,8 @@ package transform
 
 import (
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -111,7 +111,7 @@ func (in *Intent) ServicesWith(b Behavior) []string {
 			out = append(out, name)
 		}
 	}
-	sort.Strings(out)
+	slices.Sort(out)
 	return out
 }
 
@@ -154,7 +154,7 @@ func parseConnection(raw any, errs *Errors) Connection {
 	if !ok {
 		return c
 	}
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		sub := d.child(k)
 		switch k {
 		case "context":
@@ -188,7 +188,7 @@ func parseService(service string, raw any, errs *Errors) (ServiceIntent, bool) {
 	if b, present := m["behavior"]; present {
 		si.Behavior = d.child("behavior").behavior(b)
 	}
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		sub := d.child(k)
 		switch k {
 		case "behavior":
@@ -205,7 +205,7 @@ func parseService(service string, raw any, errs *Errors) (ServiceIntent, bool) {
 					"set behavior: remote or remove mapping")
 				continue
 			}
-			si.Mapping = sub.mapping2(m[k])
+			si.Mapping = sub.remoteMapping(m[k])
 		case "cluster":
 			if si.Behavior != Local {
 				sub.fail(fmt.Sprintf("cluster is only for behavior %s, this service is %s", Local, si.Behavior),
@@ -254,7 +254,7 @@ func (d decoder) intercept(raw any) InterceptSpec {
 	if !ok {
 		return spec
 	}
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		sub := d.child(k)
 		switch k {
 		case "workload":
@@ -278,13 +278,14 @@ func (d decoder) intercept(raw any) InterceptSpec {
 	return spec
 }
 
-func (d decoder) mapping2(raw any) Mapping {
+// remoteMapping reads the `mapping` block of a remote service.
+func (d decoder) remoteMapping(raw any) Mapping {
 	var mp Mapping
 	m, ok := d.mapping(raw)
 	if !ok {
 		return mp
 	}
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		sub := d.child(k)
 		switch k {
 		case "name":
@@ -298,13 +299,4 @@ func (d decoder) mapping2(raw any) Mapping {
 		}
 	}
 	return mp
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

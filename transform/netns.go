@@ -43,7 +43,7 @@ func (t *transformer) netnsPrepare() {
 				t.handlersNetwork = true
 			}
 			if byKey[key] == nil {
-				byKey[key] = &NetworkAttachment{Key: key, Name: dockerName}
+				byKey[key] = &NetworkAttachment{Name: dockerName}
 			}
 			byKey[key].Aliases = append(byKey[key].Aliases, aliases...)
 		}

@@ -3,11 +3,12 @@ package transform
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/telepresenceio/docker-telepresence/telepresence"
 )
 
 // InterceptRequest is one `telepresence intercept` to create.
@@ -31,9 +32,9 @@ type InterceptRequest struct {
 	Expose []string
 }
 
-// DNSMapping makes a compose service name resolve to a cluster service
-// inside the daemon's network.
-type DNSMapping struct {
+// RemoteMapping is what a remote service's `mapping` asks: that its compose
+// name resolve to a cluster service inside the daemon's network.
+type RemoteMapping struct {
 	// Service is the compose service name (the name to resolve).
 	Service string
 	// Name is the cluster service name.
@@ -42,16 +43,18 @@ type DNSMapping struct {
 	Namespace string
 }
 
-// AliasFor is the cluster name the service name resolves to.
-func (m DNSMapping) AliasFor(connectedNamespace string) string {
+// DNSMapping is the daemon's mapping for it, once the connected namespace
+// is known.
+func (m RemoteMapping) DNSMapping(connectedNamespace string) telepresence.DNSMapping {
 	ns := m.Namespace
 	if ns == "" {
 		ns = connectedNamespace
 	}
-	if ns == "" {
-		return m.Name
+	alias := m.Name
+	if ns != "" {
+		alias += "." + ns
 	}
-	return m.Name + "." + ns
+	return telepresence.DNSMapping{Name: m.Service, AliasFor: alias}
 }
 
 // Plan is what Telepresence must do before the project can start.
@@ -60,7 +63,7 @@ type Plan struct {
 	// Expose lists the `--expose` values the daemon needs so that the
 	// handlers' published ports still reach them from the workstation.
 	Expose      []string
-	DNSMappings []DNSMapping
+	DNSMappings []RemoteMapping
 	// Remote are the remote services.
 	Remote []string
 	// ClusterServices are the local services that join the daemon's
@@ -128,7 +131,7 @@ func NewPlan(project *types.Project, in *Intent) (*Plan, error) {
 		if m.Name == "" {
 			m.Name = name
 		}
-		p.DNSMappings = append(p.DNSMappings, DNSMapping{Service: name, Name: m.Name, Namespace: m.Namespace})
+		p.DNSMappings = append(p.DNSMappings, RemoteMapping{Service: name, Name: m.Name, Namespace: m.Namespace})
 	}
 	p.ClusterServices = ClusterServices(project, in)
 	for _, name := range project.ServiceNames() {
@@ -213,6 +216,6 @@ func exposedPorts(svc types.ServiceConfig) ([]string, []string) {
 }
 
 func uniqueSorted(s []string) []string {
-	sort.Strings(s)
+	slices.Sort(s)
 	return slices.Compact(s)
 }

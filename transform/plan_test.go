@@ -8,6 +8,8 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/telepresenceio/docker-telepresence/telepresence"
 )
 
 func TestNewPlan(t *testing.T) {
@@ -54,7 +56,7 @@ services:
 				Expose: []string{"8088:8088", "127.0.0.1:9090:9000", "7000"}},
 		},
 		Expose: []string{"127.0.0.1:9090:9000", "7000", "8088:8088"},
-		DNSMappings: []DNSMapping{
+		DNSMappings: []RemoteMapping{
 			{Service: "cache", Name: "cache", Namespace: "infra"},
 			{Service: "db", Name: "psql", Namespace: "big-data"},
 		},
@@ -65,11 +67,11 @@ services:
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("plan (-want +got):\n%s", d)
 	}
-	if a := got.DNSMappings[1].AliasFor("default"); a != "psql.big-data" {
-		t.Errorf("alias = %q", a)
+	if m := got.DNSMappings[1].DNSMapping("default"); m != (telepresence.DNSMapping{Name: "db", AliasFor: "psql.big-data"}) {
+		t.Errorf("mapping = %+v", m)
 	}
-	if a := (DNSMapping{Service: "x", Name: "x"}).AliasFor("default"); a != "x.default" {
-		t.Errorf("alias in the connected namespace = %q", a)
+	if m := (RemoteMapping{Service: "x", Name: "x"}).DNSMapping("default"); m.AliasFor != "x.default" {
+		t.Errorf("alias in the connected namespace = %q", m.AliasFor)
 	}
 	if !got.NeedsDaemonNetwork() {
 		t.Errorf("handlers need the daemon network")

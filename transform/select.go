@@ -8,7 +8,7 @@ import (
 )
 
 // Select is what `up SERVICE...` runs: the named services and, transitively,
-// what they depend on once remote services are rewired (SPEC §3.2), sorted.
+// what they depend on once remote services are rewired, sorted.
 // No names means every service; a name that is no service, or a remote
 // one, is an error.
 func Select(project *types.Project, in *Intent, names []string) ([]string, error) {

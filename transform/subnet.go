@@ -18,7 +18,8 @@ var subnetPools = []netip.Prefix{
 
 // assignSubnets gives every bridge network the project creates without an
 // IPAM configuration a subnet that overlaps neither the cluster subnets the
-// daemon routes nor the Docker networks that exist (SPEC §3.6.6): Docker
+// daemon routes nor the Docker networks that exist
+// (docs/network-models.md#subnets): Docker
 // could otherwise pick one the daemon routes to the cluster. A network that
 // exists already keeps its subnet while that is clear.
 func (t *transformer) assignSubnets(out *types.Project) {

@@ -120,7 +120,7 @@ func (t *transformer) localWarnings(svc types.ServiceConfig) []string {
 	var warnings []string
 	target, sharesHandler := strings.CutPrefix(svc.NetworkMode, types.ServicePrefix)
 	sharesHandler = sharesHandler && t.in.Behavior(target) == InterceptHandler
-	if t.rt.model() == Netns {
+	if t.rt.netns() {
 		if sharesHandler {
 			warnings = append(warnings, fmt.Sprintf("service %q: network_mode: shares the network of handler %q, so it now shares the network of the Telepresence daemon %q",
 				svc.Name, target, t.rt.DaemonContainer))

@@ -6,12 +6,14 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/telepresenceio/docker-telepresence/telepresence"
 )
 
 // trt is a Teleroute runtime as a 2.27 daemon named "cn" reports it.
 func trt(intercepts map[string]Intercept) Runtime {
 	return Runtime{
-		Model: Teleroute, DaemonContainer: "tp-cn", DaemonID: "d43m0n", DaemonIP: "172.17.0.2",
+		Model: telepresence.ModelTeleroute, DaemonContainer: "tp-cn", DaemonID: "d43m0n", DaemonIP: "172.17.0.2",
 		Network: "cn", DNS: "172.30.0.2", VolumeDriver: "telemount", Intercepts: intercepts,
 	}
 }
@@ -133,7 +135,7 @@ volumes:
   cache: {}
 `,
 			intercepts: map[string]Intercept{"echo": {Name: "echo", MountPort: 34439, Environment: map[string]string{"TELEPRESENCE_CONTAINER": "app"},
-				Mounts: []Mount{{"/data", PolicyRemote}, {"/tmp/cache", PolicyLocal}, {"/var/log/app", PolicyIgnore}, {"/var/run/secrets", PolicyRemoteReadOnly}}}},
+				Mounts: []Mount{{Path: "/data", Policy: PolicyRemote}, {Path: "/tmp/cache", Policy: PolicyLocal}, {Path: "/var/log/app", Policy: PolicyIgnore}, {Path: "/var/run/secrets", Policy: PolicyRemoteReadOnly}}}},
 			want: `
 services:
   echo:
@@ -152,11 +154,11 @@ volumes:
   app-0:
     driver: telemount
     driver_opts: {host: 172.17.0.2, port: "34439", container: app, dir: /data}
-    labels: {io.telepresence.compose.telemount: "true", io.telepresence.compose.intercept: echo}
+    labels: {io.telepresence.compose.telemount: "true", io.telepresence.compose.intercept: echo, io.telepresence.compose.mount-index: "0"}
   app-3:
     driver: telemount
     driver_opts: {host: 172.17.0.2, port: "34439", container: app, dir: /var/run/secrets, ro: "true"}
-    labels: {io.telepresence.compose.telemount: "true", io.telepresence.compose.intercept: echo}
+    labels: {io.telepresence.compose.telemount: "true", io.telepresence.compose.intercept: echo, io.telepresence.compose.mount-index: "3"}
 networks:
   teleroute: {name: cn, external: true}
 `,
@@ -237,7 +239,7 @@ networks:
 			if d := cmp.Diff(tc.wantWarnings, res.Warnings); d != "" {
 				t.Errorf("warnings (-want +got):\n%s", d)
 			}
-			if d := cmp.Diff(tc.wantVolumes, res.Volumes); d != "" {
+			if d := cmp.Diff(tc.wantVolumes, telemountKeys(res.Project)); d != "" {
 				t.Errorf("volumes (-want +got):\n%s", d)
 			}
 			if len(res.DaemonNetworks) > 0 {
@@ -290,7 +292,7 @@ services:
   echo: {image: echo, ports: ["80"], x-telepresence: {behavior: interceptHandler}}
 `)
 	res, err := Apply(project, mustIntent(t, project, Flags{}), rt(map[string]Intercept{"echo": {Name: "echo", Mounts: []Mount{
-		{"/ro", PolicyRemoteReadOnly}, {"/local", PolicyLocal}}}}))
+		{Path: "/ro", Policy: PolicyRemoteReadOnly}, {Path: "/local", Policy: PolicyLocal}}}}))
 	if err != nil {
 		t.Fatal(err)
 	}

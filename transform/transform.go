@@ -1,12 +1,15 @@
 package transform
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/telepresenceio/docker-telepresence/telepresence"
 )
 
 // Labels written on what the plugin creates, so that `down` in a new process
@@ -15,9 +18,9 @@ const (
 	// LabelIntercept is set on a handler container, its Telemount volumes
 	// and the record of its intercept: the name of the Telepresence intercept.
 	LabelIntercept = "io.telepresence.compose.intercept"
-	// LabelDaemon is set on a handler container: the daemon container it
-	// works with.
-	LabelDaemon = "io.telepresence.compose.daemon"
+	// LabelDaemonContainer is set on a handler container: the name of the
+	// daemon container it works with.
+	LabelDaemonContainer = "io.telepresence.compose.daemon"
 	// LabelDaemonNetworks is set on a handler container in the netns model:
 	// the Docker networks the daemon container joined for it.
 	LabelDaemonNetworks = "io.telepresence.compose.daemon-networks"
@@ -27,24 +30,20 @@ const (
 	// of the pod's environment variables, so that a later `up` can tell
 	// them from the compose file's.
 	LabelPodEnv = "io.telepresence.compose.pod-env"
+	// LabelMountIndex is set on a Telemount volume: the index of its pod
+	// volume in the intercept's mount list, so that a later `up` rebuilds
+	// the list as it was.
+	LabelMountIndex = "io.telepresence.compose.mount-index"
 )
 
-// Model is the network model of the connected daemon (SPEC §3).
-type Model string
-
-const (
-	// Netns (Telepresence 2.20–2.22): handlers share the daemon container's
-	// network namespace (SPEC §3.1–§3.4).
-	Netns Model = "netns"
-	// Teleroute (2.23 and newer): handlers keep their namespace and join the
-	// daemon's Teleroute network (SPEC §3.6).
-	Teleroute Model = "teleroute"
-)
+// ErrNoModel means the Runtime names no network model the transform knows.
+var ErrNoModel = errors.New("the runtime names no network model")
 
 // Runtime is what Telepresence and Docker told us once the intercepts exist.
 type Runtime struct {
-	// Model is the network model; empty means Netns.
-	Model Model
+	// Model is the network model (docs/network-models.md): ModelNetns or
+	// ModelTeleroute; any other value is refused.
+	Model telepresence.Model
 	// DaemonContainer is the name of the containerized Telepresence daemon,
 	// DaemonID its container ID (handlers of the netns model join the
 	// namespace of that very container; the name when empty).
@@ -71,44 +70,15 @@ type Runtime struct {
 	VolumeDriver string
 	// Intercepts holds the created intercepts by compose service name. A
 	// handler without an entry gets no environment and no volumes (config).
-	Intercepts map[string]Intercept
+	Intercepts map[string]telepresence.Intercept
 }
 
-func (rt Runtime) model() Model {
-	if rt.Model == "" {
-		return Netns
-	}
-	return rt.Model
-}
-
-// Intercept is what `telepresence intercept` returned for one handler.
-type Intercept struct {
-	Name        string
-	Environment map[string]string
-	MountPort   int
-	Mounts      []Mount
-}
-
-// Mount is a volume of the intercepted pod and its policy.
-type Mount struct {
-	Path string
-	// Policy is Remote (also when empty), RemoteReadOnly, Local or Ignore.
-	Policy string
-}
-
-// Mount policies (Telepresence's pkg/types/mountpolicy.go).
-const (
-	PolicyRemote         = "Remote"
-	PolicyRemoteReadOnly = "RemoteReadOnly"
-	PolicyLocal          = "Local"
-	PolicyIgnore         = "Ignore"
-)
+func (rt Runtime) netns() bool { return rt.Model == telepresence.ModelNetns }
 
 // NetworkAttachment is a network the daemon container must join, with the
 // aliases the handler had on it (netns model).
 type NetworkAttachment struct {
-	// Key is the compose network key; Name is the Docker network name.
-	Key     string
+	// Name is the Docker network name.
 	Name    string
 	Aliases []string
 }
@@ -120,8 +90,6 @@ type Result struct {
 	// DaemonNetworks are the networks to attach the daemon container to
 	// (netns model).
 	DaemonNetworks []NetworkAttachment
-	// Volumes are the compose keys of the Telemount volumes.
-	Volumes []string
 }
 
 // Apply returns a new project in which handlers take the intercepted
@@ -132,8 +100,11 @@ func Apply(project *types.Project, in *Intent, rt Runtime) (*Result, error) {
 	if err := Validate(project, in); err != nil {
 		return nil, err
 	}
+	if rt.Model != telepresence.ModelNetns && rt.Model != telepresence.ModelTeleroute {
+		return nil, fmt.Errorf("%w: %q (want %s or %s)", ErrNoModel, rt.Model, telepresence.ModelNetns, telepresence.ModelTeleroute)
+	}
 	t := &transformer{project: project, in: in, rt: rt, res: &Result{}, expanded: expandRemotes(project, in)}
-	if rt.model() == Netns {
+	if rt.netns() {
 		t.netnsPrepare()
 	} else {
 		t.cluster = ClusterServices(project, in)
@@ -152,7 +123,7 @@ func Apply(project *types.Project, in *Intent, rt Runtime) (*Result, error) {
 	}
 	t.dropRemoteOnly(out)
 	delete(out.Extensions, ExtensionKey)
-	if rt.model() == Netns {
+	if rt.netns() {
 		t.netnsNetworks(out)
 	} else {
 		t.telerouteNetworks(out)
@@ -194,14 +165,14 @@ func (t *transformer) service(svc types.ServiceConfig) types.ServiceConfig {
 	case Remote:
 		return svc
 	case InterceptHandler:
-		if t.rt.model() == Netns {
+		if t.rt.netns() {
 			svc = t.netnsHandler(svc)
 		} else {
 			svc = t.telerouteHandler(svc)
 		}
 		return t.podEnvironment(svc)
 	}
-	if t.rt.model() == Netns {
+	if t.rt.netns() {
 		return t.netnsLocal(svc)
 	}
 	return t.telerouteLocal(svc)
@@ -214,7 +185,7 @@ func (t *transformer) podEnvironment(svc types.ServiceConfig) types.ServiceConfi
 	if !ok {
 		return svc
 	}
-	svc.CustomLabels = svc.CustomLabels.Add(LabelIntercept, ic.Name).Add(LabelDaemon, t.rt.DaemonContainer)
+	svc.CustomLabels = svc.CustomLabels.Add(LabelIntercept, ic.Name).Add(LabelDaemonContainer, t.rt.DaemonContainer)
 	if len(ic.Environment) > 0 {
 		svc.CustomLabels = svc.CustomLabels.Add(LabelPodEnv, strings.Join(slices.Sorted(maps.Keys(ic.Environment)), ","))
 		env := make(types.MappingWithEquals, len(svc.Environment)+len(ic.Environment))
@@ -242,7 +213,7 @@ func (t *transformer) warnings() []string {
 		case Remote:
 			continue
 		case InterceptHandler:
-			if t.rt.model() == Netns {
+			if t.rt.netns() {
 				warnings = append(warnings, netnsDropped(svc)...)
 			}
 			continue

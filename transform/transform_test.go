@@ -7,11 +7,14 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/telepresenceio/docker-telepresence/telepresence"
 )
 
 // rt is the runtime the tests pretend Telepresence and Docker returned.
 func rt(intercepts map[string]Intercept) Runtime {
 	return Runtime{
+		Model:           telepresence.ModelNetns,
 		DaemonContainer: "tp-test",
 		DaemonIP:        "172.20.0.2",
 		VolumeDriver:    "telemount",
@@ -98,11 +101,11 @@ volumes:
   echo-server-0:
     driver: telemount
     driver_opts: {host: 172.20.0.2, port: "34439", container: echo-server, dir: /var/run/secrets/kubernetes.io}
-    labels: {io.telepresence.compose.telemount: "true", io.telepresence.compose.intercept: echo-server}
+    labels: {io.telepresence.compose.telemount: "true", io.telepresence.compose.intercept: echo-server, io.telepresence.compose.mount-index: "0"}
   echo-server-1:
     driver: telemount
     driver_opts: {host: 172.20.0.2, port: "34439", container: echo-server, dir: /etc/config}
-    labels: {io.telepresence.compose.telemount: "true", io.telepresence.compose.intercept: echo-server}
+    labels: {io.telepresence.compose.telemount: "true", io.telepresence.compose.intercept: echo-server, io.telepresence.compose.mount-index: "1"}
 networks:
   default:
     name: telepresence
@@ -171,8 +174,8 @@ networks:
   telepresence-handlers: {}
 `,
 			wantNetworks: []NetworkAttachment{
-				{Key: "green", Name: "p_green", Aliases: []string{"echo", "echo-green"}},
-				{Key: "telepresence-handlers", Name: "p_telepresence-handlers", Aliases: []string{"api", "echo"}},
+				{Name: "p_green", Aliases: []string{"echo", "echo-green"}},
+				{Name: "p_telepresence-handlers", Aliases: []string{"api", "echo"}},
 			},
 		},
 		{
@@ -209,7 +212,7 @@ networks:
   default: {name: telepresence, external: true}
   telepresence-handlers: {}
 `,
-			wantNetworks: []NetworkAttachment{{Key: "telepresence-handlers", Name: "p_telepresence-handlers", Aliases: []string{"echo"}}},
+			wantNetworks: []NetworkAttachment{{Name: "p_telepresence-handlers", Aliases: []string{"echo"}}},
 			wantWarnings: []string{`service "echo": dropped hostname, dns, extra_hosts, links, external_links, mac_address: ` +
 				"the Docker Engine refuses them for a container that shares the network of the Telepresence daemon"},
 		},
@@ -321,7 +324,7 @@ services:
 networks:
   private: {}
 `,
-			wantNetworks: []NetworkAttachment{{Key: "private", Name: "p_private", Aliases: []string{"echo"}}},
+			wantNetworks: []NetworkAttachment{{Name: "p_private", Aliases: []string{"echo"}}},
 		},
 		{
 			name: "a local service keeps its own dependency when a remote one brings the same",
@@ -470,7 +473,7 @@ networks:
 			if d := cmp.Diff(tc.wantNetworks, res.DaemonNetworks); d != "" {
 				t.Errorf("daemon networks (-want +got):\n%s", d)
 			}
-			if d := cmp.Diff(tc.wantVolumes, res.Volumes); d != "" {
+			if d := cmp.Diff(tc.wantVolumes, telemountKeys(res.Project)); d != "" {
 				t.Errorf("volumes (-want +got):\n%s", d)
 			}
 			plan, err := NewPlan(project, in)
@@ -501,7 +504,7 @@ services:
 		t.Fatal(err)
 	}
 	got := res.Project.Services["echo"].CustomLabels
-	want := map[string]string{LabelIntercept: "echo-server", LabelDaemon: "tp-test"}
+	want := map[string]string{LabelIntercept: "echo-server", LabelDaemonContainer: "tp-test"}
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("label %s = %q, want %q", k, got[k], v)
@@ -520,7 +523,7 @@ services:
     ports: ["8088:8088"]
     x-telepresence: {behavior: interceptHandler}
 `)
-	res, err := Apply(project, mustIntent(t, project, Flags{}), Runtime{DaemonContainer: "tp-daemon"})
+	res, err := Apply(project, mustIntent(t, project, Flags{}), Runtime{Model: telepresence.ModelNetns, DaemonContainer: "tp-daemon"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -592,7 +595,7 @@ volumes:
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := slices.Sorted(slices.Values(res.Volumes))
+	got := telemountKeys(res.Project)
 	if want := []string{"a-app-0", "b-app-0", "c-solo-0"}; !slices.Equal(got, want) {
 		t.Errorf("volumes = %v, want %v", got, want)
 	}

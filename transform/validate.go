@@ -2,6 +2,8 @@ package transform
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -141,7 +143,7 @@ func checkRemoteCycles(project *types.Project, in *Intent) *IntentError {
 		}
 		state[name] = visiting
 		path = append(path, name)
-		for _, dep := range sortedDeps(project.Services[name].DependsOn) {
+		for _, dep := range slices.Sorted(maps.Keys(project.Services[name].DependsOn)) {
 			if in.Behavior(dep) == Remote {
 				if err := visit(dep); err != nil {
 					return err

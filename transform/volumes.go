@@ -6,31 +6,28 @@ import (
 	"strconv"
 
 	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/telepresenceio/docker-telepresence/telepresence"
 )
 
-// mounted tells whether a pod volume is mounted through Telemount: Remote
-// and RemoteReadOnly are; Local and Ignore are not (the service's own
-// volume at that path, if any, stays).
-func (m Mount) mounted() bool {
-	return m.Policy == "" || m.Policy == PolicyRemote || m.Policy == PolicyRemoteReadOnly
-}
-
-func (m Mount) readOnly() bool { return m.Policy == PolicyRemoteReadOnly }
+// mounted tells whether a pod volume is mounted through Telemount; one that
+// is not leaves the service's own volume at that path, if any, in place.
+func mounted(m telepresence.Mount) bool { return m.Policy.Mounted() }
 
 // mountVolumes mounts the pod's volumes in the handler, each replacing a
 // compose volume at the same path.
-func (t *transformer) mountVolumes(svc types.ServiceConfig, ic Intercept) types.ServiceConfig {
+func (t *transformer) mountVolumes(svc types.ServiceConfig, ic telepresence.Intercept) types.ServiceConfig {
 	if !t.mounts(svc.Name) {
 		return svc
 	}
 	for i, m := range ic.Mounts {
-		if !m.mounted() {
+		if !mounted(m) {
 			continue
 		}
 		svc.Volumes = slices.DeleteFunc(svc.Volumes, func(v types.ServiceVolumeConfig) bool { return v.Target == m.Path })
 		svc.Volumes = append(svc.Volumes, types.ServiceVolumeConfig{
 			Type: types.VolumeTypeVolume, Source: t.volumeKey(svc.Name, i), Target: m.Path,
-			ReadOnly: m.readOnly(), Volume: &types.ServiceVolumeVolume{},
+			ReadOnly: m.Policy.ReadOnly(), Volume: &types.ServiceVolumeVolume{},
 		})
 	}
 	return svc
@@ -49,7 +46,7 @@ func (t *transformer) nameVolumes() {
 	t.volumePrefix = map[string]string{}
 	count := map[string]int{}
 	for service, ic := range t.rt.Intercepts {
-		if t.in.Behavior(service) == InterceptHandler && t.mounts(service) && slices.ContainsFunc(ic.Mounts, Mount.mounted) {
+		if t.in.Behavior(service) == InterceptHandler && t.mounts(service) && slices.ContainsFunc(ic.Mounts, mounted) {
 			count[containerName(ic)]++
 		}
 	}
@@ -57,7 +54,7 @@ func (t *transformer) nameVolumes() {
 		prefix := containerName(ic)
 		clash := count[prefix] > 1
 		for i, m := range ic.Mounts {
-			if _, taken := t.project.Volumes[prefix+"-"+strconv.Itoa(i)]; taken && m.mounted() {
+			if _, taken := t.project.Volumes[prefix+"-"+strconv.Itoa(i)]; taken && mounted(m) {
 				clash = true
 			}
 		}
@@ -69,7 +66,7 @@ func (t *transformer) nameVolumes() {
 }
 
 // containerName is the pod container that was intercepted.
-func containerName(ic Intercept) string {
+func containerName(ic telepresence.Intercept) string {
 	if c := ic.Environment["TELEPRESENCE_CONTAINER"]; c != "" {
 		return c
 	}
@@ -77,7 +74,8 @@ func containerName(ic Intercept) string {
 }
 
 // addVolumes declares the Telemount volumes of every handler at top level,
-// with the driver options of SPEC §5.6.
+// with the driver options Telemount takes
+// (docs/telepresence-contract.md#telemount).
 func (t *transformer) addVolumes(out *types.Project) error {
 	for _, name := range t.in.ServicesWith(InterceptHandler) {
 		ic, ok := t.rt.Intercepts[name]
@@ -85,7 +83,7 @@ func (t *transformer) addVolumes(out *types.Project) error {
 			continue
 		}
 		for i, m := range ic.Mounts {
-			if !m.mounted() {
+			if !mounted(m) {
 				continue
 			}
 			key := t.volumeKey(name, i)
@@ -103,16 +101,15 @@ func (t *transformer) addVolumes(out *types.Project) error {
 				"container": containerName(ic),
 				"dir":       m.Path,
 			}
-			if m.readOnly() {
+			if m.Policy.ReadOnly() {
 				opts["ro"] = "true"
 			}
 			out.Volumes[key] = types.VolumeConfig{
 				Name:       out.Name + "_" + key,
 				Driver:     t.rt.VolumeDriver,
 				DriverOpts: opts,
-				Labels:     types.Labels{LabelTelemount: "true", LabelIntercept: ic.Name},
+				Labels:     types.Labels{LabelTelemount: "true", LabelIntercept: ic.Name, LabelMountIndex: strconv.Itoa(i)},
 			}
-			t.res.Volumes = append(t.res.Volumes, key)
 		}
 	}
 	return nil

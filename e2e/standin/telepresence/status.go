@@ -69,16 +69,32 @@ func (e *env) connectionStatus(c *fixture.Connection) shape {
 	return e.telerouteStatus(c)
 }
 
-// netnsStatus follows status-2.20-netns.json: no version, the container
-// network is "container:tp-<name>", the traffic manager's version has a "v".
+// netnsStatus follows status-2.20-netns.json: the container network is
+// "container:tp-<name>", the traffic manager's version has a "v", and
+// dns.mappings is left out when the set is empty (omitempty in 2.20's
+// pkg/client/cli/cmd/status.go).
 func (e *env) netnsStatus(c *fixture.Connection) shape {
 	s := loadSample(sampleStatusNetns)
 	d := s.obj("daemon")
+	subnets := e.fx.Subnets
+	if subnets == nil {
+		subnets = fixture.DefaultSubnets
+	}
 	d.set("running", true).set("in_docker", true).set("name", c.Name).set("daemon_port", c.GRPCPort).
-		set("container_network", "container:"+containerName(c.Name)).set("status", "Connected").
+		set("container_network", "container:"+containerName(c.Name)).set("version", e.rel.text).set("status", "Connected").
 		set("kubernetes_context", c.Context).set("namespace", c.Namespace).
-		set("manager_namespace", managerNamespace(c)).set("intercepts", interceptList(d, c))
+		set("manager_namespace", managerNamespace(c)).set("intercepts", interceptList(d, c)).
+		set("subnets", strList(subnets))
 	addExposed(d, c)
+	dns := d.obj("dns")
+	if mm := currentMappings(e, c.Name); len(mm) > 0 {
+		dns.set("mappings", mappingList(mm))
+	} else {
+		delete(dns, "mappings")
+	}
+	if ip := ipOn(containerName(c.Name), netnsNetwork); ip != "" {
+		dns.set("local_ip", ip)
+	}
 	s.obj("traffic_manager").set("version", "v"+e.rel.text)
 	return s
 }

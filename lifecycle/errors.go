@@ -1,0 +1,48 @@
+package lifecycle
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/telepresenceio/docker-telepresence/telepresence"
+)
+
+// ErrUnsupported means the Telepresence that runs cannot do what the
+// project asks.
+var ErrUnsupported = errors.New("not supported by this Telepresence")
+
+// ReleaseError says that the Telepresence release that runs cannot do what
+// a service declares. The intent is valid; the release is too old (or too
+// new) for it. It wraps ErrUnsupported.
+type ReleaseError struct {
+	// Source is the compose file (or flag) that declared it; empty until
+	// the caller locates it.
+	Source  string
+	Service string
+	// Key is the key of the declaration, e.g. x-telepresence.intercept.httpHeaders.
+	Key     string
+	Release telepresence.Version
+	Problem string
+	Hint    string
+}
+
+func (e *ReleaseError) Error() string {
+	var b strings.Builder
+	if e.Source != "" {
+		b.WriteString(e.Source + ": ")
+	}
+	if e.Service != "" {
+		fmt.Fprintf(&b, "service %q: ", e.Service)
+	}
+	if e.Key != "" {
+		b.WriteString(e.Key + ": ")
+	}
+	fmt.Fprintf(&b, "Telepresence %s %s", e.Release, e.Problem)
+	if e.Hint != "" {
+		fmt.Fprintf(&b, " (hint: %s)", e.Hint)
+	}
+	return b.String()
+}
+
+func (e *ReleaseError) Unwrap() error { return ErrUnsupported }
