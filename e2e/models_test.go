@@ -17,7 +17,7 @@ import (
 type model struct{ name, release string }
 
 // models are the releases every scenario runs against, one per network
-// model (SPEC §3): the shared namespace of 2.20–2.22 and the Teleroute
+// model (docs/network-models.md): the shared namespace of 2.20–2.22 and the Teleroute
 // network of 2.23 and newer.
 var models = []model{{"netns", fixture.Release220}, {"teleroute", fixture.Release227}}
 

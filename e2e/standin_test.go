@@ -14,7 +14,7 @@ import (
 	"github.com/telepresenceio/docker-telepresence/e2e/standin/samples"
 )
 
-// The standin tests prove the stand-ins honour SPEC §5, release by release,
+// The standin tests prove the stand-ins honour the Telepresence contract (docs/telepresence-contract.md), release by release,
 // against the real engine, so that scenario tests can trust them: what the
 // stand-in prints has the shape of Telepresence's own output (the samples),
 // and what it does on the engine is what each release does. They do not

@@ -14,7 +14,7 @@ import (
 )
 
 // setDNS makes the project's remote services resolve in the daemon's
-// network, and records them (docs/telepresence-contract.md#dns-mappings).
+// network, and records them (docs/telepresence-contract.md#setdnsmappings).
 // SetDNSMappings replaces the daemon's whole set, so where status shows the
 // set, the project's mappings are merged into it, replacing those the
 // project set before; where it does not, the project's set replaces it,

@@ -12,7 +12,7 @@ import (
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
-// checkRules checks the rewrite rules of SPEC §3 on a transformed corpus
+// checkRules checks the rewrite rules of docs/network-models.md on a transformed corpus
 // project.
 func checkRules(t *testing.T, orig, out *types.Project, model telepresence.Model, handler, remote string) {
 	t.Helper()

@@ -35,7 +35,7 @@ var corpusModules = []struct{ module, dir string }{
 }
 
 // TestCorpus checks, on every corpus file Compose accepts, that the rewrite
-// rules of SPEC §3 hold, that what `config` prints loads back to what it
+// rules of docs/network-models.md hold, that what `config` prints loads back to what it
 // printed, and that nothing else differs from the plain project. The files
 // it skips, and why, are in testdata/corpus-skipped.txt.
 func TestCorpus(t *testing.T) {

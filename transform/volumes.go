@@ -75,7 +75,7 @@ func containerName(ic telepresence.Intercept) string {
 
 // addVolumes declares the Telemount volumes of every handler at top level,
 // with the driver options Telemount takes
-// (docs/telepresence-contract.md#telemount).
+// (docs/telepresence-contract.md#telemount-driver-options).
 func (t *transformer) addVolumes(out *types.Project) error {
 	for _, name := range t.in.ServicesWith(InterceptHandler) {
 		ic, ok := t.rt.Intercepts[name]

@@ -1,5 +1,6 @@
 // Package samples holds what the telepresence CLI prints, per release, as
-// shared/telepresence/ has it (read from Telepresence's own sources; values
+// the team's reference samples have it (read from Telepresence's own
+// sources, docs/telepresence-contract.md; values
 // are illustrative, field names, nesting and types are the contract). The
 // stand-in telepresence builds its output from these shapes, and the
 // plugin's unit tests parse every one of them, so that neither side can

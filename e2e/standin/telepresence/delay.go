@@ -79,7 +79,7 @@ func createInterceptChild(dir string, args []string) int {
 		return 1
 	}
 	if len(args) != 4 {
-		return fail("%s: want CONNECTION NAME DELAY_MS SPEC", createInterceptCmd)
+		return fail("%s: want CONNECTION NAME DELAY_MS INTERCEPT_JSON", createInterceptCmd)
 	}
 	conn, name := args[0], args[1]
 	delay, err := strconv.Atoi(args[2])

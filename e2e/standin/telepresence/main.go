@@ -1,6 +1,6 @@
 // Command telepresence is a stand-in for the real telepresence CLI, used by
 // the e2e tests of docker-telepresence. It emulates the Telepresence release
-// that fixture.json names (SPEC §5.1): the netns model of 2.20-2.22 or the
+// that fixture.json names (docs/telepresence-contract.md#release-table): the netns model of 2.20-2.22 or the
 // Teleroute model of 2.23 and newer, with each release's flags, output
 // shapes (built from package samples) and error texts, against a real
 // Docker Engine but without Kubernetes: intercepts come from fixture.json,

@@ -10,7 +10,7 @@ import (
 
 // release is the Telepresence release the stand-in emulates. Every
 // behaviour that changed between releases asks it, by minor version, so any
-// 2.x.y works (SPEC §5.1).
+// 2.x.y works (docs/telepresence-contract.md#release-table).
 type release struct {
 	text                string // "2.27.3"
 	major, minor, patch int

@@ -78,7 +78,8 @@ func keysOf(m map[string]any) []string {
 	return out
 }
 
-// Sample files (see samples/README of shared/telepresence).
+// Sample files (e2e/standin/samples; docs/telepresence-contract.md says what
+// prints each).
 const (
 	sampleStatusNetns       = "status-2.20-netns.json"
 	sampleStatusTeleroute   = "status-2.27-teleroute.json"
