@@ -7,6 +7,10 @@ PLUGINDIR ?= $(HOME)/.docker/cli-plugins
 BIN       := bin/docker-telepresence
 EXAMPLE   := -f examples/echo/compose.yaml -f examples/echo/compose.telepresence.yaml
 FUZZTIME  ?= 10s
+# golangci-lint, pinned: `make lint` installs this release from the Go
+# module proxy into bin/tools the first time.
+GOLANGCI_LINT_VERSION := v2.15.0
+GOLANGCI_LINT := bin/tools/golangci-lint-$(GOLANGCI_LINT_VERSION)
 
 .PHONY: build install example test unit e2e fuzz lint bench clean
 
@@ -40,9 +44,16 @@ fuzz:
 		$(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) ./transform/ || exit 1; \
 	done
 
-lint:
+## lint: go vet, gofmt, and golangci-lint (.golangci.yml)
+lint: $(GOLANGCI_LINT)
 	$(GO) vet ./...
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GOLANGCI_LINT) run ./...
+
+$(GOLANGCI_LINT):
+	mkdir -p bin/tools
+	GOBIN=$(CURDIR)/bin/tools GOFLAGS= $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+	mv bin/tools/golangci-lint $@
 
 ## bench: benchmarks and side-by-side timings, see BENCHMARKS.md
 bench:

@@ -5,15 +5,11 @@ package main
 
 import (
 	"github.com/docker/cli/cli-plugins/plugin"
-	"github.com/docker/cli/cli/command"
-	"github.com/spf13/cobra"
 
 	"github.com/telepresenceio/docker-telepresence/metadata"
 	tpplugin "github.com/telepresenceio/docker-telepresence/plugin"
 )
 
 func main() {
-	plugin.Run(func(dockerCli command.Cli) *cobra.Command {
-		return tpplugin.RootCommand(dockerCli)
-	}, metadata.Metadata())
+	plugin.Run(tpplugin.RootCommand, metadata.Metadata())
 }

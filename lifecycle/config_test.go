@@ -1,7 +1,6 @@
 package lifecycle
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -35,7 +34,7 @@ func TestConfigSaysWhichModelItShows(t *testing.T) {
 			if tc.notInstalled {
 				f.tp.statusErr, f.tp.versionErr = telepresence.ErrNotInstalled, telepresence.ErrNotInstalled
 			}
-			res, err := f.runner.Config(context.Background(), f.project, f.intent, false)
+			res, err := f.runner.Config(t.Context(), f.project, f.intent, false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -55,14 +54,14 @@ func TestConfigSaysWhichModelItShows(t *testing.T) {
 func TestConfigOfARunningProjectMasksThePodEnvironment(t *testing.T) {
 	f := newFixture(t, projectYAML, v227)
 	f.tp.env = map[string]string{"DB_PASSWORD": "s3cret"}
-	if err := f.up(context.Background(), true); err != nil {
+	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)
 	}
 	f.engine.handlerEnv = map[string]map[string]string{
 		"proj-echo-1": {"DB_PASSWORD": "s3cret", "TELEPRESENCE_CONTAINER": "echo-server"},
 	}
 	for _, show := range []bool{false, true} {
-		res, err := f.newRunner().Config(context.Background(), f.project, f.intent, show)
+		res, err := f.newRunner().Config(t.Context(), f.project, f.intent, show)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -95,7 +94,7 @@ func TestConfigWarnsWhenUpWouldRefuse(t *testing.T) {
 	f := newFixture(t, projectYAML, v227)
 	f.tp.noSubnets = true
 	f.tp.connect()
-	if _, err := f.runner.Config(context.Background(), f.project, f.intent, false); err != nil {
+	if _, err := f.runner.Config(t.Context(), f.project, f.intent, false); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(f.stderr.String(), "has no Teleroute network: `up` refuses to start this project") {

@@ -114,19 +114,19 @@ func (r *Runner) claimedMappings(ctx context.Context, project, connection string
 	return out, nil
 }
 
-// recordRemote replaces the record of the project's remote services, old,
-// when it differs from new; a project without any has none.
-func (u *upRun) recordRemote(ctx context.Context, old, new *dnsRecord) error {
-	if len(new.Mappings)+len(new.Remote) == 0 {
-		new = nil
+// recordRemote replaces the record of the project's remote services, was,
+// when it differs from now; a project without any has none.
+func (u *upRun) recordRemote(ctx context.Context, was, now *dnsRecord) error {
+	if len(now.Mappings)+len(now.Remote) == 0 {
+		now = nil
 	}
-	if sameRecord(old, new) {
+	if sameRecord(was, now) {
 		return nil
 	}
-	if err := u.writeDNSRecord(ctx, u.project, old, new); err != nil {
+	if err := u.writeDNSRecord(ctx, u.project, was, now); err != nil {
 		return err
 	}
-	u.journal.push("the record of the remote services", func(ctx context.Context) error { return u.writeDNSRecord(ctx, u.project, new, old) })
+	u.journal.push("the record of the remote services", func(ctx context.Context) error { return u.writeDNSRecord(ctx, u.project, now, was) })
 	return nil
 }
 

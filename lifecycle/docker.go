@@ -100,8 +100,8 @@ func (e DockerEngine) containers(ctx context.Context, opts client.ContainerListO
 }
 
 // ConnectNetwork attaches container to network with aliases.
-func (e DockerEngine) ConnectNetwork(ctx context.Context, net, container string, aliases []string) error {
-	_, err := e.Client.NetworkConnect(ctx, net, client.NetworkConnectOptions{
+func (e DockerEngine) ConnectNetwork(ctx context.Context, name, container string, aliases []string) error {
+	_, err := e.Client.NetworkConnect(ctx, name, client.NetworkConnectOptions{
 		Container:      container,
 		EndpointConfig: &network.EndpointSettings{Aliases: aliases},
 	})
@@ -109,8 +109,8 @@ func (e DockerEngine) ConnectNetwork(ctx context.Context, net, container string,
 }
 
 // DisconnectNetwork detaches container from network.
-func (e DockerEngine) DisconnectNetwork(ctx context.Context, net, container string) error {
-	_, err := e.Client.NetworkDisconnect(ctx, net, client.NetworkDisconnectOptions{Container: container, Force: true})
+func (e DockerEngine) DisconnectNetwork(ctx context.Context, name, container string) error {
+	_, err := e.Client.NetworkDisconnect(ctx, name, client.NetworkDisconnectOptions{Container: container, Force: true})
 	if err == nil || errdefs.IsNotFound(err) {
 		return nil
 	}

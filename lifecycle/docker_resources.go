@@ -107,7 +107,7 @@ func (e DockerEngine) InstallVolumePlugin(ctx context.Context, name, remote stri
 	if err != nil {
 		return err
 	}
-	defer rc.Close()
+	defer func() { _ = rc.Close() }()
 	if err := jsonmessage.DisplayStream(rc, progress); err != nil {
 		return err
 	}

@@ -9,11 +9,11 @@ import (
 
 func TestDownFromANewProcess(t *testing.T) {
 	f := newFixture(t, projectYAML, v220)
-	if err := f.up(context.Background(), true); err != nil {
+	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)
 	}
 	f.j.reset()
-	if err := f.newRunner().Down(context.Background(), DownOptions{ProjectName: "proj"}); err != nil {
+	if err := f.newRunner().Down(t.Context(), DownOptions{ProjectName: "proj"}); err != nil {
 		t.Fatal(err)
 	}
 	assertSteps(t, f.j, []string{
@@ -34,7 +34,7 @@ func TestDownFromANewProcess(t *testing.T) {
 
 func TestDownWhenNothingIsUp(t *testing.T) {
 	f := newFixture(t, projectYAML, v227)
-	if err := f.runner.Down(context.Background(), DownOptions{ProjectName: "proj"}); err != nil {
+	if err := f.runner.Down(t.Context(), DownOptions{ProjectName: "proj"}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(f.stderr.String(), `Nothing to do: project "proj"`) {
@@ -45,20 +45,20 @@ func TestDownWhenNothingIsUp(t *testing.T) {
 
 func TestDownKeepsTheRecordOfAnInterceptItCannotLeave(t *testing.T) {
 	f := newFixture(t, projectYAML, v227)
-	if err := f.up(context.Background(), true); err != nil {
+	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)
 	}
 	f.tp.failLeave = map[string]error{"api": errors.New("telepresence leave api: connection refused")}
-	err := f.newRunner().Down(context.Background(), DownOptions{ProjectName: "proj", Volumes: true})
+	err := f.newRunner().Down(t.Context(), DownOptions{ProjectName: "proj", Volumes: true})
 	if err == nil || !strings.Contains(err.Error(), "connection refused") {
 		t.Fatalf("err = %v", err)
 	}
-	if got := f.engine.labelled("proj", labelRequest); len(got) != 1 || got[0] != "proj_telepresence-intercept-api" {
+	if got := f.engine.labelled(labelRequest); len(got) != 1 || got[0] != "proj_telepresence-intercept-api" {
 		t.Fatalf("records after a failed leave = %v, want only the record of api", got)
 	}
 	// The next down finds it again and finishes the job.
 	f.tp.failLeave = nil
-	if err := f.newRunner().Down(context.Background(), DownOptions{ProjectName: "proj"}); err != nil {
+	if err := f.newRunner().Down(t.Context(), DownOptions{ProjectName: "proj"}); err != nil {
 		t.Fatal(err)
 	}
 	f.assertNothingLeft(t)
@@ -67,10 +67,10 @@ func TestDownKeepsTheRecordOfAnInterceptItCannotLeave(t *testing.T) {
 // down -v is Compose's: the named volumes of the project go too.
 func TestDownPassesItsOptionsToCompose(t *testing.T) {
 	f := newFixture(t, projectYAML, v227)
-	if err := f.up(context.Background(), true); err != nil {
+	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.newRunner().Down(context.Background(), DownOptions{ProjectName: "proj", Volumes: true, RemoveOrphans: true}); err != nil {
+	if err := f.newRunner().Down(t.Context(), DownOptions{ProjectName: "proj", Volumes: true, RemoveOrphans: true}); err != nil {
 		t.Fatal(err)
 	}
 	if got := f.compose.downs; len(got) != 1 || !got[0].Volumes || !got[0].RemoveOrphans {
@@ -80,11 +80,11 @@ func TestDownPassesItsOptionsToCompose(t *testing.T) {
 
 func TestInterruptingAnUpThatReusedInterceptsLeavesThem(t *testing.T) {
 	f := newFixture(t, projectYAML, v227)
-	if err := f.up(context.Background(), true); err != nil {
+	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)
 	}
 	f.engine.handlerEnv = map[string]map[string]string{"proj-echo-1": {}, "proj-api-1": {}}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	f.compose.onUp = cancel
 	f.compose.blockAttached = true
 	if err := f.newRunner().Up(ctx, UpOptions{Project: f.project, Intent: f.intent, Logs: discard{}}); err != nil {

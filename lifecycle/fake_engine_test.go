@@ -102,7 +102,7 @@ func (e *fakeEngine) ConnectNetwork(_ context.Context, network, container string
 	for p, nets := range e.networks {
 		for i, n := range nets {
 			if n.Name == network {
-				e.networks[p][i].Containers = append(n.Containers, container)
+				e.networks[p][i].Containers = append(slices.Clone(n.Containers), container)
 			}
 		}
 	}

@@ -301,12 +301,13 @@ func (discard) Status(string, string) {}
 
 var errPullDenied = errors.New("pull access denied")
 
-// labelled lists, sorted, the names of the project's volumes with a label.
-func (e *fakeEngine) labelled(project, label string) []string {
+// labelled lists, sorted, the names of the volumes of the project "proj"
+// with a label.
+func (e *fakeEngine) labelled(label string) []string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var names []string
-	for _, v := range e.volumes[project] {
+	for _, v := range e.volumes["proj"] {
 		if _, ok := v.Labels[label]; ok {
 			names = append(names, v.Name)
 		}

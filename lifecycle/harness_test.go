@@ -76,7 +76,7 @@ func (f *fixture) load(t *testing.T, yaml string) {
 // loadAs loads another project, under name.
 func (f *fixture) loadAs(t *testing.T, yaml, name string) {
 	t.Helper()
-	p, err := loader.LoadWithContext(context.Background(), types.ConfigDetails{
+	p, err := loader.LoadWithContext(t.Context(), types.ConfigDetails{
 		WorkingDir: "/work", ConfigFiles: []types.ConfigFile{{Filename: "compose.yaml", Content: []byte(yaml)}},
 	}, func(o *loader.Options) { o.SetProjectName(name, true) })
 	if err != nil {
@@ -105,7 +105,7 @@ func (f *fixture) up(ctx context.Context, detach bool) error {
 func (f *fixture) upAgain(t *testing.T) {
 	t.Helper()
 	f.j.reset()
-	if err := f.newRunner().Up(context.Background(), UpOptions{Project: f.project, Intent: f.intent, Mode: Detached}); err != nil {
+	if err := f.newRunner().Up(t.Context(), UpOptions{Project: f.project, Intent: f.intent, Mode: Detached}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -156,10 +156,10 @@ func yamlOf(t *testing.T, p *types.Project) string {
 
 // edit is s with old replaced by new, once; a fixture that no longer holds
 // old fails the test rather than making a variant that is not one.
-func edit(t testing.TB, s, old, new string) string {
+func edit(t testing.TB, s, old, replacement string) string {
 	t.Helper()
 	if strings.Count(s, old) != 1 {
 		t.Fatalf("the fixture holds %q %d times, want once", old, strings.Count(s, old))
 	}
-	return strings.Replace(s, old, new, 1)
+	return strings.Replace(s, old, replacement, 1)
 }

@@ -50,7 +50,7 @@ func (l FileLocker) Lock(project string) (func(), error) {
 	}
 	if err := tryLock(f); err != nil {
 		holder, _ := os.ReadFile(path)
-		f.Close()
+		_ = f.Close()
 		pid := strings.TrimSpace(string(holder))
 		if pid == "" {
 			pid = "unknown"
@@ -63,6 +63,6 @@ func (l FileLocker) Lock(project string) (func(), error) {
 	return func() {
 		_ = f.Truncate(0)
 		unlock(f)
-		f.Close()
+		_ = f.Close()
 	}, nil
 }

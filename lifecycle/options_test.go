@@ -14,7 +14,7 @@ import (
 // The flags of `up` reach Compose's API as `docker compose up` passes them.
 func TestUpOptionsReachCompose(t *testing.T) {
 	f := newFixture(t, projectYAML, v227)
-	err := f.runner.Up(context.Background(), UpOptions{Project: f.project, Intent: f.intent, Mode: Detached,
+	err := f.runner.Up(t.Context(), UpOptions{Project: f.project, Intent: f.intent, Mode: Detached,
 		RemoveOrphans: true, Wait: true, WaitTimeout: 30 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -38,13 +38,13 @@ services:
   web: {image: web}
 `
 	f := newFixture(t, yaml, v227)
-	if err := f.runner.Up(context.Background(), UpOptions{Project: f.project, Intent: f.intent, Mode: Detached, Build: BuildAlways}); err != nil {
+	if err := f.runner.Up(t.Context(), UpOptions{Project: f.project, Intent: f.intent, Mode: Detached, Build: BuildAlways}); err != nil {
 		t.Fatal(err)
 	}
 	if p := f.lastProject().Services["app"].PullPolicy; p != types.PullPolicyBuild {
 		t.Errorf("--build: pull_policy = %q", p)
 	}
-	if err := f.newRunner().Up(context.Background(), UpOptions{Project: f.project, Intent: f.intent, Mode: Detached, Build: BuildNever}); err != nil {
+	if err := f.newRunner().Up(t.Context(), UpOptions{Project: f.project, Intent: f.intent, Mode: Detached, Build: BuildNever}); err != nil {
 		t.Fatal(err)
 	}
 	if f.compose.creates[1].Build != nil || f.lastProject().Services["app"].PullPolicy != "" {
@@ -64,7 +64,7 @@ services:
   tool: {build: ./tool}
 `
 	f := newFixture(t, yaml, v227)
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	f.compose.onUp = func() { time.AfterFunc(20*time.Millisecond, cancel) }
 	err := f.runner.Up(ctx, UpOptions{Project: f.project, Intent: f.intent, Mode: Watch, Logs: discard{}})
 	if err != nil {
@@ -84,7 +84,7 @@ services:
 // only the intercepts they need.
 func TestUpSomeServices(t *testing.T) {
 	f := newFixture(t, projectYAML, v227)
-	err := f.runner.Up(context.Background(), UpOptions{Project: f.project, Intent: f.intent, Mode: Detached, Services: []string{"web"}})
+	err := f.runner.Up(t.Context(), UpOptions{Project: f.project, Intent: f.intent, Mode: Detached, Services: []string{"web"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestUpSomeServices(t *testing.T) {
 		t.Errorf("create targets %v", s)
 	}
 	f.j.reset()
-	err = f.newRunner().Up(context.Background(), UpOptions{Project: f.project, Intent: f.intent, Mode: Detached, Services: []string{"db"}})
+	err = f.newRunner().Up(t.Context(), UpOptions{Project: f.project, Intent: f.intent, Mode: Detached, Services: []string{"db"}})
 	if err == nil || !strings.Contains(err.Error(), `service "db": the service is remote`) {
 		t.Errorf("err = %v", err)
 	}
@@ -110,7 +110,7 @@ func TestUpSomeServices(t *testing.T) {
 func TestUpSomeServicesWithoutADaemonNetwork(t *testing.T) {
 	f := newFixture(t, edit(t, projectYAML, "  web:\n", "  front: {image: front}\n  web:\n"), v227)
 	f.tp.noSubnets = true
-	if err := f.runner.Up(context.Background(), UpOptions{Project: f.project, Intent: f.intent, Mode: Detached, Services: []string{"front"}}); err != nil {
+	if err := f.runner.Up(t.Context(), UpOptions{Project: f.project, Intent: f.intent, Mode: Detached, Services: []string{"front"}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := f.lastProject().Networks["teleroute"]; ok {
@@ -124,7 +124,7 @@ func TestAttachedUpOfSomeServicesWatchesOnlyThem(t *testing.T) {
 	yaml := edit(t, projectYAML, "    x-telepresence: {behavior: interceptHandler}\n",
 		"    x-telepresence: {behavior: interceptHandler}\n    develop: {watch: [{action: rebuild, path: ./src}]}\n")
 	f := newFixture(t, yaml, v227)
-	err := f.runner.Up(context.Background(), UpOptions{Project: f.project, Intent: f.intent, Services: []string{"web"}, Logs: discard{}})
+	err := f.runner.Up(t.Context(), UpOptions{Project: f.project, Intent: f.intent, Services: []string{"web"}, Logs: discard{}})
 	if err != nil {
 		t.Fatal(err)
 	}

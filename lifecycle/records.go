@@ -265,18 +265,18 @@ func (r *Runner) removeRecord(ctx context.Context, project, intercept string) er
 	return nil
 }
 
-// writeDNSRecord replaces the record of the project's DNS mappings, old,
-// with another, new; either may be nil.
-func (r *Runner) writeDNSRecord(ctx context.Context, project string, old, new *dnsRecord) error {
-	if old != nil {
+// writeDNSRecord replaces the record of the project's DNS mappings, was,
+// with another, now; either may be nil.
+func (r *Runner) writeDNSRecord(ctx context.Context, project string, was, now *dnsRecord) error {
+	if was != nil {
 		if err := r.Engine.RemoveVolume(ctx, dnsVolume(project)); err != nil {
 			return r.engineError(err)
 		}
 	}
-	if new == nil {
+	if now == nil {
 		return nil
 	}
-	b, err := json.Marshal(new)
+	b, err := json.Marshal(now)
 	if err != nil {
 		return err
 	}

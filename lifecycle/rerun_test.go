@@ -21,7 +21,7 @@ func TestUpAgainReusesTheLiveIntercepts(t *testing.T) {
 			f := newFixture(t, projectYAML, release)
 			f.tp.env = map[string]string{"DB_HOST": "psql"}
 			f.tp.mounts = []telepresence.Mount{{Path: "/var/run/secrets", Policy: "Remote"}, {Path: "/cache", Policy: "Local"}, {Path: "/ro", Policy: "RemoteReadOnly"}}
-			if err := f.up(context.Background(), true); err != nil {
+			if err := f.up(t.Context(), true); err != nil {
 				t.Fatal(err)
 			}
 			first := yamlOf(t, f.lastProject())
@@ -70,7 +70,7 @@ services:
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, edit(t, base, "%s", ""), v227)
-			if err := f.up(context.Background(), true); err != nil {
+			if err := f.up(t.Context(), true); err != nil {
 				t.Fatal(err)
 			}
 			f.engine.handlerEnv = map[string]map[string]string{"proj-echo-1": {"TELEPRESENCE_CONTAINER": "echo-server"}}
@@ -85,7 +85,7 @@ services:
 			if want := "Leaving intercept echo-server of service echo: it was created with " + tc.wantWhy; !strings.Contains(f.stderr.String(), want) {
 				t.Errorf("stderr lacks %q:\n%s", want, f.stderr.String())
 			}
-			records := f.engine.labelled("proj", labelRequest)
+			records := f.engine.labelled(labelRequest)
 			if len(records) != 1 || len(f.tp.active) != 1 {
 				t.Errorf("records %v, intercepts %v: want one of each", records, f.tp.active)
 			}
@@ -95,7 +95,7 @@ services:
 
 func TestUpAgainLeavesTheInterceptOfAServiceThatIsNoLongerAHandler(t *testing.T) {
 	f := newFixture(t, projectYAML, v227)
-	if err := f.up(context.Background(), true); err != nil {
+	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)
 	}
 	f.load(t, edit(t, projectYAML, "x-telepresence: {behavior: interceptHandler}", ""))
@@ -123,7 +123,7 @@ networks:
 `
 	}
 	f := newFixture(t, project("echo-green"), v220)
-	if err := f.up(context.Background(), true); err != nil {
+	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)
 	}
 	f.upAgain(t)
@@ -151,11 +151,11 @@ services:
 networks:
   shared: {external: true}
 `, v220)
-	if err := f.up(context.Background(), true); err != nil {
+	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)
 	}
 	f.j.reset()
-	if err := f.newRunner().Down(context.Background(), DownOptions{ProjectName: "proj"}); err != nil {
+	if err := f.newRunner().Down(t.Context(), DownOptions{ProjectName: "proj"}); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Contains(f.j.all(), "docker network disconnect shared tp-test") {
@@ -168,7 +168,7 @@ networks:
 // mode, so it recreates them instead of keeping a dead namespace.
 func TestHandlersFollowARestartedDaemon(t *testing.T) {
 	f := newFixture(t, projectYAML, v220)
-	if err := f.up(context.Background(), true); err != nil {
+	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)
 	}
 	before := f.lastProject().Services["echo"].NetworkMode
@@ -181,7 +181,7 @@ func TestHandlersFollowARestartedDaemon(t *testing.T) {
 
 func TestWatchRefusesBeforeAnything(t *testing.T) {
 	f := newFixture(t, projectYAML, v227)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second) // a watch that started would run until then
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second) // a watch that started would run until then
 	defer cancel()
 	err := f.runner.Up(ctx, UpOptions{Project: f.project, Intent: f.intent, Mode: Watch})
 	if !errors.Is(err, ErrNothingToWatch) {
@@ -194,7 +194,7 @@ func TestWatchRefusesBeforeAnything(t *testing.T) {
 func TestAReservedNetworkNameIsRefusedBeforeTelepresence(t *testing.T) {
 	f := newFixture(t, projectYAML+`  telepresence-handlers: {}
 `, v220)
-	if err := f.up(context.Background(), true); !errors.Is(err, transform.ErrInvalidProject) || !strings.Contains(err.Error(), "networks.telepresence-handlers") {
+	if err := f.up(t.Context(), true); !errors.Is(err, transform.ErrInvalidProject) || !strings.Contains(err.Error(), "networks.telepresence-handlers") {
 		t.Fatalf("err = %v", err)
 	}
 	assertSteps(t, f.j, nil)
@@ -211,17 +211,17 @@ services:
 `
 	}
 	f := newFixture(t, project("api", "backend"), v227)
-	if err := f.up(context.Background(), true); err != nil {
+	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)
 	}
 	f.load(t, project("backend", "worker"))
 	f.upAgain(t)
 	steps := f.j.all()
-	leave, make := slices.Index(steps, "tp leave backend"), slices.IndexFunc(steps, func(s string) bool { return strings.HasPrefix(s, "tp intercept backend") })
-	if leave < 0 || make < leave {
+	leave, create := slices.Index(steps, "tp leave backend"), slices.IndexFunc(steps, func(s string) bool { return strings.HasPrefix(s, "tp intercept backend") })
+	if leave < 0 || create < leave {
 		t.Errorf("backend must be left before api intercepts it: %v", steps)
 	}
-	if got := f.engine.labelled("proj", labelRequest); !slices.Equal(got, []string{"proj_telepresence-intercept-backend", "proj_telepresence-intercept-worker"}) {
+	if got := f.engine.labelled(labelRequest); !slices.Equal(got, []string{"proj_telepresence-intercept-backend", "proj_telepresence-intercept-worker"}) {
 		t.Errorf("records = %v", got)
 	}
 	if !f.tp.active["backend"] || !f.tp.active["worker"] || f.tp.active["api"] {

@@ -1,7 +1,6 @@
 package lifecycle
 
 import (
-	"context"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -13,11 +12,11 @@ func TestStatusFromANewProcess(t *testing.T) {
 	yaml := edit(t, projectYAML, "  web:\n", "  cache: {image: cache, x-telepresence: {behavior: remote}}\n  web:\n")
 	yaml = edit(t, yaml, "{workload: echo-server}", "{workload: echo-server, httpHeaders: [x-dev=alice]}")
 	f := newFixture(t, yaml, v227)
-	if err := f.up(context.Background(), true); err != nil {
+	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)
 	}
 	delete(f.tp.active, "api") // ended in the cluster
-	got, err := f.newRunner().Status(context.Background(), "proj")
+	got, err := f.newRunner().Status(t.Context(), "proj")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +37,7 @@ func TestStatusFromANewProcess(t *testing.T) {
 		t.Errorf("status (-want +got):\n%s", d)
 	}
 	f.j.reset()
-	empty, err := f.newRunner().Status(context.Background(), "nothing")
+	empty, err := f.newRunner().Status(t.Context(), "nothing")
 	if err != nil || len(empty.Intercepts)+len(empty.Handlers)+len(empty.Remote) != 0 {
 		t.Errorf("status of a project that is not up: %+v, %v", empty, err)
 	}

@@ -1,7 +1,6 @@
 package lifecycle
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -16,7 +15,7 @@ import (
 // handlers join the Teleroute network, DNS mappings merged.
 func TestUpDetachedTeleroute(t *testing.T) {
 	f := newFixture(t, projectYAML, v227)
-	if err := f.up(context.Background(), true); err != nil {
+	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)
 	}
 	assertSteps(t, f.j, []string{
@@ -61,7 +60,7 @@ func TestUpDetachedTeleroute(t *testing.T) {
 func TestUpRefusesWithoutADaemonNetwork(t *testing.T) {
 	f := newFixture(t, projectYAML, v227)
 	f.tp.noSubnets = true
-	err := f.up(context.Background(), true)
+	err := f.up(t.Context(), true)
 	if err == nil || !strings.Contains(err.Error(), "routes no cluster subnet, so it made no Teleroute network") {
 		t.Fatalf("err = %v", err)
 	}
@@ -73,14 +72,14 @@ func TestUpRefusesWithoutADaemonNetwork(t *testing.T) {
 func TestUpRefusesPersonalInterceptsBefore225(t *testing.T) {
 	yaml := edit(t, projectYAML, "{workload: echo-server}", "{workload: echo-server, httpHeaders: [x-dev=alice]}")
 	f := newFixture(t, yaml, v224)
-	err := f.up(context.Background(), true)
+	err := f.up(t.Context(), true)
 	if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "Telepresence 2.24.1 cannot make a personal intercept: `telepresence intercept --http-header` needs 2.25 or newer") {
 		t.Fatalf("err = %v", err)
 	}
 	assertSteps(t, f.j, []string{"tp status", "tp version"})
 	f.tp.connect()
 	f.j.reset()
-	if err := f.up(context.Background(), true); !errors.Is(err, ErrUnsupported) {
+	if err := f.up(t.Context(), true); !errors.Is(err, ErrUnsupported) {
 		t.Fatalf("with a 2.24 daemon running: err = %v", err)
 	}
 	assertSteps(t, f.j, []string{"tp status"})
@@ -90,7 +89,7 @@ func TestUpRefusesPersonalInterceptsBefore225(t *testing.T) {
 // `down` takes out only its project's.
 func TestDNSMappingsAreMergedAndTakenOutByDown(t *testing.T) {
 	f := newFixture(t, projectYAML, v227)
-	if err := f.up(context.Background(), true); err != nil {
+	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)
 	}
 	f.loadAs(t, `
@@ -103,13 +102,13 @@ services:
 		t.Errorf("the second project's mappings are not merged: %v", f.j.all())
 	}
 	f.j.reset()
-	if err := f.newRunner().Down(context.Background(), DownOptions{ProjectName: "proj"}); err != nil {
+	if err := f.newRunner().Down(t.Context(), DownOptions{ProjectName: "proj"}); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Contains(f.j.all(), "tp dns 127.0.0.1:49321 [cache=redis.infra user=users.default]") {
 		t.Errorf("down does not take out only its project's mappings: %v", f.j.all())
 	}
-	if got := f.engine.labelled("proj", labelDNS); len(got) != 0 {
+	if got := f.engine.labelled(labelDNS); len(got) != 0 {
 		t.Errorf("the record of the mappings stays: %v", got)
 	}
 }
@@ -117,7 +116,7 @@ services:
 // A mapping two projects set stays while either is up.
 func TestAMappingTwoProjectsShareStays(t *testing.T) {
 	f := newFixture(t, projectYAML, v227)
-	if err := f.up(context.Background(), true); err != nil {
+	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)
 	}
 	f.loadAs(t, `
@@ -126,7 +125,7 @@ services:
   db: {image: db, x-telepresence: {behavior: remote, mapping: {name: psql}}}
 `, "twin")
 	f.upAgain(t)
-	if err := f.newRunner().Down(context.Background(), DownOptions{ProjectName: "proj"}); err != nil {
+	if err := f.newRunner().Down(t.Context(), DownOptions{ProjectName: "proj"}); err != nil {
 		t.Fatal(err)
 	}
 	if got := f.tp.daemon.DNSMappings; !sameMappings(got, []telepresence.DNSMapping{{Name: "db", AliasFor: "psql.default"}, {Name: "user", AliasFor: "users.default"}}) {
@@ -146,7 +145,7 @@ func TestAFailedUpKeepsTheMappingsOthersSetMeanwhile(t *testing.T) {
 		f.engine.volumes["other"] = []Volume{{Name: "other_telepresence-dns", Labels: map[string]string{"com.docker.compose.project": "other", labelDNS: string(raw)}}}
 	}
 	f.compose.upErr = errors.New("boom")
-	if err := f.up(context.Background(), true); err == nil {
+	if err := f.up(t.Context(), true); err == nil {
 		t.Fatal("up succeeded")
 	}
 	if got := f.tp.daemon.DNSMappings; !sameMappings(got, []telepresence.DNSMapping{other, {Name: "user", AliasFor: "users.default"}}) {
@@ -157,7 +156,7 @@ func TestAFailedUpKeepsTheMappingsOthersSetMeanwhile(t *testing.T) {
 // A project that moves to another daemon takes its mappings off the old one.
 func TestMovingToAnotherDaemonTakesTheMappingsOffTheOldOne(t *testing.T) {
 	f := newFixture(t, "x-telepresence: {namespace: default}\n"+projectYAML, v227)
-	if err := f.up(context.Background(), true); err != nil {
+	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)
 	}
 	f.tp.other = &telepresence.Daemon{Name: "other", ContainerNetwork: "tp-other", Version: v227, Context: "default", Namespace: "other",
@@ -175,11 +174,11 @@ func TestMovingToAnotherDaemonTakesTheMappingsOffTheOldOne(t *testing.T) {
 // `down` works when the intercepts ended in the cluster meanwhile.
 func TestDownAfterTheInterceptsVanished(t *testing.T) {
 	f := newFixture(t, projectYAML, v227)
-	if err := f.up(context.Background(), true); err != nil {
+	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)
 	}
 	f.tp.active = map[string]bool{} // gone in the cluster
-	if err := f.newRunner().Down(context.Background(), DownOptions{ProjectName: "proj"}); err != nil {
+	if err := f.newRunner().Down(t.Context(), DownOptions{ProjectName: "proj"}); err != nil {
 		t.Fatal(err)
 	}
 	f.assertNothingLeft(t)
@@ -192,14 +191,14 @@ func TestSeveralDaemonsUseTheProjectsOwn(t *testing.T) {
 	f := newFixture(t, yaml, v227)
 	f.tp.connect()
 	f.tp.other = &telepresence.Daemon{Name: "trn-big-data", ContainerNetwork: "tp-trn-big-data", Version: v227, Namespace: "big-data", Context: "default"}
-	if err := f.up(context.Background(), true); err != nil {
+	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)
 	}
 	if !hasStep(f.j, "tp intercept api --port 9000 --address tp-proj-api --use test") {
 		t.Errorf("no --use: %v", f.j.all())
 	}
 	f.j.reset()
-	if err := f.newRunner().Down(context.Background(), DownOptions{ProjectName: "proj"}); err != nil {
+	if err := f.newRunner().Down(t.Context(), DownOptions{ProjectName: "proj"}); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Contains(f.j.all(), "tp leave api --use test") {
@@ -207,7 +206,7 @@ func TestSeveralDaemonsUseTheProjectsOwn(t *testing.T) {
 	}
 	f.load(t, projectYAML) // no context or namespace: which daemon?
 	f.j.reset()
-	if err := f.up(context.Background(), true); !errors.Is(err, telepresence.ErrSeveralDaemons) {
+	if err := f.up(t.Context(), true); !errors.Is(err, telepresence.ErrSeveralDaemons) {
 		t.Errorf("err = %v", err)
 	}
 }

@@ -16,7 +16,7 @@ import (
 // which joins the handlers' networks with their names.
 func TestUpDetachedNetns(t *testing.T) {
 	f := newFixture(t, projectYAML, v220)
-	if err := f.up(context.Background(), true); err != nil {
+	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)
 	}
 	assertSteps(t, f.j, []string{
@@ -58,7 +58,7 @@ func TestMappingsOfADaemonThatDoesNotReportThem(t *testing.T) {
 	f.tp.connect()
 	f.tp.daemon.ReportsDNSMappings, f.tp.daemon.DNSMappings = false, nil
 	f.compose.upErr = errors.New("port is already allocated")
-	if err := f.up(context.Background(), true); err == nil {
+	if err := f.up(t.Context(), true); err == nil {
 		t.Fatal("up succeeded")
 	}
 	if !strings.Contains(f.stderr.String(), "does not report the daemon's DNS mappings, so the project's replace any others") {
@@ -78,7 +78,7 @@ func TestMappingsOfADaemonThatDoesNotReportThem(t *testing.T) {
 func TestUpWarnsAboutPortsTheRunningDaemonDoesNotPublish(t *testing.T) {
 	f := newFixture(t, projectYAML, v220)
 	f.tp.connect() // publishes 8088, not 9000
-	if err := f.up(context.Background(), true); err != nil {
+	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)
 	}
 	want := "WARNING: the running Telepresence daemon does not publish port 9000:9000, so the handler is not reachable there from this host; " +
@@ -94,7 +94,7 @@ func TestUpWarnsAboutPortsTheRunningDaemonDoesNotPublish(t *testing.T) {
 func TestUpFailingHalfWayUndoesEverything(t *testing.T) {
 	f := newFixture(t, projectYAML, v220)
 	f.tp.failIntercept["echo-server"] = &telepresence.CommandError{Args: []string{"intercept", "echo-server"}, Message: "conflict", Err: telepresence.ErrFailed}
-	err := f.up(context.Background(), true)
+	err := f.up(t.Context(), true)
 	if err == nil || !strings.Contains(err.Error(), `service "echo": intercepting workload "echo-server": telepresence intercept echo-server: conflict`) {
 		t.Fatalf("err = %v", err)
 	}
@@ -119,7 +119,7 @@ volumes:
 	f.tp.connect()
 	f.engine.volumes["proj"] = []Volume{{Name: "proj_old", Labels: map[string]string{"com.docker.compose.project": "proj"}}}
 	f.compose.upErr = errors.New("port is already allocated")
-	if err := f.up(context.Background(), true); err == nil || !strings.Contains(err.Error(), "port is already allocated") {
+	if err := f.up(t.Context(), true); err == nil || !strings.Contains(err.Error(), "port is already allocated") {
 		t.Fatalf("err = %v", err)
 	}
 	assertTail(t, f.j, []string{
@@ -146,7 +146,7 @@ volumes:
 
 func TestUpInterruptedDuringAnInterceptLeavesIt(t *testing.T) {
 	f := newFixture(t, projectYAML, v220)
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	f.tp.onIntercept = func(w string) {
 		if w == "echo-server" {
 			f.tp.active[w] = true // it was created, but we never heard back
@@ -161,7 +161,7 @@ func TestUpInterruptedDuringAnInterceptLeavesIt(t *testing.T) {
 
 func TestUpInterruptedWhileConnecting(t *testing.T) {
 	f := newFixture(t, projectYAML, v220)
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	f.tp.onConnect = func() { f.tp.connect(); cancel() }
 	if err := f.up(ctx, true); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v", err)
@@ -172,7 +172,7 @@ func TestUpInterruptedWhileConnecting(t *testing.T) {
 
 func TestUpInterruptedDuringTheBuild(t *testing.T) {
 	f := newFixture(t, projectYAML, v220)
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	f.compose.onCreate = cancel
 	if err := f.up(ctx, true); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v", err)
@@ -187,7 +187,7 @@ func TestUpInterruptedDuringTheBuild(t *testing.T) {
 
 func TestUpAttachedInterruptedStopsAndLeaves(t *testing.T) {
 	f := newFixture(t, projectYAML, v220)
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	f.compose.onUp = cancel // Ctrl-C while attached; Compose stops the containers
 	f.compose.blockAttached = true
 	f.compose.upErr = context.Canceled // what Compose may return after the stop
@@ -205,7 +205,7 @@ func TestAttachedUpStopsWhenTheDaemonGoes(t *testing.T) {
 	f.runner.DaemonCheck = 10 * time.Millisecond
 	f.compose.blockAttached = true
 	f.compose.onUp = func() { f.engine.setDaemon(true, nil) }
-	err := f.up(context.Background(), false)
+	err := f.up(t.Context(), false)
 	if !errors.Is(err, ErrDaemonGone) || !strings.Contains(err.Error(), "tp-test stopped while the project ran") {
 		t.Fatalf("err = %v", err)
 	}
@@ -225,7 +225,7 @@ func TestAttachedUpThatFailsOnceRunningKeepsWhatItMade(t *testing.T) {
 	f := newFixture(t, projectYAML+"volumes:\n  data: {}\n", v227)
 	f.compose.ran = true
 	f.compose.upErr = errors.New("container web exited with code 1")
-	if err := f.up(context.Background(), false); err == nil || !strings.Contains(err.Error(), "exited with code 1") {
+	if err := f.up(t.Context(), false); err == nil || !strings.Contains(err.Error(), "exited with code 1") {
 		t.Fatalf("err = %v", err)
 	}
 	if hasStep(f.j, "compose down") || hasStep(f.j, "docker volume rm proj_data") || !hasStep(f.j, "compose stop proj") {
@@ -240,7 +240,7 @@ func TestAttachedUpRidesOutAnEngineErrorWhileCheckingTheDaemon(t *testing.T) {
 	f := newFixture(t, projectYAML, v220)
 	f.runner.DaemonCheck = 5 * time.Millisecond
 	f.compose.blockAttached = true
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	f.compose.onUp = func() {
 		f.engine.setDaemon(false, errors.New("context deadline exceeded"))
 		time.AfterFunc(100*time.Millisecond, cancel) // then Ctrl-C
@@ -256,7 +256,7 @@ func TestAttachedUpRidesOutAnEngineErrorWhileCheckingTheDaemon(t *testing.T) {
 func TestUpInstallsTheCurrentTelemountPlugin(t *testing.T) {
 	f := newFixture(t, projectYAML, v220)
 	f.runner.VolumeDriver = ""
-	err := f.up(context.Background(), true)
+	err := f.up(t.Context(), true)
 	if err == nil || !strings.Contains(err.Error(), "installing the Telemount volume plugin ghcr.io/telepresenceio/telemount:amd64-0.3.2") || !strings.Contains(err.Error(), "mount: false") {
 		t.Fatalf("err = %v", err)
 	}
@@ -271,7 +271,7 @@ func TestUpReusesTheTelemountPluginTelepresenceInstalled(t *testing.T) {
 	f.runner.VolumeDriver = ""
 	f.tp.mounts = []telepresence.Mount{{Path: "/secrets", Policy: telepresence.PolicyRemote}}
 	f.engine.plugins = []Plugin{{Name: "other/thing:1", Enabled: true}, {Name: "ghcr.io/telepresenceio/telemount:amd64-0.1.5", Enabled: true}}
-	if err := f.up(context.Background(), true); err != nil {
+	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)
 	}
 	if hasStep(f.j, "docker plugin install") {
@@ -285,7 +285,7 @@ func TestUpReusesTheTelemountPluginTelepresenceInstalled(t *testing.T) {
 func TestUpDaemonNotInDocker(t *testing.T) {
 	f := newFixture(t, projectYAML, v220)
 	f.tp.statusErr = &telepresence.CommandError{Args: []string{"status"}, Err: telepresence.ErrNotDocker, Message: "run telepresence connect --docker"}
-	if err := f.up(context.Background(), true); !errors.Is(err, telepresence.ErrNotDocker) {
+	if err := f.up(t.Context(), true); !errors.Is(err, telepresence.ErrNotDocker) {
 		t.Fatalf("err = %v", err)
 	}
 	assertSteps(t, f.j, []string{"tp status"})
@@ -299,7 +299,7 @@ services:
     network_mode: host
     x-telepresence: {behavior: interceptHandler, intercept: {port: "80"}}
 `, v220)
-	if err := f.up(context.Background(), true); !errors.Is(err, transform.ErrInvalidProject) {
+	if err := f.up(t.Context(), true); !errors.Is(err, transform.ErrInvalidProject) {
 		t.Fatalf("err = %v", err)
 	}
 	assertSteps(t, f.j, nil)
@@ -310,7 +310,7 @@ func TestConnectFailsOnATakenPort(t *testing.T) {
 	f.engine.portUsers = map[string][]string{"8088": {"other-web-1"}}
 	f.tp.connectErr = &telepresence.CommandError{Args: []string{"connect", "--docker"}, Err: telepresence.ErrFailed,
 		Message: "docker: Error response from daemon: driver failed programming external connectivity: Bind for 0.0.0.0:8088 failed: port is already allocated."}
-	err := f.up(context.Background(), true)
+	err := f.up(t.Context(), true)
 	want := "host port 8088, published by an intercept handler, is already in use by container other-web-1"
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("err = %v, want it to contain %q", err, want)
@@ -321,7 +321,7 @@ func TestAFailedUpKeepsADaemonAnotherProjectUses(t *testing.T) {
 	f := newFixture(t, projectYAML, v220)
 	f.engine.containers["other"] = []Container{{Name: "other-h-1", Project: "other", Labels: map[string]string{transform.LabelDaemonContainer: "tp-test"}}}
 	f.compose.upErr = errors.New("boom")
-	if err := f.up(context.Background(), true); err == nil {
+	if err := f.up(t.Context(), true); err == nil {
 		t.Fatal("up succeeded")
 	}
 	if hasStep(f.j, "tp quit") {
@@ -337,7 +337,7 @@ func TestAFailedUpQuitsOnlyTheDaemonItConnected(t *testing.T) {
 		f.tp.other = &telepresence.Daemon{Name: "other", ContainerNetwork: "tp-other", Version: v227, Context: "default", Namespace: "default"}
 	}
 	f.compose.upErr = errors.New("boom")
-	if err := f.up(context.Background(), true); err == nil {
+	if err := f.up(t.Context(), true); err == nil {
 		t.Fatal("up succeeded")
 	}
 	steps := f.j.all()

@@ -1,7 +1,6 @@
 package plugin
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,7 +13,7 @@ import (
 
 func loadYAML(t *testing.T, dir string, content []byte) *types.Project {
 	t.Helper()
-	p, err := loader.LoadWithContext(context.Background(), types.ConfigDetails{
+	p, err := loader.LoadWithContext(t.Context(), types.ConfigDetails{
 		WorkingDir: dir, ConfigFiles: []types.ConfigFile{{Filename: filepath.Join(dir, "compose.yaml"), Content: content}},
 		Environment: types.Mapping{"HOME": "/root"},
 	}, func(o *loader.Options) { o.SetProjectName("p", true) })

@@ -12,21 +12,39 @@ import (
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
-// checkRules checks the rewrite rules of docs/network-models.md on a transformed corpus
-// project.
+// checkRules checks the rewrite rules of docs/network-models.md on a
+// transformed corpus project.
 func checkRules(t *testing.T, orig, out *types.Project, model telepresence.Model, handler, remote string) {
 	t.Helper()
-	if remote != "" {
-		if _, ok := out.Services[remote]; ok {
-			t.Errorf("%s: the remote service %s runs", model, remote)
-		}
-		for name, svc := range out.Services {
-			if _, ok := svc.DependsOn[remote]; ok {
-				t.Errorf("%s: %s still depends on the remote %s", model, name, remote)
-			}
+	checkRemote(t, out, model, remote)
+	checkPodEnvironment(t, out.Services[handler], model)
+	if model == telepresence.ModelNetns {
+		checkNetns(t, out, handler)
+		return
+	}
+	checkTeleroute(t, orig, out, handler, remote)
+}
+
+// checkRemote: the remote service does not run, and nothing depends on it.
+func checkRemote(t *testing.T, out *types.Project, model telepresence.Model, remote string) {
+	t.Helper()
+	if remote == "" {
+		return
+	}
+	if _, ok := out.Services[remote]; ok {
+		t.Errorf("%s: the remote service %s runs", model, remote)
+	}
+	for name, svc := range out.Services {
+		if _, ok := svc.DependsOn[remote]; ok {
+			t.Errorf("%s: %s still depends on the remote %s", model, name, remote)
 		}
 	}
-	h := out.Services[handler]
+}
+
+// checkPodEnvironment: the handler has the pod's environment and its
+// Remote volume, not the Local one.
+func checkPodEnvironment(t *testing.T, h types.ServiceConfig, model telepresence.Model) {
+	t.Helper()
 	if v := h.Environment["POD_ONLY"]; v == nil || *v != "from the pod" {
 		t.Errorf("%s: the handler lacks the pod's environment: %v", model, v)
 	}
@@ -38,15 +56,27 @@ func checkRules(t *testing.T, orig, out *types.Project, model telepresence.Model
 	if !pod || local {
 		t.Errorf("%s: handler volumes %v: want the Remote pod volume, not the Local one", model, h.Volumes)
 	}
-	if model == telepresence.ModelNetns {
-		if h.NetworkMode != "container:c0ffee" || len(h.Networks)+len(h.Ports)+len(h.Expose)+len(h.DNS) > 0 || h.Hostname != "" || len(h.ExtraHosts) > 0 {
-			t.Errorf("netns: handler network_mode %q, networks %v, ports %v, dns %v", h.NetworkMode, h.Networks, h.Ports, h.DNS)
-		}
-		if n, ok := out.Networks["default"]; ok && (n.Name != transform.DefaultNetwork || !bool(n.External)) {
-			t.Errorf("netns: default network %+v", n)
-		}
-		return
+}
+
+// checkNetns: the handler shares the daemon's namespace and keeps no
+// network settings of its own; the default network is the daemon's.
+func checkNetns(t *testing.T, out *types.Project, handler string) {
+	t.Helper()
+	h := out.Services[handler]
+	if h.NetworkMode != "container:c0ffee" || len(h.Networks)+len(h.Ports)+len(h.Expose)+len(h.DNS) > 0 || h.Hostname != "" || len(h.ExtraHosts) > 0 {
+		t.Errorf("netns: handler network_mode %q, networks %v, ports %v, dns %v", h.NetworkMode, h.Networks, h.Ports, h.DNS)
 	}
+	if n, ok := out.Networks["default"]; ok && (n.Name != transform.DefaultNetwork || !bool(n.External)) {
+		t.Errorf("netns: default network %+v", n)
+	}
+}
+
+// checkTeleroute: the handler keeps its own network settings and joins
+// the Teleroute network with the daemon's DNS; the project's networks
+// stay clear of the cluster; dependents of the remote service join too.
+func checkTeleroute(t *testing.T, orig, out *types.Project, handler, remote string) {
+	t.Helper()
+	h := out.Services[handler]
 	tr := h.Networks[transform.TelerouteNetwork]
 	if h.NetworkMode != "" || tr == nil || !slices.Equal(tr.Aliases, []string{transform.InterceptAddress(orig.Name, handler)}) ||
 		len(h.DNS) == 0 || h.DNS[0] != "172.30.0.9" || !slices.Contains(h.DNSSearch, transform.SearchDomain) {
@@ -155,7 +185,7 @@ func compareResources(t *testing.T, kind string, o, n map[string]any, remote str
 		}
 	}
 	for key := range om {
-		if _, kept := nm[key]; !kept && !(kind == "networks" && key == "default") && !onlyRemoteUses(orig, kind, key, remote) {
+		if _, kept := nm[key]; !kept && (kind != "networks" || key != "default") && !onlyRemoteUses(orig, kind, key, remote) {
 			t.Errorf("%s %s was dropped though not only the remote service used it", kind, key)
 		}
 	}

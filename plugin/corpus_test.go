@@ -1,7 +1,6 @@
 package plugin
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -46,7 +45,7 @@ func TestCorpus(t *testing.T) {
 	for _, file := range files {
 		name := file.module + ":" + file.rel
 		t.Run(name, func(t *testing.T) {
-			p, err := loadCorpusFile(file.path)
+			p, err := loadCorpusFile(t, file.path)
 			if err == nil {
 				_, err = render(p, "yaml") // what `docker compose config` also does
 			}
@@ -118,13 +117,13 @@ func corpusFiles(t *testing.T) []corpusFile {
 
 // loadCorpusFile loads a file as `docker compose -f FILE config` does, with
 // the .env beside it and no variables from this process.
-func loadCorpusFile(path string) (*types.Project, error) {
+func loadCorpusFile(t *testing.T, path string) (*types.Project, error) {
 	opts, err := cli.NewProjectOptions([]string{path}, cli.WithWorkingDirectory(filepath.Dir(path)),
 		cli.WithName("corpus"), cli.WithDotEnv, cli.WithDefaultProfiles("*"))
 	if err != nil {
 		return nil, err
 	}
-	return opts.LoadProject(context.Background())
+	return opts.LoadProject(t.Context())
 }
 
 // pickRoles chooses the handler (the first service that may be one) and the
@@ -228,7 +227,7 @@ func checkRoundTrip(t *testing.T, p *types.Project) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		back, err := loader.LoadWithContext(context.Background(), types.ConfigDetails{
+		back, err := loader.LoadWithContext(t.Context(), types.ConfigDetails{
 			WorkingDir: p.WorkingDir, ConfigFiles: []types.ConfigFile{{Filename: "config." + format, Content: out}},
 			Environment: types.Mapping{},
 		}, func(o *loader.Options) { o.SetProjectName(p.Name, true); o.Profiles = []string{"*"} })

@@ -1,7 +1,6 @@
 package plugin
 
 import (
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -67,7 +66,7 @@ func loadErr(t *testing.T, dir string, opts ProjectOptions) error {
 	for i, f := range opts.ConfigPaths {
 		opts.ConfigPaths[i] = filepath.Join(dir, f)
 	}
-	_, err = opts.loadProject(context.Background(), backend)
+	_, err = opts.loadProject(t.Context(), backend)
 	return err
 }
 
@@ -115,7 +114,7 @@ func TestIntentErrorsNameTheFileThatDeclaresThem(t *testing.T) {
 		t.Fatal(err)
 	}
 	opts := ProjectOptions{ProjectDir: dir, ConfigPaths: []string{filepath.Join(dir, "compose.yaml"), filepath.Join(dir, "compose.telepresence.yaml")}}
-	p, err := opts.loadProject(context.Background(), backend)
+	p, err := opts.loadProject(t.Context(), backend)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +149,7 @@ func TestIntentErrorsInAnIncludedFileNameIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	opts := ProjectOptions{ProjectDir: dir, ConfigPaths: []string{filepath.Join(dir, "compose.yaml")}}
-	_, _, err = opts.loadIntent(context.Background(), backend, transform.Flags{})
+	_, _, err = opts.loadIntent(t.Context(), backend, transform.Flags{})
 	if want := api + `: service "api": x-telepresence.intercept.mount: expected true or false`; err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("err = %v, want it to start with %q", err, want)
 	}
@@ -171,7 +170,7 @@ services:
 		t.Fatal(err)
 	}
 	opts := ProjectOptions{ProjectDir: dir, ConfigPaths: []string{filepath.Join(dir, "compose.yaml")}}
-	p, err := opts.loadProject(context.Background(), backend)
+	p, err := opts.loadProject(t.Context(), backend)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +186,7 @@ services:
 		t.Errorf("a handler disabled by its profile is intercepted: %v", plan.Intercepts)
 	}
 	opts.Profiles = []string{"debug"}
-	if p, err = opts.loadProject(context.Background(), backend); err != nil {
+	if p, err = opts.loadProject(t.Context(), backend); err != nil {
 		t.Fatal(err)
 	}
 	if in, err = transform.ParseIntent(p, transform.Flags{}); err != nil {
@@ -241,12 +240,12 @@ func TestDownProjectNameFromTheFlag(t *testing.T) {
 	}
 	dir := t.TempDir()
 	opts := ProjectOptions{ProjectName: "shop", ProjectDir: dir, ConfigPaths: []string{filepath.Join(dir, "missing.yaml")}}
-	if name, err := opts.projectName(context.Background(), backend); err != nil || name != "shop" {
+	if name, err := opts.projectName(t.Context(), backend); err != nil || name != "shop" {
 		t.Errorf("projectName = %q, %v", name, err)
 	}
 	opts = ProjectOptions{ProjectDir: dir}
 	t.Setenv("COMPOSE_PROJECT_NAME", "")
-	if _, err := opts.projectName(context.Background(), backend); err == nil || !strings.Contains(err.Error(), "pass -p PROJECT") {
+	if _, err := opts.projectName(t.Context(), backend); err == nil || !strings.Contains(err.Error(), "pass -p PROJECT") {
 		t.Errorf("without -p nor a compose file: %v", err)
 	}
 }

@@ -58,7 +58,7 @@ func RootCommand(dockerCli command.Cli) *cobra.Command {
 		},
 	}
 	flags := cmd.PersistentFlags()
-	opts.ProjectOptions.addFlags(flags)
+	opts.addFlags(flags)
 	flags.StringVar(&opts.telepresenceBinary, "telepresence", envOr(EnvBinary, "telepresence"),
 		"Telepresence binary to run (env "+EnvBinary+")")
 	timeout, timeoutErr := envDuration(EnvTimeout, telepresence.DefaultTimeout)

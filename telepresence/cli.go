@@ -210,10 +210,10 @@ func isNotExist(err error) bool {
 }
 
 func truncate(b []byte) string {
-	const max = 200
+	const limit = 200
 	s := strings.TrimSpace(string(b))
-	if len(s) > max {
-		return s[:max] + "..."
+	if len(s) > limit {
+		return s[:limit] + "..."
 	}
 	return s
 }

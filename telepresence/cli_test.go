@@ -41,7 +41,7 @@ func fakeBinary(t *testing.T, stdout, stderr string, code int) (*CLI, func() str
 
 func TestStatusCommand(t *testing.T) {
 	c, args := fakeBinary(t, string(sample(t, "status-2.27-teleroute.json")), "", 0)
-	st, err := c.Status(context.Background())
+	st, err := c.Status(t.Context())
 	if err != nil || len(st.Daemons) != 1 {
 		t.Fatalf("status = %+v, %v", st, err)
 	}
@@ -49,34 +49,34 @@ func TestStatusCommand(t *testing.T) {
 		t.Errorf("args = %q: before status answers the release is unknown, and every release takes --output json", a)
 	}
 	c, _ = fakeBinary(t, string(sample(t, "status-host-daemon.json")), "", 0)
-	if _, err := c.Status(context.Background()); !errors.Is(err, ErrNotDocker) || !strings.Contains(err.Error(), "telepresence connect --docker") {
+	if _, err := c.Status(t.Context()); !errors.Is(err, ErrNotDocker) || !strings.Contains(err.Error(), "telepresence connect --docker") {
 		t.Errorf("host daemon: err = %v", err)
 	}
 	c, _ = fakeBinary(t, "OSS User Daemon: Running", "", 0)
-	if _, err := c.Status(context.Background()); !errors.Is(err, ErrBadOutput) || !strings.Contains(err.Error(), "Telepresence 2.20 or newer") {
+	if _, err := c.Status(t.Context()); !errors.Is(err, ErrBadOutput) || !strings.Contains(err.Error(), "Telepresence 2.20 or newer") {
 		t.Errorf("not JSON: err = %v", err)
 	}
 	c, _ = fakeBinary(t, `{"cmd":"status","stdout":`+string(sample(t, "status-2.20-netns.json"))+`}`, "", 0)
-	if st, err := c.Status(context.Background()); err != nil || len(st.Daemons) != 1 || st.Daemons[0].Model() != ModelNetns {
+	if st, err := c.Status(t.Context()); err != nil || len(st.Daemons) != 1 || st.Daemons[0].Model() != ModelNetns {
 		t.Errorf("in an envelope: %+v %v", st, err)
 	}
 }
 
 func TestClientVersion(t *testing.T) {
 	c, args := fakeBinary(t, string(sample(t, "version.txt")), "", 0)
-	v, err := c.ClientVersion(context.Background())
+	v, err := c.ClientVersion(t.Context())
 	if err != nil || v != (Version{2, 27, 3}) || args() != "version" {
 		t.Errorf("version = %v, %v (args %q)", v, err, args())
 	}
 	c, _ = fakeBinary(t, "nothing useful", "", 0)
-	if _, err := c.ClientVersion(context.Background()); !errors.Is(err, ErrBadOutput) {
+	if _, err := c.ClientVersion(t.Context()); !errors.Is(err, ErrBadOutput) {
 		t.Errorf("err = %v", err)
 	}
 }
 
 func TestNotInstalled(t *testing.T) {
 	c := &CLI{Binary: filepath.Join(t.TempDir(), "nope")}
-	_, err := c.Status(context.Background())
+	_, err := c.Status(t.Context())
 	if !errors.Is(err, ErrNotInstalled) || !strings.Contains(err.Error(), "telepresence.io") {
 		t.Fatalf("err = %v", err)
 	}
@@ -90,7 +90,7 @@ func TestTimeout(t *testing.T) {
 	}
 	c := &CLI{Binary: bin, Timeout: 200 * time.Millisecond}
 	start := time.Now()
-	err := c.Connect(context.Background(), ConnectOptions{})
+	err := c.Connect(t.Context(), ConnectOptions{})
 	if !errors.Is(err, ErrTimeout) || !strings.Contains(err.Error(), "--telepresence-timeout") {
 		t.Fatalf("err = %v", err)
 	}
@@ -101,7 +101,7 @@ func TestTimeout(t *testing.T) {
 
 func TestConnect(t *testing.T) {
 	c, args := fakeBinary(t, "Connected", "", 0)
-	err := c.Connect(context.Background(), ConnectOptions{Context: "minikube", Namespace: "default", ManagerNamespace: "ambassador",
+	err := c.Connect(t.Context(), ConnectOptions{Context: "minikube", Namespace: "default", ManagerNamespace: "ambassador",
 		MappedNamespaces: []string{"a", "b"}, Expose: []string{"8088:8088", "127.0.0.1:9000:9000"}})
 	if err != nil {
 		t.Fatal(err)
@@ -114,7 +114,7 @@ func TestConnect(t *testing.T) {
 
 func TestConnectFailureSaysWhy(t *testing.T) {
 	c, _ := fakeBinary(t, "", "telepresence connect: error: unable to reach the cluster", 1)
-	err := c.Connect(context.Background(), ConnectOptions{})
+	err := c.Connect(t.Context(), ConnectOptions{})
 	if !errors.Is(err, ErrFailed) || !strings.Contains(err.Error(), "telepresence connect: telepresence connect: error: unable to reach the cluster") {
 		t.Fatalf("err = %v", err)
 	}
@@ -140,7 +140,7 @@ func TestInterceptParsesEverySample(t *testing.T) {
 		}
 	}
 	c, _ := fakeBinary(t, string(sample(t, "intercept-error.json")), "", 1)
-	_, err := c.Intercept(context.Background(), InterceptOptions{Workload: "echo-server", Port: "8088"})
+	_, err := c.Intercept(t.Context(), InterceptOptions{Workload: "echo-server", Port: "8088"})
 	if !AlreadyExists(err) || !strings.Contains(err.Error(), `Intercept with name "echo-server" already exists`) {
 		t.Errorf("intercept-error.json: err = %v", err)
 	}
@@ -206,7 +206,7 @@ func TestInterceptFailures(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			c, _ := fakeBinary(t, tc.stdout, "", tc.code)
-			_, err := c.Intercept(context.Background(), InterceptOptions{Workload: "echo-server", Port: "8088", Mount: true})
+			_, err := c.Intercept(t.Context(), InterceptOptions{Workload: "echo-server", Port: "8088", Mount: true})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want it to contain %q", err, tc.want)
 			}
@@ -245,7 +245,7 @@ func TestLeaveByRelease(t *testing.T) {
 		{Contract{Version: Version{2, 30, 1}}, "detach echo-server"},
 	} {
 		c, args := fakeBinary(t, "", "", 0)
-		if err := c.Leave(context.Background(), tc.contract, "echo-server"); err != nil {
+		if err := c.Leave(t.Context(), tc.contract, "echo-server"); err != nil {
 			t.Fatal(err)
 		}
 		if a := args(); a != tc.want {
@@ -256,13 +256,13 @@ func TestLeaveByRelease(t *testing.T) {
 	missing := append(errorLines(t, "leave, missing"), errorLines(t, "leave/detach, missing")...)
 	for _, msg := range missing {
 		c, _ := fakeBinary(t, "", "telepresence leave: error: "+msg, 1)
-		if err := c.Leave(context.Background(), Contract{}, "echo-server"); !errors.Is(err, ErrNotFound) {
+		if err := c.Leave(t.Context(), Contract{}, "echo-server"); !errors.Is(err, ErrNotFound) {
 			t.Errorf("%q: err = %v, want ErrNotFound", msg, err)
 		}
 	}
 	for _, other := range []string{"connection refused", `context "kind" not found`, "daemon default-default not found"} {
 		c, _ := fakeBinary(t, "", "telepresence leave: error: "+other, 1)
-		if err := c.Leave(context.Background(), Contract{}, "echo-server"); err == nil || errors.Is(err, ErrNotFound) {
+		if err := c.Leave(t.Context(), Contract{}, "echo-server"); err == nil || errors.Is(err, ErrNotFound) {
 			t.Errorf("%q is not a missing intercept: %v", other, err)
 		}
 	}
@@ -282,7 +282,7 @@ func TestInterruptIsSIGINT(t *testing.T) {
 	if err := os.WriteFile(bin, []byte(script), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(300*time.Millisecond, cancel)
 	err := (&CLI{Binary: bin}).Connect(ctx, ConnectOptions{})
 	if !errors.Is(err, context.Canceled) {
@@ -318,7 +318,7 @@ func TestSetDNSMappings(t *testing.T) {
 	defer srv.Stop()
 
 	c := &CLI{Timeout: 10 * time.Second}
-	if err := c.SetDNSMappings(context.Background(), lis.Addr().String(), []DNSMapping{{Name: "postgres", AliasFor: "psql.big-data"}}); err != nil {
+	if err := c.SetDNSMappings(t.Context(), lis.Addr().String(), []DNSMapping{{Name: "postgres", AliasFor: "psql.big-data"}}); err != nil {
 		t.Fatal(err)
 	}
 	fake.mu.Lock()
@@ -344,13 +344,13 @@ func TestSetDNSMappingsOverIPv6(t *testing.T) {
 	if !strings.HasPrefix(addr, "[::1]:") {
 		t.Fatalf("listener address %q", addr)
 	}
-	if err := (&CLI{Timeout: 10 * time.Second}).SetDNSMappings(context.Background(), addr, []DNSMapping{{Name: "a", AliasFor: "b"}}); err != nil {
+	if err := (&CLI{Timeout: 10 * time.Second}).SetDNSMappings(t.Context(), addr, []DNSMapping{{Name: "a", AliasFor: "b"}}); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func TestSetDNSMappingsWithoutPort(t *testing.T) {
-	err := (&CLI{}).SetDNSMappings(context.Background(), "", []DNSMapping{{Name: "a", AliasFor: "b"}})
+	err := (&CLI{}).SetDNSMappings(t.Context(), "", []DNSMapping{{Name: "a", AliasFor: "b"}})
 	if !errors.Is(err, ErrBadOutput) {
 		t.Errorf("err = %v", err)
 	}

@@ -24,7 +24,7 @@ func (c *CLI) SetDNSMappings(ctx context.Context, addr string, mappings []DNSMap
 	if err != nil {
 		return fmt.Errorf("connecting to the Telepresence daemon on %s: %w", addr, err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	req := &daemon.SetDNSMappingsRequest{Mappings: make([]*daemon.DNSMapping, 0, len(mappings))}
 	for _, m := range mappings {
 		req.Mappings = append(req.Mappings, &daemon.DNSMapping{Name: m.Name, AliasFor: m.AliasFor})

@@ -2,6 +2,7 @@ package telepresence
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -142,7 +143,7 @@ func parseMounts(raw json.RawMessage) ([]Mount, error) {
 	} else {
 		var byPath map[string]string
 		if err := json.Unmarshal(raw, &byPath); err != nil {
-			return nil, fmt.Errorf("mount.mounts is neither a list of paths nor a map of path to policy")
+			return nil, errors.New("mount.mounts is neither a list of paths nor a map of path to policy")
 		}
 		for p, policy := range byPath {
 			// 2.22 spells RemoteReadonly; Telepresence reads policies without

@@ -1,7 +1,6 @@
 package transform
 
 import (
-	"context"
 	"fmt"
 	"sync"
 	"testing"
@@ -40,7 +39,7 @@ func loadBench(b *testing.B, n int) (*types.Project, Runtime) {
 	in := v.(*benchInput)
 	in.once.Do(func() {
 		files := benchproject.Large(n)
-		in.project, in.err = loader.LoadWithContext(context.Background(), types.ConfigDetails{
+		in.project, in.err = loader.LoadWithContext(b.Context(), types.ConfigDetails{
 			WorkingDir: "/bench",
 			ConfigFiles: []types.ConfigFile{
 				{Filename: "/bench/compose.yaml", Content: files.Compose},

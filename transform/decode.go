@@ -75,21 +75,22 @@ func (d decoder) str(raw any) (string, bool) {
 	return s, true
 }
 
-func (d decoder) strList(raw any) ([]string, bool) {
+// strList reads a list of strings; nil after a mistake (reported).
+func (d decoder) strList(raw any) []string {
 	list, ok := raw.([]any)
 	if !ok {
 		d.wrongType("a list of strings", raw)
-		return nil, false
+		return nil
 	}
 	out := make([]string, 0, len(list))
 	for i, item := range list {
 		s, ok := d.child(strconv.Itoa(i)).str(item)
 		if !ok {
-			return nil, false
+			return nil
 		}
 		out = append(out, s)
 	}
-	return out, true
+	return out
 }
 
 func (d decoder) boolean(raw any) (bool, bool) {

@@ -13,7 +13,7 @@ func applyFlags(project *types.Project, flags Flags, in *Intent, errs *Errors) {
 	claim := func(flag, service string) bool {
 		if prev, dup := seen[service]; dup && prev != flag {
 			*errs = append(*errs, &IntentError{Source: flag, Service: service,
-				Problem: fmt.Sprintf("also named by %s", prev), Hint: "a service has one behavior: name it in one flag only"})
+				Problem: "also named by " + prev, Hint: "a service has one behavior: name it in one flag only"})
 			return false
 		}
 		seen[service] = flag
@@ -58,7 +58,7 @@ func checkFlagService(project *types.Project, flag, service string, errs *Errors
 	e := &IntentError{Source: flag, Service: service, Problem: "no such service in the project"}
 	if disabled, ok := project.DisabledServices[service]; ok {
 		e.Problem = "the service is not enabled"
-		e.Hint = fmt.Sprintf("enable it with --profile %s", strings.Join(disabled.Profiles, " or --profile "))
+		e.Hint = "enable it with --profile " + strings.Join(disabled.Profiles, " or --profile ")
 	} else {
 		e.Hint = "services are: " + strings.Join(project.ServiceNames(), ", ")
 	}

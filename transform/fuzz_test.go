@@ -53,7 +53,7 @@ volumes: {data: {}, secrets: {}}
 func FuzzParseIntent(f *testing.F) {
 	seedFuzz(f)
 	f.Fuzz(func(t *testing.T, doc string) {
-		project, err := loadErr(doc)
+		project, err := loadErr(t, doc)
 		if err != nil {
 			return
 		}
@@ -74,7 +74,7 @@ func FuzzParseIntent(f *testing.F) {
 func FuzzApply(f *testing.F) {
 	seedFuzz(f)
 	f.Fuzz(func(t *testing.T, doc string) {
-		project, err := loadErr(doc)
+		project, err := loadErr(t, doc)
 		if err != nil {
 			return
 		}
@@ -103,7 +103,7 @@ func FuzzApply(f *testing.F) {
 			return
 		}
 		out := yamlOf(t, res.Project)
-		if _, err := loadErr(out); err != nil {
+		if _, err := loadErr(t, out); err != nil {
 			t.Fatalf("the transformed project does not load back: %v\n%s", err, out)
 		}
 	})

@@ -1,7 +1,6 @@
 package transform
 
 import (
-	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -18,19 +17,19 @@ import (
 // like several -f files.
 func load(t testing.TB, docs ...string) *types.Project {
 	t.Helper()
-	p, err := loadErr(docs...)
+	p, err := loadErr(t, docs...)
 	if err != nil {
 		t.Fatalf("loading compose YAML: %v", err)
 	}
 	return p
 }
 
-func loadErr(docs ...string) (*types.Project, error) {
+func loadErr(tb testing.TB, docs ...string) (*types.Project, error) {
 	files := make([]types.ConfigFile, len(docs))
 	for i, d := range docs {
 		files[i] = types.ConfigFile{Filename: "compose" + strings.Repeat(".override", i) + ".yaml", Content: []byte(d)}
 	}
-	return loader.LoadWithContext(context.Background(), types.ConfigDetails{
+	return loader.LoadWithContext(tb.Context(), types.ConfigDetails{
 		WorkingDir:  "/work",
 		ConfigFiles: files,
 		Environment: types.Mapping{},

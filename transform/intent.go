@@ -166,7 +166,7 @@ func parseConnection(raw any, errs *Errors) Connection {
 			c.ManagerNamespace, _ = sub.str(m[k])
 			sub.dnsLabel(c.ManagerNamespace, "a Kubernetes namespace")
 		case "mappedNamespaces":
-			c.MappedNamespaces, _ = sub.strList(m[k])
+			c.MappedNamespaces = sub.strList(m[k])
 			for i, ns := range c.MappedNamespaces {
 				sub.child(strconv.Itoa(i)).dnsLabel(ns, "a Kubernetes namespace")
 			}
@@ -266,7 +266,7 @@ func (d decoder) intercept(raw any) InterceptSpec {
 			spec.Service, _ = sub.str(m[k])
 			sub.dnsLabel(spec.Service, "a Kubernetes service name")
 		case "httpHeaders":
-			spec.HTTPHeaders, _ = sub.strList(m[k])
+			spec.HTTPHeaders = sub.strList(m[k])
 		case "mount":
 			if b, ok := sub.boolean(m[k]); ok {
 				spec.Mount = &b

@@ -167,7 +167,7 @@ func TestParseIntentErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			project, err := loadErr(tc.yaml)
+			project, err := loadErr(t, tc.yaml)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -250,7 +250,7 @@ func TestParseIntentWrongTypes(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.key, func(t *testing.T) {
-			project, err := loadErr(tc.yaml)
+			project, err := loadErr(t, tc.yaml)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -181,7 +181,7 @@ services:
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			project, err := loadErr(tc.yaml)
+			project, err := loadErr(t, tc.yaml)
 			if err != nil {
 				// compose-go refuses some of these itself; that is fine too,
 				// as long as nothing starts. Record which ones.

@@ -558,7 +558,7 @@ networks:
 		t.Fatal(err)
 	}
 	out := yamlOf(t, res.Project)
-	back, err := loadErr(out)
+	back, err := loadErr(t, out)
 	if err != nil {
 		t.Fatalf("the transformed project does not load back: %v\n%s", err, out)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -11,7 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -39,18 +40,13 @@ func apilog(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	defer func() { _ = os.RemoveAll(dir) }()
 	sock := filepath.Join(dir, "docker.sock")
 	l, err := net.Listen("unix", sock)
 	if err != nil {
 		return err
 	}
-	var mu sync.Mutex
-	type tally struct {
-		n     int
-		total time.Duration
-	}
-	calls := map[string]*tally{}
+	calls := &tallies{byKey: map[string]*tally{}}
 	proxy := &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.Out.URL.Scheme, r.Out.URL.Host = "http", "docker"
@@ -63,16 +59,7 @@ func apilog(args []string) error {
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		proxy.ServeHTTP(w, r)
-		key := fmt.Sprintf("%-28s %-6s %s", client(r.UserAgent()), r.Method, route(r.URL.Path))
-		mu.Lock()
-		t := calls[key]
-		if t == nil {
-			t = &tally{}
-			calls[key] = t
-		}
-		t.n++
-		t.total += time.Since(start)
-		mu.Unlock()
+		calls.add(fmt.Sprintf("%-28s %-6s %s", client(r.UserAgent()), r.Method, route(r.URL.Path)), time.Since(start))
 	})}
 	go func() { _ = srv.Serve(l) }()
 
@@ -83,17 +70,35 @@ func apilog(args []string) error {
 	defer cancel()
 	_ = srv.Shutdown(ctx)
 	if runErr != nil {
-		return fmt.Errorf("%s: %v\n%s", strings.Join(args, " "), runErr, tail(string(out), 40))
+		return fmt.Errorf("%s: %w\n%s", strings.Join(args, " "), runErr, tail(string(out), 40))
 	}
-	keys := make([]string, 0, len(calls))
-	for k := range calls {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		fmt.Printf("%4d  %9.1f ms  %s\n", calls[k].n, float64(calls[k].total.Microseconds())/1000, k)
+	for _, k := range slices.Sorted(maps.Keys(calls.byKey)) {
+		fmt.Printf("%4d  %9.1f ms  %s\n", calls.byKey[k].n, float64(calls.byKey[k].total.Microseconds())/1000, k)
 	}
 	return nil
+}
+
+// tallies count the API calls by kind, and the time they took.
+type tallies struct {
+	mu    sync.Mutex
+	byKey map[string]*tally
+}
+
+type tally struct {
+	n     int
+	total time.Duration
+}
+
+func (c *tallies) add(key string, took time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := c.byKey[key]
+	if t == nil {
+		t = &tally{}
+		c.byKey[key] = t
+	}
+	t.n++
+	t.total += took
 }
 
 var (
@@ -104,7 +109,7 @@ var (
 
 func route(path string) string {
 	path = apiVersion.ReplaceAllString(path, "")
-	if m := objectRef.FindStringSubmatch(path); m != nil && !isListVerb(m[2]) {
+	if m := objectRef.FindStringSubmatch(path); len(m) == 3 && !isListVerb(m[2]) {
 		path = "/" + m[1] + "/X" + path[len(m[0]):]
 	}
 	return path

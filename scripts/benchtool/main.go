@@ -32,7 +32,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fail(errors.New("usage: benchtool gen|stopwatch|stats|ratio|gobench ..."))
+		fail(errors.New("usage: benchtool gen|stopwatch|stats|ratio|gobench ARGS"))
 	}
 	var err error
 	args := os.Args[2:]
@@ -129,7 +129,7 @@ func stopwatch(args []string) error {
 	err := cmd.Run()
 	elapsed := time.Since(start)
 	if err != nil {
-		return fmt.Errorf("%s: %v\n%s", strings.Join(cmdline, " "), err, tail(out.String(), 40))
+		return fmt.Errorf("%s: %w\n%s", strings.Join(cmdline, " "), err, tail(out.String(), 40))
 	}
 	if project != "" {
 		for deadline := time.Now().Add(time.Minute); ; {
@@ -156,7 +156,7 @@ func runningContainers(project string) (int, error) {
 	out, err := exec.Command("docker", "ps", "-q", "--filter", "status=running",
 		"--filter", "label=com.docker.compose.project="+project).Output()
 	if err != nil {
-		return 0, fmt.Errorf("docker ps: %v", err)
+		return 0, fmt.Errorf("docker ps: %w", err)
 	}
 	return len(strings.Fields(string(out))), nil
 }
@@ -198,7 +198,7 @@ func readSamples(path string) ([]float64, error) {
 	for _, f := range strings.Fields(string(data)) {
 		v, err := strconv.ParseFloat(f, 64)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %v", path, err)
+			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		out = append(out, v)
 	}
@@ -248,7 +248,7 @@ func gobench(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	type metrics struct{ ns, bytes, allocs []float64 }
 	byName := map[string]*metrics{}
 	var order []string
