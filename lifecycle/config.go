@@ -38,10 +38,10 @@ func (r *Runner) Config(ctx context.Context, project *types.Project, in *transfo
 	}
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
-	rt, why := r.configRuntime(ctx, project.Name, plan, in.Connection)
+	rt, why := r.configRuntime(ctx, project.Name, plan, in.Connection())
 	r.printf("NOTE: %s", why)
 	if !showEnv {
-		maskEnvironment(rt.Intercepts)
+		maskEnvironment(rt.Attachments)
 	}
 	res, err := transform.Apply(project, in, rt)
 	if err != nil {
@@ -49,10 +49,10 @@ func (r *Runner) Config(ctx context.Context, project *types.Project, in *transfo
 	}
 	r.warn(plan.Warnings...)
 	r.warn(res.Warnings...)
-	if len(plan.Intercepts) > len(rt.Intercepts) {
+	if len(plan.Attachments) > len(rt.Attachments) {
 		r.printf("NOTE: the pod's environment and volumes are added to the intercept handlers at `up`")
 	}
-	if len(rt.Intercepts) > 0 && !showEnv {
+	if len(rt.Attachments) > 0 && !showEnv {
 		r.printf("NOTE: the pod's environment is masked; --show-env shows it")
 	}
 	return res, nil
@@ -89,18 +89,20 @@ func (r *Runner) connectedRuntime(ctx context.Context, project string, plan *tra
 	if err != nil {
 		state = projectState{project: project}
 	}
-	intercepts := map[string]telepresence.Intercept{}
-	for _, req := range plan.Intercepts {
+	attachments := map[string]telepresence.Attachment{}
+	for _, req := range plan.Attachments {
 		for _, c := range state.containers {
-			if c.Service != req.Service || c.Labels[transform.LabelIntercept] == "" {
+			name := c.Labels[transform.LabelAttachment]
+			if c.Service != req.Service || name == "" {
 				continue
 			}
-			if ic, live, err := r.liveIntercept(ctx, state, req.Service, c.Labels[transform.LabelIntercept]); err == nil && live {
-				intercepts[req.Service] = ic
+			ref := telepresence.DetachOptions{Kind: req.Kind, Name: name}
+			if a, live, err := r.liveAttachment(ctx, state, req.Service, ref); err == nil && live {
+				attachments[req.Service] = a
 			}
 		}
 	}
-	rt, err := r.runtime(ctx, s, driver, intercepts, state)
+	rt, err := r.runtime(ctx, s, driver, attachments, state)
 	if err != nil {
 		r.warn(err.Error())
 	}
@@ -117,7 +119,7 @@ func (r *Runner) connectedRuntime(ctx context.Context, project string, plan *tra
 // Teleroute model (every release since 2.23) when none is installed.
 func (r *Runner) unconnectedRuntime(ctx context.Context, statusErr error) (transform.Runtime, string) {
 	rt := transform.Runtime{Model: telepresence.ModelTeleroute, DaemonContainer: PlaceholderDaemon, Network: PlaceholderNetwork,
-		VolumeDriver: r.VolumeDriver, Intercepts: map[string]telepresence.Intercept{}}
+		VolumeDriver: r.VolumeDriver, Attachments: map[string]telepresence.Attachment{}}
 	if rt.VolumeDriver == "" {
 		rt.VolumeDriver, _, _ = r.telemount(ctx)
 	}
@@ -143,7 +145,7 @@ func firstErr(errs ...error) error {
 
 // maskEnvironment hides the pod's values, except Telepresence's own (the
 // container name and mount paths, which name the volumes).
-func maskEnvironment(intercepts map[string]telepresence.Intercept) {
+func maskEnvironment(intercepts map[string]telepresence.Attachment) {
 	for service, ic := range intercepts {
 		masked := make(map[string]string, len(ic.Environment))
 		for k, v := range ic.Environment {

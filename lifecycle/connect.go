@@ -111,6 +111,7 @@ func (u *upRun) startDaemon(ctx context.Context, plan *transform.Plan, conn tran
 	if !v.AtLeast(telepresence.Teleroute.Major, telepresence.Teleroute.Minor) {
 		opts.Expose = plan.Expose
 	}
+	u.addProxies(&opts, plan, v)
 	attempt := &connectAttempt{before: daemonNames(st), context: conn.Context, namespace: conn.Namespace}
 	u.journal.push("the Telepresence connection", func(ctx context.Context) error { return u.disconnect(ctx, attempt.made) })
 	u.printf("Connecting Telepresence %s in docker mode...", v)
@@ -130,23 +131,6 @@ func (u *upRun) startDaemon(ctx context.Context, plan *transform.Plan, conn tran
 	attempt.chosen = d.Name
 	u.printf("Telepresence connected: daemon container %s (%s model)", d.Container(), d.Model())
 	return d, contract, nil
-}
-
-// checkRelease refuses, before anything is created, what the release
-// cannot do: personal intercepts need --http-header (2.25).
-func checkRelease(plan *transform.Plan, v telepresence.Version) error {
-	if (telepresence.Contract{Version: v}).SupportsHTTPHeaders() {
-		return nil
-	}
-	for _, req := range plan.Intercepts {
-		if len(req.HTTPHeaders) > 0 {
-			return &ReleaseError{Service: req.Service, Key: transform.ExtensionKey + ".intercept.httpHeaders", Release: v,
-				Problem: fmt.Sprintf("cannot make a personal intercept: `telepresence intercept --http-header` needs %d.%d or newer",
-					telepresence.HTTPHeaders.Major, telepresence.HTTPHeaders.Minor),
-				Hint: "upgrade Telepresence, or remove httpHeaders to intercept all the workload's traffic"}
-		}
-	}
-	return nil
 }
 
 func daemonNames(st *telepresence.Status) []string {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/docker/compose/v5/pkg/api"
 
@@ -34,7 +35,7 @@ func (r *Runner) Down(ctx context.Context, opts DownOptions) error {
 		return err
 	}
 	if state.empty() {
-		r.printf("Nothing to do: project %q has no containers, networks, volumes or intercepts", opts.ProjectName)
+		r.printf("Nothing to do: project %q has no containers, networks, volumes or attachments", opts.ProjectName)
 		return nil
 	}
 	st, stErr := r.Telepresence.Status(ctx)
@@ -43,20 +44,20 @@ func (r *Runner) Down(ctx context.Context, opts DownOptions) error {
 	// retried by the next down.
 	var errs []error
 	keep := map[string]bool{}
-	intercepts := state.intercepts()
+	attachments := state.attachments()
 	switch {
-	case len(intercepts) == 0:
+	case len(attachments) == 0:
 	case stErr != nil:
-		errs = append(errs, fmt.Errorf("cannot leave intercepts %v (their records are kept for the next down): %w", intercepts, stErr))
-		for _, name := range intercepts {
-			keep[name] = true
+		errs = append(errs, fmt.Errorf("cannot end attachments %s (their records are kept for the next down): %w", names(attachments), stErr))
+		for _, a := range attachments {
+			keep[a.Name] = true
 		}
 	case !st.Running():
-		r.printf("Telepresence is not connected: intercepts %v ended with it", intercepts)
+		r.printf("Telepresence is not connected: attachments %s ended with it", names(attachments))
 	default:
-		for _, name := range intercepts {
-			if err := r.leave(ctx, state.contractFor(st, name), name); err != nil {
-				keep[name] = true
+		for _, a := range attachments {
+			if err := r.detach(ctx, state.contractFor(st, a.Name), a); err != nil {
+				keep[a.Name] = true
 				errs = append(errs, err)
 			}
 		}
@@ -92,7 +93,7 @@ func (r *Runner) Down(ctx context.Context, opts DownOptions) error {
 func (r *Runner) restoreRecords(ctx context.Context, state projectState, keep map[string]bool, dns bool) error {
 	var errs []error
 	for _, rec := range state.records {
-		if keep[rec.intercept] {
+		if keep[rec.name] {
 			errs = append(errs, r.writeRecord(ctx, state.project, rec))
 		}
 	}
@@ -102,17 +103,17 @@ func (r *Runner) restoreRecords(ctx context.Context, state projectState, keep ma
 	return errors.Join(errs...)
 }
 
-// contractFor is how to talk to the daemon that holds an intercept: the
+// contractFor is how to talk to the daemon that holds an attachment: the
 // one its record or its handler names, else the only one.
-func (s projectState) contractFor(st *telepresence.Status, intercept string) telepresence.Contract {
+func (s projectState) contractFor(st *telepresence.Status, attachment string) telepresence.Contract {
 	owns := func(d telepresence.Daemon) bool {
 		for _, rec := range s.records {
-			if rec.intercept == intercept && !rec.unread && rec.request.Connection == d.Name {
+			if rec.name == attachment && !rec.unread && rec.request.Connection == d.Name {
 				return true
 			}
 		}
 		return slices.ContainsFunc(s.containers, func(c Container) bool {
-			return c.Labels[transform.LabelIntercept] == intercept && c.Labels[transform.LabelDaemonContainer] == d.Container()
+			return c.Labels[transform.LabelAttachment] == attachment && c.Labels[transform.LabelDaemonContainer] == d.Container()
 		})
 	}
 	i := max(slices.IndexFunc(st.Daemons, owns), 0)
@@ -146,7 +147,7 @@ func (r *Runner) removeVolumes(ctx context.Context, project string, keep map[str
 	var errs []error
 	for _, v := range volumes {
 		_, telemount := v.Labels[transform.LabelTelemount]
-		intercept, marker := v.Labels[transform.LabelIntercept]
+		intercept, marker := v.Labels[transform.LabelAttachment]
 		if !telemount && (!marker || keep[intercept]) {
 			continue
 		}
@@ -155,4 +156,13 @@ func (r *Runner) removeVolumes(ctx context.Context, project string, keep map[str
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// names lists attachments as KIND NAME, for messages.
+func names(list []telepresence.DetachOptions) string {
+	out := make([]string, len(list))
+	for i, a := range list {
+		out[i] = string(a.Kind) + " " + a.Name
+	}
+	return "[" + strings.Join(out, ", ") + "]"
 }

@@ -42,6 +42,7 @@ func (j *steps) reset() {
 // fakeTP is a Telepresence of one release with at most one daemon, named
 // "test": netns before 2.23, Teleroute from 2.23.
 type fakeTP struct {
+	mu      sync.Mutex
 	j       *steps
 	release telepresence.Version
 	// noSubnets makes a Teleroute daemon route nothing (no network).
@@ -75,13 +76,15 @@ func (f *fakeTP) Status(context.Context) (*telepresence.Status, error) {
 		return nil, f.statusErr
 	}
 	st := &telepresence.Status{}
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if f.daemon != nil {
 		d := *f.daemon
-		d.Intercepts = nil
+		d.Attachments = nil
 		for name := range f.active {
-			d.Intercepts = append(d.Intercepts, name)
+			d.Attachments = append(d.Attachments, name)
 		}
-		slices.Sort(d.Intercepts)
+		slices.Sort(d.Attachments)
 		st.Daemons = []telepresence.Daemon{d}
 	}
 	if f.other != nil {
@@ -126,10 +129,14 @@ func (f *fakeTP) Connect(ctx context.Context, o telepresence.ConnectOptions) err
 	return nil
 }
 
-func (f *fakeTP) Intercept(ctx context.Context, o telepresence.InterceptOptions) (*telepresence.Intercept, error) {
+// Attach makes an attachment named o.Name; failIntercept and onIntercept
+// are by workload. Attachments are made concurrently: the fake locks.
+func (f *fakeTP) Attach(ctx context.Context, o telepresence.AttachOptions) (*telepresence.Attachment, error) {
 	f.j.add("tp %s", strings.Join(o.Args(), " "))
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if f.onIntercept != nil {
-		f.onIntercept(o.Workload)
+		f.onIntercept(o.Workload) // under the fake's lock: it may change active
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, &telepresence.CommandError{Args: o.Args(), Err: err}
@@ -137,27 +144,29 @@ func (f *fakeTP) Intercept(ctx context.Context, o telepresence.InterceptOptions)
 	if err, ok := f.failIntercept[o.Workload]; ok {
 		return nil, err
 	}
-	if f.active[o.Workload] {
-		return nil, &telepresence.CommandError{Args: []string{"intercept", o.Workload}, Err: telepresence.ErrFailed,
-			Message: `Intercept with name "` + o.Workload + `" already exists`}
+	if f.active[o.Name] {
+		return nil, &telepresence.CommandError{Args: []string{string(o.Kind), o.Name}, Err: telepresence.ErrFailed,
+			Message: `Intercept with name "` + o.Name + `" already exists`}
 	}
-	f.active[o.Workload] = true
+	f.active[o.Name] = true
 	env := map[string]string{"TELEPRESENCE_CONTAINER": o.Workload}
 	for k, v := range f.env {
 		env[k] = v
 	}
-	return &telepresence.Intercept{Name: o.Workload, Environment: env, MountPort: 34439, Mounts: f.mounts}, nil
+	return &telepresence.Attachment{Kind: o.Kind, Name: o.Name, Environment: env, MountPort: 34439, Mounts: f.mounts}, nil
 }
 
-func (f *fakeTP) Leave(_ context.Context, c telepresence.Contract, name string) error {
-	f.j.add("tp leave %s%s", name, useSuffix(c))
-	if err, ok := f.failLeave[name]; ok {
+func (f *fakeTP) Detach(_ context.Context, c telepresence.Contract, a telepresence.DetachOptions) error {
+	f.j.add("tp leave %s%s", a.Name, useSuffix(c))
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err, ok := f.failLeave[a.Name]; ok {
 		return err
 	}
-	if !f.active[name] {
-		return fmt.Errorf("%w: %s", telepresence.ErrNotFound, name)
+	if !f.active[a.Name] {
+		return fmt.Errorf("%w: %s", telepresence.ErrNotFound, a.Name)
 	}
-	delete(f.active, name)
+	delete(f.active, a.Name)
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/telepresenceio/docker-telepresence/telepresence"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
@@ -16,25 +17,58 @@ const (
 	TelemountTag    = "0.3.2"
 )
 
-// volumeDriver is the Telemount driver for the pod's volumes: the override,
-// else the Telemount plugin that Telepresence installed (any enabled managed
-// plugin whose reference ends in /telemount:<tag>), else the current
-// reference, installed now. "" when no handler mounts anything.
-func (r *Runner) volumeDriver(ctx context.Context, plan *transform.Plan) (string, error) {
-	if r.VolumeDriver != "" {
-		return r.VolumeDriver, nil
+// volumeDriver is the Telemount driver for the pod's volumes, once the
+// attachments say which volumes there are: the override, else the Telemount
+// plugin that Telepresence installed (any enabled managed plugin whose
+// reference ends in /telemount:<tag>), else the current reference,
+// installed now. "" when nothing is mounted. When the plugin cannot be
+// installed, the handlers run without the pod's volumes, as Telepresence's
+// own compose does ("Remote mount disabled"), unless a handler asked for
+// them (mount: true).
+func (r *Runner) volumeDriver(ctx context.Context, plan *transform.Plan, attachments map[string]telepresence.Attachment) (string, error) {
+	var needed, required []string
+	for _, req := range plan.Attachments {
+		if req.Mount && slices.ContainsFunc(attachments[req.Service].Mounts, func(m telepresence.Mount) bool { return m.Policy.Mounted() }) {
+			needed = append(needed, req.Service)
+			if req.MountRequired {
+				required = append(required, req.Service)
+			}
+		}
 	}
-	if !slices.ContainsFunc(plan.Intercepts, func(req transform.InterceptRequest) bool { return req.Mount }) {
+	switch {
+	case len(needed) == 0:
 		return "", nil
+	case r.VolumeDriver != "":
+		return r.VolumeDriver, nil
 	}
 	name, installed, err := r.telemount(ctx)
 	if err != nil || installed {
 		return name, err
 	}
-	if err := r.Engine.InstallVolumePlugin(ctx, name, name, r.Err); err != nil {
-		return "", fmt.Errorf("installing the Telemount volume plugin %s: %w (hint: set `mount: false` under x-telepresence.intercept to run without the pod's volumes, or name another driver with --volume-driver)", name, err)
+	err = r.Engine.InstallVolumePlugin(ctx, name, name, r.Err)
+	switch {
+	case err == nil:
+		return name, nil
+	case len(required) > 0:
+		return "", fmt.Errorf("installing the Telemount volume plugin %s, which the pod's volumes of %s need: %w (hint: remove `mount: true` to run without them, or name another driver with --volume-driver)",
+			name, strings.Join(required, ", "), err)
 	}
-	return name, nil
+	r.printf("Remote mount disabled: installing the Telemount volume plugin %s: %v (services %s run without the pod's volumes; --volume-driver names another driver)",
+		name, err, strings.Join(needed, ", "))
+	return "", nil
+}
+
+// telemountTakesReadOnly tells a Telemount that knows the `ro` option
+// (0.1.6 and newer): the version is the tag after the last '-' of the
+// reference, as Telepresence reads it (pkg/client/docker/volume.go); a
+// reference without one (a local build, another driver) is taken to know it.
+func telemountTakesReadOnly(driver string) bool {
+	_, tag, ok := strings.Cut(driver[strings.LastIndex(driver, "/")+1:], ":")
+	if !ok {
+		return true
+	}
+	v, ok := telepresence.ParseVersion(tag[strings.LastIndex(tag, "-")+1:])
+	return !ok || v.Major > 0 || v.Minor > 1 || v.Minor == 1 && v.Patch >= 6
 }
 
 // telemount finds the enabled Telemount plugin, or names the one to

@@ -3,11 +3,7 @@ package lifecycle
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"maps"
-	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/docker/compose/v5/pkg/api"
@@ -19,10 +15,10 @@ import (
 // What the Docker side records of a project, so that `down`, `status` and
 // the next `up` find everything from a new process, even after a crash
 // (docs/records-and-undo.md):
-//   - a handler container carries transform.LabelIntercept,
+//   - a handler container carries transform.LabelAttachment,
 //     LabelDaemonContainer, LabelPodEnv and, in the netns model,
 //     LabelDaemonNetworks;
-//   - a Telemount volume carries transform.LabelTelemount, LabelIntercept
+//   - a Telemount volume carries transform.LabelTelemount, LabelAttachment
 //     and LabelMountIndex;
 //   - each intercept has a record: a local volume created before the
 //     intercept, labelled with the intercept, its service and the request
@@ -37,85 +33,38 @@ const (
 	labelDNS     = "io.telepresence.compose.dns-mappings"
 )
 
-func recordVolume(project, intercept string) string {
-	return project + "_telepresence-intercept-" + intercept
+// recordVolume names the record of an attachment: the kind and the name,
+// made a volume name ('/' of a replaced container, ':' become '.').
+func recordVolume(project string, a telepresence.DetachOptions) string {
+	kind := a.Kind
+	if kind == "" {
+		kind = telepresence.KindIntercept
+	}
+	name := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' {
+			return r
+		}
+		return '.'
+	}, a.Name)
+	return project + "_telepresence-" + string(kind) + "-" + name
 }
 
 func dnsVolume(project string) string { return project + "_telepresence-dns" }
 
-// interceptRecord is the record of one intercept.
-type interceptRecord struct {
-	intercept string
-	service   string
-	// request is what the intercept was created with; unread is true when
+// attachmentRecord is the record of one attachment.
+type attachmentRecord struct {
+	name    string
+	service string
+	// request is what the attachment was made with; unread is true when
 	// the record holds none that this release reads (an older plugin
 	// wrote it), which no request is the same as.
 	request request
 	unread  bool
 }
 
-// request is what an intercept is created with. Two requests that differ
-// need two different intercepts.
-type request struct {
-	// Connection is the name of the daemon's connection (its container is
-	// tp-<Connection>). The JSON key is the one earlier releases wrote.
-	Connection string   `json:"daemon"`
-	Workload   string   `json:"workload"`
-	Port       string   `json:"port"`
-	Address    string   `json:"address,omitempty"`
-	Service    string   `json:"service,omitempty"`
-	Headers    []string `json:"httpHeaders,omitempty"`
-	Mount      bool     `json:"mount"`
-}
-
-func (q request) String() string {
-	b, _ := json.Marshal(q)
-	return string(b)
-}
-
-// readRequest reads the request label of a record.
-func readRequest(label string) (request, bool) {
-	var q request
-	if json.Unmarshal([]byte(label), &q) != nil || q.Workload == "" {
-		return request{}, false
-	}
-	return q, true
-}
-
-// same tells whether the intercept of a record serves q.
-func (q request) same(rec interceptRecord) bool {
-	return !rec.unread && reflect.DeepEqual(normal(rec.request), normal(q))
-}
-
-// normal is q with no headers as nil, so that JSON's [] and nil compare equal.
-func normal(q request) request {
-	if len(q.Headers) == 0 {
-		q.Headers = nil
-	}
-	return q
-}
-
-// changes says how q differs from what the intercept of a record was
-// created with.
-func (q request) changes(rec interceptRecord) string {
-	if rec.unread {
-		return "it was created by an older docker telepresence"
-	}
-	old := rec.request
-	var diffs []string
-	add := func(what, was, is string) {
-		if was != is {
-			diffs = append(diffs, fmt.Sprintf("%s %q, now %q", what, was, is))
-		}
-	}
-	add("connection", old.Connection, q.Connection)
-	add("workload", old.Workload, q.Workload)
-	add("port", old.Port, q.Port)
-	add("address", old.Address, q.Address)
-	add("service", old.Service, q.Service)
-	add("httpHeaders", strings.Join(old.Headers, ","), strings.Join(q.Headers, ","))
-	add("mount", strconv.FormatBool(old.Mount), strconv.FormatBool(q.Mount))
-	return "it was created with " + strings.Join(diffs, ", ")
+// ref names the recorded attachment for Telepresence.
+func (rec attachmentRecord) ref() telepresence.DetachOptions {
+	return telepresence.DetachOptions{Kind: rec.request.kind(), Name: rec.name, Container: rec.request.Container}
 }
 
 // dnsRecord is the record of a project's remote services and of the DNS
@@ -133,7 +82,7 @@ type projectState struct {
 	containers []Container
 	networks   []Network
 	volumes    []Volume
-	records    []interceptRecord
+	records    []attachmentRecord
 	dns        *dnsRecord
 }
 
@@ -154,9 +103,9 @@ func (r *Runner) find(ctx context.Context, project string) (projectState, error)
 		if _, tm := v.Labels[transform.LabelTelemount]; tm {
 			continue
 		}
-		if name, ok := v.Labels[transform.LabelIntercept]; ok {
+		if name, ok := v.Labels[transform.LabelAttachment]; ok {
 			q, read := readRequest(v.Labels[labelRequest])
-			s.records = append(s.records, interceptRecord{intercept: name, service: v.Labels[labelService], request: q, unread: !read})
+			s.records = append(s.records, attachmentRecord{name: name, service: v.Labels[labelService], request: q, unread: !read})
 		}
 		if raw, ok := v.Labels[labelDNS]; ok {
 			var d dnsRecord
@@ -168,10 +117,10 @@ func (r *Runner) find(ctx context.Context, project string) (projectState, error)
 	return s, nil
 }
 
-// isRecord tells the volumes that record intercepts and DNS mappings.
+// isRecord tells the volumes that record attachments and DNS mappings.
 func isRecord(v Volume) bool {
 	_, tm := v.Labels[transform.LabelTelemount]
-	_, ic := v.Labels[transform.LabelIntercept]
+	_, ic := v.Labels[transform.LabelAttachment]
 	_, dns := v.Labels[labelDNS]
 	return !tm && (ic || dns)
 }
@@ -182,28 +131,38 @@ func (s projectState) hasResources() bool {
 }
 
 func (s projectState) empty() bool {
-	return !s.hasResources() && len(s.intercepts()) == 0 && s.dns == nil
+	return !s.hasResources() && len(s.attachments()) == 0 && s.dns == nil
 }
 
-// intercepts are the names of the project's intercepts, from the records,
-// the handler containers and the Telemount volumes.
-func (s projectState) intercepts() []string {
-	var names []string
+// attachments are the project's attachments, from the records, the
+// handler containers and the Telemount volumes, by kind and name.
+func (s projectState) attachments() []telepresence.DetachOptions {
+	var out []telepresence.DetachOptions
+	add := func(a telepresence.DetachOptions) {
+		if a.Kind == "" {
+			a.Kind = telepresence.KindIntercept
+		}
+		if !slices.ContainsFunc(out, func(o telepresence.DetachOptions) bool { return o.Kind == a.Kind && o.Name == a.Name }) {
+			out = append(out, a)
+		}
+	}
 	for _, rec := range s.records {
-		names = append(names, rec.intercept)
+		add(rec.ref())
 	}
 	for _, c := range s.containers {
-		if name := c.Labels[transform.LabelIntercept]; name != "" {
-			names = append(names, name)
+		if name := c.Labels[transform.LabelAttachment]; name != "" {
+			add(telepresence.DetachOptions{Kind: telepresence.Kind(c.Labels[transform.LabelKind]), Name: name})
 		}
 	}
 	for _, v := range s.volumes {
-		if name := v.Labels[transform.LabelIntercept]; name != "" {
-			names = append(names, name)
+		if name := v.Labels[transform.LabelAttachment]; name != "" {
+			add(telepresence.DetachOptions{Kind: telepresence.Kind(v.Labels[transform.LabelKind]), Name: name})
 		}
 	}
-	slices.Sort(names)
-	return slices.Compact(names)
+	slices.SortFunc(out, func(a, b telepresence.DetachOptions) int {
+		return strings.Compare(a.Name+" "+string(a.Kind), b.Name+" "+string(b.Kind))
+	})
+	return out
 }
 
 // daemonContainers are the daemon containers the project's handlers
@@ -246,10 +205,10 @@ func daemonNetworksOf(c Container) []string {
 	return nil
 }
 
-// writeRecord records an intercept before it is created.
-func (r *Runner) writeRecord(ctx context.Context, project string, rec interceptRecord) error {
-	err := r.Engine.CreateVolume(ctx, recordVolume(project, rec.intercept), map[string]string{
-		api.ProjectLabel: project, transform.LabelIntercept: rec.intercept,
+// writeRecord records an attachment before it is made.
+func (r *Runner) writeRecord(ctx context.Context, project string, rec attachmentRecord) error {
+	err := r.Engine.CreateVolume(ctx, recordVolume(project, rec.ref()), map[string]string{
+		api.ProjectLabel: project, transform.LabelAttachment: rec.name, transform.LabelKind: string(rec.request.kind()),
 		labelService: rec.service, labelRequest: rec.request.String(),
 	})
 	if err != nil {
@@ -258,8 +217,8 @@ func (r *Runner) writeRecord(ctx context.Context, project string, rec interceptR
 	return nil
 }
 
-func (r *Runner) removeRecord(ctx context.Context, project, intercept string) error {
-	if err := r.Engine.RemoveVolume(ctx, recordVolume(project, intercept)); err != nil {
+func (r *Runner) removeRecord(ctx context.Context, project string, a telepresence.DetachOptions) error {
+	if err := r.Engine.RemoveVolume(ctx, recordVolume(project, a)); err != nil {
 		return r.engineError(err)
 	}
 	return nil
@@ -285,60 +244,3 @@ func (r *Runner) writeDNSRecord(ctx context.Context, project string, was, now *d
 	}
 	return nil
 }
-
-// liveIntercept reads what a previous `up` of the project gave a handler:
-// the running container labelled with the intercept, its environment
-// beyond its image's, and the project's Telemount volumes for it (their
-// numbers kept, so the volumes keep their names).
-func (r *Runner) liveIntercept(ctx context.Context, s projectState, service, name string) (telepresence.Intercept, bool, error) {
-	ic := telepresence.Intercept{Name: name}
-	i := slices.IndexFunc(s.containers, func(c Container) bool {
-		return c.Service == service && c.Labels[transform.LabelIntercept] == name && c.Running
-	})
-	if i < 0 {
-		return ic, false, nil
-	}
-	env, err := r.Engine.ContainerEnv(ctx, s.containers[i].Name)
-	if err != nil {
-		return ic, false, r.engineError(err)
-	}
-	// The pod's variables, not those the compose file gave the container
-	// (the label names them; a handler made before it existed has all).
-	if names, ok := s.containers[i].Labels[transform.LabelPodEnv]; ok {
-		keep := strings.Split(names, ",")
-		maps.DeleteFunc(env, func(k, _ string) bool { return !slices.Contains(keep, k) })
-	}
-	ic.Environment = env
-	ic.Mounts, ic.MountPort = liveMounts(s.volumes, name)
-	return ic, true, nil
-}
-
-// liveMounts rebuilds the mount list of an intercept from its Telemount
-// volumes, each at the index its label gives (so the volumes keep their
-// names); the pod volumes that were not mounted are Ignore.
-func liveMounts(volumes []Volume, intercept string) ([]telepresence.Mount, int) {
-	var mounts []telepresence.Mount
-	port := 0
-	for _, v := range volumes {
-		if _, tm := v.Labels[transform.LabelTelemount]; !tm || v.Labels[transform.LabelIntercept] != intercept {
-			continue
-		}
-		n, err := strconv.Atoi(v.Labels[transform.LabelMountIndex])
-		if err != nil || n < 0 || n > maxMounts {
-			n = len(mounts) // an older plugin made it: the next place
-		}
-		for len(mounts) <= n {
-			mounts = append(mounts, telepresence.Mount{Policy: telepresence.PolicyIgnore})
-		}
-		mounts[n] = telepresence.Mount{Path: v.Options["dir"], Policy: telepresence.PolicyRemote}
-		if v.Options["ro"] == "true" {
-			mounts[n].Policy = telepresence.PolicyRemoteReadOnly
-		}
-		port, _ = strconv.Atoi(v.Options["port"])
-	}
-	return mounts, port
-}
-
-// maxMounts bounds the index a label may give, so that a bad label cannot
-// make a huge list.
-const maxMounts = 1000

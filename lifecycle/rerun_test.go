@@ -61,7 +61,7 @@ services:
 	tests := []struct {
 		name, change, wantIntercept, wantWhy string
 	}{
-		{"port", `, port: "9090:http"`, "tp intercept echo-server --port 9090:http --address tp-proj-echo", `port "8088", now "9090:http"`},
+		{"port", `, port: "9090:http"`, "tp intercept echo-server --port 9090:http --address tp-proj-echo", `ports "8088", now "9090:http"`},
 		{"httpHeaders", `, httpHeaders: [x-dev=alice]`, "tp intercept echo-server --port 8088 --address tp-proj-echo --http-header x-dev=alice", `httpHeaders "", now "x-dev=alice"`},
 		{"service", `, service: echo-svc`, "tp intercept echo-server --port 8088 --address tp-proj-echo --service echo-svc", `service "", now "echo-svc"`},
 		{"mount", `, mount: false`, "tp intercept echo-server --port 8088 --address tp-proj-echo --mount=false", `mount "true", now "false"`},
@@ -82,7 +82,7 @@ services:
 			if !hasStep(f.j, tc.wantIntercept) {
 				t.Errorf("no %q: %v", tc.wantIntercept, f.j.all())
 			}
-			if want := "Leaving intercept echo-server of service echo: it was created with " + tc.wantWhy; !strings.Contains(f.stderr.String(), want) {
+			if want := "Ending intercept echo-server of service echo: it was created with " + tc.wantWhy; !strings.Contains(f.stderr.String(), want) {
 				t.Errorf("stderr lacks %q:\n%s", want, f.stderr.String())
 			}
 			records := f.engine.labelled(labelRequest)
@@ -100,7 +100,7 @@ func TestUpAgainLeavesTheInterceptOfAServiceThatIsNoLongerAHandler(t *testing.T)
 	}
 	f.load(t, edit(t, projectYAML, "x-telepresence: {behavior: interceptHandler}", ""))
 	f.upAgain(t)
-	if !strings.Contains(f.stderr.String(), `Leaving intercept api of service api: service "api" is no longer an intercept handler`) || f.tp.active["api"] {
+	if !strings.Contains(f.stderr.String(), `Ending intercept api of service api: service "api" is no longer attached to a workload`) || f.tp.active["api"] {
 		t.Errorf("the intercept of api stays: %v\n%s", f.tp.active, f.stderr.String())
 	}
 }

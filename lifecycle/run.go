@@ -45,7 +45,7 @@ func (u *upRun) run(ctx context.Context, project *types.Project, res *transform.
 		if err := u.Compose.Up(ctx, project, api.UpOptions{Create: create, Start: start}); err != nil {
 			return err
 		}
-		u.journal = journal{} // up -d leaves everything running
+		u.journal.clear() // up -d leaves everything running
 		return nil
 	case Watch:
 		if err := u.Compose.Up(ctx, project, api.UpOptions{Create: create, Start: start}); err != nil {
@@ -57,7 +57,7 @@ func (u *upRun) run(ctx context.Context, project *types.Project, res *transform.
 	start.AttachTo = project.ServiceNames()
 	start.Services = u.opts.Services
 	start.Watch = watch && !u.opts.NoWatch
-	return u.attached(ctx, project, api.UpOptions{Create: create, Start: start})
+	return u.runAttached(ctx, project, api.UpOptions{Create: create, Start: start})
 }
 
 // createOptions are Compose's create options for the run: everything that
@@ -76,9 +76,9 @@ func (u *upRun) createOptions(project *types.Project) api.CreateOptions {
 	return create
 }
 
-// attached runs Compose up attached until the project ends, is
+// runAttached runs Compose up attached until the project ends, is
 // interrupted, or the daemon goes.
-func (u *upRun) attached(ctx context.Context, project *types.Project, opts api.UpOptions) error {
+func (u *upRun) runAttached(ctx context.Context, project *types.Project, opts api.UpOptions) error {
 	upCtx, stop := u.monitorDaemon(ctx)
 	defer stop()
 	err := u.Compose.Up(upCtx, project, opts)
@@ -122,7 +122,7 @@ func (u *upRun) endWith(project *types.Project, daemonGone bool) {
 		if daemonGone {
 			return err
 		}
-		return errors.Join(err, u.leaveAll(ctx))
+		return errors.Join(err, u.detachAll(ctx))
 	})
 }
 

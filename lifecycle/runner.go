@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -50,10 +51,15 @@ type Runner struct {
 	DaemonCheck time.Duration
 	// Locker serialises runs of one project; nil means no locking.
 	Locker Locker
+
+	// errMu keeps the lines of concurrent steps whole.
+	errMu sync.Mutex
 }
 
 func (r *Runner) printf(format string, args ...any) {
 	if r.Err != nil {
+		r.errMu.Lock()
+		defer r.errMu.Unlock()
 		fmt.Fprintf(r.Err, format+"\n", args...)
 	}
 }

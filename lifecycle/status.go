@@ -3,6 +3,7 @@ package lifecycle
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence"
 	"github.com/telepresenceio/docker-telepresence/transform"
@@ -12,12 +13,15 @@ import (
 // finds it, from what the Docker side records, and from Telepresence.
 type ProjectStatus struct {
 	Project string `json:"project"`
+	// Up is false when the project has nothing on the Docker side: no
+	// container, network, volume or record.
+	Up bool `json:"up"`
 	// Daemon is the daemon the project's handlers work with; nil when no
 	// daemon runs for it.
-	Daemon     *DaemonStatus     `json:"daemon"`
-	Intercepts []InterceptStatus `json:"intercepts"`
-	Handlers   []HandlerStatus   `json:"handlers"`
-	Remote     []RemoteStatus    `json:"remote"`
+	Daemon      *DaemonStatus      `json:"daemon"`
+	Attachments []AttachmentStatus `json:"attachments"`
+	Handlers    []HandlerStatus    `json:"handlers"`
+	Remote      []RemoteStatus     `json:"remote"`
 	// Problem says why Telepresence could not be asked, if it could not.
 	Problem string `json:"problem,omitempty"`
 }
@@ -32,23 +36,35 @@ type DaemonStatus struct {
 	Namespace string `json:"namespace"`
 }
 
-// InterceptStatus is one intercept of the project.
-type InterceptStatus struct {
+// The states of an attachment.
+const (
+	// StateLive: the daemon holds it.
+	StateLive = "live"
+	// StateEnded: it ended (left, or gone in the cluster) and its record
+	// remains, which `down` removes.
+	StateEnded = "ended"
+	// StateUnknown: Telepresence cannot tell (it did not answer, or lists
+	// no ingests: before 2.31).
+	StateUnknown = "unknown"
+)
+
+// AttachmentStatus is one attachment of the project.
+type AttachmentStatus struct {
+	Kind        string   `json:"kind"`
 	Name        string   `json:"name"`
 	Service     string   `json:"service"`
 	Workload    string   `json:"workload"`
-	Port        string   `json:"port"`
+	Ports       []string `json:"ports"`
 	HTTPHeaders []string `json:"httpHeaders"`
-	// Live is true when the daemon holds the intercept.
-	Live bool `json:"live"`
+	State       string   `json:"state"`
 }
 
 // HandlerStatus is a handler container.
 type HandlerStatus struct {
-	Container string `json:"container"`
-	Service   string `json:"service"`
-	Intercept string `json:"intercept"`
-	Running   bool   `json:"running"`
+	Container  string `json:"container"`
+	Service    string `json:"service"`
+	Attachment string `json:"attachment"`
+	Running    bool   `json:"running"`
 }
 
 // RemoteStatus is a remote service and the cluster name it resolves to.
@@ -65,30 +81,27 @@ func (r *Runner) Status(ctx context.Context, project string) (*ProjectStatus, er
 	if err != nil {
 		return nil, err
 	}
-	out := &ProjectStatus{Project: project, Intercepts: []InterceptStatus{}, Handlers: []HandlerStatus{}, Remote: []RemoteStatus{}}
+	out := &ProjectStatus{Project: project, Up: !state.empty(), Attachments: []AttachmentStatus{}, Handlers: []HandlerStatus{}, Remote: []RemoteStatus{}}
+	if !out.Up {
+		return out, nil
+	}
 	st, err := r.Telepresence.Status(ctx)
 	if err != nil {
 		out.Problem = err.Error()
 		st = &telepresence.Status{}
 	}
-	if d := state.daemonOf(st); d != nil {
+	d := state.daemonOf(st)
+	if d != nil {
 		out.Daemon = &DaemonStatus{Name: d.Name, Container: d.Container(), Model: string(d.Model()), Version: d.ReleaseName(),
 			Context: d.Context, Namespace: d.Namespace}
 	}
 	for _, rec := range state.records {
-		ic := InterceptStatus{Name: rec.intercept, Service: rec.service, HTTPHeaders: []string{}}
-		if !rec.unread {
-			ic.Workload, ic.Port = rec.request.Workload, rec.request.Port
-			ic.HTTPHeaders = append(ic.HTTPHeaders, rec.request.Headers...)
-		}
-		ic.Live = out.Daemon != nil && slices.ContainsFunc(st.Daemons, func(d telepresence.Daemon) bool {
-			return d.Name == out.Daemon.Name && slices.Contains(d.Intercepts, rec.intercept)
-		})
-		out.Intercepts = append(out.Intercepts, ic)
+		out.Attachments = append(out.Attachments, attachmentStatus(rec, d, out.Problem != ""))
 	}
+	slices.SortFunc(out.Attachments, func(a, b AttachmentStatus) int { return strings.Compare(a.Name, b.Name) })
 	for _, c := range state.containers {
-		if name := c.Labels[transform.LabelIntercept]; name != "" {
-			out.Handlers = append(out.Handlers, HandlerStatus{Container: c.Name, Service: c.Service, Intercept: name, Running: c.Running})
+		if name := c.Labels[transform.LabelAttachment]; name != "" {
+			out.Handlers = append(out.Handlers, HandlerStatus{Container: c.Name, Service: c.Service, Attachment: name, Running: c.Running})
 		}
 	}
 	if state.dns != nil {
@@ -101,6 +114,29 @@ func (r *Runner) Status(ctx context.Context, project string) (*ProjectStatus, er
 		}
 	}
 	return out, nil
+}
+
+// attachmentStatus is what a record says of its attachment, and whether
+// the daemon d holds it.
+func attachmentStatus(rec attachmentRecord, d *telepresence.Daemon, unanswered bool) AttachmentStatus {
+	ref := rec.ref()
+	as := AttachmentStatus{Kind: string(ref.Kind), Name: rec.name, Service: rec.service, Ports: []string{}, HTTPHeaders: []string{}, State: StateEnded}
+	if !rec.unread {
+		as.Workload = rec.request.Workload
+		as.Ports = append(as.Ports, rec.request.Ports...)
+		as.HTTPHeaders = append(as.HTTPHeaders, rec.request.Headers...)
+	}
+	switch {
+	case unanswered:
+		as.State = StateUnknown
+	case d != nil:
+		if held, known := d.Holds(ref.Kind, ref.Name, ref.Container); !known {
+			as.State = StateUnknown
+		} else if held {
+			as.State = StateLive
+		}
+	}
+	return as
 }
 
 // daemonOf is the running daemon whose connection the project's records

@@ -22,14 +22,15 @@ func TestStatusFromANewProcess(t *testing.T) {
 	}
 	want := &ProjectStatus{
 		Project: "proj",
+		Up:      true,
 		Daemon:  &DaemonStatus{Name: "test", Container: "tp-test", Model: "teleroute", Version: "2.27.3", Context: "default", Namespace: "default"},
-		Intercepts: []InterceptStatus{
-			{Name: "api", Service: "api", Workload: "api", Port: "9000", HTTPHeaders: []string{}, Live: false},
-			{Name: "echo-server", Service: "echo", Workload: "echo-server", Port: "8088", HTTPHeaders: []string{"x-dev=alice"}, Live: true},
+		Attachments: []AttachmentStatus{
+			{Kind: "intercept", Name: "api", Service: "api", Workload: "api", Ports: []string{"9000"}, HTTPHeaders: []string{}, State: StateEnded},
+			{Kind: "intercept", Name: "echo-server", Service: "echo", Workload: "echo-server", Ports: []string{"8088"}, HTTPHeaders: []string{"x-dev=alice"}, State: StateLive},
 		},
 		Handlers: []HandlerStatus{
-			{Container: "proj-api-1", Service: "api", Intercept: "api", Running: true},
-			{Container: "proj-echo-1", Service: "echo", Intercept: "echo-server", Running: true},
+			{Container: "proj-api-1", Service: "api", Attachment: "api", Running: true},
+			{Container: "proj-echo-1", Service: "echo", Attachment: "echo-server", Running: true},
 		},
 		Remote: []RemoteStatus{{Service: "cache"}, {Service: "db", AliasFor: "psql.default"}},
 	}
@@ -38,7 +39,10 @@ func TestStatusFromANewProcess(t *testing.T) {
 	}
 	f.j.reset()
 	empty, err := f.newRunner().Status(t.Context(), "nothing")
-	if err != nil || len(empty.Intercepts)+len(empty.Handlers)+len(empty.Remote) != 0 {
+	if err != nil || empty.Up || empty.Daemon != nil || len(empty.Attachments)+len(empty.Handlers)+len(empty.Remote) != 0 {
 		t.Errorf("status of a project that is not up: %+v, %v", empty, err)
+	}
+	if hasStep(f.j, "tp status") {
+		t.Errorf("asked Telepresence about a project that is not up: %v", f.j.all())
 	}
 }

@@ -73,7 +73,7 @@ func TestUpRefusesPersonalInterceptsBefore225(t *testing.T) {
 	yaml := edit(t, projectYAML, "{workload: echo-server}", "{workload: echo-server, httpHeaders: [x-dev=alice]}")
 	f := newFixture(t, yaml, v224)
 	err := f.up(t.Context(), true)
-	if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "Telepresence 2.24.1 cannot make a personal intercept: `telepresence intercept --http-header` needs 2.25 or newer") {
+	if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "x-telepresence.intercept.httpHeaders: Telepresence 2.24.1 cannot filter the traffic by HTTP header or path (--http-header, --http-path-*): it needs 2.25 or newer") {
 		t.Fatalf("err = %v", err)
 	}
 	assertSteps(t, f.j, []string{"tp status", "tp version"})
@@ -194,7 +194,7 @@ func TestSeveralDaemonsUseTheProjectsOwn(t *testing.T) {
 	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)
 	}
-	if !hasStep(f.j, "tp intercept api --port 9000 --address tp-proj-api --use test") {
+	if !hasStep(f.j, "tp intercept api --port 9000 --address tp-proj-api --use ^test$") {
 		t.Errorf("no --use: %v", f.j.all())
 	}
 	f.j.reset()

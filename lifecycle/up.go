@@ -75,9 +75,9 @@ type upRun struct {
 	// session is the daemon the run works with, once connected.
 	session *session
 	journal journal
-	// intercepts are those this run created or took over, in order:
+	// attached are the attachments this run made or took over, in order:
 	// stopping the project ends them.
-	intercepts []string
+	attached []telepresence.DetachOptions
 }
 
 // Up runs the project with its intercepts. The project is checked before
@@ -123,21 +123,21 @@ func (u *upRun) up(ctx context.Context, plan *transform.Plan, selected []string)
 		return err
 	}
 	in := u.opts.Intent
-	if u.session, err = u.connect(ctx, plan, in.Connection); err != nil {
+	if u.session, err = u.connect(ctx, plan, in.Connection()); err != nil {
 		return err
 	}
-	driver, err := u.volumeDriver(ctx, plan)
+	attachments, err := u.attach(ctx, plan, in.Handlers())
 	if err != nil {
 		return err
 	}
-	intercepts, err := u.intercept(ctx, plan, in.ServicesWith(transform.InterceptHandler))
+	driver, err := u.volumeDriver(ctx, plan, attachments)
 	if err != nil {
 		return err
 	}
 	if err := u.setDNS(ctx, plan); err != nil {
 		return err
 	}
-	rt, err := u.runtime(ctx, u.session, driver, intercepts, u.before)
+	rt, err := u.runtime(ctx, u.session, driver, attachments, u.before)
 	if err != nil {
 		return err
 	}
@@ -159,8 +159,9 @@ func (u *upRun) up(ctx context.Context, plan *transform.Plan, selected []string)
 }
 
 // runtime is what the transform needs to know of the daemon and Docker.
-func (r *Runner) runtime(ctx context.Context, s *session, driver string, intercepts map[string]telepresence.Intercept, state projectState) (transform.Runtime, error) {
-	rt := transform.Runtime{DaemonContainer: s.daemon.Container(), DaemonID: s.info.ID, VolumeDriver: driver, Intercepts: intercepts}
+func (r *Runner) runtime(ctx context.Context, s *session, driver string, attachments map[string]telepresence.Attachment, state projectState) (transform.Runtime, error) {
+	rt := transform.Runtime{DaemonContainer: s.daemon.Container(), DaemonID: s.info.ID, VolumeDriver: driver, Attachments: attachments,
+		TelemountReadOnly: telemountTakesReadOnly(driver)}
 	if s.model() == telepresence.ModelNetns {
 		rt.Model, rt.Network = telepresence.ModelNetns, netnsNetwork(s.info)
 		rt.DaemonIP = s.info.Networks[rt.Network].IP

@@ -41,7 +41,7 @@ func TestUpDetachedNetns(t *testing.T) {
 		t.Errorf("network_mode = %q, want the daemon container's ID", echo.NetworkMode)
 	}
 	labels := echo.CustomLabels
-	if labels[transform.LabelIntercept] != "echo-server" || labels[transform.LabelDaemonContainer] != "tp-test" ||
+	if labels[transform.LabelAttachment] != "echo-server" || labels[transform.LabelDaemonContainer] != "tp-test" ||
 		labels[transform.LabelDaemonNetworks] != "proj_green,proj_telepresence-handlers" {
 		t.Errorf("handler container labels = %v", labels)
 	}
@@ -95,19 +95,17 @@ func TestUpFailingHalfWayUndoesEverything(t *testing.T) {
 	f := newFixture(t, projectYAML, v220)
 	f.tp.failIntercept["echo-server"] = &telepresence.CommandError{Args: []string{"intercept", "echo-server"}, Message: "conflict", Err: telepresence.ErrFailed}
 	err := f.up(t.Context(), true)
-	if err == nil || !strings.Contains(err.Error(), `service "echo": intercepting workload "echo-server": telepresence intercept echo-server: conflict`) {
+	if err == nil || !strings.Contains(err.Error(), `service "echo": intercept of workload "echo-server": telepresence intercept echo-server: conflict`) {
 		t.Fatalf("err = %v", err)
 	}
-	assertTail(t, f.j, []string{
-		"tp intercept echo-server --port 8088 --detailed-output --output json",
-		// the failed intercept is someone else's: only its record goes
-		"docker volume rm proj_telepresence-intercept-echo-server",
-		// undo, newest first
-		"tp leave api",
-		"docker volume rm proj_telepresence-intercept-api",
-		"tp status",
-		"tp quit",
-	})
+	// The intercepts are made at once: api's is made, or interrupted by
+	// echo's failure; either way it is left. The failed intercept is
+	// someone else's: only its record goes.
+	steps := f.j.all()
+	if slices.Contains(steps, "tp leave echo-server") || !slices.Contains(steps, "docker volume rm proj_telepresence-intercept-echo-server") {
+		t.Errorf("the refused intercept is someone else's: only its record goes: %v", steps)
+	}
+	assertTail(t, f.j, []string{"tp leave api", "docker volume rm proj_telepresence-intercept-api", "tp status", "tp quit"})
 	f.assertNothingLeft(t)
 }
 
@@ -253,16 +251,47 @@ func TestAttachedUpRidesOutAnEngineErrorWhileCheckingTheDaemon(t *testing.T) {
 	}
 }
 
-func TestUpInstallsTheCurrentTelemountPlugin(t *testing.T) {
+// The Telemount plugin is installed only when a pod has volumes to mount.
+func TestTelemountIsInstalledOnlyForPodVolumes(t *testing.T) {
 	f := newFixture(t, projectYAML, v220)
 	f.runner.VolumeDriver = ""
+	if err := f.up(t.Context(), true); err != nil {
+		t.Fatal(err)
+	}
+	if hasStep(f.j, "docker plugin install") {
+		t.Errorf("installed the volume plugin for pods without volumes: %v", f.j.all())
+	}
+}
+
+// When the plugin cannot be installed, the handlers run without the pod's
+// volumes, with a line that says so, as Telepresence's own compose does.
+func TestWithoutTelemountTheHandlersRunWithoutPodVolumes(t *testing.T) {
+	f := newFixture(t, projectYAML, v220)
+	f.runner.VolumeDriver = ""
+	f.tp.mounts = []telepresence.Mount{{Path: "/secrets", Policy: telepresence.PolicyRemote}}
+	if err := f.up(t.Context(), true); err != nil {
+		t.Fatal(err)
+	}
+	if want := "Remote mount disabled: installing the Telemount volume plugin ghcr.io/telepresenceio/telemount:amd64-0.3.2: pull access denied"; !strings.Contains(f.stderr.String(), want) {
+		t.Errorf("stderr lacks %q:\n%s", want, f.stderr.String())
+	}
+	if v := f.lastProject().Services["echo"].Volumes; len(v) != 0 || len(f.lastProject().Volumes) != 0 {
+		t.Errorf("pod volumes without a driver: %v %v", v, f.lastProject().Volumes)
+	}
+}
+
+// A handler that asks for the pod's volumes (mount: true) does not run
+// without them: up fails and undoes what it did.
+func TestMountTrueWithoutTelemountIsAnError(t *testing.T) {
+	f := newFixture(t, edit(t, projectYAML, "{workload: echo-server}", "{workload: echo-server, mount: true}"), v220)
+	f.runner.VolumeDriver = ""
+	f.tp.mounts = []telepresence.Mount{{Path: "/secrets", Policy: telepresence.PolicyRemote}}
 	err := f.up(t.Context(), true)
-	if err == nil || !strings.Contains(err.Error(), "installing the Telemount volume plugin ghcr.io/telepresenceio/telemount:amd64-0.3.2") || !strings.Contains(err.Error(), "mount: false") {
+	if err == nil || !strings.Contains(err.Error(), "installing the Telemount volume plugin ghcr.io/telepresenceio/telemount:amd64-0.3.2, which the pod's volumes of echo need") ||
+		!strings.Contains(err.Error(), "remove `mount: true`") {
 		t.Fatalf("err = %v", err)
 	}
-	if hasStep(f.j, "tp intercept") {
-		t.Errorf("intercepted although the volumes cannot be mounted")
-	}
+	f.assertNothingLeft(t)
 }
 
 // A Telemount plugin that Telepresence installed is used as it is.

@@ -64,11 +64,13 @@ func TestStatusTable(t *testing.T) {
 	var out bytes.Buffer
 	err := writeStatus(&out, &lifecycle.ProjectStatus{
 		Project: "shop",
+		Up:      true,
 		Daemon:  &lifecycle.DaemonStatus{Name: "default-default", Container: "tp-default-default", Model: "teleroute", Version: "2.27.3", Context: "kind", Namespace: "default"},
-		Intercepts: []lifecycle.InterceptStatus{
-			{Name: "echo-server", Service: "echo", Workload: "echo-server", Port: "8088:http", HTTPHeaders: []string{"x-dev=alice"}, Live: true},
+		Attachments: []lifecycle.AttachmentStatus{
+			{Kind: "intercept", Name: "echo-server", Service: "echo", Workload: "echo-server", Ports: []string{"8088:http"}, HTTPHeaders: []string{"x-dev=alice"}, State: lifecycle.StateLive},
+			{Kind: "ingest", Name: "worker", Service: "batch", Workload: "worker", State: lifecycle.StateEnded},
 		},
-		Handlers: []lifecycle.HandlerStatus{{Container: "shop-echo-1", Service: "echo", Intercept: "echo-server", Running: true}},
+		Handlers: []lifecycle.HandlerStatus{{Container: "shop-echo-1", Service: "echo", Attachment: "echo-server", Running: true}},
 		Remote:   []lifecycle.RemoteStatus{{Service: "db", AliasFor: "psql.big-data"}, {Service: "cache"}},
 	})
 	if err != nil {
@@ -76,13 +78,19 @@ func TestStatusTable(t *testing.T) {
 	}
 	for _, want := range []string{
 		"DAEMON   tp-default-default (Telepresence 2.27.3, teleroute model, context kind, namespace default)",
-		"echo-server  echo     echo-server  8088:http  x-dev=alice   true",
+		"echo-server  intercept  echo     echo-server  8088:http  x-dev=alice   live",
+		"worker       ingest     batch    worker       -          -             ended",
 		"shop-echo-1        echo     echo-server  true",
 		"db              psql.big-data",
 		"cache           -",
+		"`docker telepresence down` removes its record",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("status lacks %q:\n%s", want, out.String())
 		}
+	}
+	out.Reset()
+	if err := writeStatus(&out, &lifecycle.ProjectStatus{Project: "nope"}); err != nil || !strings.Contains(out.String(), `Project "nope" is not up`) {
+		t.Errorf("a project that is not up: %q, %v", out.String(), err)
 	}
 }

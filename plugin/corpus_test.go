@@ -170,7 +170,7 @@ func corpusRuntime(model telepresence.Model, handler string) transform.Runtime {
 	return transform.Runtime{
 		Model: model, DaemonContainer: "tp-corpus", DaemonID: "c0ffee", DaemonIP: "172.17.0.9", Network: network,
 		DNS: "172.30.0.9", Subnets: []string{"10.96.0.0/12"}, VolumeDriver: "telemount",
-		Intercepts: map[string]telepresence.Intercept{handler: {Name: "corpus-workload", MountPort: 34439,
+		Attachments: map[string]telepresence.Attachment{handler: {Name: "corpus-workload", MountPort: 34439,
 			Environment: map[string]string{"TELEPRESENCE_CONTAINER": "app", "POD_ONLY": "from the pod"},
 			Mounts:      []telepresence.Mount{{Path: "/var/run/secrets/pod", Policy: telepresence.PolicyRemote}, {Path: "/cache", Policy: telepresence.PolicyLocal}}}},
 	}

@@ -182,8 +182,8 @@ services:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(plan.Intercepts) != 0 {
-		t.Errorf("a handler disabled by its profile is intercepted: %v", plan.Intercepts)
+	if len(plan.Attachments) != 0 {
+		t.Errorf("a handler disabled by its profile is intercepted: %v", plan.Attachments)
 	}
 	opts.Profiles = []string{"debug"}
 	if p, err = opts.loadProject(t.Context(), backend); err != nil {
@@ -192,7 +192,7 @@ services:
 	if in, err = transform.ParseIntent(p, transform.Flags{}); err != nil {
 		t.Fatal(err)
 	}
-	if plan, err = transform.NewPlan(p, in); err != nil || len(plan.Intercepts) != 1 {
+	if plan, err = transform.NewPlan(p, in); err != nil || len(plan.Attachments) != 1 {
 		t.Errorf("with --profile debug: %v, %v", plan, err)
 	}
 }

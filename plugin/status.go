@@ -58,6 +58,10 @@ func runStatus(ctx context.Context, dockerCli command.Cli, opts *statusOptions) 
 
 // writeStatus prints the status as tables, one per kind of thing.
 func writeStatus(out io.Writer, st *lifecycle.ProjectStatus) error {
+	if !st.Up {
+		_, err := fmt.Fprintf(out, "Project %q is not up: it has no containers, networks, volumes or attachments (hint: check the project name, -p, or run `docker telepresence up`)\n", st.Project)
+		return err
+	}
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(w, "PROJECT\t%s\n", st.Project)
 	switch d := st.Daemon; {
@@ -69,19 +73,25 @@ func writeStatus(out io.Writer, st *lifecycle.ProjectStatus) error {
 		fmt.Fprintf(w, "DAEMON\tnone connected\n")
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "INTERCEPT\tSERVICE\tWORKLOAD\tPORT\tHTTP HEADERS\tLIVE")
-	for _, ic := range st.Intercepts {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%v\n", ic.Name, ic.Service, ic.Workload, ic.Port, orDash(strings.Join(ic.HTTPHeaders, ",")), ic.Live)
+	fmt.Fprintln(w, "ATTACHMENT\tKIND\tSERVICE\tWORKLOAD\tPORTS\tHTTP HEADERS\tSTATE")
+	ended := false
+	for _, a := range st.Attachments {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, a.Kind, a.Service, orDash(a.Workload), orDash(strings.Join(a.Ports, ",")),
+			orDash(strings.Join(a.HTTPHeaders, ",")), a.State)
+		ended = ended || a.State == lifecycle.StateEnded
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "HANDLER CONTAINER\tSERVICE\tINTERCEPT\tRUNNING")
+	fmt.Fprintln(w, "HANDLER CONTAINER\tSERVICE\tATTACHMENT\tRUNNING")
 	for _, h := range st.Handlers {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%v\n", h.Container, h.Service, h.Intercept, h.Running)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%v\n", h.Container, h.Service, h.Attachment, h.Running)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "REMOTE SERVICE\tRESOLVES TO")
 	for _, r := range st.Remote {
 		fmt.Fprintf(w, "%s\t%s\n", r.Service, orDash(r.AliasFor))
+	}
+	if ended {
+		fmt.Fprintln(w, "\nAn ended attachment was left (by Ctrl-C, or in the cluster); `docker telepresence down` removes its record, `up` makes it again.")
 	}
 	return w.Flush()
 }

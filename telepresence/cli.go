@@ -164,14 +164,15 @@ func (c *CLI) Connect(ctx context.Context, opts ConnectOptions) error {
 	return err
 }
 
-// Intercept runs `telepresence intercept ... --detailed-output` with JSON output.
-func (c *CLI) Intercept(ctx context.Context, opts InterceptOptions) (*Intercept, error) {
+// Attach runs the command of an attachment (intercept, replace, wiretap
+// or ingest) with JSON output, and reads what it gives the handler.
+func (c *CLI) Attach(ctx context.Context, opts AttachOptions) (*Attachment, error) {
 	args := opts.Args()
 	out, err := c.run(ctx, args...)
 	if err != nil {
 		return nil, err
 	}
-	return parseIntercept(args, out)
+	return parseAttachment(opts.Kind, args, out)
 }
 
 // Quit runs `telepresence quit`, which stops the daemon.
@@ -180,25 +181,30 @@ func (c *CLI) Quit(ctx context.Context, contract Contract) error {
 	return err
 }
 
-// Leave runs `telepresence leave NAME` (`detach NAME` on the 2.30 line).
-// The error for a missing intercept differs by release
-// (e2e/standin/samples/errors.txt): `Intercept named "X" not found` before
-// 2.23, `Found no replace, intercept, or ingest named "X"` since.
-func (c *CLI) Leave(ctx context.Context, contract Contract, name string) error {
-	args := append([]string{contract.leaveCommand(), name}, contract.useFlags()...)
-	_, err := c.run(ctx, args...)
+// Detach ends an attachment: `telepresence leave NAME` (`detach NAME` on
+// the 2.30 line); an ingest is named by its workload, with --container
+// where the release has it (2.24+). The error for a missing attachment
+// differs by release (e2e/standin/samples/errors.txt): `Intercept named "X"
+// not found` before 2.23, `Found no replace, intercept, or ingest named
+// "X"` since.
+func (c *CLI) Detach(ctx context.Context, contract Contract, opts DetachOptions) error {
+	args := []string{contract.leaveCommand(), opts.Name}
+	if opts.Kind == KindIngest && opts.Container != "" && contract.atLeast(Reroute) {
+		args = append(args, "--container", opts.Container)
+	}
+	_, err := c.run(ctx, append(args, contract.useFlags()...)...)
 	var ce *CommandError
-	if errors.As(err, &ce) && errors.Is(err, ErrFailed) && missingIntercept(ce.Message) {
+	if errors.As(err, &ce) && errors.Is(err, ErrFailed) && missingAttachment(ce.Message) {
 		return fmt.Errorf("%w: %w", ErrNotFound, err)
 	}
 	return err
 }
 
-// missingIntercept tells the texts of e2e/standin/samples/errors.txt: the
+// missingAttachment tells the texts of e2e/standin/samples/errors.txt: the
 // CLI's `Intercept named "X" not found` (2.20–2.22), the daemon's `found no
 // intercept named X`, and `Found no replace, intercept, or ingest named "X"`
 // (2.23 and newer); not any "not found" (a context, a daemon...).
-func missingIntercept(msg string) bool {
+func missingAttachment(msg string) bool {
 	msg = strings.ToLower(msg)
 	return strings.Contains(msg, "intercept named") && strings.Contains(msg, "not found") ||
 		strings.Contains(msg, "found no intercept named") ||

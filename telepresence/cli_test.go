@@ -120,27 +120,52 @@ func TestConnectFailureSaysWhy(t *testing.T) {
 	}
 }
 
-func TestInterceptParsesEverySample(t *testing.T) {
+func TestAttachParsesEverySample(t *testing.T) {
 	env := map[string]string{
 		"TELEPRESENCE_CONTAINER": "echo-server", "TELEPRESENCE_MOUNTS": "/var/run/secrets/kubernetes.io:/data",
 		"TELEPRESENCE_ROOT": "/Users/dev/telfs-3141592", "TELEPRESENCE_INTERCEPT_ID": "5b1f0c7e-2a9d-4e57-8d8c-0e6d2c9b7f44:echo-server",
 		"DB_HOST": "psql", "API_TOKEN": "s3cr3t",
 	}
-	base := Intercept{Name: "echo-server", Environment: env, MountPort: 34439}
+	base := Attachment{Kind: KindIntercept, Name: "echo-server", Environment: env, MountPort: 34439}
 	list, byPolicy := base, base
 	list.Mounts = []Mount{{Path: "/var/run/secrets/kubernetes.io", Policy: PolicyRemote}, {Path: "/data", Policy: PolicyRemote}}
-	byPolicy.Mounts = []Mount{{Path: "/data", Policy: PolicyRemote}, {Path: "/tmp/cache", Policy: PolicyLocal}, {Path: "/var/log/app", Policy: PolicyIgnore}, {Path: "/var/run/secrets/kubernetes.io", Policy: PolicyRemoteReadOnly}}
-	for file, want := range map[string]*Intercept{"intercept-2.20.json": &list, "intercept-2.27.json": &byPolicy} {
-		got, err := parseIntercept([]string{"intercept", "echo-server"}, sample(t, file))
+	byPolicy.Mounts = []Mount{{Path: "/data", Policy: PolicyRemote}, {Path: "/tmp/cache", Policy: PolicyLocal},
+		{Path: "/var/log/app", Policy: PolicyIgnore}, {Path: "/var/run/secrets/kubernetes.io", Policy: PolicyRemoteReadOnly}}
+	// An ingest is named by its workload and mounts everything read-only,
+	// whatever policy a path has.
+	ingest := Attachment{Kind: KindIngest, Name: "echo-server", MountPort: 34441, Environment: map[string]string{
+		"TELEPRESENCE_CONTAINER": "echo-server", "TELEPRESENCE_MOUNTS": "/var/run/secrets/kubernetes.io:/data",
+		"TELEPRESENCE_ROOT": "/Users/dev/telfs-2718281", "DB_HOST": "psql", "API_TOKEN": "s3cr3t",
+	}, Mounts: []Mount{{Path: "/data", Policy: PolicyRemoteReadOnly}, {Path: "/var/run/secrets/kubernetes.io", Policy: PolicyRemoteReadOnly}}}
+	replace := Attachment{Kind: KindReplace, Name: "echo-server", MountPort: 34443, Environment: map[string]string{
+		"TELEPRESENCE_CONTAINER": "echo-server", "TELEPRESENCE_MOUNTS": "/data", "TELEPRESENCE_ROOT": "/Users/dev/telfs-1618033",
+		"TELEPRESENCE_INTERCEPT_ID": "7c2e9a41-5d3b-4f0e-9a6c-1b2d3e4f5a6b:echo-server", "DB_HOST": "psql",
+	}, Mounts: []Mount{{Path: "/data", Policy: PolicyRemote}}}
+	wiretap := Attachment{Kind: KindWiretap, Name: "echo-server-tap", MountPort: 34445, Environment: map[string]string{
+		"TELEPRESENCE_CONTAINER": "echo-server", "TELEPRESENCE_MOUNTS": "/data", "TELEPRESENCE_ROOT": "/Users/dev/telfs-1414213",
+		"TELEPRESENCE_INTERCEPT_ID": "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b:echo-server-tap",
+	}, Mounts: []Mount{{Path: "/data", Policy: PolicyRemoteReadOnly}}}
+	for _, tc := range []struct {
+		file string
+		kind Kind
+		want *Attachment
+	}{
+		{"intercept-2.20.json", KindIntercept, &list},
+		{"intercept-2.27.json", KindIntercept, &byPolicy},
+		{"ingest-2.31.json", KindIngest, &ingest},
+		{"replace-2.31.json", KindReplace, &replace},
+		{"wiretap-2.31.json", KindWiretap, &wiretap},
+	} {
+		got, err := parseAttachment(tc.kind, []string{string(tc.kind), tc.want.Name}, sample(t, tc.file))
 		if err != nil {
-			t.Fatalf("%s: %v", file, err)
+			t.Fatalf("%s: %v", tc.file, err)
 		}
-		if d := cmp.Diff(want, got); d != "" {
-			t.Errorf("%s (-want +got):\n%s", file, d)
+		if d := cmp.Diff(tc.want, got); d != "" {
+			t.Errorf("%s (-want +got):\n%s", tc.file, d)
 		}
 	}
 	c, _ := fakeBinary(t, string(sample(t, "intercept-error.json")), "", 1)
-	_, err := c.Intercept(t.Context(), InterceptOptions{Workload: "echo-server", Port: "8088"})
+	_, err := c.Attach(t.Context(), AttachOptions{Kind: KindIntercept, Name: "echo-server", Ports: []string{"8088"}})
 	if !AlreadyExists(err) || !strings.Contains(err.Error(), `Intercept with name "echo-server" already exists`) {
 		t.Errorf("intercept-error.json: err = %v", err)
 	}
@@ -153,39 +178,35 @@ func TestInterceptParsesEverySample(t *testing.T) {
 	}
 }
 
-// The command lines of each release (docs/telepresence-contract.md).
-func TestInterceptArgsByRelease(t *testing.T) {
-	opts := InterceptOptions{Workload: "echo-server", Port: "8088:http", Service: "echo", HTTPHeaders: []string{"x-dev=alice"}}
+// The command lines of each kind and release (docs/telepresence-contract.md).
+func TestAttachArgs(t *testing.T) {
+	v227, v230 := Contract{Version: Version{2, 27, 3}}, Contract{Version: Version{2, 30, 1}, Use: "big"}
 	tests := []struct {
-		name    string
-		change  func(*InterceptOptions)
-		want    string
-		headers bool
+		name string
+		opts AttachOptions
+		want string
 	}{
-		{"2.20, netns", func(o *InterceptOptions) {}, "intercept echo-server --port 8088:http --service echo --http-header x-dev=alice --mount=false --detailed-output --output json", false},
-		{"2.27, Teleroute", func(o *InterceptOptions) {
-			o.Contract.Version = Version{2, 27, 3}
-			o.Address = "p-echo"
-			o.Mount = true
-		},
-			"intercept echo-server --port 8088:http --address p-echo --service echo --http-header x-dev=alice --detailed-output --output json", true},
-		{"2.24 has no --http-header", func(o *InterceptOptions) { o.Contract.Version = Version{2, 24, 1} }, "", false},
-		{"2.29 takes --format", func(o *InterceptOptions) { o.Contract.Version = Version{2, 29, 0}; o.Mount = true },
-			"intercept echo-server --port 8088:http --service echo --http-header x-dev=alice --detailed-output --format json", true},
-		{"2.30 line, several daemons", func(o *InterceptOptions) {
-			o.Contract = Contract{Version: Version{2, 30, 0}, Use: "big"}
-			o.Mount = true
-		},
-			"intercept echo-server --port 8088:http --service echo --http-header x-dev=alice --use big --detailed-output --format json", true},
+		{"2.20 intercept, netns", AttachOptions{Kind: KindIntercept, Name: "echo-server", Workload: "echo-server", Ports: []string{"8088:http"},
+			Service: "echo", HTTPHeaders: []string{"x-dev=alice"}},
+			"intercept echo-server --port 8088:http --service echo --http-header x-dev=alice --mount=false --detailed-output --output json"},
+		{"2.27 intercept with an address and every filter", AttachOptions{Kind: KindIntercept, Contract: v227, Name: "echo", Workload: "echo-server",
+			Ports: []string{"8088:http", "9090:metrics"}, Address: "p-echo", Container: "app", ToPod: []string{"8081"},
+			HTTPHeaders: []string{"x-dev=alice"}, HTTPPaths: []string{"/a"}, HTTPPathPrefixes: []string{"/api"}, HTTPPathRegexps: []string{"^/v[0-9]"},
+			Metadata: map[string]string{"owner": "alice", "app": "echo"}, Mount: true},
+			"intercept echo --workload echo-server --port 8088:http --port 9090:metrics --address p-echo --container app --to-pod 8081 " +
+				"--http-header x-dev=alice --http-path-equal /a --http-path-prefix /api --http-path-regex ^/v[0-9] --metadata app=echo --metadata owner=alice " +
+				"--detailed-output --output json"},
+		{"2.30 replace of every port, several daemons", AttachOptions{Kind: KindReplace, Contract: v230, Name: "echo-server", Workload: "echo-server",
+			Address: "p-echo", Container: "app", Mount: true},
+			"replace echo-server --address p-echo --container app --use ^big$ --detailed-output --format json"},
+		{"2.27 wiretap", AttachOptions{Kind: KindWiretap, Contract: v227, Name: "tap", Workload: "echo-server", Ports: []string{"8088"}, Address: "p-tap", Mount: true},
+			"wiretap tap --workload echo-server --port 8088 --address p-tap --detailed-output --output json"},
+		{"2.27 ingest", AttachOptions{Kind: KindIngest, Contract: v227, Name: "echo-server", Workload: "echo-server", Container: "app", ToPod: []string{"5432"}},
+			"ingest echo-server --container app --to-pod 5432 --mount=false --output json"},
 	}
 	for _, tc := range tests {
-		o := opts
-		tc.change(&o)
-		if got := strings.Join(o.Args(), " "); tc.want != "" && got != tc.want {
-			t.Errorf("%s: args = %q, want %q", tc.name, got, tc.want)
-		}
-		if o.Contract.SupportsHTTPHeaders() != tc.headers {
-			t.Errorf("%s: SupportsHTTPHeaders = %v", tc.name, !tc.headers)
+		if got := strings.Join(tc.opts.Args(), " "); got != tc.want {
+			t.Errorf("%s:\n args = %q\n want   %q", tc.name, got, tc.want)
 		}
 	}
 }
@@ -206,7 +227,7 @@ func TestInterceptFailures(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			c, _ := fakeBinary(t, tc.stdout, "", tc.code)
-			_, err := c.Intercept(t.Context(), InterceptOptions{Workload: "echo-server", Port: "8088", Mount: true})
+			_, err := c.Attach(t.Context(), AttachOptions{Kind: KindIntercept, Name: "echo-server", Ports: []string{"8088"}, Mount: true})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want it to contain %q", err, tc.want)
 			}
@@ -234,18 +255,23 @@ func errorLines(t *testing.T, prefix string) []string {
 	return out
 }
 
-func TestLeaveByRelease(t *testing.T) {
+func TestDetachByRelease(t *testing.T) {
+	intercept := DetachOptions{Kind: KindIntercept, Name: "echo-server"}
+	ingest := DetachOptions{Kind: KindIngest, Name: "echo-server", Container: "app"}
 	for _, tc := range []struct {
 		contract Contract
+		opts     DetachOptions
 		want     string
 	}{
-		{Contract{}, "leave echo-server"},
-		{Contract{Version: Version{2, 27, 3}, Use: "a"}, "leave echo-server --use a"},
-		{Contract{Version: Version{2, 29, 2}}, "leave echo-server"},
-		{Contract{Version: Version{2, 30, 1}}, "detach echo-server"},
+		{Contract{}, intercept, "leave echo-server"},
+		{Contract{Version: Version{2, 27, 3}, Use: "a"}, intercept, "leave echo-server --use ^a$"},
+		{Contract{Version: Version{2, 29, 2}}, intercept, "leave echo-server"},
+		{Contract{Version: Version{2, 30, 1}}, intercept, "detach echo-server"},
+		{Contract{Version: Version{2, 22, 4}}, ingest, "leave echo-server"}, // leave has no --container before 2.24
+		{Contract{Version: Version{2, 31, 2}}, ingest, "detach echo-server --container app"},
 	} {
 		c, args := fakeBinary(t, "", "", 0)
-		if err := c.Leave(t.Context(), tc.contract, "echo-server"); err != nil {
+		if err := c.Detach(t.Context(), tc.contract, tc.opts); err != nil {
 			t.Fatal(err)
 		}
 		if a := args(); a != tc.want {
@@ -256,13 +282,13 @@ func TestLeaveByRelease(t *testing.T) {
 	missing := append(errorLines(t, "leave, missing"), errorLines(t, "leave/detach, missing")...)
 	for _, msg := range missing {
 		c, _ := fakeBinary(t, "", "telepresence leave: error: "+msg, 1)
-		if err := c.Leave(t.Context(), Contract{}, "echo-server"); !errors.Is(err, ErrNotFound) {
+		if err := c.Detach(t.Context(), Contract{}, intercept); !errors.Is(err, ErrNotFound) {
 			t.Errorf("%q: err = %v, want ErrNotFound", msg, err)
 		}
 	}
 	for _, other := range []string{"connection refused", `context "kind" not found`, "daemon default-default not found"} {
 		c, _ := fakeBinary(t, "", "telepresence leave: error: "+other, 1)
-		if err := c.Leave(t.Context(), Contract{}, "echo-server"); err == nil || errors.Is(err, ErrNotFound) {
+		if err := c.Detach(t.Context(), Contract{}, intercept); err == nil || errors.Is(err, ErrNotFound) {
 			t.Errorf("%q is not a missing intercept: %v", other, err)
 		}
 	}

@@ -21,11 +21,12 @@ type Client interface {
 	ClientVersion(ctx context.Context) (Version, error)
 	// Connect starts a containerized daemon (telepresence connect --docker).
 	Connect(ctx context.Context, opts ConnectOptions) error
-	// Intercept creates one intercept and returns what the pod exposes.
-	Intercept(ctx context.Context, opts InterceptOptions) (*Intercept, error)
-	// Leave ends an intercept. Ending one that does not exist returns an
+	// Attach makes one attachment (intercept, replace, wiretap or ingest)
+	// and returns what the pod gives its handler.
+	Attach(ctx context.Context, opts AttachOptions) (*Attachment, error)
+	// Detach ends an attachment. Ending one that does not exist returns an
 	// error wrapping ErrNotFound.
-	Leave(ctx context.Context, c Contract, name string) error
+	Detach(ctx context.Context, c Contract, opts DetachOptions) error
 	// Quit stops the daemon (telepresence quit).
 	Quit(ctx context.Context, c Contract) error
 	// SetDNSMappings replaces the daemon's DNS mappings; addr is the host
@@ -47,8 +48,8 @@ var (
 	ErrTimeout = errors.New("telepresence command timed out")
 	// ErrBadOutput means telepresence printed something we cannot read.
 	ErrBadOutput = errors.New("unexpected telepresence output")
-	// ErrNotFound means the intercept to leave does not exist.
-	ErrNotFound = errors.New("intercept not found")
+	// ErrNotFound means the attachment to end does not exist.
+	ErrNotFound = errors.New("attachment not found")
 )
 
 // errNotDocker is what parseStatus finds when the only daemon is on the host.
@@ -60,9 +61,15 @@ type ConnectOptions struct {
 	Namespace        string
 	ManagerNamespace string
 	MappedNamespaces []string
-	// Expose are the ports the daemon container publishes ([IP:]HOST:PORT);
-	// netns model only: in the Teleroute model handlers publish their own.
+	// Expose are the ports the daemon container publishes ([IP:]HOST:PORT):
+	// the handlers' in the netns model, and a proxied service's published
+	// ports.
 	Expose []string
+	// RerouteLocal (<local port>:<host>:<port>) and RerouteRemote
+	// (<host>:<port>:<new port>) redirect ports of the daemon and of
+	// cluster services (2.24+).
+	RerouteLocal  []string
+	RerouteRemote []string
 }
 
 // Args is the command line of the connect.
@@ -79,6 +86,12 @@ func (o ConnectOptions) Args() []string {
 	add("--mapped-namespaces", strings.Join(o.MappedNamespaces, ","))
 	for _, e := range o.Expose {
 		args = append(args, "--expose", e)
+	}
+	for _, r := range o.RerouteLocal {
+		args = append(args, "--reroute-local", r)
+	}
+	for _, r := range o.RerouteRemote {
+		args = append(args, "--reroute-remote", r)
 	}
 	return args
 }

@@ -3,6 +3,7 @@ package telepresence
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -41,8 +42,15 @@ type Daemon struct {
 	Version   Version
 	Context   string
 	Namespace string
-	// Intercepts are the names of the intercepts the daemon holds.
-	Intercepts []string
+	// Attachments are the names of the intercepts, replacements and
+	// wiretaps the daemon holds (2.31 lists them by kind; older releases
+	// list them all as intercepts).
+	Attachments []string
+	// Ingests are the ingests the daemon holds; ListsIngests is false when
+	// status does not list them (before 2.31), so whether one is live is
+	// unknown.
+	Ingests      []IngestRef
+	ListsIngests bool
 	// Subnets and AlsoProxySubnets are the cluster subnets it routes.
 	Subnets          []string
 	AlsoProxySubnets []string
@@ -50,6 +58,26 @@ type Daemon struct {
 	// when status prints no dns object at all, so the set is unknown.
 	DNSMappings        []DNSMapping
 	ReportsDNSMappings bool
+}
+
+// IngestRef names an ingest: a workload's container.
+type IngestRef struct {
+	Workload  string
+	Container string
+}
+
+// Holds tells whether the daemon holds an attachment; ok is false when
+// status cannot tell (an ingest before 2.31).
+func (d *Daemon) Holds(kind Kind, name, container string) (held, ok bool) {
+	if kind != KindIngest {
+		return slices.Contains(d.Attachments, name), true
+	}
+	if !d.ListsIngests {
+		return false, false
+	}
+	return slices.ContainsFunc(d.Ingests, func(i IngestRef) bool {
+		return i.Workload == name && (container == "" || i.Container == container)
+	}), true
 }
 
 // Model tells the network model of the daemon from container_network.
@@ -166,25 +194,33 @@ type connectionJSON struct {
 }
 
 type daemonJSON struct {
-	Running          bool     `json:"running"`
-	InDocker         bool     `json:"in_docker"`
-	Name             string   `json:"name"`
-	DaemonPort       int      `json:"daemon_port"`
-	ContainerNetwork string   `json:"container_network"`
-	Version          string   `json:"version"`
-	Context          string   `json:"kubernetes_context"`
-	Namespace        string   `json:"namespace"`
-	Subnets          []string `json:"subnets"`
-	AlsoProxySubnets []string `json:"also_proxy_subnets"`
-	Intercepts       []struct {
-		Name string `json:"name"`
-	} `json:"intercepts"`
+	Running          bool       `json:"running"`
+	InDocker         bool       `json:"in_docker"`
+	Name             string     `json:"name"`
+	DaemonPort       int        `json:"daemon_port"`
+	ContainerNetwork string     `json:"container_network"`
+	Version          string     `json:"version"`
+	Context          string     `json:"kubernetes_context"`
+	Namespace        string     `json:"namespace"`
+	Subnets          []string   `json:"subnets"`
+	AlsoProxySubnets []string   `json:"also_proxy_subnets"`
+	Intercepts       []nameJSON `json:"intercepts"`
+	Replacements     []nameJSON `json:"replacements"`
+	Wiretaps         []nameJSON `json:"wiretaps"`
+	Ingests          *[]struct {
+		Workload  string `json:"workload"`
+		Container string `json:"container"`
+	} `json:"ingests"`
 	DNS *struct {
 		Mappings []struct {
 			Name     string `json:"name"`
 			AliasFor string `json:"aliasFor"`
 		} `json:"mappings"`
 	} `json:"dns"`
+}
+
+type nameJSON struct {
+	Name string `json:"name"`
 }
 
 // containerized tells a daemon that runs in a container.
@@ -197,8 +233,14 @@ func (d *daemonJSON) daemon() Daemon {
 		Subnets: d.Subnets, AlsoProxySubnets: d.AlsoProxySubnets,
 	}
 	out.Version, _ = ParseVersion(d.Version)
-	for _, ic := range d.Intercepts {
-		out.Intercepts = append(out.Intercepts, ic.Name)
+	for _, a := range slices.Concat(d.Intercepts, d.Replacements, d.Wiretaps) {
+		out.Attachments = append(out.Attachments, a.Name)
+	}
+	if d.Ingests != nil {
+		out.ListsIngests = true
+		for _, i := range *d.Ingests {
+			out.Ingests = append(out.Ingests, IngestRef{Workload: i.Workload, Container: i.Container})
+		}
 	}
 	// 2.20–2.22 omit dns.mappings when the set is empty
 	// (pkg/client/cli/cmd/status.go, omitempty): a dns object without

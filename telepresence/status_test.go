@@ -57,19 +57,21 @@ func TestSamplesMatchShared(t *testing.T) {
 
 func TestParseEveryStatusSample(t *testing.T) {
 	netns := Daemon{Name: "minikube-default-cn", DaemonPort: 53127, ContainerNetwork: "container:tp-minikube-default-cn",
-		Version: Version{2, 20, 2}, Context: "minikube", Namespace: "default", Intercepts: []string{"echo-server"},
+		Version: Version{2, 20, 2}, Context: "minikube", Namespace: "default", Attachments: []string{"echo-server"},
 		Subnets:     []string{"10.96.0.0/12", "10.244.0.0/16"},
 		DNSMappings: []DNSMapping{{Name: "postgres", AliasFor: "psql.big-data"}}, ReportsDNSMappings: true}
 	teleroute := Daemon{Name: "minikube-default-cn", DaemonPort: 49321, ContainerNetwork: "tp-minikube-default-cn",
 		Version: Version{2, 27, 3}, Context: "minikube", Namespace: "default",
-		Intercepts: []string{"echo-server"}, Subnets: []string{"10.96.0.0/12", "10.244.0.0/16"}, AlsoProxySubnets: []string{},
+		Attachments: []string{"echo-server"}, Subnets: []string{"10.96.0.0/12", "10.244.0.0/16"}, AlsoProxySubnets: []string{},
 		DNSMappings: []DNSMapping{{Name: "postgres", AliasFor: "psql.big-data"}}, ReportsDNSMappings: true}
 	noSubnets := teleroute
 	noSubnets.ContainerNetwork, noSubnets.Subnets, noSubnets.DNSMappings = "default bridge", []string{}, []DNSMapping{}
 	recent := teleroute
 	recent.Version, recent.AlsoProxySubnets = Version{2, 31, 2}, []string{}
+	recent.Attachments = []string{"echo-server", "billing", "echo-server-tap"}
+	recent.Ingests, recent.ListsIngests = []IngestRef{{Workload: "worker", Container: "worker"}}, true
 	bigData := teleroute
-	bigData.Name, bigData.DaemonPort, bigData.ContainerNetwork, bigData.Namespace, bigData.Intercepts = "trn-big-data", 49777, "tp-trn-big-data", "big-data", nil
+	bigData.Name, bigData.DaemonPort, bigData.ContainerNetwork, bigData.Namespace, bigData.Attachments = "trn-big-data", 49777, "tp-trn-big-data", "big-data", nil
 
 	tests := []struct {
 		file      string

@@ -3,6 +3,7 @@ package telepresence
 import (
 	"bufio"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -85,12 +86,15 @@ func (c Contract) jsonFlags() []string {
 	return []string{"--output", "json"}
 }
 
-// useFlags select the daemon when several run.
+// useFlags select the daemon when several run. --use is a regular
+// expression matched unanchored against the daemons' names
+// (pkg/client/cli/daemon/request.go and info.go): the name is quoted and
+// anchored, so that kind-default-cn does not also match kind-kind-default-cn.
 func (c Contract) useFlags() []string {
 	if c.Use == "" {
 		return nil
 	}
-	return []string{"--use", c.Use}
+	return []string{"--use", "^" + regexp.QuoteMeta(c.Use) + "$"}
 }
 
 // leaveCommand ends an intercept: `detach` on the 2.30 line, where `leave`

@@ -65,13 +65,13 @@ func loadBench(b *testing.B, n int) (*types.Project, Runtime) {
 // and one volume, so Apply does all of its work (environment merge,
 // Telemount volumes) for the handlers that mount.
 func benchRuntime(p *types.Project) Runtime {
-	rt := Runtime{Model: telepresence.ModelNetns, DaemonContainer: "tp-bench", DaemonIP: "172.20.0.2", VolumeDriver: "telemount", Intercepts: map[string]Intercept{}}
+	rt := Runtime{Model: telepresence.ModelNetns, DaemonContainer: "tp-bench", DaemonIP: "172.20.0.2", VolumeDriver: "telemount", Attachments: map[string]Intercept{}}
 	in, err := ParseIntent(p, Flags{})
 	if err != nil {
 		return rt
 	}
 	for _, name := range in.ServicesWith(InterceptHandler) {
-		rt.Intercepts[name] = Intercept{
+		rt.Attachments[name] = Intercept{
 			Name: "wl-" + name,
 			Environment: map[string]string{
 				"TELEPRESENCE_CONTAINER": "wl-" + name, "DB_HOST": "psql", "LOG_LEVEL": "debug",

@@ -62,17 +62,17 @@ func (d decoder) mapping(raw any) (map[string]any, bool) {
 	return m, ok
 }
 
-func (d decoder) str(raw any) (string, bool) {
+// str reads a string that is not empty; "" after a mistake (reported).
+func (d decoder) str(raw any) string {
 	s, ok := raw.(string)
 	if !ok {
 		d.wrongType("a string", raw)
-		return "", false
+		return ""
 	}
 	if s == "" {
 		d.fail("must not be empty", "remove the key to use the default")
-		return "", false
 	}
-	return s, true
+	return s
 }
 
 // strList reads a list of strings; nil after a mistake (reported).
@@ -84,8 +84,8 @@ func (d decoder) strList(raw any) []string {
 	}
 	out := make([]string, 0, len(list))
 	for i, item := range list {
-		s, ok := d.child(strconv.Itoa(i)).str(item)
-		if !ok {
+		s := d.child(strconv.Itoa(i)).str(item)
+		if s == "" {
 			return nil
 		}
 		out = append(out, s)
@@ -101,8 +101,8 @@ func (d decoder) boolean(raw any) (bool, bool) {
 	return b, ok
 }
 
-// port reads "<local port>[:<service port name or number>]", written as a
-// string or as a bare number.
+// port reads "<local port>[:<remote port name or number>][/TCP|/UDP]",
+// written as a string or as a bare number.
 func (d decoder) port(raw any) (string, bool) {
 	var s string
 	switch v := raw.(type) {
@@ -115,7 +115,7 @@ func (d decoder) port(raw any) (string, bool) {
 	case uint64:
 		s = strconv.FormatUint(v, 10)
 	default:
-		d.wrongType(`"<local port>[:<service port name or number>]"`, raw)
+		d.wrongType(`"<local port>[:<remote port name or number>]"`, raw)
 		return "", false
 	}
 	if err := checkInterceptPort(s); err != nil {
@@ -126,6 +126,10 @@ func (d decoder) port(raw any) (string, bool) {
 }
 
 func checkInterceptPort(s string) error {
+	s, proto, hasProto := strings.Cut(s, "/")
+	if hasProto && !isProtocol(proto) {
+		return fmt.Errorf("protocol %q is neither TCP nor UDP", proto)
+	}
 	local, svc, hasSvc := strings.Cut(s, ":")
 	if n, err := strconv.Atoi(local); err != nil || n < 1 || n > 65535 {
 		return fmt.Errorf("local port %q is not a number from 1 to 65535", local)

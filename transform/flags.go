@@ -28,12 +28,12 @@ func applyFlags(project *types.Project, flags Flags, in *Intent, errs *Errors) {
 		if si.Behavior != InterceptHandler {
 			si = ServiceIntent{}
 		}
-		si.Behavior, si.Source, si.Mapping = InterceptHandler, "--handler", Mapping{}
+		si.Behavior, si.Source, si.Mapping, si.Block = InterceptHandler, "--handler", Mapping{}, ""
 		if workload != "" {
-			si.Intercept.Workload = workload
+			si.Attach.Workload = workload
 		}
 		if port != "" {
-			si.Intercept.Port = port
+			si.Attach.Ports = []string{port}
 		}
 		in.Services[name] = si
 	}
@@ -43,10 +43,10 @@ func applyFlags(project *types.Project, flags Flags, in *Intent, errs *Errors) {
 			continue
 		}
 		si := in.Services[name]
-		if si.Behavior != Remote || mapping != (Mapping{}) {
+		if si.Behavior != Remote || !mapping.empty() {
 			si = ServiceIntent{Mapping: mapping}
 		}
-		si.Behavior, si.Source, si.Intercept = Remote, "--remote", InterceptSpec{}
+		si.Behavior, si.Source, si.Attach = Remote, "--remote", AttachSpec{}
 		in.Services[name] = si
 	}
 }

@@ -83,7 +83,7 @@ func assertErrorContains(t testing.TB, err error, parts ...string) {
 
 // The tests' names for what an intercept returns.
 type (
-	Intercept = telepresence.Intercept
+	Intercept = telepresence.Attachment
 	Mount     = telepresence.Mount
 )
 

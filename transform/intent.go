@@ -1,24 +1,21 @@
 // Package transform turns a loaded compose project into the project that runs
-// with Telepresence: it reads the declared intent (x-telepresence extensions
-// and flags), plans what Telepresence must do, and applies the result of the
-// intercepts to a copy of the project. It does no I/O and never edits its
-// input.
+// with Telepresence: it reads the declared intent (x-telepresence or x-tele
+// extensions, and flags), plans what Telepresence must do, and applies the
+// result of the attachments to a copy of the project. It does no I/O and
+// never edits its input.
 package transform
 
 import (
-	"fmt"
-	"maps"
+	"regexp"
 	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/telepresenceio/docker-telepresence/telepresence"
 )
 
-// ExtensionKey is the compose extension that carries the intent.
-const ExtensionKey = "x-telepresence"
-
-// Behavior is what a compose service does when the project runs with Telepresence.
+// Behavior is what a compose service does when the project runs with
+// Telepresence (docs/attachments.md).
 type Behavior string
 
 const (
@@ -26,54 +23,190 @@ const (
 	Local Behavior = "local"
 	// InterceptHandler services take the traffic, environment and volumes of a workload.
 	InterceptHandler Behavior = "interceptHandler"
+	// Ingest services take the environment and (read-only) volumes of a
+	// workload's container, and no traffic.
+	Ingest Behavior = "ingest"
+	// Replace services replace a container of the workload's pods: all its
+	// traffic (or the ports given), its environment and volumes.
+	Replace Behavior = "replace"
+	// Wiretap services get a copy of the traffic while the pod serves it,
+	// with its environment and read-only volumes.
+	Wiretap Behavior = "wiretap"
 	// Remote services are not run: the cluster has them.
 	Remote Behavior = "remote"
 )
 
-var behaviors = []Behavior{InterceptHandler, Remote, Local}
+var behaviors = []Behavior{InterceptHandler, Ingest, Replace, Wiretap, Remote, Local}
 
-// Connection says how to connect Telepresence (top-level x-telepresence).
+// Kind is the Telepresence attachment a behaviour makes; "" when it makes
+// none.
+func (b Behavior) Kind() telepresence.Kind {
+	switch b {
+	case InterceptHandler:
+		return telepresence.KindIntercept
+	case Ingest:
+		return telepresence.KindIngest
+	case Replace:
+		return telepresence.KindReplace
+	case Wiretap:
+		return telepresence.KindWiretap
+	}
+	return ""
+}
+
+// Attaches tells the behaviours whose service is attached to a workload
+// (its handler): they run with the pod's environment and reach the cluster.
+func (b Behavior) Attaches() bool { return b.Kind() != "" }
+
+// Connection says how to connect Telepresence.
 type Connection struct {
+	// Name is the connection's name (connect --name); empty for the
+	// default one.
+	Name             string
 	Context          string
 	Namespace        string
 	ManagerNamespace string
 	MappedNamespaces []string
+	AlsoProxy        []string
+	NeverProxy       []string
 }
 
-// InterceptSpec is the optional `intercept` block of a handler.
-type InterceptSpec struct {
-	Workload    string
-	Port        string
-	Service     string
-	HTTPHeaders []string
+// AttachSpec is what an attachment is made with; every field is optional.
+type AttachSpec struct {
+	// Name is the attachment's name (intercept, wiretap); empty means the
+	// workload's.
+	Name     string
+	Workload string
+	// Service is the Kubernetes service, when the workload has several.
+	Service   string
+	Container string
+	// Ports are LOCAL[:REMOTE] entries: the first is the intercepted port.
+	Ports []string
+	// HTTPHeaders (KEY=VALUE) and the path filters make an HTTP intercept.
+	HTTPHeaders      []string
+	HTTPPaths        []string
+	HTTPPathPrefixes []string
+	HTTPPathRegexps  []string
+	Metadata         map[string]string
+	// ToPod are ports of the pod the handler reaches.
+	ToPod []string
 	// Mount is nil when not declared (mount by default).
 	Mount *bool
 }
 
-// Mapping is the optional `mapping` block of a remote service.
+// Filtered tells an HTTP-filtered attachment.
+func (a AttachSpec) Filtered() bool {
+	return len(a.HTTPHeaders)+len(a.HTTPPaths)+len(a.HTTPPathPrefixes)+len(a.HTTPPathRegexps) > 0
+}
+
+// Mapping is the optional `mapping` of a remote service (a proxy in x-tele).
 type Mapping struct {
 	Name      string
 	Namespace string
+	// Ports are COMPOSE:CLUSTER entries: the compose port dependents dial,
+	// and the cluster service's port it reaches.
+	Ports []string
 }
+
+func (m Mapping) empty() bool { return m.Name == "" && m.Namespace == "" && len(m.Ports) == 0 }
 
 // ServiceIntent is the declared behaviour of one service.
 type ServiceIntent struct {
-	Behavior  Behavior
-	Intercept InterceptSpec
-	Mapping   Mapping
+	Behavior Behavior
+	Attach   AttachSpec
+	Mapping  Mapping
 	// Cluster is set on a local service that must reach the cluster (the
 	// Teleroute model puts it on the daemon's network).
 	Cluster bool
+	// Connection names the service's connection ("" for the default).
+	Connection string
 	// Source is "file" or the flag that declared or overrode the intent.
 	Source string
+	// Block is the key of the block the attachment's keys were read from,
+	// for errors: x-telepresence.intercept, x-tele, ...
+	Block string
+}
+
+// workload is the workload a handler attaches to: as declared, else its
+// attachment's name, else the service's.
+func (si ServiceIntent) workload(service string) string {
+	switch {
+	case si.Attach.Workload != "":
+		return si.Attach.Workload
+	case si.Attach.Name != "":
+		return si.Attach.Name
+	}
+	return service
+}
+
+// name is the name of a handler's attachment: as declared; else a replace
+// or an ingest is named by its workload (as Telepresence names them), a
+// wiretap by the service (so that it does not take the name of the
+// workload's intercept), and an intercept by its workload.
+func (si ServiceIntent) name(service string) string {
+	switch {
+	case si.Behavior == Replace || si.Behavior == Ingest:
+		return si.workload(service)
+	case si.Attach.Name != "":
+		return si.Attach.Name
+	case si.Behavior == Wiretap:
+		return service
+	}
+	return si.workload(service)
+}
+
+// workloadKey is the key that names the workload in the service's front
+// door: x-tele names it with name, but for an intercept.
+func (si ServiceIntent) workloadKey() string {
+	if si.Block == TeleKey && si.Behavior != InterceptHandler {
+		return si.key("name")
+	}
+	return si.key("workload")
+}
+
+// block is the key of the block the attachment was declared in.
+func (si ServiceIntent) block() string {
+	if si.Block != "" {
+		return si.Block
+	}
+	return ExtensionKey + "." + blockOf(si.Behavior)
+}
+
+// key is the dotted key of an attachment setting, for errors.
+func (si ServiceIntent) key(name string) string { return si.block() + "." + name }
+
+// MountOverride sets the policy of the pod volumes that a compose volume,
+// named or matching a pattern, is mounted in place of.
+type MountOverride struct {
+	Volume  string
+	Pattern *regexp.Regexp
+	Policy  telepresence.MountPolicy
+}
+
+// Matches tells whether the override is about a compose volume.
+func (m MountOverride) Matches(volume string) bool {
+	if m.Pattern != nil {
+		return m.Pattern.MatchString(volume)
+	}
+	return m.Volume == volume
 }
 
 // Intent is everything the user declared.
 type Intent struct {
-	Connection Connection
+	// Connections are the declared connections; none means the default.
+	Connections []Connection
+	Mounts      []MountOverride
 	// Services holds the services that declare a behaviour other than the
 	// default; a service that is absent is Local.
 	Services map[string]ServiceIntent
+}
+
+// Connection is the connection every service uses (the project has one).
+func (in *Intent) Connection() Connection {
+	if in == nil || len(in.Connections) == 0 {
+		return Connection{}
+	}
+	return in.Connections[0]
 }
 
 // Behavior returns the behaviour of a service (Local when undeclared).
@@ -94,9 +227,9 @@ func (in *Intent) Only(selected []string) *Intent {
 	if selected == nil {
 		return in
 	}
-	out := &Intent{Connection: in.Connection, Services: map[string]ServiceIntent{}}
+	out := &Intent{Connections: in.Connections, Mounts: in.Mounts, Services: map[string]ServiceIntent{}}
 	for name, si := range in.Services {
-		if si.Behavior != InterceptHandler || slices.Contains(selected, name) {
+		if !si.Behavior.Attaches() || slices.Contains(selected, name) {
 			out.Services[name] = si
 		}
 	}
@@ -105,9 +238,16 @@ func (in *Intent) Only(selected []string) *Intent {
 
 // ServicesWith lists, sorted, the services that have behaviour b.
 func (in *Intent) ServicesWith(b Behavior) []string {
+	return in.services(func(x Behavior) bool { return x == b })
+}
+
+// Handlers lists, sorted, the services attached to a workload.
+func (in *Intent) Handlers() []string { return in.services(Behavior.Attaches) }
+
+func (in *Intent) services(keep func(Behavior) bool) []string {
 	var out []string
 	for name, si := range in.Services {
-		if si.Behavior == b {
+		if keep(si.Behavior) {
 			out = append(out, name)
 		}
 	}
@@ -123,180 +263,20 @@ type Flags struct {
 	Remotes []string
 }
 
-// ParseIntent reads the x-telepresence extensions of the project and the
-// flags. Every problem is reported, each naming the service and key.
+// ParseIntent reads the x-telepresence and x-tele extensions of the project
+// and the flags. Every problem is reported, each naming the service and key.
 func ParseIntent(project *types.Project, flags Flags) (*Intent, error) {
 	var errs Errors
 	in := &Intent{Services: map[string]ServiceIntent{}}
-
-	if raw, ok := project.Extensions[ExtensionKey]; ok {
-		in.Connection = parseConnection(raw, &errs)
-	}
+	parseTopLevel(project.Extensions, in, &errs)
 	for _, name := range project.ServiceNames() {
-		raw, ok := project.Services[name].Extensions[ExtensionKey]
-		if !ok {
-			continue
-		}
-		si, ok := parseService(name, raw, &errs)
-		if ok && (si.Behavior != Local || si.Cluster) {
+		si, declared := parseServiceExtensions(name, project.Services[name].Extensions, &errs)
+		if declared && (si.Behavior != Local || si.Cluster) {
 			in.Services[name] = si
 		}
 	}
 	applyFlags(project, flags, in, &errs)
 	checkDefaultedNames(in, &errs)
+	checkConnections(in, &errs)
 	return in, errs.orNil()
-}
-
-func parseConnection(raw any, errs *Errors) Connection {
-	var c Connection
-	d := decoder{key: ExtensionKey, errs: errs}
-	m, ok := d.mapping(raw)
-	if !ok {
-		return c
-	}
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		sub := d.child(k)
-		switch k {
-		case "context":
-			c.Context, _ = sub.str(m[k])
-		case "namespace":
-			c.Namespace, _ = sub.str(m[k])
-			sub.dnsLabel(c.Namespace, "a Kubernetes namespace")
-		case "managerNamespace":
-			c.ManagerNamespace, _ = sub.str(m[k])
-			sub.dnsLabel(c.ManagerNamespace, "a Kubernetes namespace")
-		case "mappedNamespaces":
-			c.MappedNamespaces = sub.strList(m[k])
-			for i, ns := range c.MappedNamespaces {
-				sub.child(strconv.Itoa(i)).dnsLabel(ns, "a Kubernetes namespace")
-			}
-		default:
-			sub.unknown("context, namespace, managerNamespace, mappedNamespaces")
-		}
-	}
-	return c
-}
-
-func parseService(service string, raw any, errs *Errors) (ServiceIntent, bool) {
-	si := ServiceIntent{Behavior: Local, Source: "file"}
-	d := decoder{service: service, key: ExtensionKey, errs: errs}
-	m, ok := d.mapping(raw)
-	if !ok {
-		return si, false
-	}
-	before := len(*errs)
-	if b, present := m["behavior"]; present {
-		si.Behavior = d.child("behavior").behavior(b)
-	}
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		sub := d.child(k)
-		switch k {
-		case "behavior":
-		case "intercept":
-			if si.Behavior != InterceptHandler {
-				sub.fail(fmt.Sprintf("intercept is only for behavior %s, this service is %s", InterceptHandler, si.Behavior),
-					"set behavior: interceptHandler or remove intercept")
-				continue
-			}
-			si.Intercept = sub.intercept(m[k])
-		case "mapping":
-			if si.Behavior != Remote {
-				sub.fail(fmt.Sprintf("mapping is only for behavior %s, this service is %s", Remote, si.Behavior),
-					"set behavior: remote or remove mapping")
-				continue
-			}
-			si.Mapping = sub.remoteMapping(m[k])
-		case "cluster":
-			if si.Behavior != Local {
-				sub.fail(fmt.Sprintf("cluster is only for behavior %s, this service is %s", Local, si.Behavior),
-					"remove cluster: an intercept handler always reaches the cluster, a remote service does not run")
-				continue
-			}
-			si.Cluster, _ = sub.boolean(m[k])
-		default:
-			sub.unknown("behavior, intercept, mapping, cluster")
-		}
-	}
-	return si, len(*errs) == before
-}
-
-func (d decoder) behavior(raw any) Behavior {
-	s, ok := d.str(raw)
-	if !ok {
-		return Local
-	}
-	for _, b := range behaviors {
-		if s == string(b) {
-			return b
-		}
-	}
-	hint := "use one of " + joinBehaviors()
-	for _, b := range behaviors {
-		if strings.EqualFold(s, string(b)) {
-			hint = fmt.Sprintf("did you mean %q? behaviours are case-sensitive", b)
-		}
-	}
-	d.fail(fmt.Sprintf("unknown behavior %q", s), hint)
-	return Local
-}
-
-func joinBehaviors() string {
-	names := make([]string, len(behaviors))
-	for i, b := range behaviors {
-		names[i] = string(b)
-	}
-	return strings.Join(names, ", ")
-}
-
-func (d decoder) intercept(raw any) InterceptSpec {
-	var spec InterceptSpec
-	m, ok := d.mapping(raw)
-	if !ok {
-		return spec
-	}
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		sub := d.child(k)
-		switch k {
-		case "workload":
-			spec.Workload, _ = sub.str(m[k])
-			sub.dnsName(spec.Workload)
-		case "port":
-			spec.Port, _ = sub.port(m[k])
-		case "service":
-			spec.Service, _ = sub.str(m[k])
-			sub.dnsLabel(spec.Service, "a Kubernetes service name")
-		case "httpHeaders":
-			spec.HTTPHeaders = sub.strList(m[k])
-		case "mount":
-			if b, ok := sub.boolean(m[k]); ok {
-				spec.Mount = &b
-			}
-		default:
-			sub.unknown("workload, port, service, httpHeaders, mount")
-		}
-	}
-	return spec
-}
-
-// remoteMapping reads the `mapping` block of a remote service.
-func (d decoder) remoteMapping(raw any) Mapping {
-	var mp Mapping
-	m, ok := d.mapping(raw)
-	if !ok {
-		return mp
-	}
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		sub := d.child(k)
-		switch k {
-		case "name":
-			mp.Name, _ = sub.str(m[k])
-			sub.dnsLabel(mp.Name, "a Kubernetes service name")
-		case "namespace":
-			mp.Namespace, _ = sub.str(m[k])
-			sub.dnsLabel(mp.Namespace, "a Kubernetes namespace")
-		default:
-			sub.unknown("name, namespace")
-		}
-	}
-	return mp
 }

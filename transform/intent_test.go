@@ -2,6 +2,7 @@ package transform
 
 import (
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -39,10 +40,10 @@ services:
 	got := mustIntent(t, project, Flags{})
 	no := false
 	want := &Intent{
-		Connection: Connection{Context: "minikube", Namespace: "default", ManagerNamespace: "ambassador", MappedNamespaces: []string{"default", "big-data"}},
+		Connections: []Connection{{Context: "minikube", Namespace: "default", ManagerNamespace: "ambassador", MappedNamespaces: []string{"default", "big-data"}}},
 		Services: map[string]ServiceIntent{
-			"echo": {Behavior: InterceptHandler, Source: "file", Intercept: InterceptSpec{
-				Workload: "echo-server", Port: "8088:http", Service: "echo-server", HTTPHeaders: []string{"x-dev=alice"}, Mount: &no}},
+			"echo": {Behavior: InterceptHandler, Source: "file", Attach: AttachSpec{
+				Workload: "echo-server", Ports: []string{"8088:http"}, Service: "echo-server", HTTPHeaders: []string{"x-dev=alice"}, Mount: &no}},
 			"postgres": {Behavior: Remote, Source: "file", Mapping: Mapping{Name: "psql", Namespace: "big-data"}},
 		},
 	}
@@ -84,7 +85,7 @@ services:
 	got := mustIntent(t, project, Flags{Handlers: []string{"echo", "api"}, Remotes: []string{"db=psql.big-data", "cache"}})
 	want := map[string]ServiceIntent{
 		"echo":  {Behavior: InterceptHandler, Source: "--handler"},
-		"api":   {Behavior: InterceptHandler, Source: "--handler", Intercept: InterceptSpec{Port: "9000"}},
+		"api":   {Behavior: InterceptHandler, Source: "--handler", Attach: AttachSpec{Ports: []string{"9000"}}},
 		"db":    {Behavior: Remote, Source: "--remote", Mapping: Mapping{Name: "psql", Namespace: "big-data"}},
 		"cache": {Behavior: Remote, Source: "--remote"},
 	}
@@ -101,13 +102,13 @@ func TestParseIntentErrors(t *testing.T) {
 		want  []string
 	}{
 		{"unknown behavior", `{services: {s: {image: x, x-telepresence: {behavior: sideways}}}}`,
-			Flags{}, []string{`service "s"`, "x-telepresence.behavior", `unknown behavior "sideways"`, "interceptHandler, remote, local"}},
+			Flags{}, []string{`service "s"`, "x-telepresence.behavior", `unknown behavior "sideways"`, "interceptHandler, ingest, replace, wiretap, remote, local"}},
 		{"behavior in the wrong case", `{services: {s: {image: x, x-telepresence: {behavior: InterceptHandler}}}}`,
 			Flags{}, []string{"x-telepresence.behavior", `did you mean "interceptHandler"?`}},
 		{"unknown key", `{services: {s: {image: x, x-telepresence: {behavior: remote, colour: red}}}}`,
-			Flags{}, []string{`service "s"`, "x-telepresence.colour", "unknown key", "behavior, intercept, mapping"}},
-		{"unknown intercept key", `{services: {s: {image: x, x-telepresence: {behavior: interceptHandler, intercept: {ports: 1}}}}}`,
-			Flags{}, []string{"x-telepresence.intercept.ports", "unknown key"}},
+			Flags{}, []string{`service "s"`, "x-telepresence.colour", "unknown key", "behavior, intercept, ingest, replace, wiretap, mapping"}},
+		{"unknown intercept key", `{services: {s: {image: x, x-telepresence: {behavior: interceptHandler, intercept: {portz: 1}}}}}`,
+			Flags{}, []string{"x-telepresence.intercept.portz", "unknown key", "port, ports"}},
 		{"mapping on a handler", `{services: {s: {image: x, x-telepresence: {behavior: interceptHandler, mapping: {name: y}}}}}`,
 			Flags{}, []string{`service "s"`, "x-telepresence.mapping", "only for behavior remote"}},
 		{"intercept on a remote", `{services: {s: {image: x, x-telepresence: {behavior: remote, intercept: {port: 1}}}}}`,
@@ -189,14 +190,14 @@ func TestParseIntentErrors(t *testing.T) {
 func TestHandlerFlagDeclaresWorkloadAndPort(t *testing.T) {
 	project := load(t, `{services: {backend: {image: x}, echo: {image: y}}}`)
 	in := mustIntent(t, project, Flags{Handlers: []string{"backend=api-server:8080:http", "echo:9000"}})
-	if got := in.Services["backend"].Intercept; got.Workload != "api-server" || got.Port != "8080:http" {
+	if got := in.Services["backend"].Attach; got.Workload != "api-server" || !slices.Equal(got.Ports, []string{"8080:http"}) {
 		t.Errorf("backend: %+v", got)
 	}
-	if got := in.Services["echo"].Intercept; got.Workload != "" || got.Port != "9000" {
+	if got := in.Services["echo"].Attach; got.Workload != "" || !slices.Equal(got.Ports, []string{"9000"}) {
 		t.Errorf("echo: %+v", got)
 	}
 	plan, err := NewPlan(project, in)
-	if err != nil || len(plan.Intercepts) != 2 || plan.Intercepts[0].Workload != "api-server" {
+	if err != nil || len(plan.Attachments) != 2 || plan.Attachments[0].Workload != "api-server" {
 		t.Errorf("plan = %+v, %v", plan, err)
 	}
 }

@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -48,14 +49,15 @@ func isDNSName(s string, maxLen int) bool {
 // checkDefaultedNames checks the names taken from a compose service: the
 // workload of a handler and the mapping name of a remote service.
 func checkDefaultedNames(in *Intent, errs *Errors) {
-	for _, name := range in.ServicesWith(InterceptHandler) {
+	for _, name := range in.Handlers() {
 		si := in.Services[name]
-		if si.Intercept.Workload != "" || isDNSName(name, 253) {
+		// Explicit names were checked where they were read.
+		if si.Attach.Workload != "" || isDNSName(si.workload(name), 253) {
 			continue
 		}
-		e := &IntentError{Service: name, Key: ExtensionKey + ".intercept.workload",
+		e := &IntentError{Service: name, Key: si.workloadKey(),
 			Problem: fmt.Sprintf("the workload defaults to the service name %q, which is not a valid Kubernetes name", name),
-			Hint:    "set x-telepresence.intercept.workload to the name of the workload to intercept"}
+			Hint:    "set " + si.workloadKey() + " to the name of the workload to attach to"}
 		if si.Source == "--handler" {
 			e.Source, e.Key, e.Hint = si.Source, "", fmt.Sprintf("name the workload: --handler %s=WORKLOAD", name)
 		}
@@ -63,11 +65,35 @@ func checkDefaultedNames(in *Intent, errs *Errors) {
 	}
 	for _, name := range in.ServicesWith(Remote) {
 		si := in.Services[name]
-		if si.Mapping == (Mapping{}) || si.Mapping.Name != "" || isDNSLabel(name) {
+		if si.Mapping.empty() || si.Mapping.Name != "" || isDNSLabel(name) {
 			continue
 		}
 		*errs = append(*errs, &IntentError{Service: name, Key: ExtensionKey + ".mapping.name",
 			Problem: fmt.Sprintf("the cluster service name defaults to the service name %q, which is not a valid Kubernetes name", name),
 			Hint:    "set x-telepresence.mapping.name to the name of the service in the cluster"})
+	}
+}
+
+// checkConnections checks that each service names a declared connection,
+// and refuses several connections, which one project cannot use yet.
+func checkConnections(in *Intent, errs *Errors) {
+	if len(in.Connections) > 1 {
+		*errs = append(*errs, &IntentError{Key: "connections",
+			Problem: fmt.Sprintf("declares %d connections; this release of docker telepresence runs a project on one", len(in.Connections)),
+			Hint:    "keep one connection"})
+		return
+	}
+	for _, name := range slices.Sorted(maps.Keys(in.Services)) {
+		si := in.Services[name]
+		if si.Connection == "" || si.Connection == in.Connection().Name {
+			continue
+		}
+		block := si.Block
+		if block == "" {
+			block = ExtensionKey
+		}
+		*errs = append(*errs, &IntentError{Service: name, Key: block + ".connection",
+			Problem: fmt.Sprintf("no connection is named %q", si.Connection),
+			Hint:    "name one of the connections declared at the top level, or remove connection"})
 	}
 }

@@ -27,7 +27,7 @@ const HandlersNetwork = "telepresence-handlers"
 func (t *transformer) netnsPrepare() {
 	byKey := map[string]*NetworkAttachment{}
 	localOnDefault := t.localOnDefault()
-	for _, name := range t.in.ServicesWith(InterceptHandler) {
+	for _, name := range t.in.Handlers() {
 		svc := t.project.Services[name]
 		for key, cfg := range svc.Networks {
 			aliases := []string{name}
@@ -85,7 +85,7 @@ func (t *transformer) netnsHandler(svc types.ServiceConfig) types.ServiceConfig 
 	for _, k := range droppedKeys {
 		k.clear(&svc)
 	}
-	if _, ok := t.rt.Intercepts[svc.Name]; ok {
+	if _, ok := t.rt.Attachments[svc.Name]; ok {
 		var joined []string
 		for _, a := range t.res.DaemonNetworks {
 			if slices.Contains(a.Aliases, svc.Name) {
@@ -103,7 +103,7 @@ func (t *transformer) netnsHandler(svc types.ServiceConfig) types.ServiceConfig 
 // daemon, and puts the services of the default network on the handlers
 // network.
 func (t *transformer) netnsLocal(svc types.ServiceConfig) types.ServiceConfig {
-	if target, ok := strings.CutPrefix(svc.NetworkMode, types.ServicePrefix); ok && t.in.Behavior(target) == InterceptHandler {
+	if target, ok := strings.CutPrefix(svc.NetworkMode, types.ServicePrefix); ok && t.in.Behavior(target).Attaches() {
 		svc.NetworkMode = t.daemonMode()
 	}
 	if _, onDefault := svc.Networks["default"]; onDefault && t.handlersNetwork {

@@ -11,25 +11,49 @@ import (
 	"github.com/telepresenceio/docker-telepresence/telepresence"
 )
 
-// InterceptRequest is one `telepresence intercept` to create.
-type InterceptRequest struct {
-	// Service is the compose service that handles the intercept.
+// AttachRequest is one attachment to make: an intercept, a replace, a
+// wiretap or an ingest.
+type AttachRequest struct {
+	Kind telepresence.Kind
+	// Service is the compose service that handles it.
 	Service string
-	// Workload is the Kubernetes workload to intercept.
+	// Name is the attachment's name: the workload's, unless declared
+	// (intercept, wiretap).
+	Name string
+	// Workload is the Kubernetes workload to attach to.
 	Workload string
-	// Port is "<local port>[:<service port>]".
-	Port string
+	// Ports are "<local port>[:<remote port>]": one at least for an
+	// intercept or a wiretap; none for a replace means all.
+	Ports []string
 	// Address is the handler's alias on the Teleroute network, the
-	// intercept's --address in the Teleroute model.
+	// attachment's --address in the Teleroute model.
 	Address string
 	// K8sService is the Kubernetes service, when the workload has several.
-	K8sService  string
-	HTTPHeaders []string
-	// Mount is false when the pod's volumes must not be mounted.
-	Mount bool
+	K8sService       string
+	Container        string
+	HTTPHeaders      []string
+	HTTPPaths        []string
+	HTTPPathPrefixes []string
+	HTTPPathRegexps  []string
+	Metadata         map[string]string
+	ToPod            []string
+	// Mount is false when the pod's volumes must not be mounted;
+	// MountRequired is true when the intent asks for them (mount: true).
+	Mount, MountRequired bool
 	// Expose are the --expose values of the handler's published ports
 	// (netns model).
 	Expose []string
+	// Block is where it was declared (x-telepresence.intercept, x-tele),
+	// Source the file or flag, for errors.
+	Block, Source string
+}
+
+// Key is the dotted key of one of the request's settings, for errors.
+func (r AttachRequest) Key(name string) string { return r.Block + "." + name }
+
+// Filtered tells an HTTP-filtered attachment (a personal intercept).
+func (r AttachRequest) Filtered() bool {
+	return len(r.HTTPHeaders)+len(r.HTTPPaths)+len(r.HTTPPathPrefixes)+len(r.HTTPPathRegexps) > 0
 }
 
 // RemoteMapping is what a remote service's `mapping` asks: that its compose
@@ -59,11 +83,13 @@ func (m RemoteMapping) DNSMapping(connectedNamespace string) telepresence.DNSMap
 
 // Plan is what Telepresence must do before the project can start.
 type Plan struct {
-	Intercepts []InterceptRequest
+	Attachments []AttachRequest
 	// Expose lists the `--expose` values the daemon needs so that the
 	// handlers' published ports still reach them from the workstation.
 	Expose      []string
 	DNSMappings []RemoteMapping
+	// Proxies are the remote services whose ports the daemon reroutes.
+	Proxies []Proxy
 	// Remote are the remote services.
 	Remote []string
 	// ClusterServices are the local services that join the daemon's
@@ -77,7 +103,7 @@ type Plan struct {
 // NeedsDaemonNetwork tells whether, in the Teleroute model, something must
 // join the daemon's network.
 func (p *Plan) NeedsDaemonNetwork() bool {
-	return len(p.Intercepts)+len(p.ClusterServices) > 0
+	return len(p.Attachments)+len(p.ClusterServices) > 0
 }
 
 // Only is the plan of the selected services (see Select): their
@@ -87,10 +113,10 @@ func (p *Plan) Only(selected []string) *Plan {
 		return p
 	}
 	out := *p
-	out.Intercepts, out.Expose, out.ClusterServices, out.Watch = nil, nil, nil, nil
-	for _, req := range p.Intercepts {
+	out.Attachments, out.Expose, out.ClusterServices, out.Watch = nil, nil, nil, nil
+	for _, req := range p.Attachments {
 		if slices.Contains(selected, req.Service) {
-			out.Intercepts = append(out.Intercepts, req)
+			out.Attachments = append(out.Attachments, req)
 			out.Expose = append(out.Expose, req.Expose...)
 		}
 	}
@@ -109,15 +135,15 @@ func NewPlan(project *types.Project, in *Intent) (*Plan, error) {
 		return nil, err
 	}
 	p := &Plan{}
-	for _, name := range in.ServicesWith(InterceptHandler) {
+	for _, name := range in.Handlers() {
 		svc := project.Services[name]
-		req, err := interceptRequest(project.Name, svc, in.Services[name])
+		req, err := attachRequest(project.Name, svc, in.Services[name])
 		if err != nil {
 			return nil, err
 		}
 		var warnings []string
 		req.Expose, warnings = exposedPorts(svc)
-		p.Intercepts = append(p.Intercepts, req)
+		p.Attachments = append(p.Attachments, req)
 		p.Expose = append(p.Expose, req.Expose...)
 		p.Warnings = append(p.Warnings, warnings...)
 	}
@@ -125,13 +151,14 @@ func NewPlan(project *types.Project, in *Intent) (*Plan, error) {
 	p.Remote = in.ServicesWith(Remote)
 	for _, name := range in.ServicesWith(Remote) {
 		m := in.Services[name].Mapping
-		if m == (Mapping{}) {
-			continue
+		if m.Name != "" || m.Namespace != "" {
+			rm := RemoteMapping{Service: name, Name: m.Name, Namespace: m.Namespace}
+			if rm.Name == "" {
+				rm.Name = name
+			}
+			p.DNSMappings = append(p.DNSMappings, rm)
 		}
-		if m.Name == "" {
-			m.Name = name
-		}
-		p.DNSMappings = append(p.DNSMappings, RemoteMapping{Service: name, Name: m.Name, Namespace: m.Namespace})
+		p.Proxies = append(p.Proxies, proxyOf(project.Services[name], in.Services[name])...)
 	}
 	p.ClusterServices = ClusterServices(project, in)
 	for _, name := range project.ServiceNames() {
@@ -142,33 +169,35 @@ func NewPlan(project *types.Project, in *Intent) (*Plan, error) {
 	return p, nil
 }
 
-func interceptRequest(project string, svc types.ServiceConfig, si ServiceIntent) (InterceptRequest, error) {
-	spec := si.Intercept
-	req := InterceptRequest{
-		Service:     svc.Name,
-		Address:     InterceptAddress(project, svc.Name),
-		Workload:    spec.Workload,
-		Port:        spec.Port,
-		K8sService:  spec.Service,
-		HTTPHeaders: slices.Clone(spec.HTTPHeaders),
-		Mount:       spec.Mount == nil || *spec.Mount,
+func attachRequest(project string, svc types.ServiceConfig, si ServiceIntent) (AttachRequest, error) {
+	spec := si.Attach
+	req := AttachRequest{
+		Kind: si.Behavior.Kind(), Service: svc.Name, Name: si.name(svc.Name), Workload: si.workload(svc.Name),
+		Ports: slices.Clone(spec.Ports), K8sService: spec.Service, Container: spec.Container,
+		HTTPHeaders: slices.Clone(spec.HTTPHeaders), HTTPPaths: slices.Clone(spec.HTTPPaths),
+		HTTPPathPrefixes: slices.Clone(spec.HTTPPathPrefixes), HTTPPathRegexps: slices.Clone(spec.HTTPPathRegexps),
+		Metadata: spec.Metadata, ToPod: slices.Clone(spec.ToPod), Mount: spec.Mount == nil || *spec.Mount,
+		MountRequired: spec.Mount != nil && *spec.Mount,
+		Block: si.block(), Source: si.Source,
 	}
-	if req.Workload == "" {
-		req.Workload = svc.Name
+	if req.Kind.Traffic() {
+		req.Address = InterceptAddress(project, svc.Name)
 	}
-	if req.Port == "" {
-		port, ok := firstContainerPort(svc)
-		if !ok && si.Source == "--handler" {
-			return req, &IntentError{Source: si.Source, Service: svc.Name,
-				Problem: "no port to intercept: the service declares no ports or expose",
-				Hint:    fmt.Sprintf("give the port on the command line, e.g. --handler %s:8080, or set x-telepresence.intercept.port", svc.Name)}
-		}
-		if !ok {
-			return req, &IntentError{Service: svc.Name, Key: ExtensionKey + ".intercept.port",
-				Problem: "no port to intercept: the service declares no ports or expose",
-				Hint:    `set x-telepresence.intercept.port, e.g. "8080:http"`}
-		}
-		req.Port = port
+	if len(req.Ports) > 0 || req.Kind == telepresence.KindReplace || req.Kind == telepresence.KindIngest {
+		return req, nil
+	}
+	port, ok := firstContainerPort(svc)
+	switch {
+	case ok:
+		req.Ports = []string{port}
+	case si.Source == "--handler":
+		return req, &IntentError{Source: si.Source, Service: svc.Name,
+			Problem: "no port to intercept: the service declares no ports or expose",
+			Hint:    fmt.Sprintf("give the port on the command line, e.g. --handler %s:8080, or set x-telepresence.intercept.port", svc.Name)}
+	default:
+		return req, &IntentError{Service: svc.Name, Key: si.key("ports"),
+			Problem: fmt.Sprintf("no port to %s: the service declares no ports or expose", req.Kind),
+			Hint:    fmt.Sprintf(`set %s, e.g. ["8080:http"]`, si.key("ports"))}
 	}
 	return req, nil
 }
@@ -201,15 +230,10 @@ func exposedPorts(svc types.ServiceConfig) ([]string, []string) {
 			continue
 		}
 		target := strconv.FormatUint(uint64(p.Target), 10)
-		switch {
-		case p.Published == "":
+		if p.Published == "" {
 			expose = append(expose, target)
-		case strings.Contains(p.HostIP, ":"):
-			expose = append(expose, "["+p.HostIP+"]:"+p.Published+":"+target)
-		case p.HostIP != "":
-			expose = append(expose, p.HostIP+":"+p.Published+":"+target)
-		default:
-			expose = append(expose, p.Published+":"+target)
+		} else {
+			expose = append(expose, publishSpec(p, target))
 		}
 	}
 	return expose, warnings

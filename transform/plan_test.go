@@ -50,10 +50,12 @@ services:
 		t.Fatal(err)
 	}
 	want := &Plan{
-		Intercepts: []InterceptRequest{
-			{Service: "api", Workload: "api", Port: "9000:http", Address: "tp-p-api", K8sService: "api-svc", Mount: true},
-			{Service: "echo", Workload: "echo-server", Port: "8088", Address: "tp-p-echo", HTTPHeaders: []string{"x-dev=alice"}, Mount: false,
-				Expose: []string{"8088:8088", "127.0.0.1:9090:9000", "7000"}},
+		Attachments: []AttachRequest{
+			{Kind: telepresence.KindIntercept, Service: "api", Name: "api", Workload: "api", Ports: []string{"9000:http"}, Address: "tp-p-api",
+				K8sService: "api-svc", Mount: true, Block: "x-telepresence.intercept", Source: "file"},
+			{Kind: telepresence.KindIntercept, Service: "echo", Name: "echo-server", Workload: "echo-server", Ports: []string{"8088"}, Address: "tp-p-echo",
+				HTTPHeaders: []string{"x-dev=alice"}, Mount: false, Expose: []string{"8088:8088", "127.0.0.1:9090:9000", "7000"},
+				Block: "x-telepresence.intercept", Source: "file"},
 		},
 		Expose: []string{"127.0.0.1:9090:9000", "7000", "8088:8088"},
 		DNSMappings: []RemoteMapping{
@@ -101,7 +103,7 @@ services:
 		t.Fatal(err)
 	}
 	only := plan.Only(got)
-	if len(only.Intercepts) != 1 || only.Intercepts[0].Service != "echo" || !slices.Equal(only.Expose, []string{"80:80"}) || !slices.Equal(only.ClusterServices, []string{"web"}) {
+	if len(only.Attachments) != 1 || only.Attachments[0].Service != "echo" || !slices.Equal(only.Expose, []string{"80:80"}) || !slices.Equal(only.ClusterServices, []string{"web"}) {
 		t.Errorf("plan for the selection = %+v", only)
 	}
 	if all, _ := Select(project, in, nil); all != nil || plan.Only(nil) != plan {

@@ -108,7 +108,7 @@ func (t *transformer) clusterDNS(svc types.ServiceConfig) types.ServiceConfig {
 // telerouteNetworks declares the Teleroute network and keeps the project's
 // networks clear of the cluster's subnets.
 func (t *transformer) telerouteNetworks(out *types.Project) {
-	if len(t.in.ServicesWith(InterceptHandler))+len(t.cluster) > 0 {
+	if len(t.in.Handlers())+len(t.cluster) > 0 {
 		out.Networks[TelerouteNetwork] = types.NetworkConfig{Name: t.rt.Network, External: true}
 	}
 	t.assignSubnets(out)
@@ -119,7 +119,7 @@ func (t *transformer) telerouteNetworks(out *types.Project) {
 func (t *transformer) localWarnings(svc types.ServiceConfig) []string {
 	var warnings []string
 	target, sharesHandler := strings.CutPrefix(svc.NetworkMode, types.ServicePrefix)
-	sharesHandler = sharesHandler && t.in.Behavior(target) == InterceptHandler
+	sharesHandler = sharesHandler && t.in.Behavior(target).Attaches()
 	if t.rt.netns() {
 		if sharesHandler {
 			warnings = append(warnings, fmt.Sprintf("service %q: network_mode: shares the network of handler %q, so it now shares the network of the Telepresence daemon %q",

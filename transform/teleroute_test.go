@@ -13,8 +13,8 @@ import (
 // trt is a Teleroute runtime as a 2.27 daemon named "cn" reports it.
 func trt(intercepts map[string]Intercept) Runtime {
 	return Runtime{
-		Model: telepresence.ModelTeleroute, DaemonContainer: "tp-cn", DaemonID: "d43m0n", DaemonIP: "172.17.0.2",
-		Network: "cn", DNS: "172.30.0.2", VolumeDriver: "telemount", Intercepts: intercepts,
+		Model: telepresence.ModelTeleroute, TelemountReadOnly: true, DaemonContainer: "tp-cn", DaemonID: "d43m0n", DaemonIP: "172.17.0.2",
+		Network: "cn", DNS: "172.30.0.2", VolumeDriver: "telemount", Attachments: intercepts,
 	}
 }
 
@@ -154,11 +154,11 @@ volumes:
   app-0:
     driver: telemount
     driver_opts: {host: 172.17.0.2, port: "34439", container: app, dir: /data}
-    labels: {io.telepresence.compose.telemount: "true", io.telepresence.compose.intercept: echo, io.telepresence.compose.mount-index: "0"}
+    labels: {io.telepresence.compose.telemount: "true", io.telepresence.compose.intercept: echo, io.telepresence.compose.mount-index: "0", io.telepresence.compose.mount-policy: Remote}
   app-3:
     driver: telemount
-    driver_opts: {host: 172.17.0.2, port: "34439", container: app, dir: /var/run/secrets, ro: "true"}
-    labels: {io.telepresence.compose.telemount: "true", io.telepresence.compose.intercept: echo, io.telepresence.compose.mount-index: "3"}
+    driver_opts: {host: 172.17.0.2, port: "34439", container: app, dir: /var/run/secrets}
+    labels: {io.telepresence.compose.telemount: "true", io.telepresence.compose.intercept: echo, io.telepresence.compose.mount-index: "3", io.telepresence.compose.mount-policy: RemoteReadOnly}
 networks:
   teleroute: {name: cn, external: true}
 `,

@@ -15,9 +15,13 @@ import (
 // Labels written on what the plugin creates, so that `down` in a new process
 // (or after a crash) finds everything from the Docker side.
 const (
-	// LabelIntercept is set on a handler container, its Telemount volumes
-	// and the record of its intercept: the name of the Telepresence intercept.
-	LabelIntercept = "io.telepresence.compose.intercept"
+	// LabelAttachment is set on a handler container, its Telemount volumes
+	// and the record of its attachment: the attachment's name. (The key
+	// keeps the name it had when intercepts were the only attachments.)
+	LabelAttachment = "io.telepresence.compose.intercept"
+	// LabelKind is set on a handler container and the record of its
+	// attachment: intercept, replace, wiretap or ingest (none: intercept).
+	LabelKind = "io.telepresence.compose.kind"
 	// LabelDaemonContainer is set on a handler container: the name of the
 	// daemon container it works with.
 	LabelDaemonContainer = "io.telepresence.compose.daemon"
@@ -34,6 +38,9 @@ const (
 	// volume in the intercept's mount list, so that a later `up` rebuilds
 	// the list as it was.
 	LabelMountIndex = "io.telepresence.compose.mount-index"
+	// LabelMountPolicy is set on a Telemount volume: the policy it was
+	// mounted with (Remote or RemoteReadOnly).
+	LabelMountPolicy = "io.telepresence.compose.mount-policy"
 )
 
 // ErrNoModel means the Runtime names no network model the transform knows.
@@ -68,9 +75,13 @@ type Runtime struct {
 	ProjectSubnets map[string]string
 	// VolumeDriver is the Docker volume driver for the pod's volumes.
 	VolumeDriver string
-	// Intercepts holds the created intercepts by compose service name. A
-	// handler without an entry gets no environment and no volumes (config).
-	Intercepts map[string]telepresence.Intercept
+	// Attachments holds what each handler's attachment gave it, by compose
+	// service name. A handler without an entry gets no environment and no
+	// volumes (config).
+	Attachments map[string]telepresence.Attachment
+	// TelemountReadOnly tells a volume driver that takes the `ro` option
+	// (Telemount 0.1.6 and newer).
+	TelemountReadOnly bool
 }
 
 func (rt Runtime) netns() bool { return rt.Model == telepresence.ModelNetns }
@@ -164,7 +175,7 @@ func (t *transformer) service(svc types.ServiceConfig) types.ServiceConfig {
 	switch t.in.Behavior(svc.Name) {
 	case Remote:
 		return svc
-	case InterceptHandler:
+	case InterceptHandler, Ingest, Replace, Wiretap:
 		if t.rt.netns() {
 			svc = t.netnsHandler(svc)
 		} else {
@@ -181,11 +192,12 @@ func (t *transformer) service(svc types.ServiceConfig) types.ServiceConfig {
 // podEnvironment gives a handler the environment and volumes of its
 // intercept, and the labels that let `down` find it.
 func (t *transformer) podEnvironment(svc types.ServiceConfig) types.ServiceConfig {
-	ic, ok := t.rt.Intercepts[svc.Name]
+	ic, ok := t.rt.Attachments[svc.Name]
 	if !ok {
 		return svc
 	}
-	svc.CustomLabels = svc.CustomLabels.Add(LabelIntercept, ic.Name).Add(LabelDaemonContainer, t.rt.DaemonContainer)
+	svc.CustomLabels = svc.CustomLabels.Add(LabelAttachment, ic.Name).Add(LabelDaemonContainer, t.rt.DaemonContainer).
+		Add(LabelKind, string(t.in.Behavior(svc.Name).Kind()))
 	if len(ic.Environment) > 0 {
 		svc.CustomLabels = svc.CustomLabels.Add(LabelPodEnv, strings.Join(slices.Sorted(maps.Keys(ic.Environment)), ","))
 		env := make(types.MappingWithEquals, len(svc.Environment)+len(ic.Environment))
@@ -212,7 +224,7 @@ func (t *transformer) warnings() []string {
 		switch t.in.Behavior(name) {
 		case Remote:
 			continue
-		case InterceptHandler:
+		case InterceptHandler, Ingest, Replace, Wiretap:
 			if t.rt.netns() {
 				warnings = append(warnings, netnsDropped(svc)...)
 			}
@@ -229,7 +241,9 @@ func (t *transformer) warnings() []string {
 	return warnings
 }
 
+// mounts tells whether a handler mounts the pod's volumes: unless its
+// intent says not to, or no volume driver is at hand.
 func (t *transformer) mounts(service string) bool {
-	spec := t.in.Services[service].Intercept
-	return spec.Mount == nil || *spec.Mount
+	spec := t.in.Services[service].Attach
+	return (spec.Mount == nil || *spec.Mount) && t.rt.VolumeDriver != ""
 }

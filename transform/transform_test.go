@@ -15,10 +15,11 @@ import (
 func rt(intercepts map[string]Intercept) Runtime {
 	return Runtime{
 		Model:           telepresence.ModelNetns,
+		TelemountReadOnly: true,
 		DaemonContainer: "tp-test",
 		DaemonIP:        "172.20.0.2",
 		VolumeDriver:    "telemount",
-		Intercepts:      intercepts,
+		Attachments:     intercepts,
 	}
 }
 
@@ -101,11 +102,11 @@ volumes:
   echo-server-0:
     driver: telemount
     driver_opts: {host: 172.20.0.2, port: "34439", container: echo-server, dir: /var/run/secrets/kubernetes.io}
-    labels: {io.telepresence.compose.telemount: "true", io.telepresence.compose.intercept: echo-server, io.telepresence.compose.mount-index: "0"}
+    labels: {io.telepresence.compose.telemount: "true", io.telepresence.compose.intercept: echo-server, io.telepresence.compose.mount-index: "0", io.telepresence.compose.mount-policy: Remote}
   echo-server-1:
     driver: telemount
     driver_opts: {host: 172.20.0.2, port: "34439", container: echo-server, dir: /etc/config}
-    labels: {io.telepresence.compose.telemount: "true", io.telepresence.compose.intercept: echo-server, io.telepresence.compose.mount-index: "1"}
+    labels: {io.telepresence.compose.telemount: "true", io.telepresence.compose.intercept: echo-server, io.telepresence.compose.mount-index: "1", io.telepresence.compose.mount-policy: Remote}
 networks:
   default:
     name: telepresence
@@ -504,7 +505,7 @@ services:
 		t.Fatal(err)
 	}
 	got := res.Project.Services["echo"].CustomLabels
-	want := map[string]string{LabelIntercept: "echo-server", LabelDaemonContainer: "tp-test"}
+	want := map[string]string{LabelAttachment: "echo-server", LabelDaemonContainer: "tp-test"}
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("label %s = %q, want %q", k, got[k], v)
@@ -531,7 +532,7 @@ services:
 	if svc.NetworkMode != "container:tp-daemon" || len(svc.Environment) != 0 || len(svc.Volumes) != 0 {
 		t.Errorf("want network mode only, got network_mode=%q env=%v volumes=%v", svc.NetworkMode, svc.Environment, svc.Volumes)
 	}
-	if _, ok := svc.CustomLabels[LabelIntercept]; ok {
+	if _, ok := svc.CustomLabels[LabelAttachment]; ok {
 		t.Errorf("no intercept exists, yet the handler is labelled with one")
 	}
 }

@@ -13,14 +13,14 @@ import (
 // called before anything is created, so a bad project starts nothing.
 func Validate(project *types.Project, in *Intent) error {
 	var errs Errors
-	workloads := map[string]string{}
-	for _, name := range in.ServicesWith(InterceptHandler) {
+	taken := claims{}
+	for _, name := range in.Handlers() {
 		svc, ok := project.Services[name]
 		if !ok {
 			errs = append(errs, &IntentError{Service: name, Problem: "no such service in the project", Kind: ErrInvalidProject})
 			continue
 		}
-		errs = append(errs, validateHandler(svc, in.Services[name], workloads)...)
+		errs = append(errs, validateHandler(svc, in.Services[name], taken)...)
 	}
 	for _, name := range in.ServicesWith(Remote) {
 		if _, ok := project.Services[name]; !ok {
@@ -53,32 +53,51 @@ func Validate(project *types.Project, in *Intent) error {
 	return errs.orNil()
 }
 
-func validateHandler(svc types.ServiceConfig, si ServiceIntent, workloads map[string]string) Errors {
+// claims are what handlers take: attachment names, replaced containers and
+// the global intercepts of workloads, each with the service that took it.
+type claims map[string]string
+
+func validateHandler(svc types.ServiceConfig, si ServiceIntent, taken claims) Errors {
 	var errs Errors
 	fail := func(key, problem, hint string) {
 		errs = append(errs, &IntentError{Service: svc.Name, Key: key, Problem: problem, Hint: hint, Kind: ErrInvalidProject})
 	}
+	b := si.Behavior
 	if svc.NetworkMode != "" {
-		fail("network_mode", fmt.Sprintf("an %s shares the network of the Telepresence daemon and cannot also use network_mode %q", InterceptHandler, svc.NetworkMode),
-			"remove network_mode from this service, or do not make it an "+string(InterceptHandler))
+		fail("network_mode", fmt.Sprintf("an %s service reaches the cluster through the Telepresence daemon and cannot also use network_mode %q", b, svc.NetworkMode),
+			"remove network_mode from this service, or do not attach it to a workload")
 	}
 	if svc.Image == "" && svc.Build == nil {
 		fail("image", "the service has neither image nor build", "add an image or a build section")
 	}
 	if scale := svc.GetScale(); scale > 1 {
-		fail("scale", fmt.Sprintf("an %s runs one container, the service asks for %d", InterceptHandler, scale), "remove scale/deploy.replicas from the handler")
+		fail("scale", fmt.Sprintf("an %s service runs one container, the service asks for %d", b, scale), "remove scale/deploy.replicas from the handler")
 	}
-	workload := si.Intercept.Workload
-	if workload == "" {
-		workload = svc.Name
+	workload := si.workload(svc.Name)
+	claim := func(what, key, problem, hint string) {
+		if other, dup := taken[what]; dup {
+			fail(key, fmt.Sprintf(problem, other), hint)
+			return
+		}
+		taken[what] = svc.Name
 	}
-	if other, dup := workloads[workload]; dup {
-		fail(ExtensionKey+".intercept.workload", fmt.Sprintf("workload %q is already intercepted by service %q", workload, other),
-			"intercept each workload from one service only")
+	switch {
+	case b == Ingest:
+		return errs // any number of services may ingest a container
+	case b == Replace:
+		claim("replace "+workload+"/"+si.Attach.Container, si.workloadKey(),
+			"workload "+quote(workload)+" is already replaced by service %q", "replace a workload's container from one service only")
+		return errs
+	case b == InterceptHandler && !si.Attach.Filtered():
+		claim("global "+workload, si.workloadKey(), "workload "+quote(workload)+" is already intercepted by service %q",
+			"intercept each workload from one service only, or declare HTTP filters for a personal intercept")
 	}
-	workloads[workload] = svc.Name
+	name := si.name(svc.Name)
+	claim("name "+name, si.key("name"), "the name "+quote(name)+" is taken by service %q", "give each attachment its own name")
 	return errs
 }
+
+func quote(s string) string { return fmt.Sprintf("%q", s) }
 
 // validateSharing refuses a service that shares a namespace or the volumes of
 // a remote service: that service will not exist.

@@ -8,42 +8,6 @@ import (
 	"strings"
 )
 
-// InterceptOptions are the flags of `telepresence intercept`.
-type InterceptOptions struct {
-	Contract Contract
-	Workload string
-	// Port is LOCAL[:SVCPORT]: the port the handler listens on, and the
-	// service port to intercept.
-	Port string
-	// Address is where the daemon sends the traffic: empty in the netns
-	// model (the shared namespace's localhost), the handler's alias on the
-	// Teleroute network otherwise.
-	Address     string
-	Service     string
-	HTTPHeaders []string
-	Mount       bool
-}
-
-// Args is the command line of the intercept.
-func (o InterceptOptions) Args() []string {
-	args := []string{"intercept", o.Workload, "--port", o.Port}
-	if o.Address != "" {
-		args = append(args, "--address", o.Address)
-	}
-	if o.Service != "" {
-		args = append(args, "--service", o.Service)
-	}
-	for _, h := range o.HTTPHeaders {
-		args = append(args, "--http-header", h)
-	}
-	if !o.Mount {
-		args = append(args, "--mount=false")
-	}
-	args = append(args, o.Contract.useFlags()...)
-	args = append(args, "--detailed-output")
-	return append(args, o.Contract.jsonFlags()...)
-}
-
 // MountPolicy says how a pod volume reaches the handler (intercept
 // mount.mounts as a map, 2.22+; Telepresence's pkg/types/mountpolicy.go).
 type MountPolicy string
@@ -72,18 +36,11 @@ type Mount struct {
 	Policy MountPolicy
 }
 
-// Intercept is what an intercept gives the handler.
-type Intercept struct {
-	Name        string
-	Environment map[string]string
-	// MountPort is where the Telemount driver reaches the pod's volumes.
-	MountPort int
-	// Mounts are the pod's volumes, in the order of a list, or by path.
-	Mounts []Mount
-}
-
-// interceptJSON is the shape of e2e/standin/samples/intercept-*.json.
-type interceptJSON struct {
+// attachmentJSON is the shape of what intercept, replace and wiretap print
+// (e2e/standin/samples/intercept-*.json, replace-2.31.json,
+// wiretap-2.31.json), and ingest (ingest-2.31.json, which has no name,
+// disposition or message).
+type attachmentJSON struct {
 	Name        string            `json:"name"`
 	Disposition string            `json:"disposition"`
 	Message     string            `json:"message"`
@@ -91,10 +48,14 @@ type interceptJSON struct {
 	Mount       *struct {
 		Port   int             `json:"port"`
 		Mounts json.RawMessage `json:"mounts"`
+		// ReadOnly: the attachment mounts everything read-only (2.21+;
+		// ingest and wiretap always).
+		ReadOnly bool `json:"read_only"`
 	} `json:"mount"`
 }
 
-func parseIntercept(args []string, out []byte) (*Intercept, error) {
+// parseAttachment reads what the command of args printed.
+func parseAttachment(kind Kind, args []string, out []byte) (*Attachment, error) {
 	// The output holds the pod's environment: never quote it in an error.
 	bad := func(err error) error {
 		return &CommandError{Args: args, Err: ErrBadOutput,
@@ -104,7 +65,7 @@ func parseIntercept(args []string, out []byte) (*Intercept, error) {
 	if err != nil {
 		return nil, bad(err)
 	}
-	var ij interceptJSON
+	var ij attachmentJSON
 	if err := json.Unmarshal(raw, &ij); err != nil {
 		return nil, bad(err)
 	}
@@ -115,17 +76,25 @@ func parseIntercept(args []string, out []byte) (*Intercept, error) {
 		}
 		return nil, &CommandError{Args: args, Err: ErrFailed, Message: msg}
 	}
-	ic := &Intercept{Name: ij.Name, Environment: ij.Environment}
-	if ic.Name == "" {
-		ic.Name = args[1]
+	a := &Attachment{Kind: kind, Name: ij.Name, Environment: ij.Environment}
+	if a.Name == "" || kind == KindIngest {
+		a.Name = args[1] // an ingest is named by its workload
 	}
-	if ij.Mount != nil {
-		ic.MountPort = ij.Mount.Port
-		if ic.Mounts, err = parseMounts(ij.Mount.Mounts); err != nil {
-			return nil, bad(err)
+	if ij.Mount == nil {
+		return a, nil
+	}
+	a.MountPort = ij.Mount.Port
+	if a.Mounts, err = parseMounts(ij.Mount.Mounts); err != nil {
+		return nil, bad(err)
+	}
+	if ij.Mount.ReadOnly || kind == KindIngest || kind == KindWiretap {
+		for i, m := range a.Mounts {
+			if m.Policy == PolicyRemote {
+				a.Mounts[i].Policy = PolicyRemoteReadOnly
+			}
 		}
 	}
-	return ic, nil
+	return a, nil
 }
 
 // parseMounts reads mount.mounts: a list of paths (2.20, 2.21) or a map of

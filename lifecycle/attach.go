@@ -1,0 +1,136 @@
+package lifecycle
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/transform"
+)
+
+// attach gives every handler its attachment (docs/attachments.md): the
+// live one an earlier `up` of the project made with the same request, or
+// a new one. handlers are the project's handlers, also those this run does
+// not start.
+//
+// Every record is settled first, kept or left, and only then are new
+// attachments made, all at once: a workload that moves from one handler to
+// another is free by the time its new handler asks for it.
+func (u *upRun) attach(ctx context.Context, plan *transform.Plan, handlers []string) (map[string]telepresence.Attachment, error) {
+	s := u.session
+	wanted := map[string]request{}
+	for _, req := range plan.Attachments {
+		wanted[req.Service] = requestOf(s.daemon.Name, req, s.model() == telepresence.ModelTeleroute)
+	}
+	out := map[string]telepresence.Attachment{}
+	for _, rec := range u.before.records {
+		q, planned := wanted[rec.service]
+		if slices.Contains(handlers, rec.service) && !planned {
+			continue // a handler this run does not start (up SERVICE...)
+		}
+		v, err := u.settle(ctx, rec, q, planned, out)
+		if err != nil {
+			return nil, err
+		}
+		if v.keep {
+			out[rec.service] = v.attachment
+			continue
+		}
+		if err := u.retire(ctx, rec, v.reason); err != nil {
+			return nil, err
+		}
+	}
+	var missing []transform.AttachRequest
+	for _, req := range plan.Attachments {
+		if _, reused := out[req.Service]; !reused {
+			missing = append(missing, req)
+		}
+	}
+	made, err := u.makeAll(ctx, missing, wanted)
+	for service, a := range made {
+		out[service] = a
+	}
+	for _, req := range plan.Attachments {
+		if a, ok := out[req.Service]; ok {
+			u.attached = append(u.attached, telepresence.DetachOptions{Kind: a.Kind, Name: a.Name, Container: req.Container})
+		}
+	}
+	return out, err
+}
+
+// makeAll makes the attachments concurrently, as Telepresence's own compose
+// support does. The first failure interrupts the others; each has pushed
+// its own undo, so the journal undoes exactly what was made.
+func (u *upRun) makeAll(ctx context.Context, reqs []transform.AttachRequest, wanted map[string]request) (map[string]telepresence.Attachment, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var (
+		mu    sync.Mutex
+		out   = map[string]telepresence.Attachment{}
+		first error
+		wg    sync.WaitGroup
+	)
+	for _, req := range reqs {
+		wg.Go(func() {
+			a, err := u.make(ctx, req, wanted[req.Service])
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				out[req.Service] = a
+			case first == nil:
+				first = err
+				cancel(err)
+			}
+		})
+	}
+	wg.Wait()
+	return out, first
+}
+
+// verdict is what becomes of a recorded attachment at `up`: kept, with
+// what it gives the handler, or left, and why.
+type verdict struct {
+	keep       bool
+	attachment telepresence.Attachment
+	reason     string
+}
+
+func leaveIt(reason string) verdict { return verdict{reason: reason} }
+
+// settle decides the fate of a recorded attachment: kept, when it serves
+// the service's request, is live and its handler runs; otherwise left.
+func (u *upRun) settle(ctx context.Context, rec attachmentRecord, q request, planned bool, kept map[string]telepresence.Attachment) (verdict, error) {
+	_, taken := kept[rec.service]
+	ref := rec.ref()
+	held, known := u.session.daemon.Holds(ref.Kind, ref.Name, ref.Container)
+	switch {
+	case !planned:
+		return leaveIt(fmt.Sprintf("service %q is no longer attached to a workload", rec.service)), nil
+	case !q.same(rec):
+		return leaveIt(q.changes(rec)), nil
+	case taken || known && !held:
+		return leaveIt("it has ended"), nil
+	}
+	a, running, err := u.liveAttachment(ctx, u.before, rec.service, ref)
+	if err != nil {
+		return verdict{}, err
+	}
+	if !running {
+		return leaveIt("its handler does not run"), nil
+	}
+	u.printf("Reusing the live %s %s of this project for service %s", ref.Kind, ref.Name, rec.service)
+	return verdict{keep: true, attachment: a}, nil
+}
+
+// retire ends a recorded attachment the project no longer uses, and
+// forgets it.
+func (u *upRun) retire(ctx context.Context, rec attachmentRecord, why string) error {
+	ref := rec.ref()
+	if held, known := u.session.daemon.Holds(ref.Kind, ref.Name, ref.Container); held || !known {
+		u.printf("Ending %s %s of service %s: %s", ref.Kind, ref.Name, rec.service, why)
+	}
+	return u.detachAndForget(ctx, u.session.contract, u.project, ref)
+}

@@ -1,0 +1,71 @@
+package lifecycle
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/transform"
+)
+
+// liveAttachment reads what a previous `up` of the project gave a handler:
+// the running container labelled with the attachment, its environment
+// beyond its image's, and the project's Telemount volumes for it (their
+// numbers kept, so the volumes keep their names).
+func (r *Runner) liveAttachment(ctx context.Context, s projectState, service string, a telepresence.DetachOptions) (telepresence.Attachment, bool, error) {
+	name := a.Name
+	ic := telepresence.Attachment{Kind: a.Kind, Name: name}
+	i := slices.IndexFunc(s.containers, func(c Container) bool {
+		return c.Service == service && c.Labels[transform.LabelAttachment] == name && c.Running
+	})
+	if i < 0 {
+		return ic, false, nil
+	}
+	env, err := r.Engine.ContainerEnv(ctx, s.containers[i].Name)
+	if err != nil {
+		return ic, false, r.engineError(err)
+	}
+	// The pod's variables, not those the compose file gave the container
+	// (the label names them; a handler made before it existed has all).
+	if names, ok := s.containers[i].Labels[transform.LabelPodEnv]; ok {
+		keep := strings.Split(names, ",")
+		maps.DeleteFunc(env, func(k, _ string) bool { return !slices.Contains(keep, k) })
+	}
+	ic.Environment = env
+	ic.Mounts, ic.MountPort = liveMounts(s.volumes, name)
+	return ic, true, nil
+}
+
+// liveMounts rebuilds the mount list of an attachment from its Telemount
+// volumes, each at the index and with the policy its labels give (so the
+// volumes keep their names); the pod volumes that were not mounted are
+// Ignore.
+func liveMounts(volumes []Volume, attachment string) ([]telepresence.Mount, int) {
+	var mounts []telepresence.Mount
+	port := 0
+	for _, v := range volumes {
+		if _, tm := v.Labels[transform.LabelTelemount]; !tm || v.Labels[transform.LabelAttachment] != attachment {
+			continue
+		}
+		n, err := strconv.Atoi(v.Labels[transform.LabelMountIndex])
+		if err != nil || n < 0 || n > maxMounts {
+			n = len(mounts) // an older plugin made it: the next place
+		}
+		for len(mounts) <= n {
+			mounts = append(mounts, telepresence.Mount{Policy: telepresence.PolicyIgnore})
+		}
+		mounts[n] = telepresence.Mount{Path: v.Options["dir"], Policy: telepresence.PolicyRemote}
+		if v.Options["ro"] == "true" || v.Labels[transform.LabelMountPolicy] == string(telepresence.PolicyRemoteReadOnly) {
+			mounts[n].Policy = telepresence.PolicyRemoteReadOnly
+		}
+		port, _ = strconv.Atoi(v.Options["port"])
+	}
+	return mounts, port
+}
+
+// maxMounts bounds the index a label may give, so that a bad label cannot
+// make a huge list.
+const maxMounts = 1000

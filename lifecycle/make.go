@@ -1,0 +1,122 @@
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/transform"
+)
+
+// make records an attachment on the Docker side, then makes it, and
+// pushes how to end it. The record is written whatever happens to the run
+// meanwhile, so that the undo finds it.
+func (u *upRun) make(ctx context.Context, req transform.AttachRequest, q request) (telepresence.Attachment, error) {
+	s := u.session
+	ref := telepresence.DetachOptions{Kind: req.Kind, Name: req.Name, Container: req.Container}
+	rec := attachmentRecord{name: req.Name, service: req.Service, request: q}
+	if err := u.writeRecord(context.WithoutCancel(ctx), u.project, rec); err != nil {
+		return telepresence.Attachment{}, err
+	}
+	a, err := u.Telepresence.Attach(ctx, telepresence.AttachOptions{
+		Kind: req.Kind, Contract: s.contract, Name: req.Name, Workload: req.Workload, Ports: req.Ports, Address: q.Address,
+		Service: req.K8sService, Container: req.Container, HTTPHeaders: req.HTTPHeaders, HTTPPaths: req.HTTPPaths,
+		HTTPPathPrefixes: req.HTTPPathPrefixes, HTTPPathRegexps: req.HTTPPathRegexps, Metadata: req.Metadata,
+		ToPod: req.ToPod, Mount: req.Mount,
+	})
+	what := fmt.Sprintf("service %q: %s of workload %q", req.Service, req.Kind, req.Workload)
+	switch {
+	case err == nil:
+	case ctx.Err() != nil || errors.Is(err, telepresence.ErrTimeout):
+		// It may exist though we never heard back: end it.
+		u.journal.push(string(req.Kind)+" "+req.Name, func(ctx context.Context) error { return u.detachAndForget(ctx, s.contract, u.project, ref) })
+		return telepresence.Attachment{}, fmt.Errorf("%s: %w", what, err)
+	default:
+		// Not made: refused, or someone else's. Only its record goes.
+		err = fmt.Errorf("%s: %w%s", what, err, refusalHint(err, req))
+		return telepresence.Attachment{}, errors.Join(err, u.removeRecord(context.WithoutCancel(ctx), u.project, ref))
+	}
+	made := ref
+	made.Name = a.Name
+	u.journal.push(string(req.Kind)+" "+a.Name, func(ctx context.Context) error { return u.detachAndForget(ctx, s.contract, u.project, made) })
+	if a.Name != req.Name {
+		// Telepresence named it otherwise: the record must say so.
+		rec.name = a.Name
+		err := u.writeRecord(context.WithoutCancel(ctx), u.project, rec)
+		if err == nil {
+			err = u.removeRecord(context.WithoutCancel(ctx), u.project, ref)
+		}
+		if err != nil {
+			return telepresence.Attachment{}, err
+		}
+	}
+	u.printf("%s workload %s (%s %s) for service %s%s", doneVerb(req.Kind), req.Workload, req.Kind, a.Name, req.Service, portsText(req.Ports))
+	return *a, nil
+}
+
+// refusalHint says what to do about an attachment Telepresence refused.
+func refusalHint(err error, req transform.AttachRequest) string {
+	msg := strings.ToLower(err.Error())
+	switch {
+	case telepresence.AlreadyExists(err):
+		return fmt.Sprintf(" (hint: another project or user has %q; end it first, or declare HTTP filters (%s) for a personal intercept)",
+			req.Name, req.Key("httpFilters"))
+	case strings.Contains(msg, "global") && strings.Contains(msg, "intercepts are disabled"):
+		return fmt.Sprintf(" (hint: the cluster allows no global intercept or replace (intercept.allowGlobalIntercepts=false): declare HTTP header or path filters (%s, %s) for a personal intercept, or use a wiretap)",
+			req.Key("httpFilters"), req.Key("httpPaths"))
+	}
+	return ""
+}
+
+func doneVerb(k telepresence.Kind) string {
+	switch k {
+	case telepresence.KindReplace:
+		return "Replaced"
+	case telepresence.KindWiretap:
+		return "Wiretapped"
+	case telepresence.KindIngest:
+		return "Ingested"
+	}
+	return "Intercepted"
+}
+
+func portsText(ports []string) string {
+	if len(ports) == 0 {
+		return ""
+	}
+	return " on port " + strings.Join(ports, ", ")
+}
+
+// detachAndForget ends an attachment and, once it is gone, removes its
+// record: a detach that fails keeps the record for the next `down`.
+func (r *Runner) detachAndForget(ctx context.Context, c telepresence.Contract, project string, a telepresence.DetachOptions) error {
+	if err := r.detach(ctx, c, a); err != nil {
+		return err
+	}
+	return r.removeRecord(ctx, project, a)
+}
+
+// detach ends an attachment; one that is already gone is fine.
+func (r *Runner) detach(ctx context.Context, c telepresence.Contract, a telepresence.DetachOptions) error {
+	err := r.Telepresence.Detach(ctx, c, a)
+	switch {
+	case err == nil:
+		r.printf("Ended %s %s", a.Kind, a.Name)
+	case errors.Is(err, telepresence.ErrNotFound):
+		err = nil
+	}
+	return err
+}
+
+// detachAll ends the project's attachments after it stopped; their records
+// stay for `down`.
+func (u *upRun) detachAll(ctx context.Context) error {
+	var errs []error
+	for _, a := range slices.Backward(u.attached) {
+		errs = append(errs, u.detach(ctx, u.session.contract, a))
+	}
+	return errors.Join(errs...)
+}

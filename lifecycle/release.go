@@ -1,0 +1,94 @@
+package lifecycle
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/transform"
+)
+
+// checkRelease refuses, before anything is created, what the release
+// cannot do (docs/telepresence-contract.md#release-table): each kind of
+// attachment from the release that added its command, HTTP filters and
+// metadata from 2.25, several ports from 2.22, a container from 2.21, and
+// a proxy's ports from 2.24.
+func checkRelease(plan *transform.Plan, v telepresence.Version) error {
+	var errs []error
+	for _, req := range plan.Attachments {
+		errs = append(errs, checkAttachment(req, v)...)
+	}
+	for _, px := range plan.Proxies {
+		if px.Declared && !v.AtLeast(telepresence.Reroute.Major, telepresence.Reroute.Minor) {
+			errs = append(errs, &ReleaseError{Service: px.Service, Key: px.Key, Release: v,
+				Problem: fmt.Sprintf("cannot reroute a remote service's ports: `telepresence connect --reroute-remote` needs %s or newer", short(telepresence.Reroute)),
+				Hint:    "upgrade Telepresence, or remove the ports so that dependents dial the cluster service's own ports"})
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func checkAttachment(req transform.AttachRequest, v telepresence.Version) []error {
+	var errs []error
+	need := func(since telepresence.Version, key, what, hint string) {
+		if !v.AtLeast(since.Major, since.Minor) {
+			errs = append(errs, &ReleaseError{Service: req.Service, Key: key, Release: v,
+				Problem: fmt.Sprintf("cannot %s: it needs %s or newer", what, short(since)), Hint: hint})
+		}
+	}
+	upgrade := "upgrade Telepresence"
+	kindKey := "x-telepresence.behavior"
+	if req.Block == transform.TeleKey {
+		kindKey = transform.TeleKey + ".type"
+	}
+	if since := req.Kind.Since(); !since.IsZero() {
+		need(since, kindKey, fmt.Sprintf("make a %s (`telepresence %s`)", req.Kind, req.Kind), upgrade+", or make the service an interceptHandler")
+	}
+	if req.Filtered() {
+		need(telepresence.HTTPHeaders, req.Key(filterKey(req)), "filter the traffic by HTTP header or path (--http-header, --http-path-*)",
+			upgrade+", or remove the filters to take all of the workload's traffic")
+	}
+	if len(req.Metadata) > 0 {
+		need(telepresence.HTTPHeaders, req.Key("metadata"), "attach metadata (--metadata)", upgrade+", or remove metadata")
+	}
+	if len(req.Ports) > 1 {
+		need(telepresence.Replace, req.Key("ports"), "take several ports at once (--port repeated)", upgrade+", or keep one port")
+	}
+	if req.Container != "" {
+		need(telepresence.Ingest, req.Key("container"), "choose the container (--container)", upgrade+", or remove container")
+	}
+	return errs
+}
+
+// filterKey is the key of the filters a request declares, for errors.
+func filterKey(req transform.AttachRequest) string {
+	switch {
+	case len(req.HTTPHeaders) > 0 && req.Block == transform.TeleKey:
+		return "httpFilters"
+	case len(req.HTTPHeaders) > 0:
+		return "httpHeaders"
+	case len(req.HTTPPaths) > 0:
+		return "httpPaths"
+	case len(req.HTTPPathPrefixes) > 0:
+		return "httpPathPrefixes"
+	}
+	return "httpPathRegexps"
+}
+
+func short(v telepresence.Version) string { return fmt.Sprintf("%d.%d", v.Major, v.Minor) }
+
+// addProxies has a daemon this run connects reroute the ports of remote
+// services (2.24+); before 2.24 it says which published ports stay local.
+func (u *upRun) addProxies(opts *telepresence.ConnectOptions, plan *transform.Plan, v telepresence.Version) {
+	for _, px := range plan.Proxies {
+		if !v.AtLeast(telepresence.Reroute.Major, telepresence.Reroute.Minor) {
+			u.warn(fmt.Sprintf("service %q: ports %s are not published: Telepresence %s cannot reroute them to the cluster (2.24 can)",
+				px.Service, strings.Join(px.Expose, ", "), v))
+			continue
+		}
+		opts.Expose = append(opts.Expose, px.Expose...)
+		opts.RerouteLocal = append(opts.RerouteLocal, px.RerouteLocal...)
+		opts.RerouteRemote = append(opts.RerouteRemote, px.RerouteRemote...)
+	}
+}

@@ -1,0 +1,91 @@
+package transform
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/types"
+)
+
+// Proxy is how the daemon makes a remote service's ports what the compose
+// file says (docs/attachments.md#proxy): dependents dial the compose port
+// and reach the cluster service's port (connect --reroute-remote), and the
+// service's published ports, published by the daemon, reach the cluster
+// (--expose and --reroute-local). Both need Telepresence 2.24.
+type Proxy struct {
+	Service string
+	// RerouteRemote are <host>:<cluster port>:<compose port>.
+	RerouteRemote []string
+	// Expose are the published ports ([IP:]HOST:PORT); RerouteLocal sends
+	// each on to the cluster service: <port>:<host>:<port>.
+	Expose       []string
+	RerouteLocal []string
+	// Declared tells ports the intent names (x-tele proxy ports, or
+	// mapping.ports), which a release without reroutes must refuse; the
+	// compose file's published ports alone are only warned about.
+	Declared bool
+	// Key is where the ports were declared, for errors.
+	Key string
+}
+
+// proxyOf is the proxy of a remote service, if it has ports to reroute.
+func proxyOf(svc types.ServiceConfig, si ServiceIntent) []Proxy {
+	m := si.Mapping
+	host := m.Name
+	if host == "" {
+		host = svc.Name
+	}
+	if m.Namespace != "" {
+		host += "." + m.Namespace
+	}
+	px := Proxy{Service: svc.Name, Declared: len(m.Ports) > 0, Key: si.proxyKey()}
+	for _, p := range m.Ports {
+		compose, cluster, _ := strings.Cut(p, ":")
+		cluster, proto, _ := strings.Cut(cluster, "/")
+		compose, _, _ = strings.Cut(compose, "/")
+		px.RerouteRemote = append(px.RerouteRemote, withProto(host+":"+cluster+":"+compose, proto))
+	}
+	for _, p := range svc.Ports {
+		if p.Published == "" {
+			continue
+		}
+		target := strconv.FormatUint(uint64(p.Target), 10)
+		proto := ""
+		if p.Protocol != "" && p.Protocol != "tcp" {
+			proto = p.Protocol
+		}
+		px.Expose = append(px.Expose, withProto(publishSpec(p, target), proto))
+		px.RerouteLocal = append(px.RerouteLocal, withProto(target+":"+host+":"+target, proto))
+	}
+	if len(px.RerouteRemote)+len(px.Expose) == 0 {
+		return nil
+	}
+	return []Proxy{px}
+}
+
+// proxyKey is the key a proxy's ports are declared under.
+func (si ServiceIntent) proxyKey() string {
+	if si.Block == TeleKey {
+		return TeleKey + ".ports"
+	}
+	return ExtensionKey + ".mapping.ports"
+}
+
+func withProto(s, proto string) string {
+	if proto == "" {
+		return s
+	}
+	return s + "/" + strings.ToLower(proto)
+}
+
+// publishSpec is a published port as `docker run -p` writes it.
+func publishSpec(p types.ServicePortConfig, target string) string {
+	switch {
+	case strings.Contains(p.HostIP, ":"):
+		return fmt.Sprintf("[%s]:%s:%s", p.HostIP, p.Published, target)
+	case p.HostIP != "":
+		return fmt.Sprintf("%s:%s:%s", p.HostIP, p.Published, target)
+	}
+	return p.Published + ":" + target
+}

@@ -1,0 +1,157 @@
+package transform
+
+import (
+	"fmt"
+	"maps"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/telepresenceio/docker-telepresence/telepresence"
+)
+
+// parseTopLevel reads the project's top-level x-telepresence or x-tele
+// (not both: they would declare the connection twice).
+func parseTopLevel(ext map[string]any, in *Intent, errs *Errors) {
+	tp, hasTP := ext[ExtensionKey]
+	tele, hasTele := ext[TeleKey]
+	switch {
+	case hasTP && hasTele:
+		*errs = append(*errs, &IntentError{Key: ExtensionKey, Problem: "the project declares both x-telepresence and x-tele at the top level",
+			Hint: "keep one of them: both say how to connect"})
+	case hasTP:
+		parseTelepresenceTop(tp, in, errs)
+	case hasTele:
+		parseTeleTop(tele, in, errs)
+	}
+}
+
+// connectionKeys are the keys of a connection's fields in a front door.
+type connectionKeys struct {
+	name, context, namespace, managerNamespace, mappedNamespaces, alsoProxy, neverProxy string
+}
+
+func (k connectionKeys) String() string {
+	var names []string
+	for _, n := range []string{k.name, k.context, k.namespace, k.managerNamespace, k.mappedNamespaces, k.alsoProxy, k.neverProxy} {
+		if n != "" {
+			names = append(names, n)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// connectionList reads a list of connections: names are required and
+// unique when there are several.
+func (d decoder) connectionList(raw any, keys connectionKeys) []Connection {
+	list, ok := raw.([]any)
+	if !ok {
+		d.wrongType("a list of connections", raw)
+		return nil
+	}
+	var out []Connection
+	for i, item := range list {
+		sub := d.child(strconv.Itoa(i))
+		m, ok := sub.mapping(item)
+		if !ok {
+			continue
+		}
+		var c Connection
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			if !sub.child(k).connectionKey(k, m[k], &c, keys) {
+				sub.child(k).unknown(keys.String())
+			}
+		}
+		switch {
+		case c.Name == "" && len(list) > 1:
+			sub.fail("a connection has no name", "name every connection when there are several, and name one in each service's connection")
+		case c.Name != "" && slices.ContainsFunc(out, func(o Connection) bool { return o.Name == c.Name }):
+			sub.child(keys.name).fail(fmt.Sprintf("the name %q is taken by another connection", c.Name), "give each connection its own name")
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// mountOverrides reads the mount policies that override, by compose
+// volume, what the traffic-agent reports.
+func (d decoder) mountOverrides(raw any) []MountOverride {
+	list, ok := raw.([]any)
+	if !ok {
+		d.wrongType("a list of {volume or volumePattern, policy}", raw)
+		return nil
+	}
+	var out []MountOverride
+	for i, item := range list {
+		sub := d.child(strconv.Itoa(i))
+		m, ok := sub.mapping(item)
+		if !ok {
+			continue
+		}
+		if mo, ok := sub.mountOverride(m); ok {
+			out = append(out, mo)
+		}
+	}
+	return out
+}
+
+func (d decoder) mountOverride(m map[string]any) (MountOverride, bool) {
+	var mo MountOverride
+	before := len(*d.errs)
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		sub := d.child(k)
+		switch k {
+		case "volume":
+			mo.Volume = sub.str(m[k])
+		case "volumePattern":
+			re, err := compileRegexp(sub.str(m[k]))
+			if err != nil {
+				sub.fail(fmt.Sprintf("not a regular expression: %v", err), "write it as Go's regexp package reads it")
+			}
+			mo.Pattern = re
+		case "policy":
+			mo.Policy = sub.mountPolicy(m[k])
+		default:
+			sub.unknown("volume, volumePattern, policy")
+		}
+	}
+	_, hasVolume := m["volume"]
+	_, hasPattern := m["volumePattern"]
+	switch {
+	case hasVolume == hasPattern:
+		d.fail("needs one of volume and volumePattern", "name the compose volume, or give a pattern its names match")
+	case mo.Policy == "" && len(*d.errs) == before:
+		d.fail("has no policy", "add policy: local, ignore, remote or remoteReadOnly")
+	}
+	return mo, len(*d.errs) == before
+}
+
+// mountPolicy reads a policy, without regard to case as Telepresence does
+// (pkg/types/mountpolicy.go).
+func (d decoder) mountPolicy(raw any) telepresence.MountPolicy {
+	s := d.str(raw)
+	for _, p := range []telepresence.MountPolicy{telepresence.PolicyRemote, telepresence.PolicyRemoteReadOnly, telepresence.PolicyLocal, telepresence.PolicyIgnore} {
+		if strings.EqualFold(s, string(p)) {
+			return p
+		}
+	}
+	if s != "" {
+		d.fail(fmt.Sprintf("unknown policy %q", s), "use local, ignore, remote or remoteReadOnly")
+	}
+	return ""
+}
+
+// cidrList reads subnets (CIDRs).
+func (d decoder) cidrList(raw any) []string {
+	list := d.strList(raw)
+	for i, c := range list {
+		if _, err := netip.ParsePrefix(c); err != nil {
+			d.child(strconv.Itoa(i)).fail(fmt.Sprintf("%q is not a subnet", c), "write it as a CIDR, e.g. 10.0.0.0/16")
+		}
+	}
+	return list
+}
+
+func compileRegexp(s string) (*regexp.Regexp, error) { return regexp.Compile(s) }
