@@ -178,7 +178,7 @@ func attachRequest(project string, svc types.ServiceConfig, si ServiceIntent) (A
 		HTTPPathPrefixes: slices.Clone(spec.HTTPPathPrefixes), HTTPPathRegexps: slices.Clone(spec.HTTPPathRegexps),
 		Metadata: spec.Metadata, ToPod: slices.Clone(spec.ToPod), Mount: spec.Mount == nil || *spec.Mount,
 		MountRequired: spec.Mount != nil && *spec.Mount,
-		Block: si.block(), Source: si.Source,
+		Block:         si.block(), Source: si.Source,
 	}
 	if req.Kind.Traffic() {
 		req.Address = InterceptAddress(project, svc.Name)

@@ -14,12 +14,12 @@ import (
 // rt is the runtime the tests pretend Telepresence and Docker returned.
 func rt(intercepts map[string]Intercept) Runtime {
 	return Runtime{
-		Model:           telepresence.ModelNetns,
+		Model:             telepresence.ModelNetns,
 		TelemountReadOnly: true,
-		DaemonContainer: "tp-test",
-		DaemonIP:        "172.20.0.2",
-		VolumeDriver:    "telemount",
-		Attachments:     intercepts,
+		DaemonContainer:   "tp-test",
+		DaemonIP:          "172.20.0.2",
+		VolumeDriver:      "telemount",
+		Attachments:       intercepts,
 	}
 }
 
