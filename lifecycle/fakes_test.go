@@ -57,11 +57,17 @@ type fakeTP struct {
 	onConnect  func()
 	// failIntercept maps a workload to the error its intercept returns.
 	failIntercept map[string]error
-	// onIntercept runs before an intercept answers (to cancel a context).
+	// onIntercept runs before an intercept answers (to cancel a context),
+	// under the fake's lock; onAttach runs before it, without the lock, and
+	// fails the attachment with its error.
 	onIntercept func(workload string)
-	active      map[string]bool
-	env         map[string]string
-	mounts      []telepresence.Mount
+	onAttach    func(name string) error
+	// madeUnanswered makes each attachment, then answers with the
+	// context's error if it ended meanwhile (made, but never heard back).
+	madeUnanswered bool
+	active         map[string]bool
+	env            map[string]string
+	mounts         []telepresence.Mount
 }
 
 func newFakeTP(j *steps, release telepresence.Version) *fakeTP {
@@ -133,12 +139,20 @@ func (f *fakeTP) Connect(ctx context.Context, o telepresence.ConnectOptions) err
 // are by workload. Attachments are made concurrently: the fake locks.
 func (f *fakeTP) Attach(ctx context.Context, o telepresence.AttachOptions) (*telepresence.Attachment, error) {
 	f.j.add("tp %s", strings.Join(o.Args(), " "))
+	if f.onAttach != nil {
+		if err := f.onAttach(o.Name); err != nil {
+			return nil, err
+		}
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.onIntercept != nil {
 		f.onIntercept(o.Workload) // under the fake's lock: it may change active
 	}
 	if err := ctx.Err(); err != nil {
+		if f.madeUnanswered {
+			f.active[o.Name] = true
+		}
 		return nil, &telepresence.CommandError{Args: o.Args(), Err: err}
 	}
 	if err, ok := f.failIntercept[o.Workload]; ok {

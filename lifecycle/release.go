@@ -43,7 +43,7 @@ func checkAttachment(req transform.AttachRequest, v telepresence.Version) []erro
 		kindKey = transform.TeleKey + ".type"
 	}
 	if since := req.Kind.Since(); !since.IsZero() {
-		need(since, kindKey, fmt.Sprintf("make a %s (`telepresence %s`)", req.Kind, req.Kind), upgrade+", or make the service an interceptHandler")
+		need(since, kindKey, kindVerbs[req.Kind]+" (`telepresence "+string(req.Kind)+"`)", upgrade+", or make the service an interceptHandler")
 	}
 	if req.Filtered() {
 		need(telepresence.HTTPHeaders, req.Key(filterKey(req)), "filter the traffic by HTTP header or path (--http-header, --http-path-*)",
@@ -59,6 +59,13 @@ func checkAttachment(req transform.AttachRequest, v telepresence.Version) []erro
 		need(telepresence.Ingest, req.Key("container"), "choose the container (--container)", upgrade+", or remove container")
 	}
 	return errs
+}
+
+// kindVerbs say what each kind does, for refusals.
+var kindVerbs = map[telepresence.Kind]string{
+	telepresence.KindIngest:  "ingest a workload's container",
+	telepresence.KindReplace: "replace a workload's container",
+	telepresence.KindWiretap: "wiretap a workload",
 }
 
 // filterKey is the key of the filters a request declares, for errors.

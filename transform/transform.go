@@ -134,6 +134,7 @@ func Apply(project *types.Project, in *Intent, rt Runtime) (*Result, error) {
 	}
 	t.dropRemoteOnly(out)
 	delete(out.Extensions, ExtensionKey)
+	delete(out.Extensions, TeleKey)
 	if rt.netns() {
 		t.netnsNetworks(out)
 	} else {
@@ -167,6 +168,7 @@ type transformer struct {
 // own maps and slices, which the copy does not share with the input.
 func (t *transformer) service(svc types.ServiceConfig) types.ServiceConfig {
 	delete(svc.Extensions, ExtensionKey)
+	delete(svc.Extensions, TeleKey)
 	svc.DependsOn = t.rewire(svc)
 	svc.Links = slices.DeleteFunc(svc.Links, func(l string) bool {
 		target, _, _ := strings.Cut(l, ":")

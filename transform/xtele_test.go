@@ -1,0 +1,300 @@
+package transform
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/telepresenceio/docker-telepresence/telepresence"
+)
+
+// An x-tele file and its x-telepresence twin are one intent: the same plan
+// and the same project, in both network models.
+func TestXTeleTwins(t *testing.T) {
+	base := `
+services:
+  api:
+    image: api
+    ports: ["8080:8080"]
+    volumes: ["data:/data"]
+    %s
+  db:
+    image: db
+    ports: ["5432:5432"]
+    %s
+  web:
+    image: web
+    depends_on: [db]
+    %s
+volumes:
+  data: {}
+`
+	tests := []struct {
+		name               string
+		tele, telepresence [3]string
+	}{
+		{"intercept with filters and a proxy with ports",
+			[3]string{`x-tele: {type: intercept, name: api, workload: api-server, ports: ["8080:http"], httpFilters: {x-dev: alice}, httpPaths: [/v1], toPod: ["9090"], metadata: {owner: me}}`,
+				`x-tele: {type: proxy, name: psql, ports: ["5432:5433"]}`, `x-tele: {type: connect}`},
+			[3]string{`x-telepresence: {behavior: interceptHandler, intercept: {name: api, workload: api-server, ports: ["8080:http"], httpFilters: {x-dev: alice}, httpPaths: [/v1], toPod: ["9090"], metadata: {owner: me}}}`,
+				`x-telepresence: {behavior: remote, mapping: {name: psql, ports: ["5432:5433"]}}`, `x-telepresence: {cluster: true}`}},
+		{"ingest",
+			[3]string{`x-tele: {type: ingest, name: api-server, container: app, to-pod: ["9090/UDP"]}`, ``, ``},
+			[3]string{`x-telepresence: {behavior: ingest, ingest: {workload: api-server, container: app, toPod: ["9090/UDP"]}}`, ``, ``}},
+		{"replace of every port",
+			[3]string{`x-tele: {type: replace, container: app}`, `x-tele: {type: proxy}`, ``},
+			[3]string{`x-telepresence: {behavior: replace, replace: {workload: api, container: app}}`, `x-telepresence: {behavior: remote}`, ``}},
+		{"wiretap",
+			[3]string{`x-tele: {type: wiretap, name: tap, service: api-svc, ports: ["8080"], httpPathPrefixes: [/api]}`, ``, ``},
+			[3]string{`x-telepresence: {behavior: wiretap, wiretap: {name: tap, workload: tap, service: api-svc, ports: ["8080"], httpPathPrefixes: [/api]}}`, ``, ``}},
+	}
+	pod := map[string]Intercept{"api": {Name: "api", MountPort: 34439, Environment: map[string]string{"TELEPRESENCE_CONTAINER": "app", "DB": "psql"},
+		Mounts: []Mount{{Path: "/data", Policy: PolicyRemote}}}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			teleProject := load(t, sprintf3(base, tc.tele))
+			tpProject := load(t, sprintf3(base, tc.telepresence))
+			teleIntent, tpIntent := mustIntent(t, teleProject, Flags{}), mustIntent(t, tpProject, Flags{})
+			telePlan, err := NewPlan(teleProject, teleIntent)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tpPlan, err := NewPlan(tpProject, tpIntent)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tpPlan, telePlan, cmp.FilterPath(func(p cmp.Path) bool { return p.Last().String() == ".Block" || p.Last().String() == ".Key" }, cmp.Ignore())); d != "" {
+				t.Errorf("plans differ (-x-telepresence +x-tele):\n%s", d)
+			}
+			for _, runtime := range []Runtime{rt(pod), trt(pod)} {
+				teleRes, err := Apply(teleProject, teleIntent, runtime)
+				if err != nil {
+					t.Fatal(err)
+				}
+				tpRes, err := Apply(tpProject, tpIntent, runtime)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d := cmp.Diff(yamlOf(t, tpRes.Project), yamlOf(t, teleRes.Project)); d != "" {
+					t.Errorf("%s: projects differ (-x-telepresence +x-tele):\n%s", runtime.Model, d)
+				}
+			}
+		})
+	}
+}
+
+func sprintf3(format string, args [3]string) string {
+	out := format
+	for _, a := range args {
+		i := indexOf(out, "%s")
+		out = out[:i] + a + out[i+2:]
+	}
+	return out
+}
+
+func indexOf(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return i
+		}
+	}
+	return -1
+}
+
+// What each kind asks Telepresence for, with its defaults.
+func TestAttachRequestsByKind(t *testing.T) {
+	project := load(t, `
+services:
+  api: {image: api, ports: ["8080:8080"], x-tele: {type: intercept}}
+  tap: {image: tap, expose: ["9000"], x-telepresence: {behavior: wiretap, wiretap: {workload: api}}}
+  all: {image: all, x-telepresence: {behavior: replace, replace: {workload: billing}}}
+  env: {image: env, x-tele: {type: ingest, name: worker}}
+  env2: {image: env, x-tele: {type: ingest, name: worker}}
+`)
+	plan, err := NewPlan(project, mustIntent(t, project, Flags{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type short struct {
+		Kind                          telepresence.Kind
+		Name, Workload, Address, Port string
+	}
+	var got []short
+	for _, r := range plan.Attachments {
+		s := short{Kind: r.Kind, Name: r.Name, Workload: r.Workload, Address: r.Address}
+		if len(r.Ports) > 0 {
+			s.Port = r.Ports[0]
+		}
+		got = append(got, s)
+	}
+	want := []short{
+		{telepresence.KindReplace, "billing", "billing", "tp-p-all", ""}, // every port of the container
+		{telepresence.KindIntercept, "api", "api", "tp-p-api", "8080"},   // x-tele names it after the service
+		{telepresence.KindIngest, "worker", "worker", "", ""},            // no traffic: no address, no port
+		{telepresence.KindIngest, "worker", "worker", "", ""},            // any number may ingest one container
+		{telepresence.KindWiretap, "tap", "api", "tp-p-tap", "9000"},     // named after the service, not its workload's intercept
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("requests (-want +got):\n%s", d)
+	}
+}
+
+func TestXTeleErrors(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		want       []string
+	}{
+		{"both extensions", `{services: {s: {image: x, x-tele: {type: connect}, x-telepresence: {cluster: true}}}}`,
+			[]string{`service "s"`, "declares both x-telepresence and x-tele"}},
+		{"both at the top level", `{x-tele: {}, x-telepresence: {}, services: {s: {image: x}}}`,
+			[]string{"declares both x-telepresence and x-tele at the top level"}},
+		{"unknown type", `{services: {s: {image: x, x-tele: {type: sidecar}}}}`,
+			[]string{"x-tele.type", `unknown type "sidecar"`, "connect, proxy, ingest, intercept, replace, wiretap"}},
+		{"no type", `{services: {s: {image: x, x-tele: {name: y}}}}`, []string{"x-tele", "has no type"}},
+		{"a key of another type", `{services: {s: {image: x, x-tele: {type: wiretap, toPod: ["80"]}}}}`,
+			[]string{"x-tele.toPod", "unknown key", "(for type wiretap)"}},
+		{"a bad port", `{services: {s: {image: x, x-tele: {type: intercept, ports: ["http:80"]}}}}`,
+			[]string{"x-tele.ports.0", `local port "http"`}},
+		{"a bad toPod", `{services: {s: {image: x, x-tele: {type: ingest, toPod: ["70000"]}}}}`,
+			[]string{"x-tele.toPod.0", "is not a port"}},
+		{"a bad path regexp", `{services: {s: {image: x, ports: ["80"], x-tele: {type: intercept, httpPathRegexps: ["(("]}}}}`,
+			[]string{"x-tele.httpPathRegexps.0", "is not a regular expression"}},
+		{"a connection that does not exist", `{x-tele: {connections: [{name: a}]}, services: {s: {image: x, x-tele: {type: connect, connection: b}}}}`,
+			[]string{"x-tele.connection", `no connection is named "b"`}},
+		{"unnamed connections", `{x-tele: {connections: [{namespace: a}, {namespace: b}]}, services: {s: {image: x}}}`,
+			[]string{"x-tele.connections.0", "a connection has no name"}},
+		{"a bad mount policy", `{x-tele: {mounts: [{volume: data, policy: sometimes}]}, services: {s: {image: x}}}`,
+			[]string{"x-tele.mounts.0.policy", `unknown policy "sometimes"`}},
+		{"volume and pattern", `{x-tele: {mounts: [{volume: data, volumePattern: "d.*", policy: local}]}, services: {s: {image: x}}}`,
+			[]string{"x-tele.mounts.0", "needs one of volume and volumePattern"}},
+		{"a top-level connection declared twice", `{x-telepresence: {namespace: a, connections: [{name: b}]}, services: {s: {image: x}}}`,
+			[]string{"declares a connection both with its own keys and in connections"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			project, err := loadErr(t, tc.yaml)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = ParseIntent(project, Flags{})
+			assertErrorContains(t, err, tc.want...)
+			if !errors.Is(err, ErrInvalidIntent) {
+				t.Errorf("error does not wrap ErrInvalidIntent: %v", err)
+			}
+		})
+	}
+}
+
+// Handlers claim what cannot be shared; ingests share.
+func TestValidateClaims(t *testing.T) {
+	tests := []struct{ name, yaml, want string }{
+		{"two replaces of one container", `{services: {a: {image: x, x-telepresence: {behavior: replace, replace: {workload: w}}}, b: {image: x, x-telepresence: {behavior: replace, replace: {workload: w}}}}}`,
+			`workload "w" is already replaced by service "a"`},
+		{"two global intercepts", `{services: {a: {image: x, ports: ["80"], x-tele: {type: intercept, workload: w}}, b: {image: x, ports: ["80"], x-tele: {type: intercept, workload: w}}}}`,
+			`workload "w" is already intercepted by service "a"`},
+		{"one name twice", `{services: {a: {image: x, ports: ["80"], x-tele: {type: wiretap, name: n}}, b: {image: x, ports: ["80"], x-tele: {type: wiretap, name: n}}}}`,
+			`the name "n" is taken by service "a"`},
+		{"a scaled ingest", `{services: {a: {image: x, scale: 2, x-tele: {type: ingest}}}}`, `runs one container, the service asks for 2`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			project := load(t, tc.yaml)
+			assertErrorContains(t, Validate(project, mustIntent(t, project, Flags{})), tc.want)
+		})
+	}
+	project := load(t, `{services: {a: {image: x, x-tele: {type: ingest, name: w}}, b: {image: x, x-tele: {type: ingest, name: w}},
+  c: {image: x, ports: ["80"], x-tele: {type: intercept, name: c, workload: w, httpFilters: {x-dev: c}}},
+  d: {image: x, ports: ["80"], x-tele: {type: intercept, name: d, workload: w, httpFilters: {x-dev: d}}}}}`)
+	if err := Validate(project, mustIntent(t, project, Flags{})); err != nil {
+		t.Errorf("ingests and personal intercepts of one workload: %v", err)
+	}
+}
+
+// A top-level mounts entry sets the policy of the pod volume a compose
+// volume is mounted in place of, by name or by pattern, above what the
+// traffic-agent reports; read-only attachments stay read-only.
+func TestMountOverrides(t *testing.T) {
+	base := `
+x-tele:
+  mounts: [%s]
+services:
+  api:
+    image: api
+    ports: ["80"]
+    volumes: ["data:/data", "cache-1:/cache", "logs:/logs"]
+    x-tele: {type: intercept}
+volumes: {data: {}, cache-1: {}, logs: {}}
+`
+	pod := map[string]Intercept{"api": {Name: "api", MountPort: 1, Environment: map[string]string{"TELEPRESENCE_CONTAINER": "app"},
+		Mounts: []Mount{{Path: "/cache", Policy: PolicyRemote}, {Path: "/data", Policy: PolicyRemote}, {Path: "/logs", Policy: PolicyRemoteReadOnly}}}}
+	tests := []struct {
+		name, mounts string
+		// want is what is at each path: the compose volume (local) or a
+		// Telemount volume, and whether it is read-only.
+		want map[string]string
+	}{
+		{"none: the agent's", ``, map[string]string{"/cache": "app-0", "/data": "app-1", "/logs": "app-2:ro"}},
+		{"local keeps the compose volume", `{volume: data, policy: local}`, map[string]string{"/cache": "app-0", "/data": "data", "/logs": "app-2:ro"}},
+		{"ignore keeps it too", `{volume: data, policy: ignore}`, map[string]string{"/cache": "app-0", "/data": "data", "/logs": "app-2:ro"}},
+		{"remoteReadOnly", `{volume: data, policy: remoteReadOnly}`, map[string]string{"/cache": "app-0", "/data": "app-1:ro", "/logs": "app-2:ro"}},
+		{"remote over the agent's read-only", `{volume: logs, policy: Remote}`, map[string]string{"/cache": "app-0", "/data": "app-1", "/logs": "app-2"}},
+		{"a pattern, unanchored", `{volumePattern: "ach", policy: local}`, map[string]string{"/cache": "cache-1", "/data": "app-1", "/logs": "app-2:ro"}},
+		{"the first match wins", `{volumePattern: "^(data|logs)$", policy: remoteReadOnly}, {volume: data, policy: local}`,
+			map[string]string{"/cache": "app-0", "/data": "app-1:ro", "/logs": "app-2:ro"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			project := load(t, fmt.Sprintf(base, tc.mounts))
+			res, err := Apply(project, mustIntent(t, project, Flags{}), trt(pod))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]string{}
+			for _, v := range res.Project.Services["api"].Volumes {
+				got[v.Target] = v.Source
+				if v.ReadOnly {
+					got[v.Target] += ":ro"
+				}
+			}
+			if d := cmp.Diff(tc.want, got); d != "" {
+				t.Errorf("volumes (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+// Telemount keeps one read-only flag per connection (an attachment's
+// volumes share one): `ro` only when every volume of it is read-only, and
+// only for a Telemount that knows it (0.1.6).
+func TestTelemountReadOnlyFlag(t *testing.T) {
+	project := load(t, `{services: {a: {image: x, ports: ["80"], x-tele: {type: intercept}}, b: {image: x, x-tele: {type: ingest}}}}`)
+	mixed := []Mount{{Path: "/rw", Policy: PolicyRemote}, {Path: "/ro", Policy: PolicyRemoteReadOnly}}
+	pods := map[string]Intercept{
+		"a": {Name: "a", MountPort: 1, Environment: map[string]string{"TELEPRESENCE_CONTAINER": "a"}, Mounts: mixed},
+		"b": {Name: "b", MountPort: 2, Environment: map[string]string{"TELEPRESENCE_CONTAINER": "b"}, Mounts: []Mount{{Path: "/ro", Policy: PolicyRemoteReadOnly}}},
+	}
+	for _, takesRO := range []bool{true, false} {
+		runtime := trt(pods)
+		runtime.TelemountReadOnly = takesRO
+		res, err := Apply(project, mustIntent(t, project, Flags{}), runtime)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ro := map[string]string{}
+		for key, v := range res.Project.Volumes {
+			ro[key] = v.DriverOpts["ro"]
+		}
+		want := map[string]string{"a-0": "", "a-1": "", "b-0": "true"}
+		if !takesRO {
+			want["b-0"] = ""
+		}
+		if d := cmp.Diff(want, ro); d != "" {
+			t.Errorf("Telemount knows ro: %v: ro options (-want +got):\n%s", takesRO, d)
+		}
+		if v := res.Project.Services["a"].Volumes; len(v) != 2 || v[0].ReadOnly || !v[1].ReadOnly {
+			t.Errorf("the read-only path of a is a read-only mount: %+v", v)
+		}
+	}
+}
