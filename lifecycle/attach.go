@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/docker/compose/v5/pkg/api"
+
 	"github.com/telepresenceio/docker-telepresence/telepresence"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
@@ -121,7 +123,7 @@ func (u *upRun) settle(ctx context.Context, rec attachmentRecord, q request, pla
 	if !running {
 		return leaveIt("its handler does not run"), nil
 	}
-	u.printf("Reusing the live %s %s of this project for service %s", ref.Kind, ref.Name, rec.service)
+	u.event(attachmentID(ref.Kind, ref.Name), api.Done, api.StatusRunning, "reused by service "+rec.service)
 	return verdict{keep: true, attachment: a}, nil
 }
 
@@ -130,7 +132,7 @@ func (u *upRun) settle(ctx context.Context, rec attachmentRecord, q request, pla
 func (u *upRun) retire(ctx context.Context, rec attachmentRecord, why string) error {
 	ref := rec.ref()
 	if held, known := u.session.daemon.Holds(ref.Kind, ref.Name, ref.Container); held || !known {
-		u.printf("Ending %s %s of service %s: %s", ref.Kind, ref.Name, rec.service, why)
+		u.event(attachmentID(ref.Kind, ref.Name), api.Working, "Leaving", "service "+rec.service+": "+why)
 	}
 	return u.detachAndForget(ctx, u.session.contract, u.project, ref)
 }

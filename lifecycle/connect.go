@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/containerd/errdefs"
+	"github.com/docker/compose/v5/pkg/api"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence"
 	"github.com/telepresenceio/docker-telepresence/transform"
@@ -114,8 +115,9 @@ func (u *upRun) startDaemon(ctx context.Context, plan *transform.Plan, conn tran
 	u.addProxies(&opts, plan, v)
 	attempt := &connectAttempt{before: daemonNames(st), context: conn.Context, namespace: conn.Namespace}
 	u.journal.push("the Telepresence connection", func(ctx context.Context) error { return u.disconnect(ctx, attempt.made) })
-	u.printf("Connecting Telepresence %s in docker mode...", v)
+	u.event("Telepresence", api.Working, "Connecting", fmt.Sprintf("%s, docker mode", v))
 	if err := u.Telepresence.Connect(ctx, opts); err != nil {
+		u.event("Telepresence", api.Error, api.StatusError, briefly(err))
 		return nil, telepresence.Contract{}, fmt.Errorf("connecting Telepresence: %w%s", err, u.portHint(ctx, err, opts.Expose))
 	}
 	if st, err = u.Telepresence.Status(ctx); err != nil {
@@ -129,7 +131,7 @@ func (u *upRun) startDaemon(ctx context.Context, plan *transform.Plan, conn tran
 		return nil, telepresence.Contract{}, err
 	}
 	attempt.chosen = d.Name
-	u.printf("Telepresence connected: daemon container %s (%s model)", d.Container(), d.Model())
+	u.event("Telepresence", api.Done, "Connected", fmt.Sprintf("daemon %s, %s model", d.Container(), d.Model()))
 	return d, contract, nil
 }
 
@@ -177,8 +179,12 @@ func (u *upRun) disconnect(ctx context.Context, mine func(telepresence.Daemon) b
 			continue
 		}
 		contract := st.ContractFor(d)
-		u.printf("Disconnecting Telepresence (this up connected it)")
-		errs = append(errs, u.Telepresence.Quit(ctx, contract))
+		u.event("Telepresence", api.Working, "Disconnecting", "this up connected it")
+		err = u.Telepresence.Quit(ctx, contract)
+		if err == nil {
+			u.event("Telepresence", api.Done, "Disconnected", "")
+		}
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -24,7 +24,7 @@ func (u *upRun) setDNS(ctx context.Context, plan *transform.Plan) error {
 	own := make([]telepresence.DNSMapping, len(plan.DNSMappings))
 	for i, m := range plan.DNSMappings {
 		own[i] = m.DNSMapping(s.daemon.Namespace)
-		u.printf("Remote service %s resolves to %s in the daemon's network", m.Service, own[i].AliasFor)
+		u.event("DNS "+m.Service, api.Done, "Mapped", "to "+own[i].AliasFor+" in the daemon's network")
 	}
 	if err := u.recordRemote(ctx, state.dns, &dnsRecord{Connection: s.daemon.Name, Mappings: own, Remote: plan.Remote}); err != nil {
 		return err

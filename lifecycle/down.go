@@ -38,6 +38,8 @@ func (r *Runner) Down(ctx context.Context, opts DownOptions) error {
 		r.printf("Nothing to do: project %q has no containers, networks, volumes or attachments", opts.ProjectName)
 		return nil
 	}
+	op := r.start(ctx, "down")
+	defer op.done(true)
 	st, stErr := r.Telepresence.Status(ctx)
 	// Leave first: the labels are the only record of the intercepts, so a
 	// record goes only once its intercept is gone, and a failed leave can be
@@ -73,6 +75,7 @@ func (r *Runner) Down(ctx context.Context, opts DownOptions) error {
 			containers = append(containers, d.Container())
 		}
 	}
+	op.done(len(errs) == 0) // Compose's down comes next
 	if state.hasResources() {
 		errs = append(errs, r.removeProject(ctx, state, containers, api.DownOptions{
 			Volumes: opts.Volumes, RemoveOrphans: opts.RemoveOrphans,

@@ -221,8 +221,9 @@ type fakeCompose struct {
 	e     *fakeEngine
 	upErr error
 	onUp  func()
-	// blockAttached makes an attached Up run until its context ends.
-	blockAttached bool
+	// blockAttached makes an attached Up run until its context ends, then
+	// stop the project, unless keepRunning.
+	blockAttached, keepRunning bool
 	// ran makes an Up that fails (upErr) start the containers first, as
 	// when a container exits once it ran; without it a failing Up starts
 	// none, as when a port is taken.
@@ -285,7 +286,10 @@ func (c *fakeCompose) Up(ctx context.Context, p *types.Project, o api.UpOptions)
 	}
 	if attached && c.blockAttached {
 		<-ctx.Done() // like Compose: run until interrupted, then stop
-		c.j.add("compose stopped the project")
+		if !c.keepRunning {
+			c.e.stopAll(p.Name)
+			c.j.add("compose stopped the project")
+		}
 	}
 	return c.upErr
 }
@@ -345,5 +349,14 @@ func (e *fakeEngine) startAll(project string) {
 	defer e.mu.Unlock()
 	for i := range e.containers[project] {
 		e.containers[project][i].Started = true
+	}
+}
+
+// stopAll marks the project's containers as stopped.
+func (e *fakeEngine) stopAll(project string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i := range e.containers[project] {
+		e.containers[project][i].Running = false
 	}
 }

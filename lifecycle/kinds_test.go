@@ -100,7 +100,7 @@ func TestInterruptWhileSeveralAttachmentsAreInFlight(t *testing.T) {
 		return nil
 	}
 	f.tp.madeUnanswered = true
-	if err := f.up(ctx, true); !errors.Is(err, context.Canceled) {
+	if err := f.up(ctx, true); !errors.Is(err, ErrInterrupted) {
 		t.Fatalf("err = %v", err)
 	}
 	f.assertNothingLeft(t)

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/docker/compose/v5/pkg/api"
+
 	"github.com/telepresenceio/docker-telepresence/telepresence"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
@@ -21,6 +23,8 @@ func (u *upRun) make(ctx context.Context, req transform.AttachRequest, q request
 	if err := u.writeRecord(context.WithoutCancel(ctx), u.project, rec); err != nil {
 		return telepresence.Attachment{}, err
 	}
+	id := attachmentID(req.Kind, req.Name)
+	u.event(id, api.Working, api.StatusCreating, fmt.Sprintf("workload %s for service %s%s", req.Workload, req.Service, portsText(req.Ports)))
 	a, err := u.Telepresence.Attach(ctx, telepresence.AttachOptions{
 		Kind: req.Kind, Contract: s.contract, Name: req.Name, Workload: req.Workload, Ports: req.Ports, Address: q.Address,
 		Service: req.K8sService, Container: req.Container, HTTPHeaders: req.HTTPHeaders, HTTPPaths: req.HTTPPaths,
@@ -28,6 +32,9 @@ func (u *upRun) make(ctx context.Context, req transform.AttachRequest, q request
 		ToPod: req.ToPod, Mount: req.Mount,
 	})
 	what := fmt.Sprintf("service %q: %s of workload %q", req.Service, req.Kind, req.Workload)
+	if err != nil {
+		u.event(id, api.Error, api.StatusError, briefly(err))
+	}
 	switch {
 	case err == nil:
 	case ctx.Err() != nil || errors.Is(err, telepresence.ErrTimeout):
@@ -53,7 +60,7 @@ func (u *upRun) make(ctx context.Context, req transform.AttachRequest, q request
 			return telepresence.Attachment{}, err
 		}
 	}
-	u.printf("%s workload %s (%s %s) for service %s%s", doneVerb(req.Kind), req.Workload, req.Kind, a.Name, req.Service, portsText(req.Ports))
+	u.event(id, api.Done, api.StatusCreated, fmt.Sprintf("workload %s for service %s%s", req.Workload, req.Service, portsText(req.Ports)))
 	return *a, nil
 }
 
@@ -71,23 +78,11 @@ func refusalHint(err error, req transform.AttachRequest) string {
 	return ""
 }
 
-func doneVerb(k telepresence.Kind) string {
-	switch k {
-	case telepresence.KindReplace:
-		return "Replaced"
-	case telepresence.KindWiretap:
-		return "Wiretapped"
-	case telepresence.KindIngest:
-		return "Ingested"
-	}
-	return "Intercepted"
-}
-
 func portsText(ports []string) string {
 	if len(ports) == 0 {
 		return ""
 	}
-	return " on port " + strings.Join(ports, ", ")
+	return ", port " + strings.Join(ports, ", ")
 }
 
 // detachAndForget ends an attachment and, once it is gone, removes its
@@ -104,7 +99,7 @@ func (r *Runner) detach(ctx context.Context, c telepresence.Contract, a telepres
 	err := r.Telepresence.Detach(ctx, c, a)
 	switch {
 	case err == nil:
-		r.printf("Ended %s %s", a.Kind, a.Name)
+		r.event(attachmentID(a.Kind, a.Name), api.Done, "Left", "")
 	case errors.Is(err, telepresence.ErrNotFound):
 		err = nil
 	}

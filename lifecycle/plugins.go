@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/docker/compose/v5/pkg/api"
+
 	"github.com/telepresenceio/docker-telepresence/telepresence"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
@@ -45,16 +47,18 @@ func (r *Runner) volumeDriver(ctx context.Context, plan *transform.Plan, attachm
 	if err != nil || installed {
 		return name, err
 	}
-	err = r.Engine.InstallVolumePlugin(ctx, name, name, r.Err)
+	r.event("Telemount", api.Working, "Installing", name)
+	err = r.Engine.InstallVolumePlugin(ctx, name, name, r.progressOutput())
 	switch {
 	case err == nil:
+		r.event("Telemount", api.Done, "Installed", name)
 		return name, nil
 	case len(required) > 0:
 		return "", fmt.Errorf("installing the Telemount volume plugin %s, which the pod's volumes of %s need: %w (hint: remove `mount: true` to run without them, or name another driver with --volume-driver)",
 			name, strings.Join(required, ", "), err)
 	}
-	r.printf("Remote mount disabled: installing the Telemount volume plugin %s: %v (services %s run without the pod's volumes; --volume-driver names another driver)",
-		name, err, strings.Join(needed, ", "))
+	r.event("Telemount", api.Warning, "Disabled", fmt.Sprintf("Remote mount disabled: installing the Telemount volume plugin %s: %v (services %s run without the pod's volumes; --volume-driver names another driver)",
+		name, err, strings.Join(needed, ", ")))
 	return "", nil
 }
 

@@ -35,7 +35,7 @@ func TestUpAgainReusesTheLiveIntercepts(t *testing.T) {
 			if hasStep(f.j, "tp leave") || hasStep(f.j, "tp connect") || hasStep(f.j, "tp intercept") {
 				t.Errorf("the second up changed the intercepts: %v", f.j.all())
 			}
-			if !strings.Contains(f.stderr.String(), "Reusing the live intercept echo-server of this project for service echo") {
+			if !strings.Contains(f.stderr.String(), "Intercept echo-server Running reused by service echo") {
 				t.Errorf("stderr = %s", f.stderr.String())
 			}
 			if d := cmp.Diff(first, yamlOf(t, f.lastProject())); d != "" {
@@ -82,7 +82,7 @@ services:
 			if !hasStep(f.j, tc.wantIntercept) {
 				t.Errorf("no %q: %v", tc.wantIntercept, f.j.all())
 			}
-			if want := "Ending intercept echo-server of service echo: it was created with " + tc.wantWhy; !strings.Contains(f.stderr.String(), want) {
+			if want := "Intercept echo-server Leaving service echo: it was created with " + tc.wantWhy; !strings.Contains(f.stderr.String(), want) {
 				t.Errorf("stderr lacks %q:\n%s", want, f.stderr.String())
 			}
 			records := f.engine.labelled(labelRequest)
@@ -100,7 +100,7 @@ func TestUpAgainLeavesTheInterceptOfAServiceThatIsNoLongerAHandler(t *testing.T)
 	}
 	f.load(t, edit(t, projectYAML, "x-telepresence: {behavior: interceptHandler}", ""))
 	f.upAgain(t)
-	if !strings.Contains(f.stderr.String(), `Ending intercept api of service api: service "api" is no longer attached to a workload`) || f.tp.active["api"] {
+	if !strings.Contains(f.stderr.String(), `Intercept api Leaving service api: service "api" is no longer attached to a workload`) || f.tp.active["api"] {
 		t.Errorf("the intercept of api stays: %v\n%s", f.tp.active, f.stderr.String())
 	}
 }

@@ -25,6 +25,7 @@ var ErrDaemonGone = errors.New("the Telepresence daemon container is gone")
 // that a service it runs declares develop.watch.
 func (u *upRun) run(ctx context.Context, project *types.Project, res *transform.Result, watch bool) error {
 	create := u.createOptions(project)
+	u.op.done(true)
 	if len(u.before.containers) == 0 {
 		// A failed create may leave containers, networks and volumes.
 		u.journal.push("the project's containers", func(ctx context.Context) error { return u.removeCreated(ctx, res) })
@@ -113,17 +114,28 @@ func (u *upRun) watch(ctx context.Context, project *types.Project, build *api.Bu
 }
 
 // endWith replaces the journal with what ending a started run does: stop
-// the project, then leave the intercepts (unless the daemon is gone: they
-// went with it). What the project made, its data volumes among them, stays
-// for `down`, and so do the intercepts' records.
+// the project (unless nothing of it runs: Compose stops an attached project
+// it is interrupted in itself), then end the attachments (unless the daemon
+// is gone: they went with it). What the project made, its data volumes
+// among them, stays for `down`, and so do the attachments' records.
 func (u *upRun) endWith(project *types.Project, daemonGone bool) {
+	u.started = true
 	u.journal.replace("the project", func(ctx context.Context) error {
-		err := u.Compose.Stop(ctx, project.Name, api.StopOptions{Project: project})
+		err := u.stopIfRunning(ctx, project)
 		if daemonGone {
 			return err
 		}
 		return errors.Join(err, u.detachAll(ctx))
 	})
+}
+
+// stopIfRunning stops the project if a container of it runs.
+func (u *upRun) stopIfRunning(ctx context.Context, project *types.Project) error {
+	containers, err := u.Engine.ProjectContainers(ctx, u.project)
+	if err == nil && !slices.ContainsFunc(containers, func(c Container) bool { return c.Running }) {
+		return nil
+	}
+	return u.Compose.Stop(ctx, project.Name, api.StopOptions{Project: project})
 }
 
 // anythingRan tells whether a container of the project has run, now or

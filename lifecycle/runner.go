@@ -39,8 +39,10 @@ type Runner struct {
 	Compose      Compose
 	Engine       Engine
 	Telepresence telepresence.Client
-	// Err receives progress, notes and warnings.
+	// Err receives notes and warnings (and the steps, without Events).
 	Err io.Writer
+	// Events is Compose's progress display, where the steps are shown.
+	Events api.EventProcessor
 	// VolumeDriver overrides the Telemount plugin. It is used as it is (a
 	// managed plugin or a legacy plugin socket) and never installed.
 	VolumeDriver string

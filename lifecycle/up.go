@@ -75,6 +75,12 @@ type upRun struct {
 	// session is the daemon the run works with, once connected.
 	session *session
 	journal journal
+	// started is true once the project has started: ending the run no
+	// longer undoes it.
+	started bool
+	// op is the display's operation of Telepresence's steps; it ends where
+	// Compose's begin.
+	op *operation
 	// attached are the attachments this run made or took over, in order:
 	// stopping the project ends them.
 	attached []telepresence.DetachOptions
@@ -102,12 +108,18 @@ func (r *Runner) Up(ctx context.Context, opts UpOptions) error {
 	}
 	defer unlock()
 	u := &upRun{Runner: r, project: opts.Project.Name, opts: opts}
+	u.op = r.start(ctx, "up")
 	err = u.up(ctx, plan, selected)
+	u.op.done(err == nil)
 	// After a failure the journal undoes the run; once the project has
 	// started, it holds what ending the run must do.
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
-	if uerr := u.journal.undo(cctx); uerr != nil {
+	uerr := u.journal.undo(cctx)
+	if ctx.Err() != nil && (err == nil || errors.Is(err, context.Canceled)) {
+		return interrupted(u.started, uerr)
+	}
+	if uerr != nil {
 		if err != nil {
 			uerr = fmt.Errorf("while undoing this up: %w", uerr)
 		}

@@ -151,7 +151,7 @@ func TestUpInterruptedDuringAnInterceptLeavesIt(t *testing.T) {
 			cancel()
 		}
 	}
-	if err := f.up(ctx, true); !errors.Is(err, context.Canceled) {
+	if err := f.up(ctx, true); !errors.Is(err, ErrInterrupted) {
 		t.Fatalf("err = %v", err)
 	}
 	f.assertNothingLeft(t)
@@ -161,7 +161,7 @@ func TestUpInterruptedWhileConnecting(t *testing.T) {
 	f := newFixture(t, projectYAML, v220)
 	ctx, cancel := context.WithCancel(t.Context())
 	f.tp.onConnect = func() { f.tp.connect(); cancel() }
-	if err := f.up(ctx, true); !errors.Is(err, context.Canceled) {
+	if err := f.up(ctx, true); !errors.Is(err, ErrInterrupted) {
 		t.Fatalf("err = %v", err)
 	}
 	// The interrupted connect started a daemon: quit it.
@@ -172,7 +172,7 @@ func TestUpInterruptedDuringTheBuild(t *testing.T) {
 	f := newFixture(t, projectYAML, v220)
 	ctx, cancel := context.WithCancel(t.Context())
 	f.compose.onCreate = cancel
-	if err := f.up(ctx, true); !errors.Is(err, context.Canceled) {
+	if err := f.up(ctx, true); !errors.Is(err, ErrInterrupted) {
 		t.Fatalf("err = %v", err)
 	}
 	for _, want := range []string{"compose down proj", "tp leave api", "tp leave echo-server", "tp quit"} {
@@ -189,10 +189,12 @@ func TestUpAttachedInterruptedStopsAndLeaves(t *testing.T) {
 	f.compose.onUp = cancel // Ctrl-C while attached; Compose stops the containers
 	f.compose.blockAttached = true
 	f.compose.upErr = context.Canceled // what Compose may return after the stop
-	if err := f.up(ctx, false); err != nil {
+	err := f.up(ctx, false)
+	if !errors.Is(err, ErrInterrupted) || !strings.Contains(err.Error(), "the project is stopped and its attachments ended") {
 		t.Fatalf("err = %v", err)
 	}
-	assertTail(t, f.j, []string{"compose up attached=true watch=false", "compose stopped the project", "compose stop proj", "tp leave echo-server", "tp leave api"})
+	// Compose stopped the project: it is not stopped twice.
+	assertTail(t, f.j, []string{"compose up attached=true watch=false", "compose stopped the project", "tp leave echo-server", "tp leave api"})
 	if len(f.engine.containers["proj"]) == 0 {
 		t.Errorf("the containers were removed; Ctrl-C only stops them")
 	}
@@ -202,6 +204,7 @@ func TestAttachedUpStopsWhenTheDaemonGoes(t *testing.T) {
 	f := newFixture(t, projectYAML, v220)
 	f.runner.DaemonCheck = 10 * time.Millisecond
 	f.compose.blockAttached = true
+	f.compose.keepRunning = true // Compose may return without stopping: the run must
 	f.compose.onUp = func() { f.engine.setDaemon(true, nil) }
 	err := f.up(t.Context(), false)
 	if !errors.Is(err, ErrDaemonGone) || !strings.Contains(err.Error(), "tp-test stopped while the project ran") {
@@ -243,7 +246,7 @@ func TestAttachedUpRidesOutAnEngineErrorWhileCheckingTheDaemon(t *testing.T) {
 		f.engine.setDaemon(false, errors.New("context deadline exceeded"))
 		time.AfterFunc(100*time.Millisecond, cancel) // then Ctrl-C
 	}
-	if err := f.up(ctx, false); err != nil {
+	if err := f.up(ctx, false); !errors.Is(err, ErrInterrupted) {
 		t.Fatalf("err = %v; a passing engine error must not stop the project", err)
 	}
 	if strings.Contains(f.stderr.String(), "stopping the project") {
@@ -272,7 +275,7 @@ func TestWithoutTelemountTheHandlersRunWithoutPodVolumes(t *testing.T) {
 	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)
 	}
-	if want := "Remote mount disabled: installing the Telemount volume plugin ghcr.io/telepresenceio/telemount:amd64-0.3.2: pull access denied"; !strings.Contains(f.stderr.String(), want) {
+	if want := "Telemount Disabled Remote mount disabled: installing the Telemount volume plugin ghcr.io/telepresenceio/telemount:amd64-0.3.2: pull access denied"; !strings.Contains(f.stderr.String(), want) {
 		t.Errorf("stderr lacks %q:\n%s", want, f.stderr.String())
 	}
 	if v := f.lastProject().Services["echo"].Volumes; len(v) != 0 || len(f.lastProject().Volumes) != 0 {

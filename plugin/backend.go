@@ -15,9 +15,16 @@ import (
 	"github.com/telepresenceio/docker-telepresence/lifecycle"
 )
 
+// composeBackend is the in-process Compose service and the progress
+// display it renders on, which the lifecycle's steps share.
+type composeBackend struct {
+	api.Compose
+	events api.EventProcessor
+}
+
 // newBackend creates the in-process Compose service, rendering its progress
 // on stderr like `docker compose` does.
-func newBackend(dockerCli command.Cli, detached bool) (api.Compose, error) {
+func newBackend(dockerCli command.Cli, detached bool) (*composeBackend, error) {
 	var ep api.EventProcessor
 	if dockerCli.Err().IsTerminal() {
 		ep = display.Full(dockerCli.Err(), dockerCli.Err(), detached)
@@ -31,13 +38,15 @@ func newBackend(dockerCli command.Cli, detached bool) (api.Compose, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating the Compose service: %w", err)
 	}
-	return backend, nil
+	return &composeBackend{Compose: backend, events: ep}, nil
 }
 
-// newRunner wires the lifecycle to Compose, the Docker API and Telepresence.
-func newRunner(dockerCli command.Cli, opts *globalOptions, backend api.Compose) *lifecycle.Runner {
+// newRunner wires the lifecycle to Compose, its progress display, the
+// Docker API and Telepresence.
+func newRunner(dockerCli command.Cli, opts *globalOptions, backend *composeBackend) *lifecycle.Runner {
 	return &lifecycle.Runner{
 		Compose:      backend,
+		Events:       backend.events,
 		Engine:       lifecycle.DockerEngine{Client: dockerCli.Client()},
 		Telepresence: opts.telepresenceClient(),
 		Err:          dockerCli.Err(),

@@ -2,8 +2,11 @@ package plugin
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"time"
 
+	"github.com/docker/cli/cli"
 	"github.com/docker/cli/cli/command"
 	"github.com/docker/compose/v5/cmd/formatter"
 	"github.com/spf13/cobra"
@@ -133,5 +136,17 @@ func runUp(ctx context.Context, dockerCli command.Cli, opts *upOptions, services
 		Logs:          formatter.NewLogConsumer(ctx, dockerCli.Out(), dockerCli.Err(), dockerCli.Out().IsTerminal(), true, false),
 	}
 	err = newRunner(dockerCli, opts.globalOptions, backend).Up(ctx, up)
+	if errors.Is(err, lifecycle.ErrInterrupted) {
+		// As `docker compose up` after Ctrl-C: exit 130, saying what became
+		// of what the run had done.
+		return cli.StatusError{StatusCode: 130, Status: capitalized(err.Error())}
+	}
 	return locateIntentErrors(err, project)
+}
+
+func capitalized(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
