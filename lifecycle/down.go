@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/docker/compose/v5/pkg/api"
 
@@ -18,6 +19,10 @@ type DownOptions struct {
 	ProjectName   string
 	Volumes       bool
 	RemoveOrphans bool
+	// Images is --rmi: "all" or "local" images of the project go too.
+	Images string
+	// Timeout is -t; nil is Compose's default.
+	Timeout *time.Duration
 }
 
 // Down leaves the project's intercepts, takes its DNS mappings out of the
@@ -25,6 +30,9 @@ type DownOptions struct {
 // Everything is found from labels on the Docker side, so it works from a
 // new process and after a crash, in both network models.
 func (r *Runner) Down(ctx context.Context, opts DownOptions) error {
+	if r.DryRun && !isDry(r.Telepresence) {
+		r = r.dryRun()
+	}
 	unlock, err := r.lock(opts.ProjectName)
 	if err != nil {
 		return err
@@ -78,7 +86,7 @@ func (r *Runner) Down(ctx context.Context, opts DownOptions) error {
 	op.done(len(errs) == 0) // Compose's down comes next
 	if state.hasResources() {
 		errs = append(errs, r.removeProject(ctx, state, containers, api.DownOptions{
-			Volumes: opts.Volumes, RemoveOrphans: opts.RemoveOrphans,
+			Volumes: opts.Volumes, RemoveOrphans: opts.RemoveOrphans, Images: opts.Images, Timeout: opts.Timeout,
 		}, keep))
 	} else {
 		errs = append(errs, r.removeVolumes(ctx, opts.ProjectName, keep))

@@ -46,6 +46,10 @@ func (op *operation) done(ok bool) {
 
 // event shows one step's state.
 func (r *Runner) event(id string, status api.EventStatus, text, details string) {
+	if r.DryRun {
+		r.printf("%s%s", DryRunPrefix, strings.TrimSpace(id+" "+text+" "+details))
+		return
+	}
 	if r.Events != nil {
 		r.Events.On(api.Resource{ID: id, Status: status, Text: text, Details: details})
 		return

@@ -30,6 +30,13 @@ func (u *upRun) run(ctx context.Context, project *types.Project, res *transform.
 		// A failed create may leave containers, networks and volumes.
 		u.journal.push("the project's containers", func(ctx context.Context) error { return u.removeCreated(ctx, res) })
 	}
+	build := create.Build
+	if u.DryRun {
+		return u.dryCompose(ctx, project, create)
+	}
+	if u.opts.Mode == Watch && u.opts.NoUp {
+		return u.watch(ctx, project, build) // watch --no-up: the project runs already
+	}
 	if err := u.Compose.Create(ctx, project, create); err != nil {
 		return err
 	}
@@ -38,10 +45,12 @@ func (u *upRun) run(ctx context.Context, project *types.Project, res *transform.
 	}
 	// Create has built what needed building; with --build (pull_policy:
 	// build) a second build would run and could recreate the containers.
-	build := create.Build
 	create.Build = nil
 	start := api.StartOptions{Project: project, Wait: u.opts.Wait, WaitTimeout: u.opts.WaitTimeout}
 	switch u.opts.Mode {
+	case Create:
+		u.endCreated()
+		return nil
 	case Detached:
 		if err := u.Compose.Up(ctx, project, api.UpOptions{Create: create, Start: start}); err != nil {
 			return err
@@ -55,10 +64,40 @@ func (u *upRun) run(ctx context.Context, project *types.Project, res *transform.
 		return u.watch(ctx, project, build)
 	}
 	start.Attach = u.opts.Logs
-	start.AttachTo = project.ServiceNames()
+	start.AttachTo = attachTo(project, u.opts.Services, u.opts.Attach)
 	start.Services = u.opts.Services
-	start.Watch = watch && !u.opts.NoWatch
+	start.Watch = (watch || u.opts.Watch) && !u.opts.NoWatch
+	start.OnExit, start.ExitCodeFrom = u.opts.OnExit, u.opts.ExitCodeFrom
 	return u.runAttached(ctx, project, api.UpOptions{Create: create, Start: start})
+}
+
+// endCreated ends what `create` made besides the containers: the
+// attachments (their records stay, so that `up` makes them again and
+// `down` finds them), as Telepresence's own compose does.
+func (u *upRun) endCreated() {
+	u.started = true
+	u.journal.replace("the attachments of the created project", func(ctx context.Context) error {
+		return u.detachAll(ctx)
+	})
+}
+
+// attachTo is what an attached run streams, as Compose chooses it
+// (cmd/compose/up.go): --attach as given; else the services named (and,
+// with --attach-dependencies, what they depend on; all when none is
+// named) but those that declare attach: false, and but --no-attach.
+func attachTo(project *types.Project, named []string, a AttachOptions) []string {
+	if len(a.Only) > 0 {
+		return slices.DeleteFunc(slices.Clone(a.Only), func(s string) bool { _, ok := project.Services[s]; return !ok })
+	}
+	var out []string
+	for _, name := range project.ServiceNames() {
+		svc := project.Services[name]
+		listed := len(named) == 0 || a.Dependencies || slices.Contains(named, name)
+		if listed && (svc.Attach == nil || *svc.Attach) && !slices.Contains(a.Not, name) {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // createOptions are Compose's create options for the run: everything that
@@ -67,14 +106,26 @@ func (u *upRun) createOptions(project *types.Project) api.CreateOptions {
 	create := api.CreateOptions{
 		Services:             u.opts.Services,
 		RemoveOrphans:        u.opts.RemoveOrphans,
-		Recreate:             api.RecreateDiverged,
-		RecreateDependencies: api.RecreateDiverged,
-		Inherit:              true,
+		Recreate:             or(u.opts.Recreate, api.RecreateDiverged),
+		RecreateDependencies: or(u.opts.RecreateDependencies, api.RecreateDiverged),
+		Inherit:              !u.opts.RenewAnonVolumes,
+		Timeout:              u.opts.Timeout,
+		QuietPull:            u.opts.QuietPull,
+	}
+	if u.opts.RenewAnonVolumes {
+		create.Recreate = api.RecreateForce // as -V does in docker compose up
 	}
 	if u.opts.Build != BuildNever {
-		create.Build = &api.BuildOptions{Deps: true, Services: project.ServiceNames()}
+		create.Build = &api.BuildOptions{Deps: !u.opts.NoDeps, Services: project.ServiceNames(), Quiet: u.opts.QuietBuild}
 	}
 	return create
+}
+
+func or(s, fallback string) string {
+	if s == "" {
+		return fallback
+	}
+	return s
 }
 
 // runAttached runs Compose up attached until the project ends, is
@@ -105,7 +156,7 @@ func (u *upRun) watch(ctx context.Context, project *types.Project, build *api.Bu
 	u.endWith(project, false)
 	wctx, stop := u.monitorDaemon(ctx)
 	defer stop()
-	err := u.Compose.Watch(wctx, project, api.WatchOptions{Build: build, LogTo: u.opts.Logs, Prune: true, Services: u.opts.Services})
+	err := u.Compose.Watch(wctx, project, api.WatchOptions{Build: build, LogTo: u.opts.Logs, Prune: !u.opts.NoPrune, Services: u.opts.Services})
 	if gone := context.Cause(wctx); errors.Is(gone, ErrDaemonGone) {
 		u.endWith(project, true)
 		return gone

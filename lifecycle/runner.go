@@ -53,6 +53,9 @@ type Runner struct {
 	DaemonCheck time.Duration
 	// Locker serialises runs of one project; nil means no locking.
 	Locker Locker
+	// DryRun says what a run would change instead of changing it; Compose
+	// must be given a dry-run backend (compose.WithDryRun).
+	DryRun bool
 
 	// errMu keeps the lines of concurrent steps whole.
 	errMu sync.Mutex
@@ -72,9 +75,10 @@ func (r *Runner) warn(warnings ...string) {
 	}
 }
 
-// lock takes the project's lock, if the Runner has a Locker.
+// lock takes the project's lock, if the Runner has a Locker (a dry run
+// takes none: it changes nothing).
 func (r *Runner) lock(project string) (func(), error) {
-	if r.Locker == nil {
+	if r.Locker == nil || r.DryRun {
 		return func() {}, nil
 	}
 	return r.Locker.Lock(project)

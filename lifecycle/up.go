@@ -31,7 +31,18 @@ const (
 	// Watch starts the project detached, then runs Compose watch until
 	// interrupted (the `watch` command).
 	Watch
+	// Create makes the containers, then ends the attachments: `create`
+	// (and up --no-start), as Telepresence's own compose does.
+	Create
 )
+
+// AttachOptions choose the services whose logs an attached run streams,
+// as `docker compose up` chooses them (--attach, --no-attach,
+// --attach-dependencies; a service's `attach: false`).
+type AttachOptions struct {
+	Only, Not    []string
+	Dependencies bool
+}
 
 // BuildPolicy is what `up` builds before it creates the containers.
 type BuildPolicy int
@@ -53,12 +64,30 @@ type UpOptions struct {
 	// means all.
 	Services []string
 	Mode     Mode
-	// NoWatch turns off the automatic watch of an Attached run.
-	NoWatch       bool
-	Build         BuildPolicy
-	RemoveOrphans bool
-	Wait          bool
-	WaitTimeout   time.Duration
+	// NoWatch turns off the automatic watch of an Attached run; Watch
+	// turns it on (up --watch).
+	NoWatch, Watch bool
+	Build          BuildPolicy
+	RemoveOrphans  bool
+	Wait           bool
+	WaitTimeout    time.Duration
+	// Recreate and RecreateDependencies are Compose's recreate policies
+	// (api.RecreateDiverged when empty); RenewAnonVolumes is -V.
+	Recreate, RecreateDependencies string
+	RenewAnonVolumes               bool
+	// Timeout stops containers (up -t); nil is Compose's default.
+	Timeout               *time.Duration
+	QuietPull, QuietBuild bool
+	// NoDeps starts the named services without what they depend on.
+	NoDeps bool
+	// OnExit and ExitCodeFrom end an attached run when a container exits
+	// (--abort-on-container-exit/-failure, --exit-code-from).
+	OnExit       api.Cascade
+	ExitCodeFrom string
+	Attach       AttachOptions
+	// NoPrune (watch --prune=false) keeps dangling images; NoUp (watch
+	// --no-up) watches a project that is up without starting it again.
+	NoPrune, NoUp bool
 	// Logs receives the project's logs (Attached) or Compose watch's
 	// events (Watch).
 	Logs api.LogConsumer
@@ -86,14 +115,22 @@ type upRun struct {
 	attached []telepresence.DetachOptions
 }
 
-// Up runs the project with its intercepts. The project is checked before
-// anything is asked of Telepresence; on failure Up undoes what it did.
+// Up runs the project with its attachments. The project is checked before
+// anything is asked of Telepresence; on failure Up undoes what it did. A
+// dry run says what it would do.
 func (r *Runner) Up(ctx context.Context, opts UpOptions) error {
+	if r.DryRun && !isDry(r.Telepresence) {
+		r = r.dryRun()
+	}
 	plan, err := transform.NewPlan(opts.Project, opts.Intent)
 	if err != nil {
 		return err
 	}
-	selected, err := transform.Select(opts.Project, opts.Intent, opts.Services)
+	selectServices := transform.Select
+	if opts.NoDeps {
+		selectServices = transform.SelectNamed
+	}
+	selected, err := selectServices(opts.Project, opts.Intent, opts.Services)
 	if err != nil {
 		return err
 	}
@@ -111,6 +148,10 @@ func (r *Runner) Up(ctx context.Context, opts UpOptions) error {
 	u.op = r.start(ctx, "up")
 	err = u.up(ctx, plan, selected)
 	u.op.done(err == nil)
+	if r.DryRun {
+		u.journal.clear() // nothing was done
+		return err
+	}
 	// After a failure the journal undoes the run; once the project has
 	// started, it holds what ending the run must do.
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/docker/cli/cli/command"
@@ -23,22 +24,41 @@ type composeBackend struct {
 }
 
 // newBackend creates the in-process Compose service, rendering its progress
-// on stderr like `docker compose` does.
-func newBackend(dockerCli command.Cli, detached bool) (*composeBackend, error) {
+// on stderr like `docker compose` does; in a dry run, Compose's own dry run
+// (it reads the engine and writes nothing), its lines marked as such.
+func newBackend(dockerCli command.Cli, detached bool, dryRun ...bool) (*composeBackend, error) {
+	dry := len(dryRun) > 0 && dryRun[0]
 	var ep api.EventProcessor
-	if dockerCli.Err().IsTerminal() {
+	switch {
+	case dockerCli.Err().IsTerminal() && dry:
+		ep = display.Full(dockerCli.Err(), dockerCli.Err(), detached, display.WithDryRun())
+	case dockerCli.Err().IsTerminal():
 		ep = display.Full(dockerCli.Err(), dockerCli.Err(), detached)
-	} else {
+	case dry:
+		ep = dryRunEvents{display.Plain(dockerCli.Err())}
+	default:
 		ep = display.Plain(dockerCli.Err())
 	}
-	backend, err := compose.NewComposeService(dockerCli,
-		compose.WithEventProcessor(ep),
-		compose.WithPrompt(compose.AlwaysOkPrompt()),
-	)
+	options := []compose.Option{compose.WithEventProcessor(ep), compose.WithPrompt(compose.AlwaysOkPrompt())}
+	if dry {
+		options = append(options, compose.WithDryRun)
+	}
+	backend, err := compose.NewComposeService(dockerCli, options...)
 	if err != nil {
 		return nil, fmt.Errorf("creating the Compose service: %w", err)
 	}
 	return &composeBackend{Compose: backend, events: ep}, nil
+}
+
+// dryRunEvents marks the lines of Compose's plain display in a dry run, as
+// its terminal display marks them (the plain one has no such option).
+type dryRunEvents struct{ api.EventProcessor }
+
+func (d dryRunEvents) On(events ...api.Resource) {
+	for i := range events {
+		events[i].ID = strings.TrimSpace(display.DRYRUN_PREFIX) + " " + events[i].ID
+	}
+	d.EventProcessor.On(events...)
 }
 
 // newRunner wires the lifecycle to Compose, its progress display, the
@@ -52,6 +72,7 @@ func newRunner(dockerCli command.Cli, opts *globalOptions, backend *composeBacke
 		Err:          dockerCli.Err(),
 		VolumeDriver: opts.volumeDriver,
 		EngineName:   engineName(dockerCli),
+		DryRun:       opts.dryRun,
 		Locker:       lifecycle.FileLocker{Dir: lifecycle.DefaultLockDir()},
 	}
 }

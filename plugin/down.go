@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/docker/cli/cli/command"
 	"github.com/spf13/cobra"
@@ -13,6 +14,8 @@ type downOptions struct {
 	*globalOptions
 	volumes       bool
 	removeOrphans bool
+	rmi           string
+	timeout       int
 }
 
 func downCommand(dockerCli command.Cli, global *globalOptions) *cobra.Command {
@@ -22,29 +25,61 @@ func downCommand(dockerCli command.Cli, global *globalOptions) *cobra.Command {
 		Short: "Stop and remove the project, leave its intercepts and remove its Telemount volumes",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runDown(cmd.Context(), dockerCli, opts)
+			return runDown(cmd.Context(), dockerCli, cmd, opts)
 		},
 	}
 	f := cmd.Flags()
 	f.BoolVarP(&opts.volumes, "volumes", "v", false, "Remove named volumes declared in the volumes section and anonymous volumes")
 	f.BoolVar(&opts.removeOrphans, "remove-orphans", false, "Remove containers for services not defined in the Compose file")
+	f.StringVar(&opts.rmi, "rmi", "", `Remove images used by services. "local" remove only images that don't have a custom tag ("local"|"all")`)
+	f.IntVarP(&opts.timeout, "timeout", "t", 0, "Specify a shutdown timeout in seconds")
 	return cmd
 }
 
-func runDown(ctx context.Context, dockerCli command.Cli, opts *downOptions) error {
+func runDown(ctx context.Context, dockerCli command.Cli, cmd *cobra.Command, opts *downOptions) error {
+	if opts.rmi != "" && opts.rmi != "local" && opts.rmi != "all" {
+		return fmt.Errorf("--rmi %q: invalid value (hint: use local or all)", opts.rmi)
+	}
 	runner, name, err := runnerByName(ctx, dockerCli, opts.globalOptions)
 	if err != nil {
 		return err
 	}
 	return runner.Down(context.WithoutCancel(ctx), lifecycle.DownOptions{
-		ProjectName: name, Volumes: opts.volumes, RemoveOrphans: opts.removeOrphans,
+		ProjectName: name, Volumes: opts.volumes, RemoveOrphans: opts.removeOrphans, Images: opts.rmi,
+		Timeout: optionalTimeout(cmd.Flags(), opts.timeout),
 	})
+}
+
+type stopOptions struct {
+	*globalOptions
+	timeout int
+}
+
+func stopCommand(dockerCli command.Cli, global *globalOptions) *cobra.Command {
+	opts := &stopOptions{globalOptions: global}
+	cmd := &cobra.Command{
+		Use:   "stop [OPTIONS] [SERVICE...]",
+		Short: "Stop the project's containers and end their attachments; Telepresence stays connected",
+		Args:  cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			runner, name, err := runnerByName(cmd.Context(), dockerCli, opts.globalOptions)
+			if err != nil {
+				return err
+			}
+			return runner.Stop(context.WithoutCancel(cmd.Context()), lifecycle.StopOptions{
+				ProjectName: name, Services: args, Timeout: optionalTimeout(cmd.Flags(), opts.timeout),
+			})
+		},
+		ValidArgsFunction: completeServiceArgs(dockerCli, &global.ProjectOptions),
+	}
+	cmd.Flags().IntVarP(&opts.timeout, "timeout", "t", 0, "Specify a shutdown timeout in seconds")
+	return cmd
 }
 
 // runnerByName is the runner of a command that finds the project from
 // labels (down, status), and the project's name.
 func runnerByName(ctx context.Context, dockerCli command.Cli, opts *globalOptions) (*lifecycle.Runner, string, error) {
-	backend, err := newBackend(dockerCli, true)
+	backend, err := newBackend(dockerCli, true, opts.dryRun)
 	if err != nil {
 		return nil, "", err
 	}

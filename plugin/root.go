@@ -29,6 +29,8 @@ type globalOptions struct {
 	telepresenceBinary  string
 	telepresenceTimeout time.Duration
 	volumeDriver        string
+	// dryRun is Compose's --dry-run: say what would change, change nothing.
+	dryRun bool
 	// envErr is a bad value in the environment (DOCKER_TELEPRESENCE_TIMEOUT).
 	envErr error
 }
@@ -65,12 +67,15 @@ func RootCommand(dockerCli command.Cli) *cobra.Command {
 	opts.envErr = timeoutErr
 	flags.DurationVar(&opts.telepresenceTimeout, "telepresence-timeout", timeout,
 		"Time limit of each telepresence command (env "+EnvTimeout+")")
+	flags.BoolVar(&opts.dryRun, "dry-run", false, "Execute command in dry run mode")
 	flags.StringVar(&opts.volumeDriver, "volume-driver", os.Getenv(EnvVolumeDriver),
 		"Volume driver for the pod's volumes, used as is instead of the Telemount plugin (env "+EnvVolumeDriver+")")
 
 	cmd.AddCommand(
 		upCommand(dockerCli, opts),
 		watchCommand(dockerCli, opts),
+		createCommand(dockerCli, opts),
+		stopCommand(dockerCli, opts),
 		downCommand(dockerCli, opts),
 		configCommand(dockerCli, opts),
 		statusCommand(dockerCli, opts),

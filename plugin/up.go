@@ -3,13 +3,17 @@ package plugin
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
+	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/docker/cli/cli"
 	"github.com/docker/cli/cli/command"
 	"github.com/docker/compose/v5/cmd/formatter"
+	"github.com/docker/compose/v5/pkg/api"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/telepresenceio/docker-telepresence/lifecycle"
 	"github.com/telepresenceio/docker-telepresence/transform"
@@ -34,42 +38,63 @@ func (o *intentOptions) flags() transform.Flags {
 	return transform.Flags{Handlers: o.handlers, Remotes: o.remotes}
 }
 
+// upOptions are the flags of up, watch and create.
 type upOptions struct {
 	*globalOptions
-	intent        intentOptions
-	detach        bool
-	build         bool
-	noBuild       bool
-	removeOrphans bool
-	wait          bool
-	waitTimeout   int
-	noWatch       bool
+	intent intentOptions
+	create createFlags
+	attach attachFlags
+	// up's own
+	detach, noStart, wait                 bool
+	waitTimeout, timeout                  int
+	noColor, noLogPrefix, timestamps      bool
+	abortOnExit, abortOnFailure           bool
+	exitCodeFrom                          string
+	noDeps, alwaysRecreateDeps, renewAnon bool
+	quietBuild, watch, noWatch            bool
+	// watch's own
+	noUp, prune bool
+	// flags are the command's, to tell which were given.
+	flags *pflag.FlagSet
 }
 
 func upCommand(dockerCli command.Cli, global *globalOptions) *cobra.Command {
 	opts := &upOptions{globalOptions: global}
 	cmd := &cobra.Command{
 		Use:   "up [OPTIONS] [SERVICE...]",
-		Short: "Intercept, transform and start the project",
-		Long: "Connects Telepresence in docker mode if needed, creates an intercept for every interceptHandler service,\n" +
-			"and runs the transformed project with Compose. Attached by default: Ctrl-C stops the containers and\n" +
-			"leaves the intercepts. With SERVICE..., runs those services and what they depend on.",
+		Short: "Attach, transform and start the project",
+		Long: "Connects Telepresence in docker mode if needed, attaches every service that declares it to its workload\n" +
+			"(intercept, replace, wiretap or ingest), and runs the transformed project with Compose. Attached by\n" +
+			"default: Ctrl-C stops the containers and ends the attachments. With SERVICE..., runs those services and\n" +
+			"what they depend on. Takes the flags of `docker compose up`.",
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runUp(cmd.Context(), dockerCli, opts, args, false)
+			return runUp(cmd.Context(), dockerCli, opts, args, lifecycle.Attached)
 		},
 		ValidArgsFunction: completeServiceArgs(dockerCli, &global.ProjectOptions),
 	}
 	f := cmd.Flags()
+	opts.flags = f
 	opts.intent.addFlags(cmd, dockerCli, &global.ProjectOptions)
+	opts.create.add(f)
+	opts.attach.add(f)
 	f.BoolVarP(&opts.detach, "detach", "d", false, "Detached mode: run containers in the background")
-	f.BoolVar(&opts.build, "build", false, "Build images before starting containers")
-	f.BoolVar(&opts.noBuild, "no-build", false, "Don't build an image, even if it's policy")
-	f.BoolVar(&opts.removeOrphans, "remove-orphans", false, "Remove containers for services not defined in the Compose file")
+	f.BoolVar(&opts.noStart, "no-start", false, "Don't start the services after creating them (the attachments are ended)")
 	f.BoolVar(&opts.wait, "wait", false, "Wait for services to be running|healthy. Implies detached mode")
 	f.IntVar(&opts.waitTimeout, "wait-timeout", 0, "Maximum duration in seconds to wait for the project to be running|healthy")
+	f.IntVarP(&opts.timeout, "timeout", "t", 0, "Use this timeout in seconds for container shutdown when attached or when containers are already running")
+	f.BoolVar(&opts.noColor, "no-color", false, "Produce monochrome output")
+	f.BoolVar(&opts.noLogPrefix, "no-log-prefix", false, "Don't print prefix in logs")
+	f.BoolVar(&opts.timestamps, "timestamps", false, "Show timestamps")
+	f.BoolVar(&opts.abortOnExit, "abort-on-container-exit", false, "Stops all containers if any container was stopped, and ends the attachments. Incompatible with -d")
+	f.BoolVar(&opts.abortOnFailure, "abort-on-container-failure", false, "Stops all containers if any container exited with failure, and ends the attachments. Incompatible with -d")
+	f.StringVar(&opts.exitCodeFrom, "exit-code-from", "", "Return the exit code of the selected service container. Implies --abort-on-container-exit")
+	f.BoolVar(&opts.noDeps, "no-deps", false, "Don't start linked services")
+	f.BoolVar(&opts.alwaysRecreateDeps, "always-recreate-deps", false, "Recreate dependent containers. Incompatible with --no-recreate")
+	f.BoolVarP(&opts.renewAnon, "renew-anon-volumes", "V", false, "Recreate anonymous volumes instead of retrieving data from the previous containers")
+	f.BoolVar(&opts.quietBuild, "quiet-build", false, "Suppress the build output")
+	f.BoolVarP(&opts.watch, "watch", "w", false, "Watch source code and rebuild/refresh containers when files are updated")
 	f.BoolVar(&opts.noWatch, "no-watch", false, "Do not start Compose watch for services that declare develop.watch")
-	cmd.MarkFlagsMutuallyExclusive("build", "no-build")
 	return cmd
 }
 
@@ -77,45 +102,111 @@ func watchCommand(dockerCli command.Cli, global *globalOptions) *cobra.Command {
 	opts := &upOptions{globalOptions: global}
 	cmd := &cobra.Command{
 		Use:   "watch [OPTIONS] [SERVICE...]",
-		Short: "Like up, then watch the build context and sync or rebuild on changes",
+		Short: "Like up -d, then watch the build context and sync or rebuild on changes",
 		Args:  cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runUp(cmd.Context(), dockerCli, opts, args, true)
+			return runUp(cmd.Context(), dockerCli, opts, args, lifecycle.Watch)
 		},
 		ValidArgsFunction: completeServiceArgs(dockerCli, &global.ProjectOptions),
 	}
 	f := cmd.Flags()
+	opts.flags = f
 	opts.intent.addFlags(cmd, dockerCli, &global.ProjectOptions)
-	f.BoolVar(&opts.noBuild, "no-build", false, "Don't build an image, even if it's policy")
-	f.BoolVar(&opts.removeOrphans, "remove-orphans", false, "Remove containers for services not defined in the Compose file")
+	f.BoolVar(&opts.create.noBuild, "no-build", false, "Don't build an image, even if it's policy")
+	f.BoolVar(&opts.create.removeOrphans, "remove-orphans", false, "Remove containers for services not defined in the Compose file")
+	f.BoolVar(&opts.quietBuild, "quiet", false, "hide build output")
+	f.BoolVar(&opts.prune, "prune", true, "Prune dangling images on rebuild")
+	f.BoolVar(&opts.noUp, "no-up", false, "Do not build & start services before watching (the project must be up)")
 	return cmd
 }
 
-func (o *upOptions) mode(detach, watch bool) lifecycle.Mode {
+func createCommand(dockerCli command.Cli, global *globalOptions) *cobra.Command {
+	opts := &upOptions{globalOptions: global}
+	cmd := &cobra.Command{
+		Use:   "create [OPTIONS] [SERVICE...]",
+		Short: "Create the containers for the project, with their attachments' environment and volumes, then end the attachments",
+		Args:  cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runUp(cmd.Context(), dockerCli, opts, args, lifecycle.Create)
+		},
+		ValidArgsFunction: completeServiceArgs(dockerCli, &global.ProjectOptions),
+	}
+	opts.flags = cmd.Flags()
+	opts.intent.addFlags(cmd, dockerCli, &global.ProjectOptions)
+	opts.create.add(cmd.Flags())
+	return cmd
+}
+
+// validate refuses flags that do not go together, as docker compose up
+// does (cmd/compose/up.go validateFlags).
+func (o *upOptions) validate(mode lifecycle.Mode) error {
+	detach := o.detach || o.wait
 	switch {
-	case watch:
-		return lifecycle.Watch
-	case detach:
+	case o.abortOnExit && o.abortOnFailure:
+		return errors.New("--abort-on-container-exit and --abort-on-container-failure are incompatible")
+	case detach && (o.abortOnExit || o.abortOnFailure || o.exitCodeFrom != ""):
+		return errors.New("-d, --wait and --abort-on-container-exit (or -failure, --exit-code-from) are incompatible")
+	case o.watch && (detach || o.create.noBuild):
+		return errors.New("--watch is incompatible with -d, --wait and --no-build")
+	case o.watch && o.noWatch:
+		return errors.New("--watch and --no-watch are incompatible")
+	case o.alwaysRecreateDeps && o.create.noRecreate:
+		return errors.New("--always-recreate-deps and --no-recreate are incompatible")
+	case mode == lifecycle.Attached && o.noStart && (detach || o.watch):
+		return errors.New("--no-start is incompatible with -d, --wait and --watch")
+	}
+	if err := validAttach(o.attach, detach); err != nil {
+		return err
+	}
+	return o.create.validate()
+}
+
+// mode is how the project runs, from the command and its flags.
+func (o *upOptions) mode(command lifecycle.Mode) lifecycle.Mode {
+	switch {
+	case command != lifecycle.Attached:
+		return command
+	case o.noStart:
+		return lifecycle.Create
+	case o.detach || o.wait:
 		return lifecycle.Detached
 	}
 	return lifecycle.Attached
 }
 
-func (o *upOptions) buildPolicy() lifecycle.BuildPolicy {
-	switch {
-	case o.noBuild:
-		return lifecycle.BuildNever
-	case o.build:
-		return lifecycle.BuildAlways
+// options are the lifecycle's options of the flags.
+func (o *upOptions) options(project *types.Project, intent *transform.Intent, services []string, mode lifecycle.Mode) lifecycle.UpOptions {
+	up := lifecycle.UpOptions{
+		Project: project, Intent: intent, Services: services, Mode: mode,
+		NoWatch: o.noWatch, Watch: o.watch, Build: o.create.buildPolicy(), RemoveOrphans: o.create.removeOrphans,
+		Wait: o.wait, WaitTimeout: time.Duration(o.waitTimeout) * time.Second,
+		Recreate: o.create.recreate(), RenewAnonVolumes: o.renewAnon, Timeout: optionalTimeout(o.flags, o.timeout),
+		QuietPull: o.create.quietPull, QuietBuild: o.quietBuild, NoDeps: o.noDeps,
+		ExitCodeFrom: o.exitCodeFrom, Attach: o.attach.options(), NoPrune: !o.prune && mode == lifecycle.Watch, NoUp: o.noUp,
 	}
-	return lifecycle.BuildMissing
+	if o.create.noRecreate {
+		up.RecreateDependencies = api.RecreateNever
+	}
+	if o.alwaysRecreateDeps {
+		up.RecreateDependencies = api.RecreateForce
+	}
+	switch {
+	case o.abortOnFailure:
+		up.OnExit = api.CascadeFail
+	case o.abortOnExit || o.exitCodeFrom != "":
+		up.OnExit = api.CascadeStop
+	}
+	return up
 }
 
-func runUp(ctx context.Context, dockerCli command.Cli, opts *upOptions, services []string, watch bool) error {
+func runUp(ctx context.Context, dockerCli command.Cli, opts *upOptions, services []string, command lifecycle.Mode) error {
+	if err := opts.validate(command); err != nil {
+		return err
+	}
+	mode := opts.mode(command)
 	ctx, stop := withSignals(ctx, dockerCli)
 	defer stop()
-	detach := opts.detach || opts.wait
-	backend, err := newBackend(dockerCli, detach)
+	backend, err := newBackend(dockerCli, mode != lifecycle.Attached, opts.dryRun)
 	if err != nil {
 		return err
 	}
@@ -123,18 +214,16 @@ func runUp(ctx context.Context, dockerCli command.Cli, opts *upOptions, services
 	if err != nil {
 		return err
 	}
-	up := lifecycle.UpOptions{
-		Project:       project,
-		Intent:        intent,
-		Services:      services,
-		Mode:          opts.mode(detach, watch),
-		NoWatch:       opts.noWatch,
-		Build:         opts.buildPolicy(),
-		RemoveOrphans: opts.removeOrphans,
-		Wait:          opts.wait,
-		WaitTimeout:   time.Duration(opts.waitTimeout) * time.Second,
-		Logs:          formatter.NewLogConsumer(ctx, dockerCli.Out(), dockerCli.Err(), dockerCli.Out().IsTerminal(), true, false),
+	if project, err = opts.create.apply(project, intent); err != nil {
+		return err
 	}
+	if opts.exitCodeFrom != "" {
+		if _, ok := project.Services[opts.exitCodeFrom]; !ok {
+			return fmt.Errorf("--exit-code-from %s: no such service in the project", opts.exitCodeFrom)
+		}
+	}
+	up := opts.options(project, intent, services, mode)
+	up.Logs = formatter.NewLogConsumer(ctx, dockerCli.Out(), dockerCli.Err(), !opts.noColor && dockerCli.Out().IsTerminal(), !opts.noLogPrefix, opts.timestamps)
 	err = newRunner(dockerCli, opts.globalOptions, backend).Up(ctx, up)
 	if errors.Is(err, lifecycle.ErrInterrupted) {
 		// As `docker compose up` after Ctrl-C: exit 130, saying what became

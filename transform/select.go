@@ -12,6 +12,16 @@ import (
 // No names means every service; a name that is no service, or a remote
 // one, is an error.
 func Select(project *types.Project, in *Intent, names []string) ([]string, error) {
+	return selectServices(project, in, names, true)
+}
+
+// SelectNamed is what `up --no-deps SERVICE...` runs: the named services
+// only, sorted.
+func SelectNamed(project *types.Project, in *Intent, names []string) ([]string, error) {
+	return selectServices(project, in, names, false)
+}
+
+func selectServices(project *types.Project, in *Intent, names []string, deps bool) ([]string, error) {
 	if len(names) == 0 {
 		return nil, nil
 	}
@@ -28,6 +38,9 @@ func Select(project *types.Project, in *Intent, names []string) ([]string, error
 	}
 	if err := errs.orNil(); err != nil {
 		return nil, err
+	}
+	if !deps {
+		return slices.Sorted(slices.Values(names)), nil
 	}
 	expanded := expandRemotes(project, in)
 	seen := map[string]bool{}

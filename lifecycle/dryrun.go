@@ -1,0 +1,194 @@
+package lifecycle
+
+import (
+	"context"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/docker/compose/v5/pkg/api"
+
+	"github.com/telepresenceio/docker-telepresence/telepresence"
+)
+
+// A dry run (--dry-run, as Docker Compose's) goes through every step as a
+// run would, deciding what to connect, make, reuse, end or create, but
+// changes nothing: Telepresence is only asked for its status and version,
+// and the engine only read. What would change is said on Err; Compose,
+// given a dry-run backend by the caller, says what it would create. This
+// file holds the stand-ins for Telepresence and the engine that say instead
+// of doing.
+
+// DryRunPrefix starts every line of a dry run, as Compose's dry-run
+// display starts its own.
+const DryRunPrefix = "DRY-RUN MODE - "
+
+// dryRun returns the Runner a dry run works with: Telepresence and the
+// engine wrapped so that what would change is said, not done.
+func (r *Runner) dryRun() *Runner {
+	p := &pretend{}
+	d := &Runner{
+		Compose: r.Compose, Engine: &dryEngine{Engine: r.Engine, p: p}, Telepresence: &dryTelepresence{Client: r.Telepresence, p: p},
+		Err: r.Err, VolumeDriver: r.VolumeDriver, EngineName: r.EngineName, DaemonCheck: r.DaemonCheck, DryRun: true,
+	}
+	p.say = func(format string, args ...any) { d.printf(DryRunPrefix+format, args...) }
+	return d
+}
+
+// pretend is what a dry run pretends exists: the daemon it would connect.
+type pretend struct {
+	say    func(format string, args ...any)
+	mu     sync.Mutex
+	daemon *telepresence.Daemon
+}
+
+// dryTelepresence answers status and version from Telepresence, and says
+// what it would run for the rest.
+type dryTelepresence struct {
+	telepresence.Client
+	p *pretend
+}
+
+func (t *dryTelepresence) Status(ctx context.Context) (*telepresence.Status, error) {
+	st, err := t.Client.Status(ctx)
+	t.p.mu.Lock()
+	defer t.p.mu.Unlock()
+	if err == nil && t.p.daemon != nil && !st.Running() {
+		st.Daemons = []telepresence.Daemon{*t.p.daemon}
+	}
+	return st, err
+}
+
+func (t *dryTelepresence) Connect(ctx context.Context, opts telepresence.ConnectOptions) error {
+	t.p.say("would run: telepresence %s", strings.Join(opts.Args(), " "))
+	v, err := t.ClientVersion(ctx)
+	if err != nil {
+		return err
+	}
+	d := &telepresence.Daemon{Name: "dry-run", Version: v, Context: opts.Context, Namespace: opts.Namespace, ReportsDNSMappings: true}
+	d.ContainerNetwork = "container:" + PlaceholderDaemon
+	if v.AtLeast(telepresence.Teleroute.Major, telepresence.Teleroute.Minor) {
+		d.ContainerNetwork, d.Name = PlaceholderDaemon, PlaceholderNetwork
+	}
+	t.p.mu.Lock()
+	defer t.p.mu.Unlock()
+	t.p.daemon = d
+	return nil
+}
+
+func (t *dryTelepresence) Attach(_ context.Context, opts telepresence.AttachOptions) (*telepresence.Attachment, error) {
+	t.p.say("would run: telepresence %s", strings.Join(opts.Args(), " "))
+	return &telepresence.Attachment{Kind: opts.Kind, Name: opts.Name, Environment: map[string]string{}}, nil
+}
+
+func (t *dryTelepresence) Detach(_ context.Context, c telepresence.Contract, opts telepresence.DetachOptions) error {
+	t.p.say("would end %s %s", opts.Kind, opts.Name)
+	return nil
+}
+
+func (t *dryTelepresence) Quit(context.Context, telepresence.Contract) error {
+	t.p.say("would run: telepresence quit")
+	return nil
+}
+
+func (t *dryTelepresence) SetDNSMappings(_ context.Context, _ string, mappings []telepresence.DNSMapping) error {
+	var set []string
+	for _, m := range mappings {
+		set = append(set, m.Name+"="+m.AliasFor)
+	}
+	t.p.say("would set the daemon's DNS mappings to [%s]", strings.Join(set, " "))
+	return nil
+}
+
+// dryEngine reads from the engine and says what it would write; the daemon
+// a dry run would connect is answered as running.
+type dryEngine struct {
+	Engine
+	p *pretend
+}
+
+func (e *dryEngine) InspectDaemon(ctx context.Context, container string) (DaemonInfo, error) {
+	e.p.mu.Lock()
+	pretended := e.p.daemon != nil && e.p.daemon.Container() == container
+	e.p.mu.Unlock()
+	if pretended {
+		return DaemonInfo{Container: container, Running: true, Networks: map[string]Endpoint{PlaceholderNetwork: {}, "bridge": {}, "telepresence": {}}}, nil
+	}
+	return e.Engine.InspectDaemon(ctx, container)
+}
+
+func (e *dryEngine) ConnectNetwork(_ context.Context, network, container string, aliases []string) error {
+	e.p.say("would attach %s to network %s as %s", container, network, strings.Join(aliases, ", "))
+	return nil
+}
+
+func (e *dryEngine) DisconnectNetwork(_ context.Context, network, container string) error {
+	e.p.say("would detach %s from network %s", container, network)
+	return nil
+}
+
+func (e *dryEngine) CreateVolume(_ context.Context, name string, _ map[string]string) error {
+	e.p.say("would create the record volume %s", name)
+	return nil
+}
+
+func (e *dryEngine) RemoveVolume(_ context.Context, name string) error {
+	e.p.say("would remove the volume %s", name)
+	return nil
+}
+
+func (e *dryEngine) InstallVolumePlugin(_ context.Context, name, _ string, _ io.Writer) error {
+	e.p.say("would install the volume plugin %s", name)
+	return nil
+}
+
+// pretended tells a session with the daemon a dry run would connect, whose
+// networks do not exist for Compose to look at.
+func (s *session) pretended() bool { return s.info.ID == "" && s.info.Container == PlaceholderDaemon }
+
+// sayCompose is what Compose would be asked, where it cannot be asked (the
+// daemon's networks do not exist yet).
+func (u *upRun) sayCompose(project *types.Project) {
+	verb := "create and start"
+	if u.opts.Mode == Create {
+		verb = "create"
+	}
+	var networks, volumes []string
+	for _, key := range project.NetworkNames() {
+		if n := project.Networks[key]; !bool(n.External) {
+			networks = append(networks, n.Name)
+		}
+	}
+	for _, key := range project.VolumeNames() {
+		if v := project.Volumes[key]; !bool(v.External) {
+			volumes = append(volumes, v.Name)
+		}
+	}
+	u.printf("%swould %s with Compose the services %s, the networks %s and the volumes %s", DryRunPrefix, verb,
+		orNone(project.ServiceNames()), orNone(networks), orNone(volumes))
+}
+
+func orNone(list []string) string {
+	if len(list) == 0 {
+		return "(none)"
+	}
+	return strings.Join(list, ", ")
+}
+
+// isDry tells a Telepresence that a dry run wrapped.
+func isDry(c telepresence.Client) bool {
+	_, ok := c.(*dryTelepresence)
+	return ok
+}
+
+// dryCompose is what a dry run asks of Compose: to create the project, in
+// its own dry run (which reads the engine and writes nothing), where the
+// daemon's networks exist; else what it would ask.
+func (u *upRun) dryCompose(ctx context.Context, project *types.Project, create api.CreateOptions) error {
+	if u.session.pretended() || u.opts.Mode == Watch && u.opts.NoUp {
+		u.sayCompose(project)
+		return nil
+	}
+	return u.Compose.Create(ctx, project, create)
+}

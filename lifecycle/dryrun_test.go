@@ -1,0 +1,92 @@
+package lifecycle
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// writes are the steps that would change something: anything but what
+// status, version and the engine's reads record, and but Compose, which a
+// dry run is given in its own dry-run mode.
+func writes(steps []string) []string {
+	return slices.DeleteFunc(slices.Clone(steps), func(s string) bool {
+		return s == "tp status" || s == "tp version" || strings.HasPrefix(s, "compose create")
+	})
+}
+
+// A dry run decides what a run would do and says it, changing nothing:
+// Telepresence is asked its status and version only, and the engine is
+// only read.
+func TestDryRunChangesNothing(t *testing.T) {
+	for _, release := range []string{"2.20.2", "2.27.3"} {
+		t.Run(release, func(t *testing.T) {
+			v := v220
+			if release == "2.27.3" {
+				v = v227
+			}
+			f := newFixture(t, projectYAML, v)
+			f.runner.DryRun = true
+			if err := f.up(t.Context(), true); err != nil {
+				t.Fatal(err)
+			}
+			if w := writes(f.j.all()); len(w) != 0 {
+				t.Errorf("a dry run changed: %v", w)
+			}
+			for _, want := range []string{
+				DryRunPrefix + "would run: telepresence connect --docker",
+				DryRunPrefix + "would run: telepresence intercept echo-server --port 8088",
+				DryRunPrefix + "Intercept api Created workload api for service api, port 9000",
+				DryRunPrefix + "would create and start with Compose the services api, echo, web",
+			} {
+				if !strings.Contains(f.stderr.String(), want) {
+					t.Errorf("stderr lacks %q:\n%s", want, f.stderr.String())
+				}
+			}
+		})
+	}
+}
+
+// With a daemon and a project that is up, a dry run says what it would
+// reuse, end and make, and has Compose (in its own dry run) say what it
+// would create; then the real up does what the dry run said.
+func TestDryRunThenTheRealUp(t *testing.T) {
+	f := newFixture(t, projectYAML, v227)
+	if err := f.up(t.Context(), true); err != nil {
+		t.Fatal(err)
+	}
+	f.load(t, edit(t, projectYAML, "{workload: echo-server}", `{workload: echo-server, port: "9090"}`))
+	f.j.reset()
+	dry := f.newRunner()
+	dry.DryRun = true
+	if err := dry.Up(t.Context(), UpOptions{Project: f.project, Intent: f.intent, Mode: Detached}); err != nil {
+		t.Fatal(err)
+	}
+	if w := writes(f.j.all()); len(w) != 0 {
+		t.Errorf("a dry run changed: %v", w)
+	}
+	out := f.stderr.String()
+	for _, want := range []string{
+		DryRunPrefix + "Intercept api Running reused by service api",
+		DryRunPrefix + `Intercept echo-server Leaving service echo: it was created with ports "8088", now "9090"`,
+		DryRunPrefix + "would end intercept echo-server",
+		DryRunPrefix + "would run: telepresence intercept echo-server --port 9090",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, out)
+		}
+	}
+	if !hasStep(f.j, "compose create") {
+		t.Errorf("Compose was not asked, in its dry run, what it would create: %v", f.j.all())
+	}
+	f.j.reset()
+	f.upAgain(t)
+	for _, want := range []string{"tp leave echo-server", "tp intercept echo-server --port 9090 --address tp-proj-echo --detailed-output --output json"} {
+		if !hasStep(f.j, want) {
+			t.Errorf("the real up did not %q: %v", want, f.j.all())
+		}
+	}
+	if hasStep(f.j, "tp intercept api") {
+		t.Errorf("the real up did not reuse api, as the dry run said: %v", f.j.all())
+	}
+}

@@ -1,0 +1,74 @@
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/docker/compose/v5/pkg/api"
+
+	"github.com/telepresenceio/docker-telepresence/telepresence"
+)
+
+// StopOptions are the options of `stop`.
+type StopOptions struct {
+	ProjectName string
+	// Services are the services to stop; none means all.
+	Services []string
+	// Timeout is -t; nil is Compose's default.
+	Timeout *time.Duration
+}
+
+// Stop stops the project's containers and ends their attachments, as
+// Telepresence's own compose does: the connection stays (the containers
+// are on its network), and so do the records, so that `up` makes the
+// attachments again and `down` removes what is left.
+func (r *Runner) Stop(ctx context.Context, opts StopOptions) error {
+	if r.DryRun && !isDry(r.Telepresence) {
+		r = r.dryRun()
+	}
+	unlock, err := r.lock(opts.ProjectName)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	state, err := r.find(ctx, opts.ProjectName)
+	if err != nil {
+		return err
+	}
+	if state.empty() {
+		r.printf("Nothing to do: project %q has no containers, networks, volumes or attachments", opts.ProjectName)
+		return nil
+	}
+	stopErr := r.Compose.Stop(ctx, opts.ProjectName, api.StopOptions{Services: opts.Services, Timeout: opts.Timeout})
+	return errors.Join(stopErr, r.endAttachments(ctx, state, opts.Services))
+}
+
+// endAttachments ends the recorded attachments of the services (all when
+// none is named), each through the daemon that holds it; records stay.
+func (r *Runner) endAttachments(ctx context.Context, state projectState, services []string) error {
+	var ends []telepresence.DetachOptions
+	for _, rec := range state.records {
+		if len(services) == 0 || slices.Contains(services, rec.service) {
+			ends = append(ends, rec.ref())
+		}
+	}
+	if len(ends) == 0 {
+		return nil
+	}
+	st, err := r.Telepresence.Status(ctx)
+	switch {
+	case err != nil:
+		return fmt.Errorf("cannot end attachments %s: %w", names(ends), err)
+	case !st.Running():
+		r.printf("Telepresence is not connected: attachments %s ended with it", names(ends))
+		return nil
+	}
+	var errs []error
+	for _, a := range ends {
+		errs = append(errs, r.detach(ctx, state.contractFor(st, a.Name), a))
+	}
+	return errors.Join(errs...)
+}
