@@ -52,26 +52,7 @@ func (r *Runner) Down(ctx context.Context, opts DownOptions) error {
 	// Leave first: the labels are the only record of the intercepts, so a
 	// record goes only once its intercept is gone, and a failed leave can be
 	// retried by the next down.
-	var errs []error
-	keep := map[string]bool{}
-	attachments := state.attachments()
-	switch {
-	case len(attachments) == 0:
-	case stErr != nil:
-		errs = append(errs, fmt.Errorf("cannot end attachments %s (their records are kept for the next down): %w", names(attachments), stErr))
-		for _, a := range attachments {
-			keep[a.Name] = true
-		}
-	case !st.Running():
-		r.printf("Telepresence is not connected: attachments %s ended with it", names(attachments))
-	default:
-		for _, a := range attachments {
-			if err := r.detach(ctx, state.contractFor(st, a.Name), a); err != nil {
-				keep[a.Name] = true
-				errs = append(errs, err)
-			}
-		}
-	}
+	keep, errs := r.detachEvery(ctx, state, st, stErr)
 	dnsErr := stErr
 	if stErr == nil {
 		dnsErr = r.removeDNS(ctx, state, st)
@@ -97,6 +78,31 @@ func (r *Runner) Down(ctx context.Context, opts DownOptions) error {
 		errs = append(errs, r.restoreRecords(ctx, state, keep, dnsErr != nil))
 	}
 	return errors.Join(errs...)
+}
+
+// detachEvery ends every attachment of the project; keep are those that
+// could not be ended, whose records must stay.
+func (r *Runner) detachEvery(ctx context.Context, state projectState, st *telepresence.Status, stErr error) (keep map[string]bool, errs []error) {
+	keep = map[string]bool{}
+	attachments := state.attachments()
+	switch {
+	case len(attachments) == 0:
+	case stErr != nil:
+		errs = append(errs, fmt.Errorf("cannot end attachments %s (their records are kept for the next down): %w", names(attachments), stErr))
+		for _, a := range attachments {
+			keep[a.Name] = true
+		}
+	case !st.Running():
+		r.printf("Telepresence is not connected: attachments %s ended with it", names(attachments))
+	default:
+		for _, a := range attachments {
+			if err := r.detach(ctx, state.contractFor(st, a.Name), a); err != nil {
+				keep[a.Name] = true
+				errs = append(errs, err)
+			}
+		}
+	}
+	return keep, errs
 }
 
 // restoreRecords writes again the records of the intercepts in keep, and

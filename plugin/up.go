@@ -152,7 +152,7 @@ func (o *upOptions) validate(mode lifecycle.Mode) error {
 		return errors.New("--watch and --no-watch are incompatible")
 	case o.alwaysRecreateDeps && o.create.noRecreate:
 		return errors.New("--always-recreate-deps and --no-recreate are incompatible")
-	case mode == lifecycle.Attached && o.noStart && (detach || o.watch):
+	case invoked == lifecycle.Attached && o.noStart && (detach || o.watch):
 		return errors.New("--no-start is incompatible with -d, --wait and --watch")
 	}
 	if err := validAttach(o.attach, detach); err != nil {
@@ -162,10 +162,10 @@ func (o *upOptions) validate(mode lifecycle.Mode) error {
 }
 
 // mode is how the project runs, from the command and its flags.
-func (o *upOptions) mode(command lifecycle.Mode) lifecycle.Mode {
+func (o *upOptions) mode(invoked lifecycle.Mode) lifecycle.Mode {
 	switch {
-	case command != lifecycle.Attached:
-		return command
+	case invoked != lifecycle.Attached:
+		return invoked
 	case o.noStart:
 		return lifecycle.Create
 	case o.detach || o.wait:
@@ -199,11 +199,11 @@ func (o *upOptions) options(project *types.Project, intent *transform.Intent, se
 	return up
 }
 
-func runUp(ctx context.Context, dockerCli command.Cli, opts *upOptions, services []string, command lifecycle.Mode) error {
-	if err := opts.validate(command); err != nil {
+func runUp(ctx context.Context, dockerCli command.Cli, opts *upOptions, services []string, invoked lifecycle.Mode) error {
+	if err := opts.validate(invoked); err != nil {
 		return err
 	}
-	mode := opts.mode(command)
+	mode := opts.mode(invoked)
 	ctx, stop := withSignals(ctx, dockerCli)
 	defer stop()
 	backend, err := newBackend(dockerCli, mode != lifecycle.Attached, opts.dryRun)
