@@ -139,7 +139,7 @@ func createCommand(dockerCli command.Cli, global *globalOptions) *cobra.Command 
 
 // validate refuses flags that do not go together, as docker compose up
 // does (cmd/compose/up.go validateFlags).
-func (o *upOptions) validate(mode lifecycle.Mode) error {
+func (o *upOptions) validate(invoked lifecycle.Mode) error {
 	detach := o.detach || o.wait
 	switch {
 	case o.abortOnExit && o.abortOnFailure:
