@@ -379,7 +379,7 @@ func (e *Env) cleanup() {
 }
 
 // HTTPGet GETs http://addr/path, retrying connection failures and 502/503
-// for up to 30 s (containers and port forwards take a moment to come up).
+// for up to patience (containers and port forwards take a moment to come up).
 // It returns the status code and body of the first real answer.
 func (e *Env) HTTPGet(addr, path string) (status int, body string, err error) {
 	e.t.Helper()
@@ -388,7 +388,7 @@ func (e *Env) HTTPGet(addr, path string) (status int, body string, err error) {
 		Transport: &http.Transport{DisableKeepAlives: true}, // fresh connection per try
 	}
 	url := "http://" + addr + path
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(patience)
 	for {
 		var resp *http.Response
 		resp, err = client.Get(url)

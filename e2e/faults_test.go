@@ -30,7 +30,7 @@ func TestConcurrentUpRefused(t *testing.T) {
 		t.Errorf("the refused up disturbed the running project")
 	}
 	_ = p.CtrlC()
-	_ = p.Wait(15 * time.Second)
+	_ = p.Wait(patience)
 }
 
 // A host port the handler publishes is taken by another container: the
@@ -79,11 +79,11 @@ func TestDaemonDisappearsWhileAttached(t *testing.T) {
 		writeMountFixture(e)
 		dir := handlerProject(e)
 		p := e.startRunning(dir, []string{"web", "echo"}, "up")
-		eventually(t, 10*time.Second, "Compose attaches", func() bool { return p.WaitForOutput("Attaching to", 0) })
+		eventually(t, patience, "Compose attaches", func() bool { return p.WaitForOutput("Attaching to", 0) })
 		if _, err := dockerCmd("rm", "-f", daemonContainer); err != nil {
 			t.Fatal(err)
 		}
-		err := p.Wait(30 * time.Second)
+		err := p.Wait(patience)
 		var exit *exec.ExitError
 		if !errors.As(err, &exit) {
 			t.Fatalf("attached up did not fail when the daemon went: %v", err)
@@ -182,7 +182,7 @@ func TestSecondCtrlCForcesExit(t *testing.T) {
 	_ = p.CtrlC()
 	time.Sleep(100 * time.Millisecond)
 	_ = p.CtrlC()
-	err := p.Wait(10 * time.Second)
+	err := p.Wait(patience)
 	var exit *exec.ExitError
 	// The first Ctrl-C alone would end the run with exit 1 once its undo is
 	// done; 130 and the reminder come from the second.

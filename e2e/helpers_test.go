@@ -32,10 +32,24 @@ func (e *Env) exec(container, script string) (string, error) {
 	return dockerCmd("exec", container, "sh", "-c", script)
 }
 
-// httpFrom asks a service, from inside container, over HTTP/1.0 with nc.
-func (e *Env) httpFrom(container, host string, port int) (string, error) {
-	return e.exec(container, fmt.Sprintf(`printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 3 %s %d`, host, port))
+// httpFrom asks a service, from inside container, over HTTP/1.0 with nc,
+// until it answers (a container just started may not listen yet) or
+// patience runs out.
+func (e *Env) httpFrom(container, host string, port int) (out string, err error) {
+	script := fmt.Sprintf(`printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 3 %s %d`, host, port)
+	for deadline := time.Now().Add(patience); ; time.Sleep(250 * time.Millisecond) {
+		out, err = e.exec(container, script)
+		if err == nil && out != "" || time.Now().After(deadline) {
+			return out, err
+		}
+	}
 }
+
+// patience is the deadline of a condition that normally holds within a
+// second or a few (a container starts, a port forward answers, a process
+// ends after a signal): generous, so that a loaded 2-core machine cannot
+// miss it. Only a broken run waits that long.
+const patience = 90 * time.Second
 
 // eventually polls cond until it returns true or the timeout passes.
 func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
@@ -54,7 +68,7 @@ func eventually(t *testing.T, timeout time.Duration, what string, cond func() bo
 func (e *Env) startRunning(dir string, services []string, args ...string) *Proc {
 	e.t.Helper()
 	p := e.Start(dir, args...)
-	eventually(e.t, 90*time.Second, fmt.Sprintf("%v run", services), func() bool {
+	eventually(e.t, patience, fmt.Sprintf("%v run", services), func() bool {
 		for _, s := range services {
 			if !e.running(e.container(s)) {
 				return false

@@ -129,11 +129,11 @@ func TestSigtermBetweenIntercepts(t *testing.T) {
 		e.WriteFixture(Fixture{Intercepts: map[string]InterceptFixture{"beta": {DelayMS: 5000}}})
 		dir := twoHandlers(e)
 		p := e.Start(dir, "up", "-d")
-		eventually(t, 60*time.Second, "the second intercept starts", func() bool { return len(e.interceptCalls()) == 2 })
+		eventually(t, patience, "the second intercept starts", func() bool { return len(e.interceptCalls()) == 2 })
 		if err := syscall.Kill(-p.Cmd.Process.Pid, syscall.SIGTERM); err != nil {
 			t.Fatal(err)
 		}
-		if err := p.Wait(30 * time.Second); err == nil {
+		if err := p.Wait(patience); err == nil {
 			t.Errorf("up interrupted by SIGTERM exited 0")
 		}
 		if active := e.ActiveIntercepts(); len(active) > 0 {
@@ -169,7 +169,7 @@ func TestCtrlCDuringASlowInterceptLeavesNoOrphan(t *testing.T) {
 		if err := p.CtrlC(); err != nil {
 			t.Fatal(err)
 		}
-		if err := p.Wait(30 * time.Second); err == nil {
+		if err := p.Wait(patience); err == nil {
 			t.Errorf("up interrupted by Ctrl-C exited 0")
 		}
 		time.Sleep(delay + time.Second) // past the moment a killed CLI's intercept would appear
@@ -194,5 +194,5 @@ func TestDownRefusedWhileUpRuns(t *testing.T) {
 		t.Errorf("the refused down disturbed the running project")
 	}
 	_ = p.CtrlC()
-	_ = p.Wait(15 * time.Second)
+	_ = p.Wait(patience)
 }

@@ -4,7 +4,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 )
 
 // Scenario 1: a handler, a local service and a remote one, `up -d`, in
@@ -69,7 +68,7 @@ services:
 			t.Errorf("GET 127.0.0.1:18088 = %d %q, %v", status, body, err)
 		}
 		var byName string
-		eventually(t, 10*time.Second, "web reaches echo by its service name", func() bool {
+		eventually(t, patience, "web reaches echo by its service name", func() bool {
 			byName, _ = e.httpFrom(e.container("web"), "echo", 8088)
 			return strings.Contains(byName, "mode=local db=psql")
 		})

@@ -27,7 +27,7 @@ func siStart(t *testing.T, e *Env, args ...string) (cmd *exec.Cmd, stdout *bytes
 	done = make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
-	eventually(t, 5*time.Second, "the intercept call is recorded", func() bool { return len(e.Calls()) > calls })
+	eventually(t, patience, "the intercept call is recorded", func() bool { return len(e.Calls()) > calls })
 	return cmd, stdout, done
 }
 

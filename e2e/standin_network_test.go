@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/telepresenceio/docker-telepresence/e2e/standin/fixture"
 )
@@ -21,7 +20,7 @@ func siHTTPD(body string, port int) []string {
 func siSendUntil(t *testing.T, e *Env, args ...string) string {
 	t.Helper()
 	var out string
-	eventually(t, 15*time.Second, "standin-send "+strings.Join(args, " ")+" answers", func() bool {
+	eventually(t, patience, "standin-send "+strings.Join(args, " ")+" answers", func() bool {
 		var err error
 		out, _, err = e.Telepresence(append([]string{"standin-send"}, args...)...)
 		return err == nil
