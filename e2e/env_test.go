@@ -245,6 +245,55 @@ func (e *Env) DNSMappings() []Mapping {
 	return calls[len(calls)-1]
 }
 
+// CreatorEvents returns what the creator processes of slow intercepts
+// (fixture Intercept.DelayMS) recorded, in order.
+func (e *Env) CreatorEvents() []fixture.CreatorEvent {
+	e.t.Helper()
+	var events []fixture.CreatorEvent
+	for _, line := range e.readLines(fixture.CreatorsFile) {
+		var ev fixture.CreatorEvent
+		if err := json.Unmarshal(line, &ev); err != nil {
+			e.t.Fatalf("bad line in %s: %q: %v", fixture.CreatorsFile, line, err)
+		}
+		events = append(events, ev)
+	}
+	return events
+}
+
+// awaitCreator waits until the creators of slow intercepts have recorded
+// more than n events, and returns event n (counted from 0).
+func (e *Env) awaitCreator(n int, what string) fixture.CreatorEvent {
+	e.t.Helper()
+	var ev fixture.CreatorEvent
+	eventually(e.t, patience, what, func() bool {
+		events := e.CreatorEvents()
+		if len(events) > n {
+			ev = events[n]
+			return true
+		}
+		return false
+	})
+	return ev
+}
+
+// lockStandin takes the lock that serialises the stand-in's invocations
+// (fixture.LockFile) and returns how to release it. While the test holds
+// it, every telepresence command that reads or changes the state waits
+// (after recording its call), so the test can hold a plugin at a known
+// point. Release it before the test ends: the cleanup needs the stand-in.
+func (e *Env) lockStandin() (unlock func()) {
+	e.t.Helper()
+	f, err := os.OpenFile(filepath.Join(e.StateDir, fixture.LockFile), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		e.t.Fatal(err)
+	}
+	return func() { _ = f.Close() }
+}
+
 // State returns the stand-in's state, read from its state file (so
 // without recording a call).
 func (e *Env) State() fixture.State {

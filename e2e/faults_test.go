@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/telepresenceio/docker-telepresence/e2e/standin/fixture"
 )
 
 // Two `up` of one project at once: the second is refused, cleanly.
@@ -172,15 +174,23 @@ func disableTelemount(t *testing.T) {
 }
 
 // A second Ctrl-C forces the exit at once, even while the first one's undo
-// would still wait for an intercept.
+// still runs.
 func TestSecondCtrlCForcesExit(t *testing.T) {
 	e := newEnv(t)
 	e.WriteFixture(Fixture{Intercepts: map[string]InterceptFixture{"alpha": {DelayMS: 20000}}})
 	dir := twoHandlers(e)
 	p := e.Start(dir, "up", "-d")
-	eventually(t, 60*time.Second, "the intercept starts", func() bool { return len(e.interceptCalls()) == 1 })
+	if ev := e.awaitCreator(0, "the intercept of alpha is being made"); ev.Event != fixture.CreatorWaiting {
+		t.Fatalf("creator event %+v, want %s", ev, fixture.CreatorWaiting)
+	}
+	// With the stand-in's lock held, the undo the first Ctrl-C starts
+	// records its next telepresence call and then waits: the second Ctrl-C
+	// comes while that undo provably runs, however fast or slow the machine.
+	unlock := e.lockStandin()
+	defer unlock()
+	calls := len(e.Calls())
 	_ = p.CtrlC()
-	time.Sleep(100 * time.Millisecond)
+	eventually(t, patience, "the first Ctrl-C's undo calls telepresence", func() bool { return len(e.Calls()) > calls })
 	_ = p.CtrlC()
 	err := p.Wait(patience)
 	var exit *exec.ExitError
