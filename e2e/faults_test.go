@@ -40,27 +40,30 @@ func TestConcurrentUpRefused(t *testing.T) {
 // the user is told, and nothing is left.
 func TestPortInUse(t *testing.T) {
 	eachModel(t, func(t *testing.T, e *Env) {
+		// The blocker takes a port the engine chooses, so no other program
+		// holds it; the project then asks for that very port.
 		blocker := e.Project + "-blocker" // not the project's: a failed first up removes all of the project
 		if _, err := dockerCmd("run", "-d", "--name", blocker, "--label", daemonLabel,
-			"-p", "127.0.0.1:18091:80", busyboxImage, "sleep", "3600"); err != nil {
+			"-p", "127.0.0.1::80", busyboxImage, "sleep", "3600"); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _, _ = dockerCmd("rm", "-f", blocker) })
+		taken := e.hostPort(blocker, 80)
 		dir := e.WriteProject(map[string]string{"compose.yaml": `
 services:
   echo:
     image: ` + busyboxImage + `
     command: ["sleep", "3600"]
-    ports: ["127.0.0.1:18091:8088"]
+    ports: ["127.0.0.1:` + taken + `:8088"]
     x-telepresence: {behavior: interceptHandler, intercept: {mount: false}}
 `})
 		_, stderr, err := e.Run(ctx(t), dir, "up", "-d")
 		if err == nil {
 			t.Fatal("up succeeded although its port is taken")
 		}
-		want := "host port 18091, published by an intercept handler, is already in use by container " + blocker
+		want := "host port " + taken + ", published by an intercept handler, is already in use by container " + blocker
 		if e.teleroute() {
-			want = "18091"
+			want = taken
 		}
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)

@@ -27,6 +27,27 @@ func (e *Env) inspect(format, name string) string {
 	return out
 }
 
+// hostPort returns the host port at which a container publishes a TCP
+// port on 127.0.0.1 (or on every address), as the engine chose it: the
+// tests never name a host port, which another program (or test) could
+// hold; they publish on port 0 or an empty one and read the port back.
+func (e *Env) hostPort(container string, port int) string {
+	e.t.Helper()
+	out, err := dockerCmd("port", container, fmt.Sprintf("%d/tcp", port))
+	if err != nil {
+		e.t.Fatalf("the host port of %s's port %d: %v", container, port, err)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		for _, ip := range []string{"127.0.0.1:", "0.0.0.0:"} {
+			if p, ok := strings.CutPrefix(strings.TrimSpace(line), ip); ok && p != "0" {
+				return p
+			}
+		}
+	}
+	e.t.Fatalf("%s publishes its port %d on no IPv4 host port: %q", container, port, out)
+	return ""
+}
+
 // exec runs a shell command in a container and returns its output.
 func (e *Env) exec(container, script string) (string, error) {
 	return dockerCmd("exec", container, "sh", "-c", script)

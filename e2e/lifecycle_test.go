@@ -24,7 +24,7 @@ services:
     image: ` + busyboxImage + `
     init: true
     command: ` + httpd + `
-    ports: ["127.0.0.1:18089:8088"]
+    ports: ["127.0.0.1:0:8088"]
     volumes: [data:/data]
     x-telepresence:
       behavior: interceptHandler

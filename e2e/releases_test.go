@@ -103,7 +103,7 @@ func TestPersonalInterceptRefusedBefore225(t *testing.T) {
 services:
   echo:
     image: ` + busyboxImage + `
-    ports: ["8088:8088"]
+    ports: ["127.0.0.1:0:8088"]
     x-telepresence:
       behavior: interceptHandler
       intercept: {httpHeaders: [x-dev=alice]}

@@ -26,7 +26,7 @@ services:
     command: ` + httpd + `
     environment:
       MODE: local
-    ports: ["127.0.0.1:18088:8088"]
+    ports: ["127.0.0.1:0:8088"]
     x-telepresence:
       behavior: interceptHandler
       intercept:
@@ -62,10 +62,15 @@ services:
 			t.Errorf("the local service that depended on the remote one is not running")
 		}
 		// The handler's port on this host: published by the daemon (netns),
-		// by the handler itself (Teleroute).
-		status, body, err := e.HTTPGet("127.0.0.1:18088", "/")
+		// by the handler itself (Teleroute), on a port the engine chose.
+		publisher := echo
+		if !e.teleroute() {
+			publisher = daemonContainer
+		}
+		addr := "127.0.0.1:" + e.hostPort(publisher, 8088)
+		status, body, err := e.HTTPGet(addr, "/")
 		if err != nil || status != 200 || body != "mode=local db=psql\n" {
-			t.Errorf("GET 127.0.0.1:18088 = %d %q, %v", status, body, err)
+			t.Errorf("GET %s (published by %s) = %d %q, %v", addr, publisher, status, body, err)
 		}
 		var byName string
 		eventually(t, patience, "web reaches echo by its service name", func() bool {
@@ -85,7 +90,7 @@ services:
 			t.Errorf("intercept calls = %q, want one %q", calls, intercept)
 		}
 		connects := e.callsOf("connect")
-		if exposes := len(connects) == 1 && slices.Contains(connects[0], "127.0.0.1:18088:8088"); len(connects) != 1 || exposes == e.teleroute() {
+		if exposes := len(connects) == 1 && containsSeq(connects[0], "--expose", "127.0.0.1:0:8088"); len(connects) != 1 || exposes == e.teleroute() {
 			t.Errorf("connect calls = %q: the daemon exposes the handler's port in the netns model only", connects)
 		}
 
