@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -40,6 +41,12 @@ type Env struct {
 	// written without one get it.
 	Release string
 	lastDir string // last dir given to Run/Start, for the cleanup's down
+	// projects holds the directories WriteProject makes. It is removed
+	// after the cleanup, which runs `down` in one of them.
+	projects string
+	// allowed are leftovers the test expects after its last `down`
+	// (AllowLeft), as Leftovers writes them.
+	allowed []string
 	// Extra overrides or adds environment variables ("KEY=value"; "KEY="
 	// unsets) for the commands the Env runs.
 	Extra []string
@@ -53,12 +60,14 @@ func newEnv(t *testing.T) *Env {
 }
 
 // newEnvAt prepares an Env whose stand-in emulates release, and registers
-// its cleanup: `docker telepresence down`, removal of anything still
-// labelled with the project, and `telepresence quit` (which removes the
-// daemon container).
+// its cleanup (see Env.cleanup): `docker telepresence down`, a failure for
+// anything of the project still there, its removal, and `telepresence
+// quit` (which removes the daemon container).
 func newEnvAt(t *testing.T, release string) *Env {
 	t.Helper()
-	e := &Env{t: t, StateDir: t.TempDir(), Project: projectName(t.Name()), Release: release}
+	// Both directories are made before the cleanup is registered, so they
+	// are removed after it (cleanups run last-registered first).
+	e := &Env{t: t, StateDir: t.TempDir(), projects: t.TempDir(), Project: projectName(t.Name()), Release: release}
 	t.Cleanup(e.cleanup)
 	e.WriteFixture(Fixture{})
 	return e
@@ -130,10 +139,14 @@ func (e *Env) WriteFixture(f Fixture) {
 }
 
 // WriteProject writes files (relative path -> content) into a fresh
-// directory and returns it, to be used as the dir of Run/Start.
+// directory and returns it, to be used as the dir of Run/Start. It lasts
+// until the Env's cleanup is done.
 func (e *Env) WriteProject(files map[string]string) string {
 	e.t.Helper()
-	dir := e.t.TempDir()
+	dir, err := os.MkdirTemp(e.projects, "project-")
+	if err != nil {
+		e.t.Fatal(err)
+	}
 	for name, content := range files {
 		p := filepath.Join(dir, name)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -400,24 +413,39 @@ func (e *Env) Leftovers() []string {
 	return left
 }
 
+// AllowLeft declares leftovers (written as Leftovers writes them, e.g.
+// "volume "+e.Project+"_data") that the test expects to find after its last
+// `down`: the named volumes its compose file declares, which `down` without
+// -v keeps, as `docker compose down` does. The cleanup does not fail the
+// test for them.
+func (e *Env) AllowLeft(left ...string) {
+	e.allowed = append(e.allowed, left...)
+}
+
+// cleanup ends the test's world, and fails the test when the test left
+// anything of its project behind.
+//
+// When the test ran the plugin, the cleanup first runs `docker telepresence
+// down` in the test's last project directory, as a user ends a session.
+// Only what is still there after that down counts: tests stop projects
+// half-way on purpose (a killed or failed up) and some run down
+// themselves, and what a user is left with after `down` is what matters.
+// Any container, volume or network of the project, or intercept active in
+// the stand-in, that is left then and not declared with AllowLeft fails
+// the test (t.Errorf with the list): a leak is reported, never swept up in
+// silence. A test that never ran the plugin gets no down: what it made
+// with the stand-in or the docker CLI, it ends itself.
+//
+// Everything is removed all the same, so that the next test starts clean,
+// and the stand-in's daemon is quit (`down` leaves it running, by design).
 func (e *Env) cleanup() {
-	if e.lastDir != "" { // the test ran the plugin: let it clean up first
+	e.t.Helper()
+	if e.lastDir != "" { // the test ran the plugin: a user's final down
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		_, _, _ = e.Run(ctx, e.lastDir, "down")
 		cancel()
 	}
-	for _, left := range e.Leftovers() {
-		kind, name, _ := strings.Cut(left, " ")
-		switch kind {
-		case "container", "volume":
-			_, _ = dockerCmd(kind, "rm", "-f", name)
-		case "network":
-			_, _ = dockerCmd("network", "rm", name)
-		default:
-			continue // intercepts go with quit
-		}
-		e.t.Logf("cleanup: removed leftover %s", left)
-	}
+	e.removeLeftovers(e.reportLeftovers())
 	// Images the test built: Compose names them <project>-<service>.
 	if out, err := dockerCmd("image", "ls", "--format", "{{.Repository}}:{{.Tag}}", "--filter", "reference="+e.Project+"-*"); err == nil {
 		for _, img := range strings.Fields(out) {
@@ -425,6 +453,39 @@ func (e *Env) cleanup() {
 		}
 	}
 	_, _, _ = e.Telepresence("quit")
+}
+
+// reportLeftovers fails the test for what is left of the project and was
+// not allowed (AllowLeft), and returns all that is left.
+func (e *Env) reportLeftovers() []string {
+	e.t.Helper()
+	left := e.Leftovers()
+	var leaked []string
+	for _, l := range left {
+		if !slices.Contains(e.allowed, l) {
+			leaked = append(leaked, l)
+		}
+	}
+	if len(leaked) > 0 {
+		e.t.Errorf("the test left behind (after its last down): %s", strings.Join(leaked, ", "))
+	}
+	return left
+}
+
+// removeLeftovers removes what Leftovers listed; intercepts go with quit.
+func (e *Env) removeLeftovers(left []string) {
+	for _, l := range left {
+		kind, name, _ := strings.Cut(l, " ")
+		switch kind {
+		case "container", "volume":
+			_, _ = dockerCmd(kind, "rm", "-f", name)
+		case "network":
+			_, _ = dockerCmd("network", "rm", name)
+		default:
+			continue
+		}
+		e.t.Logf("cleanup: removed leftover %s", l)
+	}
 }
 
 // HTTPGet GETs http://addr/path, retrying connection failures and 502/503

@@ -16,8 +16,10 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 )
 
-// handlerProject is a project with one handler and one local service.
+// handlerProject is a project with one handler and one local service. Its
+// named volume data stays after `down`, as Compose's does.
 func handlerProject(e *Env) string {
+	e.AllowLeft("volume " + e.Project + "_data")
 	return e.WriteProject(map[string]string{"compose.yaml": `
 services:
   echo:

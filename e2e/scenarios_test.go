@@ -167,6 +167,7 @@ volumes:
   local-secrets: {}
   cache: {}
 `})
+			e.AllowLeft("volume "+e.Project+"_local-secrets", "volume "+e.Project+"_cache") // down keeps named volumes
 			e.MustRun(ctx(t), dir, "up", "-d")
 			// The Telemount plugin on the host reaches the daemon on its network
 			// (netns) or on the default bridge (Teleroute).
