@@ -27,8 +27,12 @@ install: build
 example: install
 	docker telepresence $(EXAMPLE) config
 
-## test: lint, unit tests with the race detector, short fuzz runs, and the e2e suite (needs a Docker Engine)
-test: lint unit fuzz e2e
+## test: lint, unit tests with the race detector (the fuzz targets' seed corpora included), and the e2e suite (needs a Docker Engine)
+# No -fuzz here: a fuzz run is bound by a deadline, and on a loaded machine
+# it can fail with "context deadline exceeded" without finding anything.
+# `go test` in unit still runs every fuzz target on its seed corpus
+# (testdata/fuzz and the f.Add seeds); `make fuzz` explores beyond it.
+test: lint unit e2e
 
 # E2E is cleared so that a caller's E2E=1 does not run the e2e suite twice.
 unit:
@@ -37,7 +41,7 @@ unit:
 e2e:
 	E2E=1 $(GO) test -count=1 -timeout 20m -v ./e2e/
 
-## fuzz: each fuzz target for $(FUZZTIME)
+## fuzz: each fuzz target for $(FUZZTIME) (not part of `make test`)
 fuzz:
 	@for target in $$($(GO) test -list '^Fuzz' ./transform/ | grep '^Fuzz'); do \
 		echo "fuzzing $$target for $(FUZZTIME)"; \

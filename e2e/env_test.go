@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -40,6 +41,12 @@ type Env struct {
 	// written without one get it.
 	Release string
 	lastDir string // last dir given to Run/Start, for the cleanup's down
+	// projects holds the directories WriteProject makes. It is removed
+	// after the cleanup, which runs `down` in one of them.
+	projects string
+	// allowed are leftovers the test expects after its last `down`
+	// (AllowLeft), as Leftovers writes them.
+	allowed []string
 	// Extra overrides or adds environment variables ("KEY=value"; "KEY="
 	// unsets) for the commands the Env runs.
 	Extra []string
@@ -53,12 +60,14 @@ func newEnv(t *testing.T) *Env {
 }
 
 // newEnvAt prepares an Env whose stand-in emulates release, and registers
-// its cleanup: `docker telepresence down`, removal of anything still
-// labelled with the project, and `telepresence quit` (which removes the
-// daemon container).
+// its cleanup (see Env.cleanup): `docker telepresence down`, a failure for
+// anything of the project still there, its removal, and `telepresence
+// quit` (which removes the daemon container).
 func newEnvAt(t *testing.T, release string) *Env {
 	t.Helper()
-	e := &Env{t: t, StateDir: t.TempDir(), Project: projectName(t.Name()), Release: release}
+	// Both directories are made before the cleanup is registered, so they
+	// are removed after it (cleanups run last-registered first).
+	e := &Env{t: t, StateDir: t.TempDir(), projects: t.TempDir(), Project: projectName(t.Name()), Release: release}
 	t.Cleanup(e.cleanup)
 	e.WriteFixture(Fixture{})
 	return e
@@ -130,10 +139,14 @@ func (e *Env) WriteFixture(f Fixture) {
 }
 
 // WriteProject writes files (relative path -> content) into a fresh
-// directory and returns it, to be used as the dir of Run/Start.
+// directory and returns it, to be used as the dir of Run/Start. It lasts
+// until the Env's cleanup is done.
 func (e *Env) WriteProject(files map[string]string) string {
 	e.t.Helper()
-	dir := e.t.TempDir()
+	dir, err := os.MkdirTemp(e.projects, "project-")
+	if err != nil {
+		e.t.Fatal(err)
+	}
 	for name, content := range files {
 		p := filepath.Join(dir, name)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -245,6 +258,55 @@ func (e *Env) DNSMappings() []Mapping {
 	return calls[len(calls)-1]
 }
 
+// CreatorEvents returns what the creator processes of slow intercepts
+// (fixture Intercept.DelayMS) recorded, in order.
+func (e *Env) CreatorEvents() []fixture.CreatorEvent {
+	e.t.Helper()
+	var events []fixture.CreatorEvent
+	for _, line := range e.readLines(fixture.CreatorsFile) {
+		var ev fixture.CreatorEvent
+		if err := json.Unmarshal(line, &ev); err != nil {
+			e.t.Fatalf("bad line in %s: %q: %v", fixture.CreatorsFile, line, err)
+		}
+		events = append(events, ev)
+	}
+	return events
+}
+
+// awaitCreator waits until the creators of slow intercepts have recorded
+// more than n events, and returns event n (counted from 0).
+func (e *Env) awaitCreator(n int, what string) fixture.CreatorEvent {
+	e.t.Helper()
+	var ev fixture.CreatorEvent
+	eventually(e.t, patience, what, func() bool {
+		events := e.CreatorEvents()
+		if len(events) > n {
+			ev = events[n]
+			return true
+		}
+		return false
+	})
+	return ev
+}
+
+// lockStandin takes the lock that serialises the stand-in's invocations
+// (fixture.LockFile) and returns how to release it. While the test holds
+// it, every telepresence command that reads or changes the state waits
+// (after recording its call), so the test can hold a plugin at a known
+// point. Release it before the test ends: the cleanup needs the stand-in.
+func (e *Env) lockStandin() (unlock func()) {
+	e.t.Helper()
+	f, err := os.OpenFile(filepath.Join(e.StateDir, fixture.LockFile), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		e.t.Fatal(err)
+	}
+	return func() { _ = f.Close() }
+}
+
 // State returns the stand-in's state, read from its state file (so
 // without recording a call).
 func (e *Env) State() fixture.State {
@@ -286,6 +348,10 @@ func (e *Env) readLines(file string) [][]byte {
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	// Tests read these files while the stand-in appends to them: a line
+	// without its newline is still being written, and is left for the
+	// next read.
+	data = data[:bytes.LastIndexByte(data, '\n')+1]
 	var lines [][]byte
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(nil, 1<<20)
@@ -351,24 +417,39 @@ func (e *Env) Leftovers() []string {
 	return left
 }
 
+// AllowLeft declares leftovers (written as Leftovers writes them, e.g.
+// "volume "+e.Project+"_data") that the test expects to find after its last
+// `down`: the named volumes its compose file declares, which `down` without
+// -v keeps, as `docker compose down` does. The cleanup does not fail the
+// test for them.
+func (e *Env) AllowLeft(left ...string) {
+	e.allowed = append(e.allowed, left...)
+}
+
+// cleanup ends the test's world, and fails the test when the test left
+// anything of its project behind.
+//
+// When the test ran the plugin, the cleanup first runs `docker telepresence
+// down` in the test's last project directory, as a user ends a session.
+// Only what is still there after that down counts: tests stop projects
+// half-way on purpose (a killed or failed up) and some run down
+// themselves, and what a user is left with after `down` is what matters.
+// Any container, volume or network of the project, or intercept active in
+// the stand-in, that is left then and not declared with AllowLeft fails
+// the test (t.Errorf with the list): a leak is reported, never swept up in
+// silence. A test that never ran the plugin gets no down: what it made
+// with the stand-in or the docker CLI, it ends itself.
+//
+// Everything is removed all the same, so that the next test starts clean,
+// and the stand-in's daemon is quit (`down` leaves it running, by design).
 func (e *Env) cleanup() {
-	if e.lastDir != "" { // the test ran the plugin: let it clean up first
+	e.t.Helper()
+	if e.lastDir != "" { // the test ran the plugin: a user's final down
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		_, _, _ = e.Run(ctx, e.lastDir, "down")
 		cancel()
 	}
-	for _, left := range e.Leftovers() {
-		kind, name, _ := strings.Cut(left, " ")
-		switch kind {
-		case "container", "volume":
-			_, _ = dockerCmd(kind, "rm", "-f", name)
-		case "network":
-			_, _ = dockerCmd("network", "rm", name)
-		default:
-			continue // intercepts go with quit
-		}
-		e.t.Logf("cleanup: removed leftover %s", left)
-	}
+	e.removeLeftovers(e.reportLeftovers())
 	// Images the test built: Compose names them <project>-<service>.
 	if out, err := dockerCmd("image", "ls", "--format", "{{.Repository}}:{{.Tag}}", "--filter", "reference="+e.Project+"-*"); err == nil {
 		for _, img := range strings.Fields(out) {
@@ -378,8 +459,41 @@ func (e *Env) cleanup() {
 	_, _, _ = e.Telepresence("quit")
 }
 
+// reportLeftovers fails the test for what is left of the project and was
+// not allowed (AllowLeft), and returns all that is left.
+func (e *Env) reportLeftovers() []string {
+	e.t.Helper()
+	left := e.Leftovers()
+	var leaked []string
+	for _, l := range left {
+		if !slices.Contains(e.allowed, l) {
+			leaked = append(leaked, l)
+		}
+	}
+	if len(leaked) > 0 {
+		e.t.Errorf("the test left behind (after its last down): %s", strings.Join(leaked, ", "))
+	}
+	return left
+}
+
+// removeLeftovers removes what Leftovers listed; intercepts go with quit.
+func (e *Env) removeLeftovers(left []string) {
+	for _, l := range left {
+		kind, name, _ := strings.Cut(l, " ")
+		switch kind {
+		case "container", "volume":
+			_, _ = dockerCmd(kind, "rm", "-f", name)
+		case "network":
+			_, _ = dockerCmd("network", "rm", name)
+		default:
+			continue
+		}
+		e.t.Logf("cleanup: removed leftover %s", l)
+	}
+}
+
 // HTTPGet GETs http://addr/path, retrying connection failures and 502/503
-// for up to 30 s (containers and port forwards take a moment to come up).
+// for up to patience (containers and port forwards take a moment to come up).
 // It returns the status code and body of the first real answer.
 func (e *Env) HTTPGet(addr, path string) (status int, body string, err error) {
 	e.t.Helper()
@@ -388,7 +502,7 @@ func (e *Env) HTTPGet(addr, path string) (status int, body string, err error) {
 		Transport: &http.Transport{DisableKeepAlives: true}, // fresh connection per try
 	}
 	url := "http://" + addr + path
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(patience)
 	for {
 		var resp *http.Response
 		resp, err = client.Get(url)

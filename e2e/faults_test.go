@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/telepresenceio/docker-telepresence/e2e/standin/fixture"
 )
 
 // Two `up` of one project at once: the second is refused, cleanly.
@@ -30,7 +32,7 @@ func TestConcurrentUpRefused(t *testing.T) {
 		t.Errorf("the refused up disturbed the running project")
 	}
 	_ = p.CtrlC()
-	_ = p.Wait(15 * time.Second)
+	_ = p.Wait(patience)
 }
 
 // A host port the handler publishes is taken by another container: the
@@ -38,27 +40,30 @@ func TestConcurrentUpRefused(t *testing.T) {
 // the user is told, and nothing is left.
 func TestPortInUse(t *testing.T) {
 	eachModel(t, func(t *testing.T, e *Env) {
+		// The blocker takes a port the engine chooses, so no other program
+		// holds it; the project then asks for that very port.
 		blocker := e.Project + "-blocker" // not the project's: a failed first up removes all of the project
 		if _, err := dockerCmd("run", "-d", "--name", blocker, "--label", daemonLabel,
-			"-p", "127.0.0.1:18091:80", busyboxImage, "sleep", "3600"); err != nil {
+			"-p", "127.0.0.1::80", busyboxImage, "sleep", "3600"); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _, _ = dockerCmd("rm", "-f", blocker) })
+		taken := e.hostPort(blocker, 80)
 		dir := e.WriteProject(map[string]string{"compose.yaml": `
 services:
   echo:
     image: ` + busyboxImage + `
     command: ["sleep", "3600"]
-    ports: ["127.0.0.1:18091:8088"]
+    ports: ["127.0.0.1:` + taken + `:8088"]
     x-telepresence: {behavior: interceptHandler, intercept: {mount: false}}
 `})
 		_, stderr, err := e.Run(ctx(t), dir, "up", "-d")
 		if err == nil {
 			t.Fatal("up succeeded although its port is taken")
 		}
-		want := "host port 18091, published by an intercept handler, is already in use by container " + blocker
+		want := "host port " + taken + ", published by an intercept handler, is already in use by container " + blocker
 		if e.teleroute() {
-			want = "18091"
+			want = taken
 		}
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
@@ -79,11 +84,11 @@ func TestDaemonDisappearsWhileAttached(t *testing.T) {
 		writeMountFixture(e)
 		dir := handlerProject(e)
 		p := e.startRunning(dir, []string{"web", "echo"}, "up")
-		eventually(t, 10*time.Second, "Compose attaches", func() bool { return p.WaitForOutput("Attaching to", 0) })
+		eventually(t, patience, "Compose attaches", func() bool { return p.WaitForOutput("Attaching to", 0) })
 		if _, err := dockerCmd("rm", "-f", daemonContainer); err != nil {
 			t.Fatal(err)
 		}
-		err := p.Wait(30 * time.Second)
+		err := p.Wait(patience)
 		var exit *exec.ExitError
 		if !errors.As(err, &exit) {
 			t.Fatalf("attached up did not fail when the daemon went: %v", err)
@@ -172,17 +177,25 @@ func disableTelemount(t *testing.T) {
 }
 
 // A second Ctrl-C forces the exit at once, even while the first one's undo
-// would still wait for an intercept.
+// still runs.
 func TestSecondCtrlCForcesExit(t *testing.T) {
 	e := newEnv(t)
 	e.WriteFixture(Fixture{Intercepts: map[string]InterceptFixture{"alpha": {DelayMS: 20000}}})
 	dir := twoHandlers(e)
 	p := e.Start(dir, "up", "-d")
-	eventually(t, 60*time.Second, "the intercept starts", func() bool { return len(e.interceptCalls()) == 1 })
+	if ev := e.awaitCreator(0, "the intercept of alpha is being made"); ev.Event != fixture.CreatorWaiting {
+		t.Fatalf("creator event %+v, want %s", ev, fixture.CreatorWaiting)
+	}
+	// With the stand-in's lock held, the undo the first Ctrl-C starts
+	// records its next telepresence call and then waits: the second Ctrl-C
+	// comes while that undo provably runs, however fast or slow the machine.
+	unlock := e.lockStandin()
+	defer unlock()
+	calls := len(e.Calls())
 	_ = p.CtrlC()
-	time.Sleep(100 * time.Millisecond)
+	eventually(t, patience, "the first Ctrl-C's undo calls telepresence", func() bool { return len(e.Calls()) > calls })
 	_ = p.CtrlC()
-	err := p.Wait(10 * time.Second)
+	err := p.Wait(patience)
 	var exit *exec.ExitError
 	// The first Ctrl-C alone would end the run with exit 1 once its undo is
 	// done; 130 and the reminder come from the second.

@@ -45,7 +45,7 @@ func runMain(m *testing.M) int {
 		fmt.Println("e2e: skipped; set E2E=1 to run the end-to-end tests against the Docker Engine")
 		return 0
 	}
-	if err := waitForEngine(20 * time.Second); err != nil {
+	if err := waitForEngine(time.Minute); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: FAIL: the Docker Engine does not answer (is dockerd running? DOCKER_HOST?): %v\n", err)
 		return 1
 	}

@@ -12,7 +12,7 @@ func TestBadIntent(t *testing.T) {
 services:
   echo:
     image: ` + busyboxImage + `
-    ports: ["8088:8088"]
+    ports: ["127.0.0.1:0:8088"]
   db:
     image: ` + busyboxImage + `
   tool:

@@ -16,15 +16,17 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 )
 
-// handlerProject is a project with one handler and one local service.
+// handlerProject is a project with one handler and one local service. Its
+// named volume data stays after `down`, as Compose's does.
 func handlerProject(e *Env) string {
+	e.AllowLeft("volume " + e.Project + "_data")
 	return e.WriteProject(map[string]string{"compose.yaml": `
 services:
   echo:
     image: ` + busyboxImage + `
     init: true
     command: ` + httpd + `
-    ports: ["127.0.0.1:18089:8088"]
+    ports: ["127.0.0.1:0:8088"]
     volumes: [data:/data]
     x-telepresence:
       behavior: interceptHandler
@@ -83,7 +85,7 @@ func TestDownAfterKilledUp(t *testing.T) {
 		if err := syscall.Kill(-p.Cmd.Process.Pid, syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
-		_ = p.Wait(10 * time.Second)
+		_ = p.Wait(patience)
 		if !slices.Equal(e.ActiveIntercepts(), []string{"echo-server"}) {
 			t.Fatalf("the killed up should have left its intercept active: %v", e.ActiveIntercepts())
 		}
@@ -119,7 +121,7 @@ func TestAttachedUpInterrupted(t *testing.T) {
 		if err := p.CtrlC(); err != nil {
 			t.Fatal(err)
 		}
-		err := p.Wait(15 * time.Second)
+		err := p.Wait(patience)
 		var exit *exec.ExitError
 		if err != nil && (!errors.As(err, &exit) || exit.ExitCode() != 130) {
 			t.Fatalf("attached up after Ctrl-C: %v (want exit 0 or 130)\n%s", err, p.Stderr.String())
@@ -188,20 +190,28 @@ func TestWatch(t *testing.T) {
 				e := newEnvAt(t, m.release)
 				dir := watchProject(e)
 				p := e.startRunning(dir, []string{"echo"}, tc.args...)
-				if tc.sync && !p.WaitForOutput("Watch enabled", 30*time.Second) {
+				if tc.sync && !p.WaitForOutput("Watch enabled", patience) {
 					t.Fatalf("watch did not start:\n%s\n%s", p.Stdout.String(), p.Stderr.String())
 				}
-				timeout := 10 * time.Second
+				// A sync that must happen may take patience. One that must
+				// not cannot be waited for: 5 s is far longer than a sync
+				// takes when watch runs. A loaded machine can only make
+				// this check miss a wrong sync, never fail a right run; and
+				// the output must not say that watch started at all.
+				timeout := patience
 				if !tc.sync {
-					timeout = 5 * time.Second // long enough for a sync that should not happen
+					timeout = 5 * time.Second
 				}
 				if synced := editAndExpect(t, e, dir, timeout); synced != tc.sync {
 					t.Errorf("edit synced = %v, want %v", synced, tc.sync)
 				}
+				if !tc.sync && p.WaitForOutput("Watch enabled", 0) {
+					t.Errorf("watch started although --no-watch:\n%s", p.Stdout.String())
+				}
 				if err := p.CtrlC(); err != nil {
 					t.Fatal(err)
 				}
-				_ = p.Wait(15 * time.Second)
+				_ = p.Wait(patience)
 			})
 		}
 	}

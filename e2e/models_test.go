@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/telepresenceio/docker-telepresence/e2e/standin/fixture"
 )
@@ -54,10 +55,16 @@ func (e *Env) networksOf(container string) []string {
 }
 
 // sendTraffic is cluster traffic for an intercept: the stand-in daemon
-// dials the intercept's address and port, and the answer comes back.
-func (e *Env) sendTraffic(intercept string) (string, error) {
-	out, _, err := e.Telepresence("standin-send", intercept, "/")
-	return strings.TrimSpace(out), err
+// dials the intercept's address and port, and the answer comes back. It
+// tries until the handler answers (it may still be starting) or patience
+// runs out.
+func (e *Env) sendTraffic(intercept string) (out string, err error) {
+	for deadline := time.Now().Add(patience); ; time.Sleep(250 * time.Millisecond) {
+		out, _, err = e.Telepresence("standin-send", intercept, "/")
+		if err == nil || time.Now().After(deadline) {
+			return strings.TrimSpace(out), err
+		}
+	}
 }
 
 // Names from the stand-in's contract, for the scenarios.

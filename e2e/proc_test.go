@@ -59,7 +59,7 @@ func (e *Env) Start(dir string, args ...string) *Proc {
 	e.t.Cleanup(func() {
 		if !p.Exited() {
 			_ = p.CtrlC()
-			if p.Wait(30*time.Second) != nil && !p.Exited() {
+			if p.Wait(patience) != nil && !p.Exited() {
 				_ = syscall.Kill(-p.Cmd.Process.Pid, syscall.SIGKILL)
 				<-p.done
 			}

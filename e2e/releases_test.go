@@ -29,7 +29,11 @@ services:
 	other := *e
 	other.Project = e.Project + "-2"
 	other.Extra = []string{"COMPOSE_PROJECT_NAME=" + other.Project}
-	t.Cleanup(func() { _, _, _ = other.Run(ctx(t), second, "down") })
+	other.allowed = nil
+	t.Cleanup(func() { // the Env's cleanup only knows the first project
+		_, _, _ = other.Run(ctx(t), second, "down")
+		other.removeLeftovers(other.reportLeftovers())
+	})
 	other.MustRun(ctx(t), second, "up", "-d")
 	want := []Mapping{{Name: "cache", AliasFor: "redis.default"}, {Name: "db", AliasFor: "psql.default"}, {Name: "users", AliasFor: "users.default"}}
 	if got := sortedMappings(e.DNSMappings()); !slices.Equal(got, want) {
@@ -103,7 +107,7 @@ func TestPersonalInterceptRefusedBefore225(t *testing.T) {
 services:
   echo:
     image: ` + busyboxImage + `
-    ports: ["8088:8088"]
+    ports: ["127.0.0.1:0:8088"]
     x-telepresence:
       behavior: interceptHandler
       intercept: {httpHeaders: [x-dev=alice]}

@@ -6,6 +6,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/telepresenceio/docker-telepresence/e2e/standin/fixture"
 )
 
 // twoHandlers is a project whose two intercepts are made in order alpha, beta.
@@ -129,11 +131,11 @@ func TestSigtermBetweenIntercepts(t *testing.T) {
 		e.WriteFixture(Fixture{Intercepts: map[string]InterceptFixture{"beta": {DelayMS: 5000}}})
 		dir := twoHandlers(e)
 		p := e.Start(dir, "up", "-d")
-		eventually(t, 60*time.Second, "the second intercept starts", func() bool { return len(e.interceptCalls()) == 2 })
+		eventually(t, patience, "the second intercept starts", func() bool { return len(e.interceptCalls()) == 2 })
 		if err := syscall.Kill(-p.Cmd.Process.Pid, syscall.SIGTERM); err != nil {
 			t.Fatal(err)
 		}
-		if err := p.Wait(30 * time.Second); err == nil {
+		if err := p.Wait(patience); err == nil {
 			t.Errorf("up interrupted by SIGTERM exited 0")
 		}
 		if active := e.ActiveIntercepts(); len(active) > 0 {
@@ -165,14 +167,24 @@ func TestCtrlCDuringASlowInterceptLeavesNoOrphan(t *testing.T) {
 		}
 		dir := twoHandlers(e)
 		p := e.Start(dir, "up", "-d")
-		eventually(t, 60*time.Second, "the intercept starts", func() bool { return len(e.interceptCalls()) == 1 })
+		// Ctrl-C once the intercept is being made (its creator waits).
+		if ev := e.awaitCreator(0, "the intercept of alpha is being made"); ev.Event != fixture.CreatorWaiting {
+			t.Fatalf("creator event %+v, want %s", ev, fixture.CreatorWaiting)
+		}
 		if err := p.CtrlC(); err != nil {
 			t.Fatal(err)
 		}
-		if err := p.Wait(30 * time.Second); err == nil {
+		if err := p.Wait(patience); err == nil {
 			t.Errorf("up interrupted by Ctrl-C exited 0")
 		}
-		time.Sleep(delay + time.Second) // past the moment a killed CLI's intercept would appear
+		// No sleep past the delay: the creator records how it ended, and
+		// only it could still make the intercept. Interrupted, it ends at
+		// once, canceled; had the CLI been killed, it would make the
+		// intercept once the delay is over, and the check below would see
+		// the orphan.
+		if ev := e.awaitCreator(1, "the creator of alpha ends"); ev.Event != fixture.CreatorCanceled {
+			t.Errorf("the creator of alpha ended with %+v, want %s", ev, fixture.CreatorCanceled)
+		}
 		if active := e.ActiveIntercepts(); len(active) > 0 {
 			t.Errorf("orphan intercepts: %v", active)
 		}
@@ -194,5 +206,5 @@ func TestDownRefusedWhileUpRuns(t *testing.T) {
 		t.Errorf("the refused down disturbed the running project")
 	}
 	_ = p.CtrlC()
-	_ = p.Wait(15 * time.Second)
+	_ = p.Wait(patience)
 }

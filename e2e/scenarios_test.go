@@ -4,7 +4,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 )
 
 // Scenario 1: a handler, a local service and a remote one, `up -d`, in
@@ -27,7 +26,7 @@ services:
     command: ` + httpd + `
     environment:
       MODE: local
-    ports: ["127.0.0.1:18088:8088"]
+    ports: ["127.0.0.1:0:8088"]
     x-telepresence:
       behavior: interceptHandler
       intercept:
@@ -63,13 +62,18 @@ services:
 			t.Errorf("the local service that depended on the remote one is not running")
 		}
 		// The handler's port on this host: published by the daemon (netns),
-		// by the handler itself (Teleroute).
-		status, body, err := e.HTTPGet("127.0.0.1:18088", "/")
+		// by the handler itself (Teleroute), on a port the engine chose.
+		publisher := echo
+		if !e.teleroute() {
+			publisher = daemonContainer
+		}
+		addr := "127.0.0.1:" + e.hostPort(publisher, 8088)
+		status, body, err := e.HTTPGet(addr, "/")
 		if err != nil || status != 200 || body != "mode=local db=psql\n" {
-			t.Errorf("GET 127.0.0.1:18088 = %d %q, %v", status, body, err)
+			t.Errorf("GET %s (published by %s) = %d %q, %v", addr, publisher, status, body, err)
 		}
 		var byName string
-		eventually(t, 10*time.Second, "web reaches echo by its service name", func() bool {
+		eventually(t, patience, "web reaches echo by its service name", func() bool {
 			byName, _ = e.httpFrom(e.container("web"), "echo", 8088)
 			return strings.Contains(byName, "mode=local db=psql")
 		})
@@ -86,7 +90,7 @@ services:
 			t.Errorf("intercept calls = %q, want one %q", calls, intercept)
 		}
 		connects := e.callsOf("connect")
-		if exposes := len(connects) == 1 && slices.Contains(connects[0], "127.0.0.1:18088:8088"); len(connects) != 1 || exposes == e.teleroute() {
+		if exposes := len(connects) == 1 && containsSeq(connects[0], "--expose", "127.0.0.1:0:8088"); len(connects) != 1 || exposes == e.teleroute() {
 			t.Errorf("connect calls = %q: the daemon exposes the handler's port in the netns model only", connects)
 		}
 
@@ -163,6 +167,7 @@ volumes:
   local-secrets: {}
   cache: {}
 `})
+			e.AllowLeft("volume "+e.Project+"_local-secrets", "volume "+e.Project+"_cache") // down keeps named volumes
 			e.MustRun(ctx(t), dir, "up", "-d")
 			// The Telemount plugin on the host reaches the daemon on its network
 			// (netns) or on the default bridge (Teleroute).

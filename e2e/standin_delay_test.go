@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/telepresenceio/docker-telepresence/e2e/standin/fixture"
 )
 
 // siStart starts the stand-in in the background, in its own process group
@@ -27,64 +29,102 @@ func siStart(t *testing.T, e *Env, args ...string) (cmd *exec.Cmd, stdout *bytes
 	done = make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
-	eventually(t, 5*time.Second, "the intercept call is recorded", func() bool { return len(e.Calls()) > calls })
+	eventually(t, patience, "the intercept call is recorded", func() bool { return len(e.Calls()) > calls })
 	return cmd, stdout, done
 }
 
+// siAwaitExit waits for a background stand-in to end.
+func siAwaitExit(t *testing.T, done chan error, what string) error {
+	t.Helper()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(patience):
+		t.Fatalf("after %s: %s", patience, what)
+		return nil
+	}
+}
+
 // A slow intercept (DelayMS) is made by a process of its own: SIGINT to the
-// CLI cancels it; SIGKILL leaves it to finish.
+// CLI cancels it; SIGKILL leaves it to finish. The test waits on what the
+// creator process records (fixture.CreatorEvent), never on the clock.
 func TestStandinInterceptDelay(t *testing.T) {
 	e := newEnv(t)
 	const delay = 2 * time.Second
-	e.WriteFixture(Fixture{Intercepts: map[string]InterceptFixture{"slow": {DelayMS: int(delay / time.Millisecond)}}})
+	e.WriteFixture(Fixture{Intercepts: map[string]InterceptFixture{
+		"slow": {DelayMS: int(delay / time.Millisecond)},
+		// stuck outlasts every deadline of the test: if it ends, something
+		// ended it.
+		"stuck": {DelayMS: int(time.Hour / time.Millisecond)},
+	}})
 	siTP(t, e, "connect", "--docker")
-	args := []string{"intercept", "slow", "--port", "8080", "--output", "json"}
+	intercept := func(name string) []string { return []string{"intercept", name, "--port", "8080", "--output", "json"} }
 
-	// Uninterrupted, it takes the delay, without holding the state lock.
-	start := time.Now()
-	_, stdout, done := siStart(t, e, args...)
-	ctx, cancel := context.WithTimeout(context.Background(), delay/2)
+	// While an intercept is being made, the state is not locked: status
+	// answers. (Were it locked, status would wait for the hour.)
+	cmd, stdout, done := siStart(t, e, intercept("stuck")...)
+	if ev := e.awaitCreator(0, "the creator of stuck starts"); ev.Event != fixture.CreatorWaiting {
+		t.Fatalf("creator event %+v, want %s", ev, fixture.CreatorWaiting)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := e.command(ctx, e.StateDir, filepath.Join(suite.binDir, "telepresence"), "status").Run(); err != nil {
 		t.Errorf("status while the slow intercept is made: %v; it must not wait for it", err)
 	}
-	select {
-	case err := <-done:
-		if err != nil || time.Since(start) < delay || !strings.Contains(stdout.String(), "Intercept name") {
-			t.Fatalf("slow intercept: %v after %s: %q", err, time.Since(start), stdout)
-		}
-	case <-time.After(3 * delay):
-		t.Fatal("the slow intercept does not end")
-	}
-	siTP(t, e, "leave", "slow")
 
-	// SIGINT (to the process group, as Ctrl-C does) cancels it.
-	cmd, stdout, done := siStart(t, e, args...)
-	time.Sleep(300 * time.Millisecond)
+	// SIGINT (to the process group, as Ctrl-C does) cancels it: the CLI
+	// ends long before the hour, and the creator made nothing.
 	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
+	err := siAwaitExit(t, done, "the interrupted intercept did not stop")
 	var exit *exec.ExitError
-	select {
-	case err := <-done:
-		if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(stdout.String(), "canceled") {
-			t.Errorf("interrupted intercept: %v, stdout %q; want exit 1 and an error", err, stdout)
-		}
-	case <-time.After(delay / 2):
-		t.Fatal("the interrupted intercept did not stop at once")
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(stdout.String(), "canceled") {
+		t.Errorf("interrupted intercept: %v, stdout %q; want exit 1 and an error", err, stdout)
 	}
-	time.Sleep(delay)
+	if ev := e.awaitCreator(1, "the creator of stuck ends"); ev.Event != fixture.CreatorCanceled {
+		t.Errorf("the interrupted intercept's creator ended with %+v, want %s", ev, fixture.CreatorCanceled)
+	}
 	if got := e.ActiveIntercepts(); len(got) != 0 {
 		t.Errorf("an interrupted intercept was made: %v", got)
 	}
 
-	// SIGKILL leaves the creator running: the intercept appears anyway.
-	cmd, _, done = siStart(t, e, args...)
-	time.Sleep(300 * time.Millisecond)
+	// Uninterrupted, it takes the delay.
+	start := time.Now()
+	_, stdout, done = siStart(t, e, intercept("slow")...)
+	err = siAwaitExit(t, done, "the slow intercept does not end")
+	if err != nil || time.Since(start) < delay || !strings.Contains(stdout.String(), "Intercept name") {
+		t.Fatalf("slow intercept: %v after %s: %q", err, time.Since(start), stdout)
+	}
+	if ev := e.awaitCreator(3, "the creator of slow ends"); ev.Event != fixture.CreatorMade {
+		t.Errorf("the slow intercept's creator ended with %+v, want %s", ev, fixture.CreatorMade)
+	}
+	siTP(t, e, "leave", "slow")
+
+	// SIGKILL leaves the creator running: the intercept appears anyway. The
+	// creator is stopped (SIGSTOP) while the CLI is killed, so that the
+	// intercept provably does not exist before the CLI is gone, however
+	// slow the machine.
+	cmd, _, done = siStart(t, e, intercept("slow")...)
+	creator := e.awaitCreator(4, "the second creator of slow starts")
+	if creator.Event != fixture.CreatorWaiting {
+		t.Fatalf("creator event %+v, want %s", creator, fixture.CreatorWaiting)
+	}
+	if err := syscall.Kill(creator.PID, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = syscall.Kill(creator.PID, syscall.SIGCONT) })
 	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	<-done
 	if got := e.ActiveIntercepts(); len(got) != 0 {
-		t.Fatalf("the intercept exists before its delay: %v", got)
+		t.Fatalf("the intercept exists before its creator could make it: %v", got)
 	}
-	eventually(t, 2*delay, "the killed CLI's intercept is made", func() bool {
-		return reflect.DeepEqual(e.ActiveIntercepts(), []string{"slow"})
-	})
+	if err := syscall.Kill(creator.PID, syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	if ev := e.awaitCreator(5, "the killed CLI's creator ends"); ev.Event != fixture.CreatorMade {
+		t.Errorf("the killed CLI's creator ended with %+v, want %s", ev, fixture.CreatorMade)
+	}
+	if got := e.ActiveIntercepts(); !reflect.DeepEqual(got, []string{"slow"}) {
+		t.Errorf("after the killed CLI's creator ended: %v, want [slow]", got)
+	}
+	siTP(t, e, "leave", "slow")
 }

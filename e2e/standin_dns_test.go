@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"reflect"
 	"testing"
-	"time"
 
 	"golang.org/x/net/dns/dnsmessage"
 	"google.golang.org/grpc"
@@ -68,7 +67,7 @@ func siSetDNSMappings(t *testing.T, port any, mm ...Mapping) {
 	for _, m := range mm {
 		req.Mappings = append(req.Mappings, &daemon.DNSMapping{Name: m.Name, AliasFor: m.AliasFor})
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
 	defer cancel()
 	if _, err := connector.NewConnectorClient(conn).SetDNSMappings(ctx, req); err != nil {
 		t.Fatalf("SetDNSMappings: %v", err)

@@ -104,6 +104,11 @@ func TestStandinIntercept(t *testing.T) {
 		siTP(t, e, "standin-vanish", "out")
 		siTPFails(t, e, "standin-vanish", "out")
 		siCheckLeave(t, e, r)
+		// The test ends what it made: quit ends the daemon's intercepts.
+		siTP(t, e, "quit")
+		if got := e.ActiveIntercepts(); len(got) > 0 {
+			t.Errorf("intercepts active after quit: %v", got)
+		}
 	})
 }
 

@@ -3,10 +3,9 @@ package e2e
 import (
 	"fmt"
 	"reflect"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/telepresenceio/docker-telepresence/e2e/standin/fixture"
 )
@@ -21,7 +20,7 @@ func siHTTPD(body string, port int) []string {
 func siSendUntil(t *testing.T, e *Env, args ...string) string {
 	t.Helper()
 	var out string
-	eventually(t, 15*time.Second, "standin-send "+strings.Join(args, " ")+" answers", func() bool {
+	eventually(t, patience, "standin-send "+strings.Join(args, " ")+" answers", func() bool {
 		var err error
 		out, _, err = e.Telepresence(append([]string{"standin-send"}, args...)...)
 		return err == nil
@@ -37,30 +36,36 @@ func TestStandinNetnsExpose(t *testing.T) {
 		t.Run(rel, func(t *testing.T) {
 			e := newEnvAt(t, rel)
 			e.WriteFixture(Fixture{DaemonName: e.Project})
-			p1, p2 := siFreePort(t), siFreePort(t)
-			expose := []string{fmt.Sprintf("127.0.0.1:%d:8088", p1), fmt.Sprintf("%d:8089", p2)}
-			siTP(t, e, "connect", "--docker", "--expose", expose[0], "--expose", expose[1])
+			// Every form of --expose, each with a host port the engine
+			// chooses (none is named: another program could hold it).
+			expose := []string{"127.0.0.1::8088", "0:8089", "8090"}
+			siTP(t, e, "connect", "--docker", "--expose", expose[0], "--expose", expose[1], "--expose", expose[2])
 			d := siDaemon(t, siTPJSON(t, e, "status", "--output", "json"))
-			if !reflect.DeepEqual(d["exposedPorts"], []any{expose[0], expose[1]}) {
+			if !reflect.DeepEqual(d["exposedPorts"], []any{expose[0], expose[1], expose[2]}) {
 				t.Errorf("exposedPorts = %v, want %v", d["exposedPorts"], expose)
 			}
-			got := siPortBindings(t, "tp-"+e.Project)
-			sort.Strings(got)
-			want := []string{fmt.Sprintf("%v/tcp -> 127.0.0.1:%v", d["daemon_port"], d["daemon_port"]),
-				fmt.Sprintf("8088/tcp -> 127.0.0.1:%d", p1), fmt.Sprintf("8089/tcp -> 127.0.0.1:%d", p2)}
-			sort.Strings(want)
-			if !reflect.DeepEqual(got, want) {
-				t.Errorf("published ports %v, want %v", got, want)
+			bindings := siPortBindings(t, "tp-"+e.Project)
+			if grpc := fmt.Sprintf("%v/tcp -> 127.0.0.1:%v", d["daemon_port"], d["daemon_port"]); len(bindings) != 4 || !slices.Contains(bindings, grpc) {
+				t.Errorf("port bindings %v, want %s and the three exposed ports", bindings, grpc)
 			}
-			siTP(t, e, "connect", "--docker", "--expose", expose[0], "--expose", expose[1]) // the same: reused
-			siTP(t, e, "connect", "--docker")                                               // none given: reused
+			published := map[int]string{}
+			for _, port := range []int{8088, 8089, 8090} {
+				out, err := dockerCmd("port", "tp-"+e.Project, fmt.Sprintf("%d/tcp", port))
+				host, onLoopback := strings.CutPrefix(out, "127.0.0.1:")
+				if err != nil || !onLoopback || strings.Contains(host, "\n") || host == "0" {
+					t.Errorf("port %d is published at %q (%v), want one engine-chosen port on 127.0.0.1", port, out, err)
+				}
+				published[port] = host
+			}
+			siTP(t, e, "connect", "--docker", "--expose", expose[0], "--expose", expose[1], "--expose", expose[2]) // the same: reused
+			siTP(t, e, "connect", "--docker")                                                                      // none given: reused
 			if _, stderr := siTPFails(t, e, "connect", "--docker", "--expose", expose[0]); !strings.Contains(stderr, "exposed ports differ. Please quit and reconnect") {
 				t.Errorf("connect with other --expose: %q", stderr)
 			}
 
 			handler := siContainer(t, e, "handler", append([]string{"--network", "container:tp-" + e.Project, busyboxImage},
 				siHTTPD("hello-from-handler", 8088)...)...)
-			if code, body, err := e.HTTPGet(fmt.Sprintf("127.0.0.1:%d", p1), "/"); err != nil || code != 200 || body != "hello-from-handler\n" {
+			if code, body, err := e.HTTPGet("127.0.0.1:"+published[8088], "/"); err != nil || code != 200 || body != "hello-from-handler\n" {
 				t.Errorf("GET through the exposed port: %d %q %v", code, body, err)
 			}
 			siTP(t, e, "intercept", "echo", "--port", "8088:http")

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
-	"net"
 	"reflect"
 	"sort"
 	"strings"
@@ -196,16 +195,6 @@ func siContainer(t *testing.T, e *Env, suffix string, args ...string) string {
 	}
 	t.Cleanup(func() { _, _ = dockerCmd("rm", "-f", name) })
 	return name
-}
-
-func siFreePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 func TestStandinFixtureSwitches(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"syscall"
 	"time"
@@ -71,7 +72,8 @@ func createDelayed(conn, name string, ai fixture.ActiveIntercept, delayMS int) e
 }
 
 // createInterceptChild is the creator process: it sleeps, then records the
-// intercept on its daemon, unless SIGTERM came first.
+// intercept on its daemon, unless SIGTERM came first. It records its steps
+// in creators.jsonl (fixture.CreatorEvent) for the tests to wait on.
 func createInterceptChild(dir string, args []string) int {
 	res := os.NewFile(3, "result")
 	fail := func(format string, a ...any) int {
@@ -90,33 +92,49 @@ func createInterceptChild(dir string, args []string) int {
 	if err != nil {
 		return fail("%s: %v", createInterceptCmd, err)
 	}
+	record := func(event string) {
+		_ = appendJSONLine(filepath.Join(dir, fixture.CreatorsFile),
+			fixture.CreatorEvent{Intercept: name, Event: event, PID: os.Getpid()})
+	}
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	record(fixture.CreatorWaiting)
 	select {
 	case <-time.After(time.Duration(delay) * time.Millisecond):
 	case <-sigs:
+		record(fixture.CreatorCanceled)
 		return fail("intercept %s canceled", name)
 	}
 	// From here on the intercept is made; later signals are ignored.
+	if msg := makeIntercept(dir, conn, name, ai); msg != "" {
+		record(fixture.CreatorFailed)
+		return fail("%s", msg)
+	}
+	record(fixture.CreatorMade)
+	return 0
+}
+
+// makeIntercept records the intercept on its daemon; it returns why not.
+func makeIntercept(dir, conn, name string, ai fixture.ActiveIntercept) string {
 	unlock, err := lock(dir)
 	if err != nil {
-		return fail("%v", err)
+		return err.Error()
 	}
 	defer unlock()
 	s, err := loadState(dir)
 	if err != nil {
-		return fail("%v", err)
+		return err.Error()
 	}
 	c := s.Connections[conn]
 	if c == nil {
-		return fail("the daemon %s is gone", conn)
+		return fmt.Sprintf("the daemon %s is gone", conn)
 	}
 	if _, ok := c.Intercepts[name]; ok {
-		return fail("Intercept with name %q already exists", name)
+		return fmt.Sprintf("Intercept with name %q already exists", name)
 	}
 	c.Intercepts[name] = ai
 	if err := saveState(dir, s); err != nil {
-		return fail("%v", err)
+		return err.Error()
 	}
-	return 0
+	return ""
 }

@@ -78,13 +78,16 @@ func ipOn(container, network string) string {
 	return out
 }
 
-// normaliseExpose turns "HOSTPORT:PORT" (or "PORT") into a publish spec
-// bound to 127.0.0.1; "IP:HOSTPORT:PORT" is kept.
+// normaliseExpose turns an --expose value into the publish spec (`docker
+// run -p`) Telepresence passes on, bound to 127.0.0.1 where it names no
+// address (the tests publish nothing beyond this host): "PORT" gets a host
+// port the engine chooses, as `-p PORT` does; "HOSTPORT:PORT" keeps its
+// host port; "IP:HOSTPORT:PORT" is kept.
 func normaliseExpose(x string) string {
 	ports, _, _ := strings.Cut(x, "/") // keep a "/udp" suffix as it is
 	switch strings.Count(ports, ":") {
 	case 0:
-		return "127.0.0.1:" + ports + ":" + x
+		return "127.0.0.1::" + x
 	case 1:
 		return "127.0.0.1:" + x
 	}
