@@ -36,10 +36,11 @@ func TestStatus(t *testing.T) {
 			Daemon struct {
 				Model string `json:"model"`
 			} `json:"daemon"`
-			Intercepts []struct {
-				Name string `json:"name"`
-				Live bool   `json:"live"`
-			} `json:"intercepts"`
+			Attachments []struct {
+				Name  string `json:"name"`
+				Kind  string `json:"kind"`
+				State string `json:"state"`
+			} `json:"attachments"`
 			Handlers []struct {
 				Running bool `json:"running"`
 			} `json:"handlers"`
@@ -52,15 +53,16 @@ func TestStatus(t *testing.T) {
 			t.Fatal(err)
 		}
 		model := map[bool]string{false: "netns", true: "teleroute"}[e.teleroute()]
-		if st.Daemon.Model != model || len(st.Intercepts) != 1 || !st.Intercepts[0].Live || len(st.Handlers) != 1 || !st.Handlers[0].Running ||
+		if st.Daemon.Model != model || len(st.Attachments) != 1 || st.Attachments[0].State != "live" || st.Attachments[0].Kind != "intercept" ||
+			len(st.Handlers) != 1 || !st.Handlers[0].Running ||
 			len(st.Remote) != 1 || st.Remote[0].AliasFor != "frontend.default" {
 			t.Errorf("status = %+v", st)
 		}
 		if _, _, err := e.Telepresence("standin-vanish", "echo-server"); err != nil {
 			t.Fatal(err)
 		}
-		if err := json.Unmarshal([]byte(e.MustRun(ctx(t), dir, "status", "--format", "json")), &st); err != nil || st.Intercepts[0].Live {
-			t.Errorf("an intercept that ended in the cluster is shown live: %+v, %v", st, err)
+		if err := json.Unmarshal([]byte(e.MustRun(ctx(t), dir, "status", "--format", "json")), &st); err != nil || len(st.Attachments) != 1 || st.Attachments[0].State != "ended" {
+			t.Errorf("an intercept that ended in the cluster is not shown ended: %+v, %v", st, err)
 		}
 	})
 }

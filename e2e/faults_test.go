@@ -117,6 +117,8 @@ func TestFaults(t *testing.T) {
 			want    []string
 			// wantLeft are the intercepts the failed up must have left.
 			wantLeft []string
+			// mountTrue makes alpha ask for the pod's volumes (mount: true).
+			mountTrue bool
 		}{
 			{name: "telepresence not installed", args: []string{"--telepresence", "/nonexistent/telepresence"},
 				want: []string{"telepresence is not installed", "telepresence.io"}},
@@ -127,15 +129,15 @@ func TestFaults(t *testing.T) {
 			{name: "connect fails", fixture: Fixture{ConnectFail: "unable to reach the cluster"},
 				want: []string{"connecting Telepresence", "unable to reach the cluster"}},
 			{name: "intercept conflict", fixture: Fixture{Intercepts: map[string]InterceptFixture{"beta": {Fail: `Intercept with name "beta" already exists`}}},
-				want:     []string{`service "beta": intercepting workload "beta"`, "already exists", "another project or user intercepts"},
+				want:     []string{`service "beta": intercept of workload "beta"`, "already exists", "another project or user has"},
 				wantLeft: []string{"alpha"}},
 			{name: "intercept times out", fixture: Fixture{Intercepts: map[string]InterceptFixture{"alpha": {DelayMS: 20000}}},
 				args: []string{"--telepresence-timeout", "2s"}, want: []string{"no answer after 2s", "--telepresence-timeout"}},
 			{name: "engine unreachable", extra: []string{"DOCKER_HOST=unix:///nonexistent/docker.sock"},
 				want: []string{"unix:///nonexistent/docker.sock", "is Docker running?"}},
-			{name: "Telemount plugin cannot be installed", setup: disableTelemount,
+			{name: "Telemount plugin cannot be installed, and mount: true", setup: disableTelemount, mountTrue: true,
 				fixture: Fixture{Intercepts: map[string]InterceptFixture{"alpha": {Mounts: []string{"/s"}}}},
-				want:    []string{"installing the Telemount volume plugin ghcr.io/telepresenceio/telemount:", "mount: false"}},
+				want:    []string{"installing the Telemount volume plugin ghcr.io/telepresenceio/telemount:", "which the pod's volumes of alpha need", "remove `mount: true`"}},
 		} {
 			t.Run(m.name+"/"+tc.name, func(t *testing.T) {
 				e := newEnvAt(t, m.release)
@@ -145,6 +147,9 @@ func TestFaults(t *testing.T) {
 				}
 				e.Extra = tc.extra
 				dir := twoHandlers(e)
+				if tc.mountTrue {
+					e.WriteProjectIn(dir, map[string]string{"compose.yaml": strings.Replace(twoHandlersYAML, `intercept: {port: "8088"}`, `intercept: {port: "8088", mount: true}`, 1)})
+				}
 				_, stderr, err := e.Run(ctx(t), dir, append(tc.args, "up", "-d")...)
 				if err == nil {
 					t.Fatal("up succeeded")

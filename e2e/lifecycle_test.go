@@ -123,8 +123,8 @@ func TestAttachedUpInterrupted(t *testing.T) {
 		}
 		err := p.Wait(patience)
 		var exit *exec.ExitError
-		if err != nil && (!errors.As(err, &exit) || exit.ExitCode() != 130) {
-			t.Fatalf("attached up after Ctrl-C: %v (want exit 0 or 130)\n%s", err, p.Stderr.String())
+		if !errors.As(err, &exit) || exit.ExitCode() != 130 || !strings.Contains(p.Stderr.String(), "Interrupted: the project is stopped and its attachments ended") {
+			t.Fatalf("attached up after Ctrl-C: %v (want exit 130, saying what it did)\n%s", err, p.Stderr.String())
 		}
 		for _, s := range []string{"echo", "web"} {
 			if e.running(e.container(s)) {

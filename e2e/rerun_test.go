@@ -12,7 +12,10 @@ import (
 
 // twoHandlers is a project whose two intercepts are made in order alpha, beta.
 func twoHandlers(e *Env) string {
-	return e.WriteProject(map[string]string{"compose.yaml": `
+	return e.WriteProject(map[string]string{"compose.yaml": twoHandlersYAML})
+}
+
+var twoHandlersYAML = `
 services:
   alpha:
     image: ` + busyboxImage + `
@@ -28,8 +31,7 @@ services:
     image: ` + busyboxImage + `
     init: true
     command: ["sleep", "3600"]
-`})
-}
+`
 
 // A second `up -d` on a project that is up reuses its intercepts and
 // recreates nothing.
@@ -43,7 +45,7 @@ func TestUpTwiceIsIdempotent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(stderr, "Reusing the live intercept echo-server") {
+		if !strings.Contains(stderr, "Intercept echo-server Running reused by service echo") {
 			t.Errorf("the second up did not say it reused the intercept:\n%s", stderr)
 		}
 		if after := e.inspect("{{.Id}}", e.container("echo")); after != before {
@@ -80,7 +82,7 @@ services:
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := `Leaving intercept echo-server of service echo: it was created with port "8088", now "9090"`; !strings.Contains(stderr, want) {
+		if want := `Intercept echo-server Leaving service echo: it was created with ports "8088", now "9090"`; !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
 		if calls := e.interceptCalls(); len(calls) != 2 || calls[1][3] != "9090" {
