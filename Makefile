@@ -38,8 +38,11 @@ test: lint unit e2e
 unit:
 	E2E= $(GO) test -race -count=1 ./...
 
+# The suite takes about 4 minutes on an idle 2-core machine, but one run
+# took 19 under a load of 8: the timeout only catches a hung run, and must
+# not fail a slow one (CI's own limit is 90 minutes).
 e2e:
-	E2E=1 $(GO) test -count=1 -timeout 20m -v ./e2e/
+	E2E=1 $(GO) test -count=1 -timeout 60m -v ./e2e/
 
 ## fuzz: each fuzz target for $(FUZZTIME) (not part of `make test`)
 fuzz:
