@@ -198,7 +198,7 @@ func (u *upRun) portHint(ctx context.Context, err error, expose []string) string
 	}
 	for _, e := range expose {
 		host, _ := splitExpose(e)
-		if host == "" || !strings.Contains(msg, ":"+host+" ") && !strings.Contains(msg, ":"+host+":") && !strings.HasSuffix(msg, ":"+host) {
+		if anyPort(host) || !strings.Contains(msg, ":"+host+" ") && !strings.Contains(msg, ":"+host+":") && !strings.HasSuffix(msg, ":"+host) {
 			continue
 		}
 		by := "another program"
@@ -247,11 +247,14 @@ func (u *upRun) checkConnection(s *session, plan *transform.Plan, conn transform
 	}
 }
 
+// anyPort tells a host port the engine chooses (none given, or 0).
+func anyPort(host string) bool { return host == "" || host == "0" }
+
 // publishes tells whether the daemon container publishes an --expose value.
 func publishes(info DaemonInfo, expose string) bool {
 	host, port := splitExpose(expose)
 	for _, addr := range info.Published[port+"/tcp"] {
-		if _, p, err := net.SplitHostPort(addr); err == nil && (host == "" || p == host) {
+		if _, p, err := net.SplitHostPort(addr); err == nil && (anyPort(host) || p == host) {
 			return true
 		}
 	}

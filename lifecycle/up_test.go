@@ -377,3 +377,17 @@ func TestAFailedUpQuitsOnlyTheDaemonItConnected(t *testing.T) {
 		t.Errorf("quits = %v", slices.DeleteFunc(steps, func(s string) bool { return !strings.HasPrefix(s, "tp quit") }))
 	}
 }
+
+// A port the engine chooses (none given, or 0) is published whatever host
+// port the daemon got: no warning that it is not.
+func TestAnEngineChosenPortIsPublished(t *testing.T) {
+	info := DaemonInfo{Published: map[string][]string{"8088/tcp": {"127.0.0.1:49153"}}}
+	for _, e := range []string{"8088", "127.0.0.1:0:8088", "127.0.0.1::8088"} {
+		if !publishes(info, e) {
+			t.Errorf("%s: not published by %v", e, info.Published)
+		}
+	}
+	if publishes(info, "8089:8088") {
+		t.Errorf("8089:8088 is not what the daemon publishes")
+	}
+}

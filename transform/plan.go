@@ -229,12 +229,7 @@ func exposedPorts(svc types.ServiceConfig) ([]string, []string) {
 				svc.Name, p.Protocol, p.Target))
 			continue
 		}
-		target := strconv.FormatUint(uint64(p.Target), 10)
-		if p.Published == "" {
-			expose = append(expose, target)
-		} else {
-			expose = append(expose, publishSpec(p, target))
-		}
+		expose = append(expose, publishSpec(p, strconv.FormatUint(uint64(p.Target), 10)))
 	}
 	return expose, warnings
 }

@@ -17,7 +17,7 @@ func TestNewPlan(t *testing.T) {
 services:
   echo:
     image: echo
-    ports: ["8088:8088", "127.0.0.1:9090:9000", "5353:53/udp", "7000"]
+    ports: ["8088:8088", "127.0.0.1:9090:9000", "5353:53/udp", "7000", "127.0.0.1::7001"]
     x-telepresence:
       behavior: interceptHandler
       intercept: {workload: echo-server, httpHeaders: [x-dev=alice], mount: false}
@@ -54,10 +54,10 @@ services:
 			{Kind: telepresence.KindIntercept, Service: "api", Name: "api", Workload: "api", Ports: []string{"9000:http"}, Address: "tp-p-api",
 				K8sService: "api-svc", Mount: true, Block: "x-telepresence.intercept", Source: "file"},
 			{Kind: telepresence.KindIntercept, Service: "echo", Name: "echo-server", Workload: "echo-server", Ports: []string{"8088"}, Address: "tp-p-echo",
-				HTTPHeaders: []string{"x-dev=alice"}, Mount: false, Expose: []string{"8088:8088", "127.0.0.1:9090:9000", "7000"},
+				HTTPHeaders: []string{"x-dev=alice"}, Mount: false, Expose: []string{"8088:8088", "127.0.0.1:9090:9000", "7000", "127.0.0.1::7001"},
 				Block: "x-telepresence.intercept", Source: "file"},
 		},
-		Expose: []string{"127.0.0.1:9090:9000", "7000", "8088:8088"},
+		Expose: []string{"127.0.0.1:9090:9000", "127.0.0.1::7001", "7000", "8088:8088"},
 		DNSMappings: []RemoteMapping{
 			{Service: "cache", Name: "cache", Namespace: "infra"},
 			{Service: "db", Name: "psql", Namespace: "big-data"},

@@ -79,9 +79,12 @@ func withProto(s, proto string) string {
 	return s + "/" + strings.ToLower(proto)
 }
 
-// publishSpec is a published port as `docker run -p` writes it.
+// publishSpec is a published port as `docker run -p` writes it: a host IP
+// is kept with an engine-chosen host port too (IP::PORT).
 func publishSpec(p types.ServicePortConfig, target string) string {
 	switch {
+	case p.Published == "" && p.HostIP == "":
+		return target
 	case strings.Contains(p.HostIP, ":"):
 		return fmt.Sprintf("[%s]:%s:%s", p.HostIP, p.Published, target)
 	case p.HostIP != "":
