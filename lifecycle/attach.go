@@ -21,9 +21,9 @@ import (
 // attachments made, all at once: a workload that moves from one handler to
 // another is free by the time its new handler asks for it.
 func (u *upRun) attach(ctx context.Context, plan *transform.Plan, handlers []string) (map[string]telepresence.Attachment, error) {
-	s := u.session
 	wanted := map[string]request{}
 	for _, req := range plan.Attachments {
+		s := u.sessionFor(req.Service)
 		wanted[req.Service] = requestOf(s.daemon.Name, req, s.model() == telepresence.ModelTeleroute)
 	}
 	out := map[string]telepresence.Attachment{}
@@ -56,7 +56,8 @@ func (u *upRun) attach(ctx context.Context, plan *transform.Plan, handlers []str
 	}
 	for _, req := range plan.Attachments {
 		if a, ok := out[req.Service]; ok {
-			u.attached = append(u.attached, telepresence.DetachOptions{Kind: a.Kind, Name: a.Name, Container: req.Container})
+			ref := telepresence.DetachOptions{Kind: a.Kind, Name: a.Name, Container: req.Container}
+			u.attached = append(u.attached, attached{ref: ref, contract: u.sessionFor(req.Service).contract})
 		}
 	}
 	return out, err
@@ -107,7 +108,10 @@ func leaveIt(reason string) verdict { return verdict{reason: reason} }
 func (u *upRun) settle(ctx context.Context, rec attachmentRecord, q request, planned bool, kept map[string]telepresence.Attachment) (verdict, error) {
 	_, taken := kept[rec.service]
 	ref := rec.ref()
-	held, known := u.session.daemon.Holds(ref.Kind, ref.Name, ref.Container)
+	held, known := false, true
+	if s := u.sessionOfDaemon(rec.request.Connection); s != nil {
+		held, known = s.daemon.Holds(ref.Kind, ref.Name, ref.Container)
+	}
 	switch {
 	case !planned:
 		return leaveIt(fmt.Sprintf("service %q is no longer attached to a workload", rec.service)), nil
@@ -127,12 +131,35 @@ func (u *upRun) settle(ctx context.Context, rec attachmentRecord, q request, pla
 	return verdict{keep: true, attachment: a}, nil
 }
 
-// retire ends a recorded attachment the project no longer uses, and
-// forgets it.
+// retire ends a recorded attachment the project no longer uses, through
+// the daemon that holds it, and forgets it. One whose daemon no longer
+// runs ended with it.
 func (u *upRun) retire(ctx context.Context, rec attachmentRecord, why string) error {
 	ref := rec.ref()
-	if held, known := u.session.daemon.Holds(ref.Kind, ref.Name, ref.Container); held || !known {
+	s := u.sessionOfDaemon(rec.request.Connection)
+	if s == nil && !rec.unread {
+		st, err := u.Telepresence.Status(ctx)
+		if err != nil {
+			return err
+		}
+		d, contract := st.SelectNamed(rec.request.Connection)
+		if d == nil {
+			return u.removeRecord(ctx, u.project, ref) // its daemon is gone, and the attachment with it
+		}
+		s = &session{daemon: *d, contract: contract}
+	}
+	if s == nil {
+		s = u.session
+	}
+	if held, known := s.daemon.Holds(ref.Kind, ref.Name, ref.Container); held || !known {
 		u.event(attachmentID(ref.Kind, ref.Name), api.Working, "Leaving", "service "+rec.service+": "+why)
 	}
-	return u.detachAndForget(ctx, u.session.contract, u.project, ref)
+	return u.detachAndForget(ctx, s.contract, u.project, ref)
+}
+
+// attached is an attachment the run made or took over, and the contract
+// of the daemon that holds it.
+type attached struct {
+	ref      telepresence.DetachOptions
+	contract telepresence.Contract
 }

@@ -42,14 +42,11 @@ func (s *session) grpcAddress() string {
 	return ""
 }
 
-// connect finds the project's daemon, and connects one in docker mode if
-// none runs (pushing its quit on the journal).
-func (u *upRun) connect(ctx context.Context, plan *transform.Plan, conn transform.Connection) (*session, error) {
-	st, err := u.Telepresence.Status(ctx)
-	if err != nil {
-		return nil, err
-	}
-	d, contract, err := st.Select(conn.Context, conn.Namespace)
+// connectOne finds the daemon of a connection, and connects one in docker
+// mode if none runs (pushing its quit on the journal). st is what status
+// said before.
+func (u *upRun) connectOne(ctx context.Context, plan *transform.Plan, conn transform.Connection, st *telepresence.Status) (*session, error) {
+	d, contract, err := selectDaemon(st, conn)
 	if err != nil {
 		return nil, err
 	}
@@ -81,14 +78,17 @@ func (u *upRun) connect(ctx context.Context, plan *transform.Plan, conn transfor
 // context and namespace (a failed or interrupted connect may still leave
 // one); once it has, only the daemon this run chose.
 type connectAttempt struct {
-	before             []string
-	context, namespace string
-	chosen             string
+	before                   []string
+	name, context, namespace string
+	chosen                   string
 }
 
 func (a *connectAttempt) made(d telepresence.Daemon) bool {
-	if a.chosen != "" {
+	switch {
+	case a.chosen != "":
 		return d.Name == a.chosen
+	case a.name != "":
+		return d.Name == a.name && !slices.Contains(a.before, d.Name)
 	}
 	return !slices.Contains(a.before, d.Name) &&
 		(a.context == "" || d.Context == a.context) && (a.namespace == "" || d.Namespace == a.namespace)
@@ -106,14 +106,14 @@ func (u *upRun) startDaemon(ctx context.Context, plan *transform.Plan, conn tran
 		return nil, telepresence.Contract{}, err
 	}
 	opts := telepresence.ConnectOptions{
-		Context: conn.Context, Namespace: conn.Namespace, ManagerNamespace: conn.ManagerNamespace,
-		MappedNamespaces: conn.MappedNamespaces,
+		Name: conn.Name, Context: conn.Context, Namespace: conn.Namespace, ManagerNamespace: conn.ManagerNamespace,
+		MappedNamespaces: conn.MappedNamespaces, AlsoProxy: conn.AlsoProxy, NeverProxy: conn.NeverProxy,
 	}
 	if !v.AtLeast(telepresence.Teleroute.Major, telepresence.Teleroute.Minor) {
 		opts.Expose = plan.Expose
 	}
 	u.addProxies(&opts, plan, v)
-	attempt := &connectAttempt{before: daemonNames(st), context: conn.Context, namespace: conn.Namespace}
+	attempt := &connectAttempt{before: daemonNames(st), name: conn.Name, context: conn.Context, namespace: conn.Namespace}
 	u.journal.push("the Telepresence connection", func(ctx context.Context) error { return u.disconnect(ctx, attempt.made) })
 	u.event("Telepresence", api.Working, "Connecting", fmt.Sprintf("%s, docker mode", v))
 	if err := u.Telepresence.Connect(ctx, opts); err != nil {
@@ -123,7 +123,7 @@ func (u *upRun) startDaemon(ctx context.Context, plan *transform.Plan, conn tran
 	if st, err = u.Telepresence.Status(ctx); err != nil {
 		return nil, telepresence.Contract{}, err
 	}
-	d, contract, err := st.Select(conn.Context, conn.Namespace)
+	d, contract, err := selectDaemon(st, conn)
 	if err == nil && d == nil {
 		err = errors.New("telepresence connect succeeded but `telepresence status` shows no daemon in a container")
 	}

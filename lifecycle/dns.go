@@ -3,6 +3,7 @@ package lifecycle
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -20,24 +21,48 @@ import (
 // project set before; where it does not, the project's set replaces it,
 // and the user is told.
 func (u *upRun) setDNS(ctx context.Context, plan *transform.Plan) error {
-	s, state := u.session, u.before
-	own := make([]telepresence.DNSMapping, len(plan.DNSMappings))
-	for i, m := range plan.DNSMappings {
+	in := u.opts.Intent
+	for i, conn := range usedConnections(in) {
+		var mappings []transform.RemoteMapping
+		var remote []string
+		for _, m := range plan.DNSMappings {
+			if in.ConnectionOf(m.Service) == conn.Name {
+				mappings = append(mappings, m)
+			}
+		}
+		for _, r := range plan.Remote {
+			if in.ConnectionOf(r) == conn.Name {
+				remote = append(remote, r)
+			}
+		}
+		if err := u.setDNSOn(ctx, u.sessions[conn.Name], dnsVolume(u.project, conn.Name, i == 0), mappings, remote); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setDNSOn sets the mappings of one connection's remote services on its
+// daemon, and records them in the volume of that connection.
+func (u *upRun) setDNSOn(ctx context.Context, s *session, volume string, mappings []transform.RemoteMapping, remote []string) error {
+	recorded := u.before.dnsIn(volume)
+	own := make([]telepresence.DNSMapping, len(mappings))
+	for i, m := range mappings {
 		own[i] = m.DNSMapping(s.daemon.Namespace)
 		u.event("DNS "+m.Service, api.Done, "Mapped", "to "+own[i].AliasFor+" in the daemon's network")
 	}
-	if err := u.recordRemote(ctx, state.dns, &dnsRecord{Connection: s.daemon.Name, Mappings: own, Remote: plan.Remote}); err != nil {
+	if err := u.recordRemote(ctx, volume, recorded, &dnsRecord{Connection: s.daemon.Name, Mappings: own, Remote: remote}); err != nil {
 		return err
 	}
 	var previous []telepresence.DNSMapping
 	switch {
-	case state.dns == nil:
-	case state.dns.Connection == s.daemon.Name:
-		previous = state.dns.Mappings
+	case recorded == nil:
+	case recorded.Connection == s.daemon.Name:
+		previous = recorded.Mappings
 	default: // the project moved to another daemon: take its mappings off the old one
 		st, err := u.Telepresence.Status(ctx)
 		if err == nil {
-			err = u.dropMappings(ctx, state.project, st, state.dns)
+			err = u.dropMappings(ctx, u.project, st, recorded)
 		}
 		if err != nil {
 			return err
@@ -114,19 +139,19 @@ func (r *Runner) claimedMappings(ctx context.Context, project, connection string
 	return out, nil
 }
 
-// recordRemote replaces the record of the project's remote services, was,
-// when it differs from now; a project without any has none.
-func (u *upRun) recordRemote(ctx context.Context, was, now *dnsRecord) error {
+// recordRemote replaces the record of the project's remote services in
+// volume, was, when it differs from now; a project without any has none.
+func (u *upRun) recordRemote(ctx context.Context, volume string, was, now *dnsRecord) error {
 	if len(now.Mappings)+len(now.Remote) == 0 {
 		now = nil
 	}
 	if sameRecord(was, now) {
 		return nil
 	}
-	if err := u.writeDNSRecord(ctx, u.project, was, now); err != nil {
+	if err := u.writeDNSRecord(ctx, u.project, volume, was, now); err != nil {
 		return err
 	}
-	u.journal.push("the record of the remote services", func(ctx context.Context) error { return u.writeDNSRecord(ctx, u.project, now, was) })
+	u.journal.push("the record of the remote services", func(ctx context.Context) error { return u.writeDNSRecord(ctx, u.project, volume, now, was) })
 	return nil
 }
 
@@ -182,13 +207,15 @@ func sameMappings(a, b []telepresence.DNSMapping) bool {
 // status shows it; those another project also set stay) and removes their
 // record, once they are out.
 func (r *Runner) removeDNS(ctx context.Context, state projectState, st *telepresence.Status) error {
-	if state.dns == nil {
-		return nil
+	var errs []error
+	for _, rec := range state.dns {
+		if err := r.dropMappings(ctx, state.project, st, rec); err != nil {
+			errs = append(errs, err) // the record stays, for the next down
+			continue
+		}
+		errs = append(errs, r.writeDNSRecord(ctx, state.project, rec.volume, rec, nil))
 	}
-	if err := r.dropMappings(ctx, state.project, st, state.dns); err != nil {
-		return err // the record stays, for the next down
-	}
-	return r.writeDNSRecord(ctx, state.project, state.dns, nil)
+	return errors.Join(errs...)
 }
 
 // dropMappings takes the mappings a record names out of its daemon's set,

@@ -114,8 +114,10 @@ func (r *Runner) restoreRecords(ctx context.Context, state projectState, keep ma
 			errs = append(errs, r.writeRecord(ctx, state.project, rec))
 		}
 	}
-	if dns && state.dns != nil {
-		errs = append(errs, r.writeDNSRecord(ctx, state.project, nil, state.dns))
+	if dns {
+		for _, rec := range state.dns {
+			errs = append(errs, r.writeDNSRecord(ctx, state.project, rec.volume, nil, rec))
+		}
 	}
 	return errors.Join(errs...)
 }

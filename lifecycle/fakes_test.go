@@ -131,6 +131,12 @@ func (f *fakeTP) Connect(ctx context.Context, o telepresence.ConnectOptions) err
 	if f.connectErr != nil {
 		return f.connectErr
 	}
+	if o.Name != "" && f.daemon != nil && o.Name != f.daemon.Name {
+		// Another connection: its daemon is the fake's other one.
+		f.other = &telepresence.Daemon{Name: o.Name, ContainerNetwork: "tp-" + o.Name, Version: f.release, Context: "default", Namespace: o.Namespace,
+			Subnets: []string{"10.100.0.0/16"}, ReportsDNSMappings: true, DNSMappings: []telepresence.DNSMapping{}}
+		return nil
+	}
 	f.connect()
 	return nil
 }

@@ -17,7 +17,7 @@ import (
 // pushes how to end it. The record is written whatever happens to the run
 // meanwhile, so that the undo finds it.
 func (u *upRun) make(ctx context.Context, req transform.AttachRequest, q request) (telepresence.Attachment, error) {
-	s := u.session
+	s := u.sessionFor(req.Service)
 	ref := telepresence.DetachOptions{Kind: req.Kind, Name: req.Name, Container: req.Container}
 	rec := attachmentRecord{name: req.Name, service: req.Service, request: q}
 	if err := u.writeRecord(context.WithoutCancel(ctx), u.project, rec); err != nil {
@@ -111,7 +111,7 @@ func (r *Runner) detach(ctx context.Context, c telepresence.Contract, a telepres
 func (u *upRun) detachAll(ctx context.Context) error {
 	var errs []error
 	for _, a := range slices.Backward(u.attached) {
-		errs = append(errs, u.detach(ctx, u.session.contract, a))
+		errs = append(errs, u.detach(ctx, a.contract, a.ref))
 	}
 	return errors.Join(errs...)
 }

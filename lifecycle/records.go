@@ -49,7 +49,14 @@ func recordVolume(project string, a telepresence.DetachOptions) string {
 	return project + "_telepresence-" + string(kind) + "-" + name
 }
 
-func dnsVolume(project string) string { return project + "_telepresence-dns" }
+// dnsVolume names the record of the DNS mappings of a connection: the
+// first connection's keeps the name of a project's only one.
+func dnsVolume(project, connection string, first bool) string {
+	if first {
+		return project + "_telepresence-dns"
+	}
+	return project + "_telepresence-dns-" + connection
+}
 
 // attachmentRecord is the record of one attachment.
 type attachmentRecord struct {
@@ -74,6 +81,8 @@ type dnsRecord struct {
 	Connection string                    `json:"daemon"`
 	Mappings   []telepresence.DNSMapping `json:"mappings"`
 	Remote     []string                  `json:"remote,omitempty"`
+	// volume is the record's volume.
+	volume string
 }
 
 // projectState is what belongs to a project on the Docker side.
@@ -83,7 +92,18 @@ type projectState struct {
 	networks   []Network
 	volumes    []Volume
 	records    []attachmentRecord
-	dns        *dnsRecord
+	// dns are the records of the DNS mappings, one per connection.
+	dns []*dnsRecord
+}
+
+// dnsIn is the record of DNS mappings a volume holds, if any.
+func (s projectState) dnsIn(volume string) *dnsRecord {
+	for _, d := range s.dns {
+		if d.volume == volume {
+			return d
+		}
+	}
+	return nil
 }
 
 // find reads the project's state from the Docker side.
@@ -108,9 +128,9 @@ func (r *Runner) find(ctx context.Context, project string) (projectState, error)
 			s.records = append(s.records, attachmentRecord{name: name, service: v.Labels[labelService], request: q, unread: !read})
 		}
 		if raw, ok := v.Labels[labelDNS]; ok {
-			var d dnsRecord
-			if json.Unmarshal([]byte(raw), &d) == nil {
-				s.dns = &d
+			d := &dnsRecord{volume: v.Name}
+			if json.Unmarshal([]byte(raw), d) == nil {
+				s.dns = append(s.dns, d)
 			}
 		}
 	}
@@ -131,7 +151,7 @@ func (s projectState) hasResources() bool {
 }
 
 func (s projectState) empty() bool {
-	return !s.hasResources() && len(s.attachments()) == 0 && s.dns == nil
+	return !s.hasResources() && len(s.attachments()) == 0 && len(s.dns) == 0
 }
 
 // attachments are the project's attachments, from the records, the
@@ -224,11 +244,11 @@ func (r *Runner) removeRecord(ctx context.Context, project string, a telepresenc
 	return nil
 }
 
-// writeDNSRecord replaces the record of the project's DNS mappings, was,
-// with another, now; either may be nil.
-func (r *Runner) writeDNSRecord(ctx context.Context, project string, was, now *dnsRecord) error {
+// writeDNSRecord replaces the record of the project's DNS mappings in
+// volume, was, with another, now; either may be nil.
+func (r *Runner) writeDNSRecord(ctx context.Context, project, volume string, was, now *dnsRecord) error {
 	if was != nil {
-		if err := r.Engine.RemoveVolume(ctx, dnsVolume(project)); err != nil {
+		if err := r.Engine.RemoveVolume(ctx, volume); err != nil {
 			return r.engineError(err)
 		}
 	}
@@ -239,7 +259,7 @@ func (r *Runner) writeDNSRecord(ctx context.Context, project string, was, now *d
 	if err != nil {
 		return err
 	}
-	if err := r.Engine.CreateVolume(ctx, dnsVolume(project), map[string]string{api.ProjectLabel: project, labelDNS: string(b)}); err != nil {
+	if err := r.Engine.CreateVolume(ctx, volume, map[string]string{api.ProjectLabel: project, labelDNS: string(b)}); err != nil {
 		return r.engineError(err)
 	}
 	return nil

@@ -215,7 +215,6 @@ func (u *upRun) monitorDaemon(ctx context.Context) (context.Context, func()) {
 	if every <= 0 {
 		every = 2 * time.Second
 	}
-	s := u.session
 	go func() {
 		tick := time.NewTicker(every)
 		defer tick.Stop()
@@ -225,9 +224,11 @@ func (u *upRun) monitorDaemon(ctx context.Context) (context.Context, func()) {
 				return
 			case <-tick.C:
 			}
-			if err := u.daemonStillServes(ctx, s); err != nil {
-				cancel(err)
-				return
+			for _, s := range u.sessions {
+				if err := u.daemonStillServes(ctx, s); err != nil {
+					cancel(err)
+					return
+				}
 			}
 		}
 	}()

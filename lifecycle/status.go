@@ -57,6 +57,8 @@ type AttachmentStatus struct {
 	Ports       []string `json:"ports"`
 	HTTPHeaders []string `json:"httpHeaders"`
 	State       string   `json:"state"`
+	// Connection is the name of the daemon's connection that holds it.
+	Connection string `json:"connection"`
 }
 
 // HandlerStatus is a handler container.
@@ -73,6 +75,8 @@ type RemoteStatus struct {
 	// AliasFor is its DNS mapping; empty when it resolves in the connected
 	// namespace by its own name.
 	AliasFor string `json:"aliasFor"`
+	// Connection is the name of the daemon's connection that maps it.
+	Connection string `json:"connection"`
 }
 
 // Status reports a project, from a new process, in either model.
@@ -96,7 +100,11 @@ func (r *Runner) Status(ctx context.Context, project string) (*ProjectStatus, er
 			Context: d.Context, Namespace: d.Namespace}
 	}
 	for _, rec := range state.records {
-		out.Attachments = append(out.Attachments, attachmentStatus(rec, d, out.Problem != ""))
+		holder := d // the daemon of the record's connection, if it runs
+		if named, _ := st.SelectNamed(rec.request.Connection); named != nil || !rec.unread {
+			holder = named
+		}
+		out.Attachments = append(out.Attachments, attachmentStatus(rec, holder, out.Problem != ""))
 	}
 	slices.SortFunc(out.Attachments, func(a, b AttachmentStatus) int { return strings.Compare(a.Name, b.Name) })
 	for _, c := range state.containers {
@@ -104,11 +112,11 @@ func (r *Runner) Status(ctx context.Context, project string) (*ProjectStatus, er
 			out.Handlers = append(out.Handlers, HandlerStatus{Container: c.Name, Service: c.Service, Attachment: name, Running: c.Running})
 		}
 	}
-	if state.dns != nil {
-		for _, name := range state.dns.Remote {
-			rs := RemoteStatus{Service: name}
-			if i := slices.IndexFunc(state.dns.Mappings, func(m telepresence.DNSMapping) bool { return m.Name == name }); i >= 0 {
-				rs.AliasFor = state.dns.Mappings[i].AliasFor
+	for _, rec := range state.dns {
+		for _, name := range rec.Remote {
+			rs := RemoteStatus{Service: name, Connection: rec.Connection}
+			if i := slices.IndexFunc(rec.Mappings, func(m telepresence.DNSMapping) bool { return m.Name == name }); i >= 0 {
+				rs.AliasFor = rec.Mappings[i].AliasFor
 			}
 			out.Remote = append(out.Remote, rs)
 		}
@@ -122,7 +130,7 @@ func attachmentStatus(rec attachmentRecord, d *telepresence.Daemon, unanswered b
 	ref := rec.ref()
 	as := AttachmentStatus{Kind: string(ref.Kind), Name: rec.name, Service: rec.service, Ports: []string{}, HTTPHeaders: []string{}, State: StateEnded}
 	if !rec.unread {
-		as.Workload = rec.request.Workload
+		as.Workload, as.Connection = rec.request.Workload, rec.request.Connection
 		as.Ports = append(as.Ports, rec.request.Ports...)
 		as.HTTPHeaders = append(as.HTTPHeaders, rec.request.Headers...)
 	}
@@ -143,8 +151,8 @@ func attachmentStatus(rec attachmentRecord, d *telepresence.Daemon, unanswered b
 // name, or whose container its handlers name, else the only one that runs.
 func (s projectState) daemonOf(st *telepresence.Status) *telepresence.Daemon {
 	var connections []string
-	if s.dns != nil {
-		connections = append(connections, s.dns.Connection)
+	for _, rec := range s.dns {
+		connections = append(connections, rec.Connection)
 	}
 	for _, rec := range s.records {
 		if !rec.unread {

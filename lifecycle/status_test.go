@@ -25,14 +25,14 @@ func TestStatusFromANewProcess(t *testing.T) {
 		Up:      true,
 		Daemon:  &DaemonStatus{Name: "test", Container: "tp-test", Model: "teleroute", Version: "2.27.3", Context: "default", Namespace: "default"},
 		Attachments: []AttachmentStatus{
-			{Kind: "intercept", Name: "api", Service: "api", Workload: "api", Ports: []string{"9000"}, HTTPHeaders: []string{}, State: StateEnded},
-			{Kind: "intercept", Name: "echo-server", Service: "echo", Workload: "echo-server", Ports: []string{"8088"}, HTTPHeaders: []string{"x-dev=alice"}, State: StateLive},
+			{Kind: "intercept", Name: "api", Service: "api", Workload: "api", Ports: []string{"9000"}, HTTPHeaders: []string{}, State: StateEnded, Connection: "test"},
+			{Kind: "intercept", Name: "echo-server", Service: "echo", Workload: "echo-server", Ports: []string{"8088"}, HTTPHeaders: []string{"x-dev=alice"}, State: StateLive, Connection: "test"},
 		},
 		Handlers: []HandlerStatus{
 			{Container: "proj-api-1", Service: "api", Attachment: "api", Running: true},
 			{Container: "proj-echo-1", Service: "echo", Attachment: "echo-server", Running: true},
 		},
-		Remote: []RemoteStatus{{Service: "cache"}, {Service: "db", AliasFor: "psql.default"}},
+		Remote: []RemoteStatus{{Service: "cache", Connection: "test"}, {Service: "db", AliasFor: "psql.default", Connection: "test"}},
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("status (-want +got):\n%s", d)

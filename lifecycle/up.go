@@ -101,9 +101,11 @@ type upRun struct {
 	opts    UpOptions
 	// before is the project as it was on the Docker side when the run began.
 	before projectState
-	// session is the daemon the run works with, once connected.
-	session *session
-	journal journal
+	// session is the daemon of the project's first connection, once
+	// connected; sessions those of every connection it uses, by name.
+	session  *session
+	sessions map[string]*session
+	journal  journal
 	// started is true once the project has started: ending the run no
 	// longer undoes it.
 	started bool
@@ -112,7 +114,7 @@ type upRun struct {
 	op *operation
 	// attached are the attachments this run made or took over, in order:
 	// stopping the project ends them.
-	attached []telepresence.DetachOptions
+	attached []attached
 }
 
 // Up runs the project with its attachments. The project is checked before
@@ -176,7 +178,7 @@ func (u *upRun) up(ctx context.Context, plan *transform.Plan, selected []string)
 		return err
 	}
 	in := u.opts.Intent
-	if u.session, err = u.connect(ctx, plan, in.Connection()); err != nil {
+	if err := u.connect(ctx, plan); err != nil {
 		return err
 	}
 	attachments, err := u.attach(ctx, plan, in.Handlers())
@@ -194,6 +196,7 @@ func (u *upRun) up(ctx context.Context, plan *transform.Plan, selected []string)
 	if err != nil {
 		return err
 	}
+	rt.Connections = u.otherDaemons()
 	res, err := transform.Apply(u.opts.Project, in.Only(selected), rt)
 	if err != nil {
 		return err

@@ -78,8 +78,8 @@ func TestStatusTable(t *testing.T) {
 	}
 	for _, want := range []string{
 		"DAEMON   tp-default-default (Telepresence 2.27.3, teleroute model, context kind, namespace default)",
-		"echo-server  intercept  echo     echo-server  8088:http  x-dev=alice   live",
-		"worker       ingest     batch    worker       -          -             ended",
+		"echo-server  intercept  echo     echo-server  8088:http  x-dev=alice   -           live",
+		"worker       ingest     batch    worker       -          -             -           ended",
 		"shop-echo-1        echo     echo-server  true",
 		"db              psql.big-data",
 		"cache           -",

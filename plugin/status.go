@@ -73,11 +73,11 @@ func writeStatus(out io.Writer, st *lifecycle.ProjectStatus) error {
 		fmt.Fprintf(w, "DAEMON\tnone connected\n")
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "ATTACHMENT\tKIND\tSERVICE\tWORKLOAD\tPORTS\tHTTP HEADERS\tSTATE")
+	fmt.Fprintln(w, "ATTACHMENT\tKIND\tSERVICE\tWORKLOAD\tPORTS\tHTTP HEADERS\tCONNECTION\tSTATE")
 	ended := false
 	for _, a := range st.Attachments {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, a.Kind, a.Service, orDash(a.Workload), orDash(strings.Join(a.Ports, ",")),
-			orDash(strings.Join(a.HTTPHeaders, ",")), a.State)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, a.Kind, a.Service, orDash(a.Workload), orDash(strings.Join(a.Ports, ",")),
+			orDash(strings.Join(a.HTTPHeaders, ",")), orDash(a.Connection), a.State)
 		ended = ended || a.State == lifecycle.StateEnded
 	}
 	fmt.Fprintln(w)

@@ -57,6 +57,8 @@ var errNotDocker = errors.New("the daemon runs on the host")
 
 // ConnectOptions are the flags of `telepresence connect --docker`.
 type ConnectOptions struct {
+	// Name names the connection (connect --name): the daemon is tp-<Name>.
+	Name             string
 	Context          string
 	Namespace        string
 	ManagerNamespace string
@@ -65,6 +67,8 @@ type ConnectOptions struct {
 	// the handlers' in the netns model, and a proxied service's published
 	// ports.
 	Expose []string
+	// AlsoProxy and NeverProxy are subnets to route, or not, to the cluster.
+	AlsoProxy, NeverProxy []string
 	// RerouteLocal (<local port>:<host>:<port>) and RerouteRemote
 	// (<host>:<port>:<new port>) redirect ports of the daemon and of
 	// cluster services (2.24+).
@@ -80,10 +84,13 @@ func (o ConnectOptions) Args() []string {
 			args = append(args, flag, value)
 		}
 	}
+	add("--name", o.Name)
 	add("--context", o.Context)
 	add("--namespace", o.Namespace)
 	add("--manager-namespace", o.ManagerNamespace)
 	add("--mapped-namespaces", strings.Join(o.MappedNamespaces, ","))
+	add("--also-proxy", strings.Join(o.AlsoProxy, ","))
+	add("--never-proxy", strings.Join(o.NeverProxy, ","))
 	for _, e := range o.Expose {
 		args = append(args, "--expose", e)
 	}

@@ -169,6 +169,17 @@ func (s *Status) Select(context, namespace string) (*Daemon, Contract, error) {
 		ErrSeveralDaemons, len(s.Daemons), strings.Join(names, ", "))
 }
 
+// SelectNamed picks the daemon of a named connection (connect --name); a
+// nil Daemon means none runs.
+func (s *Status) SelectNamed(name string) (*Daemon, Contract) {
+	for i, d := range s.Daemons {
+		if d.Name == name {
+			return &s.Daemons[i], s.ContractFor(d)
+		}
+	}
+	return nil, Contract{}
+}
+
 // ContractFor is how to talk to one of the daemons: its release, and --use
 // when status printed several.
 func (s *Status) ContractFor(d Daemon) Contract {

@@ -201,13 +201,26 @@ type Intent struct {
 	Services map[string]ServiceIntent
 }
 
-// Connection is the connection every service uses (the project has one).
+// Connection is the project's first connection (the only one, mostly;
+// the default one when none is declared).
 func (in *Intent) Connection() Connection {
 	if in == nil || len(in.Connections) == 0 {
 		return Connection{}
 	}
 	return in.Connections[0]
 }
+
+// ConnectionOf is the name of the connection a service uses: the one it
+// names, else the first.
+func (in *Intent) ConnectionOf(service string) string {
+	if si, ok := in.Services[service]; ok && si.Connection != "" {
+		return si.Connection
+	}
+	return in.Connection().Name
+}
+
+// Several tells a project of several connections.
+func (in *Intent) Several() bool { return in != nil && len(in.Connections) > 1 }
 
 // Behavior returns the behaviour of a service (Local when undeclared).
 func (in *Intent) Behavior(service string) Behavior {

@@ -75,25 +75,28 @@ func checkDefaultedNames(in *Intent, errs *Errors) {
 }
 
 // checkConnections checks that each service names a declared connection,
-// and refuses several connections, which one project cannot use yet.
+// and, when there are several, that each service that uses one names it.
 func checkConnections(in *Intent, errs *Errors) {
-	if len(in.Connections) > 1 {
-		*errs = append(*errs, &IntentError{Key: "connections",
-			Problem: fmt.Sprintf("declares %d connections; this release of docker telepresence runs a project on one", len(in.Connections)),
-			Hint:    "keep one connection"})
-		return
+	var names []string
+	for _, c := range in.Connections {
+		names = append(names, c.Name)
 	}
 	for _, name := range slices.Sorted(maps.Keys(in.Services)) {
 		si := in.Services[name]
-		if si.Connection == "" || si.Connection == in.Connection().Name {
-			continue
+		key := si.Block
+		if key == "" {
+			key = ExtensionKey
 		}
-		block := si.Block
-		if block == "" {
-			block = ExtensionKey
+		key += ".connection"
+		switch {
+		case si.Connection == "" && len(names) > 1:
+			*errs = append(*errs, &IntentError{Service: name, Key: key,
+				Problem: fmt.Sprintf("the project declares %d connections and the service names none", len(names)),
+				Hint:    "name one of " + strings.Join(names, ", ")})
+		case si.Connection != "" && !slices.Contains(names, si.Connection):
+			*errs = append(*errs, &IntentError{Service: name, Key: key,
+				Problem: fmt.Sprintf("no connection is named %q", si.Connection),
+				Hint:    "name one of the connections declared at the top level, or remove connection"})
 		}
-		*errs = append(*errs, &IntentError{Service: name, Key: block + ".connection",
-			Problem: fmt.Sprintf("no connection is named %q", si.Connection),
-			Hint:    "name one of the connections declared at the top level, or remove connection"})
 	}
 }

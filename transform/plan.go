@@ -46,6 +46,8 @@ type AttachRequest struct {
 	// Block is where it was declared (x-telepresence.intercept, x-tele),
 	// Source the file or flag, for errors.
 	Block, Source string
+	// Connection names the connection it is made on ("" for the default).
+	Connection string
 }
 
 // Key is the dotted key of one of the request's settings, for errors.
@@ -98,6 +100,27 @@ type Plan struct {
 	// Watch lists the services that run locally and declare develop.watch.
 	Watch    []string
 	Warnings []string
+}
+
+// ForConnection is the part of the plan one connection's daemon serves:
+// its attachments and proxies, and the handlers' ports it publishes.
+func (p *Plan) ForConnection(name string, first bool) *Plan {
+	out := *p
+	out.Attachments, out.Proxies, out.Expose = nil, nil, nil
+	mine := func(c string) bool { return c == name || c == "" && first }
+	for _, req := range p.Attachments {
+		if mine(req.Connection) {
+			out.Attachments = append(out.Attachments, req)
+			out.Expose = append(out.Expose, req.Expose...)
+		}
+	}
+	for _, px := range p.Proxies {
+		if mine(px.Connection) {
+			out.Proxies = append(out.Proxies, px)
+		}
+	}
+	out.Expose = uniqueSorted(out.Expose)
+	return &out
 }
 
 // NeedsDaemonNetwork tells whether, in the Teleroute model, something must
@@ -178,7 +201,7 @@ func attachRequest(project string, svc types.ServiceConfig, si ServiceIntent) (A
 		HTTPPathPrefixes: slices.Clone(spec.HTTPPathPrefixes), HTTPPathRegexps: slices.Clone(spec.HTTPPathRegexps),
 		Metadata: spec.Metadata, ToPod: slices.Clone(spec.ToPod), Mount: spec.Mount == nil || *spec.Mount,
 		MountRequired: spec.Mount != nil && *spec.Mount,
-		Block:         si.block(), Source: si.Source,
+		Block:         si.block(), Source: si.Source, Connection: si.Connection,
 	}
 	if req.Kind.Traffic() {
 		req.Address = InterceptAddress(project, svc.Name)

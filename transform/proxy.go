@@ -27,6 +27,8 @@ type Proxy struct {
 	Declared bool
 	// Key is where the ports were declared, for errors.
 	Key string
+	// Connection names the connection whose daemon reroutes.
+	Connection string
 }
 
 // proxyOf is the proxy of a remote service, if it has ports to reroute.
@@ -39,7 +41,7 @@ func proxyOf(svc types.ServiceConfig, si ServiceIntent) []Proxy {
 	if m.Namespace != "" {
 		host += "." + m.Namespace
 	}
-	px := Proxy{Service: svc.Name, Declared: len(m.Ports) > 0, Key: si.proxyKey()}
+	px := Proxy{Service: svc.Name, Declared: len(m.Ports) > 0, Key: si.proxyKey(), Connection: si.Connection}
 	for _, p := range m.Ports {
 		compose, cluster, _ := strings.Cut(p, ":")
 		cluster, proto, _ := strings.Cut(cluster, "/")

@@ -23,7 +23,7 @@ var subnetPools = []netip.Prefix{
 // could otherwise pick one the daemon routes to the cluster. A network that
 // exists already keeps its subnet while that is clear.
 func (t *transformer) assignSubnets(out *types.Project) {
-	routed := parsePrefixes(t.rt.Subnets)
+	routed := t.routedSubnets()
 	if len(routed) == 0 {
 		return
 	}

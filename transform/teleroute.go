@@ -72,9 +72,7 @@ func ClusterServices(project *types.Project, in *Intent) []string {
 // puts it on the Teleroute network under its intercept address, with the
 // daemon's DNS first.
 func (t *transformer) telerouteHandler(svc types.ServiceConfig) types.ServiceConfig {
-	svc = t.clusterDNS(svc)
-	svc.Networks[TelerouteNetwork] = &types.ServiceNetworkConfig{Aliases: []string{InterceptAddress(t.project.Name, svc.Name)}}
-	return svc
+	return t.joinDaemons(svc, InterceptAddress(t.project.Name, svc.Name))
 }
 
 // telerouteLocal puts a local service that needs the cluster on the
@@ -83,33 +81,14 @@ func (t *transformer) telerouteLocal(svc types.ServiceConfig) types.ServiceConfi
 	if !slices.Contains(t.cluster, svc.Name) {
 		return svc
 	}
-	svc = t.clusterDNS(svc)
-	svc.Networks[TelerouteNetwork] = nil
-	return svc
-}
-
-// clusterDNS makes the daemon the first DNS server and adds the search
-// domain, as Telepresence's own compose support does
-// (pkg/client/cli/docker/compose/attachment.go). Docker's embedded DNS
-// still answers the project's service names first.
-func (t *transformer) clusterDNS(svc types.ServiceConfig) types.ServiceConfig {
-	if svc.Networks == nil {
-		svc.Networks = map[string]*types.ServiceNetworkConfig{}
-	}
-	if t.rt.DNS != "" && !slices.Contains(svc.DNS, t.rt.DNS) {
-		svc.DNS = append(types.StringList{t.rt.DNS}, svc.DNS...)
-	}
-	if !slices.Contains(svc.DNSSearch, SearchDomain) {
-		svc.DNSSearch = append(slices.Clone(svc.DNSSearch), SearchDomain)
-	}
-	return svc
+	return t.joinDaemons(svc, "")
 }
 
 // telerouteNetworks declares the Teleroute network and keeps the project's
 // networks clear of the cluster's subnets.
 func (t *transformer) telerouteNetworks(out *types.Project) {
-	if len(t.in.Handlers())+len(t.cluster) > 0 {
-		out.Networks[TelerouteNetwork] = types.NetworkConfig{Name: t.rt.Network, External: true}
+	for key, name := range t.joined {
+		out.Networks[key] = types.NetworkConfig{Name: name, External: true}
 	}
 	t.assignSubnets(out)
 }

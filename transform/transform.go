@@ -68,6 +68,9 @@ type Runtime struct {
 	// Subnets are the cluster subnets the daemon routes (Teleroute); the
 	// project's networks must not overlap them.
 	Subnets []string
+	// Connections are the daemons of the project's other connections, by
+	// connection name (Teleroute); the fields above are the first one's.
+	Connections map[string]DaemonRuntime
 	// TakenSubnets are the subnets of the Docker networks that exist,
 	// except the project's own, whose subnets are in ProjectSubnets by
 	// Docker network name.
@@ -114,7 +117,7 @@ func Apply(project *types.Project, in *Intent, rt Runtime) (*Result, error) {
 	if rt.Model != telepresence.ModelNetns && rt.Model != telepresence.ModelTeleroute {
 		return nil, fmt.Errorf("%w: %q (want %s or %s)", ErrNoModel, rt.Model, telepresence.ModelNetns, telepresence.ModelTeleroute)
 	}
-	t := &transformer{project: project, in: in, rt: rt, res: &Result{}, expanded: expandRemotes(project, in)}
+	t := &transformer{project: project, in: in, rt: rt, res: &Result{}, expanded: expandRemotes(project, in), joined: map[string]string{}}
 	if rt.netns() {
 		t.netnsPrepare()
 	} else {
@@ -144,7 +147,7 @@ func Apply(project *types.Project, in *Intent, rt Runtime) (*Result, error) {
 		return nil, err
 	}
 	t.res.Project = out
-	t.res.Warnings = t.warnings()
+	t.res.Warnings = append(t.warnings(), t.extraWarnings...)
 	return t.res, nil
 }
 
@@ -162,6 +165,10 @@ type transformer struct {
 	volumePrefix map[string]string
 	// cluster lists the local services that join the Teleroute network.
 	cluster []string
+	// joined are the Teleroute networks services joined, by compose key.
+	joined map[string]string
+	// extraWarnings are what the transform itself noticed.
+	extraWarnings []string
 }
 
 // service transforms one service of the copy; it may change the service's
@@ -198,7 +205,7 @@ func (t *transformer) podEnvironment(svc types.ServiceConfig) types.ServiceConfi
 	if !ok {
 		return svc
 	}
-	svc.CustomLabels = svc.CustomLabels.Add(LabelAttachment, ic.Name).Add(LabelDaemonContainer, t.rt.DaemonContainer).
+	svc.CustomLabels = svc.CustomLabels.Add(LabelAttachment, ic.Name).Add(LabelDaemonContainer, t.daemon(t.in.ConnectionOf(svc.Name)).Container).
 		Add(LabelKind, string(t.in.Behavior(svc.Name).Kind()))
 	if len(ic.Environment) > 0 {
 		svc.CustomLabels = svc.CustomLabels.Add(LabelPodEnv, strings.Join(slices.Sorted(maps.Keys(ic.Environment)), ","))

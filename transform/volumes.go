@@ -138,7 +138,7 @@ func (t *transformer) addVolumesOf(out *types.Project, service string, ic telepr
 		if out.Volumes == nil {
 			out.Volumes = types.Volumes{}
 		}
-		opts := types.Options{"host": t.rt.DaemonIP, "port": strconv.Itoa(ic.MountPort), "container": containerName(ic), "dir": m.Path}
+		opts := types.Options{"host": t.daemon(t.in.ConnectionOf(service)).IP, "port": strconv.Itoa(ic.MountPort), "container": containerName(ic), "dir": m.Path}
 		if allReadOnly && t.rt.TelemountReadOnly {
 			opts["ro"] = "true"
 		}

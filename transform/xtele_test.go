@@ -3,6 +3,8 @@ package transform
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -296,5 +298,55 @@ func TestTelemountReadOnlyFlag(t *testing.T) {
 		if v := res.Project.Services["a"].Volumes; len(v) != 2 || v[0].ReadOnly || !v[1].ReadOnly {
 			t.Errorf("the read-only path of a is a read-only mount: %+v", v)
 		}
+	}
+}
+
+// With several connections (Teleroute), each service reaches the daemons
+// it needs: a handler its own, under its address; a local service those of
+// the remote services it depended on; each with its DNS, unless the
+// subnets overlap one already joined.
+func TestSeveralConnections(t *testing.T) {
+	project := load(t, `
+x-tele:
+  connections: [{name: east, namespace: a}, {name: west, namespace: b}]
+services:
+  api: {image: api, ports: ["80"], x-tele: {type: intercept, connection: west}}
+  db: {image: db, x-tele: {type: proxy, connection: east}}
+  cache: {image: cache, x-tele: {type: proxy, connection: west}}
+  web: {image: web, depends_on: [db, cache]}
+`)
+	runtime := trt(map[string]Intercept{"api": {Name: "api", Environment: map[string]string{"TELEPRESENCE_CONTAINER": "api"}}})
+	runtime.Network, runtime.DNS, runtime.DaemonContainer, runtime.Subnets = "east", "172.30.0.2", "tp-east", []string{"10.96.0.0/16"}
+	runtime.Connections = map[string]DaemonRuntime{"west": {Container: "tp-west", IP: "172.17.0.3", Network: "west", DNS: "172.31.0.2", Subnets: []string{"10.100.0.0/16"}}}
+	res, err := Apply(project, mustIntent(t, project, Flags{}), runtime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, web := res.Project.Services["api"], res.Project.Services["web"]
+	if n := api.Networks["teleroute-west"]; n == nil || n.Aliases[0] != "tp-p-api" || len(api.DNS) != 1 || api.DNS[0] != "172.31.0.2" {
+		t.Errorf("api: networks %v, dns %v", api.Networks, api.DNS)
+	}
+	if _, ok := api.Networks["teleroute"]; ok || api.CustomLabels[LabelDaemonContainer] != "tp-west" {
+		t.Errorf("api joined east, or is labelled with %q", api.CustomLabels[LabelDaemonContainer])
+	}
+	if _, east := web.Networks["teleroute"]; !east || !slices.Equal(web.DNS, []string{"172.31.0.2", "172.30.0.2"}) { // by dependency: cache (west), db (east)
+		t.Errorf("web: networks %v, dns %v", web.Networks, web.DNS)
+	}
+	if _, west := web.Networks["teleroute-west"]; !west {
+		t.Errorf("web does not reach west: %v", web.Networks)
+	}
+	if n := res.Project.Networks["teleroute-west"]; n.Name != "west" || !bool(n.External) {
+		t.Errorf("west's network: %+v", n)
+	}
+	// Overlapping subnets: east, second, is not joined by web, which says why.
+	runtime.Connections["west"] = DaemonRuntime{Container: "tp-west", Network: "west", DNS: "172.31.0.2", Subnets: []string{"10.96.5.0/24"}}
+	res, err = Apply(project, mustIntent(t, project, Flags{}), runtime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, east := res.Project.Services["web"].Networks["teleroute"]; east || !slices.ContainsFunc(res.Warnings, func(w string) bool {
+		return strings.Contains(w, "Subnet 10.96.0.0/16 in connection east overlaps with subnet 10.96.5.0/24 in connection west. This prevents it from being added to service web")
+	}) {
+		t.Errorf("web joined an overlapping connection, or was not warned: %v %v", res.Project.Services["web"].Networks, res.Warnings)
 	}
 }

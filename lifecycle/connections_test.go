@@ -1,0 +1,69 @@
+package lifecycle
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const twoConnections = `
+x-tele:
+  connections: [{name: test, namespace: default}, {name: west, namespace: west}]
+services:
+  api: {image: api, ports: ["9000:9000"], x-tele: {type: intercept, connection: west}}
+  echo: {image: echo, ports: ["8088:8088"], x-tele: {type: intercept, workload: echo-server, connection: test}}
+  db: {image: db, x-tele: {type: proxy, name: psql, connection: test}}
+  web: {image: web, depends_on: [db]}
+`
+
+// Each connection has its own daemon, connected by name; each attachment
+// is made, and ended, on its service's daemon; the transform puts each
+// handler on its own daemon's network.
+func TestSeveralConnectionsEachHaveTheirDaemon(t *testing.T) {
+	f := newFixture(t, twoConnections, v227)
+	if err := f.up(t.Context(), true); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"tp connect --docker --name test --namespace default",
+		"tp connect --docker --name west --namespace west",
+		"tp intercept api --port 9000 --address tp-proj-api --use ^west$ --detailed-output --output json",
+		"tp intercept echo --workload echo-server --port 8088 --address tp-proj-echo --use ^test$ --detailed-output --output json",
+	} {
+		if !hasStep(f.j, want) {
+			t.Errorf("no step %q: %v", want, f.j.all())
+		}
+	}
+	p := f.lastProject()
+	if _, ok := p.Services["api"].Networks["teleroute-west"]; !ok {
+		t.Errorf("api is not on west's network: %v", p.Services["api"].Networks)
+	}
+	if _, ok := p.Services["echo"].Networks["teleroute"]; !ok {
+		t.Errorf("echo is not on test's network: %v", p.Services["echo"].Networks)
+	}
+	if n := p.Networks["teleroute-west"]; n.Name != "west" {
+		t.Errorf("west's network: %+v", n)
+	}
+	f.j.reset()
+	if err := f.newRunner().Down(t.Context(), DownOptions{ProjectName: "proj"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"tp leave api --use west", "tp leave echo --use test"} {
+		if !slices.Contains(f.j.all(), want) {
+			t.Errorf("down does not end %q on its daemon: %v", want, f.j.all())
+		}
+	}
+	f.assertNothingLeft(t)
+}
+
+// The netns model cannot put one handler in two namespaces: several
+// connections are refused before anything is created.
+func TestSeveralConnectionsRefusedInTheNetnsModel(t *testing.T) {
+	f := newFixture(t, twoConnections, v220)
+	err := f.up(t.Context(), true)
+	if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "cannot use several connections in one project") {
+		t.Fatalf("err = %v", err)
+	}
+	assertSteps(t, f.j, []string{"tp status", "tp version"})
+}

@@ -1,0 +1,137 @@
+package lifecycle
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/transform"
+)
+
+// A project uses one connection, or several (docs/network-models.md):
+// each has its own daemon, and each service works with its connection's.
+
+// connect finds, or connects, the daemon of each connection the project
+// uses. Several connections need the Teleroute model: in the netns model
+// a handler shares one daemon's namespace, so it cannot reach two.
+func (u *upRun) connect(ctx context.Context, plan *transform.Plan) error {
+	in := u.opts.Intent
+	conns := usedConnections(in)
+	st, err := u.Telepresence.Status(ctx)
+	if err != nil {
+		return err
+	}
+	if len(conns) > 1 {
+		if err := u.checkSeveral(ctx, st, conns); err != nil {
+			return err
+		}
+	}
+	u.sessions = map[string]*session{}
+	for i, conn := range conns {
+		s, err := u.connectOne(ctx, plan.ForConnection(conn.Name, i == 0), conn, st)
+		if err != nil {
+			return err
+		}
+		if len(conns) > 1 {
+			s.contract.Use = s.daemon.Name // other daemons run, or will
+		}
+		u.sessions[conn.Name] = s
+		if i == 0 {
+			u.session = s
+		}
+		if i < len(conns)-1 { // the next one's daemon may have come up meanwhile
+			if st, err = u.Telepresence.Status(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// usedConnections are the connections the project uses: its only one, or,
+// of several, those a service names.
+func usedConnections(in *transform.Intent) []transform.Connection {
+	if !in.Several() {
+		return []transform.Connection{in.Connection()}
+	}
+	var out []transform.Connection
+	for _, c := range in.Connections {
+		for name := range in.Services {
+			if in.ConnectionOf(name) == c.Name {
+				out = append(out, c)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// checkSeveral refuses several connections in the netns model, before
+// anything is created.
+func (u *upRun) checkSeveral(ctx context.Context, st *telepresence.Status, conns []transform.Connection) error {
+	for _, conn := range conns {
+		if d, _, err := selectDaemon(st, conn); err == nil && d != nil && d.Model() == telepresence.ModelNetns {
+			return severalRefused(d.Release())
+		}
+	}
+	v, err := u.Telepresence.ClientVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if !v.AtLeast(telepresence.Teleroute.Major, telepresence.Teleroute.Minor) {
+		return severalRefused(v)
+	}
+	return nil
+}
+
+func severalRefused(v telepresence.Version) error {
+	return &ReleaseError{Key: "connections", Release: v,
+		Problem: fmt.Sprintf("cannot use several connections in one project: before %d.%d a handler shares its daemon's network namespace, which reaches one cluster",
+			telepresence.Teleroute.Major, telepresence.Teleroute.Minor),
+		Hint: "upgrade Telepresence to 2.23 or newer, or keep one connection"}
+}
+
+// selectDaemon is the running daemon of a connection: by its name, or,
+// for the default connection, by context and namespace.
+func selectDaemon(st *telepresence.Status, conn transform.Connection) (*telepresence.Daemon, telepresence.Contract, error) {
+	if conn.Name != "" {
+		d, c := st.SelectNamed(conn.Name)
+		return d, c, nil
+	}
+	return st.Select(conn.Context, conn.Namespace)
+}
+
+// otherDaemons are the daemons of the connections but the first, as the
+// transform needs them.
+func (u *upRun) otherDaemons() map[string]transform.DaemonRuntime {
+	out := map[string]transform.DaemonRuntime{}
+	for name, s := range u.sessions {
+		if s == u.session {
+			continue
+		}
+		network := s.daemon.Network()
+		out[name] = transform.DaemonRuntime{Container: s.daemon.Container(), IP: s.info.Networks["bridge"].IP, Network: network,
+			DNS: s.info.Networks[network].IP, Subnets: slices.Concat(s.daemon.Subnets, s.daemon.AlsoProxySubnets)}
+	}
+	return out
+}
+
+// sessionFor is the session of a service's connection.
+func (u *upRun) sessionFor(service string) *session {
+	if s, ok := u.sessions[u.opts.Intent.ConnectionOf(service)]; ok {
+		return s
+	}
+	return u.session
+}
+
+// sessionOfDaemon is the session whose daemon has a connection's name, if
+// the run works with it.
+func (u *upRun) sessionOfDaemon(name string) *session {
+	for _, s := range u.sessions {
+		if s.daemon.Name == name {
+			return s
+		}
+	}
+	return nil
+}
