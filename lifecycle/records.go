@@ -162,7 +162,9 @@ func (s projectState) attachments() []telepresence.DetachOptions {
 		if a.Kind == "" {
 			a.Kind = telepresence.KindIntercept
 		}
-		if !slices.ContainsFunc(out, func(o telepresence.DetachOptions) bool { return o.Kind == a.Kind && o.Name == a.Name }) {
+		// A record says the kind; a container or volume of the same name is
+		// the same attachment.
+		if !slices.ContainsFunc(out, func(o telepresence.DetachOptions) bool { return o.Name == a.Name }) {
 			out = append(out, a)
 		}
 	}

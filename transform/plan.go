@@ -165,6 +165,12 @@ func NewPlan(project *types.Project, in *Intent) (*Plan, error) {
 			return nil, err
 		}
 		var warnings []string
+		if req.Kind == telepresence.KindWiretap && len(req.Metadata) > 0 {
+			// x-tele takes it (upstream's compose passes it over gRPC); the
+			// telepresence CLI's wiretap has no --metadata.
+			p.Warnings = append(p.Warnings, fmt.Sprintf("service %q: %s: not passed: `telepresence wiretap` takes no metadata", name, req.Key("metadata")))
+			req.Metadata = nil
+		}
 		req.Expose, warnings = exposedPorts(svc)
 		p.Attachments = append(p.Attachments, req)
 		p.Expose = append(p.Expose, req.Expose...)

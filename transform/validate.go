@@ -87,6 +87,7 @@ func validateHandler(svc types.ServiceConfig, si ServiceIntent, taken claims) Er
 	case b == Replace:
 		claim("replace "+workload+"/"+si.Attach.Container, si.workloadKey(),
 			"workload "+quote(workload)+" is already replaced by service %q", "replace a workload's container from one service only")
+		claim("name "+workload, si.workloadKey(), "the name "+quote(workload)+" is taken by service %q", "give each attachment its own name")
 		return errs
 	case b == InterceptHandler && !si.Attach.Filtered():
 		claim("global "+workload, si.workloadKey(), "workload "+quote(workload)+" is already intercepted by service %q",
