@@ -57,7 +57,7 @@ func (u *upRun) attach(ctx context.Context, plan *transform.Plan, handlers []str
 	for _, req := range plan.Attachments {
 		if a, ok := out[req.Service]; ok {
 			ref := telepresence.DetachOptions{Kind: a.Kind, Name: a.Name, Container: req.Container}
-			u.attached = append(u.attached, attached{ref: ref, contract: u.sessionFor(req.Service).contract})
+			u.attached = append(u.attached, attached{ref: ref, session: u.sessionFor(req.Service)})
 		}
 	}
 	return out, err
@@ -157,9 +157,9 @@ func (u *upRun) retire(ctx context.Context, rec attachmentRecord, why string) er
 	return u.detachAndForget(ctx, s.contract, u.project, ref)
 }
 
-// attached is an attachment the run made or took over, and the contract
+// attached is an attachment the run made or took over, and the session
 // of the daemon that holds it.
 type attached struct {
-	ref      telepresence.DetachOptions
-	contract telepresence.Contract
+	ref     telepresence.DetachOptions
+	session *session
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/containerd/errdefs"
 	"github.com/docker/compose/v5/pkg/api"
@@ -21,6 +22,8 @@ type session struct {
 	daemon   telepresence.Daemon
 	contract telepresence.Contract
 	info     DaemonInfo
+	// gone is set once the daemon container stopped while the project ran.
+	gone atomic.Bool
 }
 
 func (s *session) model() telepresence.Model { return s.daemon.Model() }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 const twoConnections = `
@@ -55,6 +56,27 @@ func TestSeveralConnectionsEachHaveTheirDaemon(t *testing.T) {
 		}
 	}
 	f.assertNothingLeft(t)
+}
+
+// When one of the connections' daemons goes, the project stops, and the
+// attachments on the daemons still running end; those of the one that
+// went went with it, and their records stay for `down`.
+func TestADaemonGoneEndsTheOtherConnectionsAttachments(t *testing.T) {
+	f := newFixture(t, twoConnections, v227)
+	f.runner.DaemonCheck = 10 * time.Millisecond
+	f.compose.blockAttached = true
+	f.compose.keepRunning = true
+	f.compose.onUp = func() { f.engine.stopDaemon("tp-west") }
+	err := f.up(t.Context(), false)
+	if !errors.Is(err, ErrDaemonGone) || !strings.Contains(err.Error(), "tp-west stopped while the project ran") {
+		t.Fatalf("err = %v", err)
+	}
+	if !slices.Contains(f.j.all(), "tp leave echo --use test") {
+		t.Errorf("the attachment on the daemon still running was not ended: %v", f.j.all())
+	}
+	if slices.ContainsFunc(f.j.all(), func(s string) bool { return strings.HasPrefix(s, "tp leave api") }) {
+		t.Errorf("the gone daemon was asked to end its attachment: %v", f.j.all())
+	}
 }
 
 // The netns model cannot put one handler in two namespaces: several

@@ -20,9 +20,11 @@ type fakeEngine struct {
 	containers map[string][]Container
 	networks   map[string][]Network
 	volumes    map[string][]Volume
-	// daemonID is the daemon container's ID; daemonDown stops it.
+	// daemonID is the daemon container's ID; daemonDown stops it, stopped
+	// stops only the daemon containers it names.
 	daemonID   string
 	daemonDown bool
+	stopped    map[string]bool
 	daemonErr  error
 	// attached are the networks the daemon joined, with its aliases.
 	attached   map[string][]string
@@ -47,7 +49,7 @@ func (e *fakeEngine) InspectDaemon(_ context.Context, name string) (DaemonInfo, 
 	if e.daemonErr != nil {
 		return DaemonInfo{}, e.daemonErr
 	}
-	info := DaemonInfo{Container: name, ID: e.daemonID, Running: !e.daemonDown, Networks: map[string]Endpoint{}, Published: map[string][]string{}}
+	info := DaemonInfo{Container: name, ID: e.daemonID, Running: !e.daemonDown && !e.stopped[name], Networks: map[string]Endpoint{}, Published: map[string][]string{}}
 	if e.tp.teleroute() {
 		info.Networks["bridge"] = Endpoint{IP: "172.17.0.2"}
 		if !e.tp.noSubnets {
@@ -74,6 +76,13 @@ func (e *fakeEngine) setDaemon(down bool, err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.daemonDown, e.daemonErr = down, err
+}
+
+// stopDaemon stops one daemon container, by name.
+func (e *fakeEngine) stopDaemon(name string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.stopped = map[string]bool{name: true}
 }
 
 func (e *fakeEngine) ContainersWithLabel(_ context.Context, key, value string) ([]Container, error) {

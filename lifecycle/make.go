@@ -106,12 +106,15 @@ func (r *Runner) detach(ctx context.Context, c telepresence.Contract, a telepres
 	return err
 }
 
-// detachAll ends the project's attachments after it stopped; their records
-// stay for `down`.
+// detachAll ends the project's attachments after it stopped, but for
+// those of a daemon that went: they went with it. Their records stay for
+// `down`.
 func (u *upRun) detachAll(ctx context.Context) error {
 	var errs []error
 	for _, a := range slices.Backward(u.attached) {
-		errs = append(errs, u.detach(ctx, a.contract, a.ref))
+		if !a.session.gone.Load() {
+			errs = append(errs, u.detach(ctx, a.session.contract, a.ref))
+		}
 	}
 	return errors.Join(errs...)
 }

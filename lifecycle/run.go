@@ -143,7 +143,7 @@ func (u *upRun) runAttached(ctx context.Context, project *types.Project, opts ap
 			return err
 		}
 	}
-	u.endWith(project, gone)
+	u.endWith(project)
 	if gone {
 		return context.Cause(upCtx)
 	}
@@ -153,12 +153,11 @@ func (u *upRun) runAttached(ctx context.Context, project *types.Project, opts ap
 // watch runs Compose Watch until interrupted; the journal then stops the
 // project and leaves its intercepts.
 func (u *upRun) watch(ctx context.Context, project *types.Project, build *api.BuildOptions) error {
-	u.endWith(project, false)
+	u.endWith(project)
 	wctx, stop := u.monitorDaemon(ctx)
 	defer stop()
 	err := u.Compose.Watch(wctx, project, api.WatchOptions{Build: build, LogTo: u.opts.Logs, Prune: !u.opts.NoPrune, Services: u.opts.Services})
 	if gone := context.Cause(wctx); errors.Is(gone, ErrDaemonGone) {
-		u.endWith(project, true)
 		return gone
 	}
 	return ignoreCanceled(err)
@@ -166,17 +165,13 @@ func (u *upRun) watch(ctx context.Context, project *types.Project, build *api.Bu
 
 // endWith replaces the journal with what ending a started run does: stop
 // the project (unless nothing of it runs: Compose stops an attached project
-// it is interrupted in itself), then end the attachments (unless the daemon
-// is gone: they went with it). What the project made, its data volumes
-// among them, stays for `down`, and so do the attachments' records.
-func (u *upRun) endWith(project *types.Project, daemonGone bool) {
+// it is interrupted in itself), then end the attachments (but for those of
+// a daemon that went). What the project made, its data volumes among them,
+// stays for `down`, and so do the attachments' records.
+func (u *upRun) endWith(project *types.Project) {
 	u.started = true
 	u.journal.replace("the project", func(ctx context.Context) error {
-		err := u.stopIfRunning(ctx, project)
-		if daemonGone {
-			return err
-		}
-		return errors.Join(err, u.detachAll(ctx))
+		return errors.Join(u.stopIfRunning(ctx, project), u.detachAll(ctx))
 	})
 }
 
@@ -226,6 +221,7 @@ func (u *upRun) monitorDaemon(ctx context.Context) (context.Context, func()) {
 			}
 			for _, s := range u.sessions {
 				if err := u.daemonStillServes(ctx, s); err != nil {
+					s.gone.Store(true)
 					cancel(err)
 					return
 				}
