@@ -241,6 +241,7 @@ func (u *upRun) checkConnection(s *session, plan *transform.Plan, conn transform
 			}
 		}
 	}
+	u.checkProxies(s, plan)
 	d := s.daemon
 	if conn.Context != "" && d.Context != "" && conn.Context != d.Context {
 		u.warn(fmt.Sprintf("x-telepresence.context is %q but Telepresence is connected to %q; run `telepresence quit` to reconnect", conn.Context, d.Context))

@@ -139,3 +139,25 @@ services:
 	}
 	f.assertNothingLeft(t)
 }
+
+// A proxy's reroutes are given to `telepresence connect`: the up that
+// connects asks for them, and an up that finds the daemon connected says
+// it may lack them and how to have them.
+func TestProxiesAreReroutedWhenTheRunConnects(t *testing.T) {
+	f := newFixture(t, "services:\n  db: {image: db, ports: [\"5432:5432\"], x-tele: {type: proxy, name: psql, ports: [\"5433:5432\"]}}\n  web: {image: web, depends_on: [db]}\n", v227)
+	if err := f.up(t.Context(), true); err != nil {
+		t.Fatal(err)
+	}
+	connect := "tp connect --docker --expose 5432:5432 --reroute-local 5432:psql:5432 --reroute-remote psql:5432:5433"
+	if !hasStep(f.j, connect) {
+		t.Errorf("no step %q: %v", connect, f.j.all())
+	}
+	if strings.Contains(f.stderr.String(), "was connected before this run") {
+		t.Errorf("the run that connected warns: %s", f.stderr.String())
+	}
+	f.upAgain(t)
+	want := `service "db": the Telepresence daemon tp-test was connected before this run, so it reroutes the service's ports only if its connect did (--reroute-remote psql:5432:5433 --reroute-local 5432:psql:5432)`
+	if !strings.Contains(f.stderr.String(), want) {
+		t.Errorf("stderr = %s\nwant %s", f.stderr.String(), want)
+	}
+}

@@ -99,3 +99,27 @@ func (u *upRun) addProxies(opts *telepresence.ConnectOptions, plan *transform.Pl
 		opts.RerouteRemote = append(opts.RerouteRemote, px.RerouteRemote...)
 	}
 }
+
+// checkProxies warns about proxies a daemon that ran before this run may
+// lack: reroutes are given to `telepresence connect`, and the daemon's
+// status does not tell which it has.
+func (u *upRun) checkProxies(s *session, plan *transform.Plan) {
+	if !s.daemon.Release().AtLeast(telepresence.Reroute.Major, telepresence.Reroute.Minor) {
+		return
+	}
+	for _, px := range plan.Proxies {
+		u.warn(fmt.Sprintf("service %q: the Telepresence daemon %s was connected before this run, so it reroutes the service's ports only if its connect did (%s); "+
+			"to have them, run `telepresence quit`, then `docker telepresence up` connects with them", px.Service, s.daemon.Container(), rerouteFlags(px)))
+	}
+}
+
+func rerouteFlags(px transform.Proxy) string {
+	var flags []string
+	for _, r := range px.RerouteRemote {
+		flags = append(flags, "--reroute-remote "+r)
+	}
+	for _, r := range px.RerouteLocal {
+		flags = append(flags, "--reroute-local "+r)
+	}
+	return strings.Join(flags, " ")
+}
