@@ -49,7 +49,7 @@ func (c *createFlags) validate() error {
 		return errors.New("--force-recreate and --no-recreate are incompatible")
 	}
 	switch c.pull {
-	case "policy", "always", "missing", "never", "build", types.PullPolicyIfNotPresent:
+	case "", "policy", "always", "missing", "never", "build", types.PullPolicyIfNotPresent:
 		return nil
 	}
 	return fmt.Errorf("--pull %q: invalid pull policy (hint: use always, missing, never or build)", c.pull)
@@ -75,7 +75,7 @@ func (c *createFlags) apply(project *types.Project, in *transform.Intent) (*type
 		scales[name] = n
 	}
 	return project.WithServicesTransform(func(name string, s types.ServiceConfig) (types.ServiceConfig, error) {
-		if c.pull != "policy" {
+		if c.pull != "" && c.pull != "policy" { // watch has no --pull
 			s.PullPolicy = c.pull
 		}
 		if n, ok := scales[name]; ok {

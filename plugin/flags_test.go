@@ -3,10 +3,12 @@ package plugin
 import (
 	"testing"
 
+	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/docker/cli/cli/command"
 	commands "github.com/docker/compose/v5/cmd/compose"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
 // Every flag of Compose's up, watch, create, stop and down (read from
@@ -64,4 +66,23 @@ func find(t *testing.T, root *cobra.Command, name string) *cobra.Command {
 		t.Fatalf("no %s command: %v", name, err)
 	}
 	return cmd
+}
+
+// watch has no --pull: its flags leave the pull policy as the compose
+// file says, and are valid.
+func TestWatchKeepsThePullPolicy(t *testing.T) {
+	var c createFlags // what watch fills: no --pull
+	if err := c.validate(); err != nil {
+		t.Fatalf("watch's flags are refused: %v", err)
+	}
+	web := types.ServiceConfig{Name: "web"}
+	web.PullPolicy = types.PullPolicyNever
+	project := &types.Project{Services: types.Services{"web": web}}
+	got, err := c.apply(project, &transform.Intent{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := got.Services["web"].PullPolicy; p != types.PullPolicyNever {
+		t.Errorf("pull policy = %q, want %q", p, types.PullPolicyNever)
+	}
 }
