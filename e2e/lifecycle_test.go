@@ -231,7 +231,7 @@ func TestWatchRefusesANothingToWatchProject(t *testing.T) {
 	e.assertNoLeftovers()
 }
 
-// Scenario 8: the second of two intercepts fails.
+// Scenario 8: one of two intercepts fails.
 func TestFailureHalfWay(t *testing.T) {
 	eachModel(t, func(t *testing.T, e *Env) {
 		e.WriteFixture(Fixture{Intercepts: map[string]InterceptFixture{
@@ -245,8 +245,14 @@ func TestFailureHalfWay(t *testing.T) {
 		if !strings.Contains(stderr, "workload beta is already intercepted by bob") {
 			t.Errorf("stderr does not carry the stand-in's message:\n%s", stderr)
 		}
-		if got := e.interceptCalls(); len(got) != 2 || got[0][1] != "alpha" || got[1][1] != "beta" {
-			t.Errorf("intercept calls = %q", got)
+		// The intercepts are made at once: beta's refusal interrupts alpha,
+		// which may be made or not yet asked for; either way it is left.
+		var asked []string
+		for _, c := range e.interceptCalls() {
+			asked = append(asked, c[1])
+		}
+		if !slices.Contains(asked, "beta") || len(asked) > 2 {
+			t.Errorf("intercepts asked for: %q", asked)
 		}
 		if left := e.left(); !slices.Equal(left, []string{"alpha"}) {
 			t.Errorf("left = %v, want [alpha]", left)

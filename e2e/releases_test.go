@@ -113,8 +113,8 @@ services:
       intercept: {httpHeaders: [x-dev=alice]}
 `})
 	_, stderr, err := e.Run(ctx(t), dir, "up", "-d")
-	want := `service "echo": x-telepresence.intercept.httpHeaders: Telepresence 2.22.4 cannot make a personal intercept: ` +
-		"`telepresence intercept --http-header` needs 2.25 or newer"
+	want := `service "echo": x-telepresence.intercept.httpHeaders: Telepresence 2.22.4 cannot filter the traffic by HTTP header or path ` +
+		"(--http-header, --http-path-*): it needs 2.25 or newer"
 	if err == nil || !strings.Contains(stderr, want) || !strings.Contains(stderr, "compose.yaml") {
 		t.Fatalf("up: %v\n%s", err, stderr)
 	}
