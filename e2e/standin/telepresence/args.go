@@ -16,9 +16,26 @@ type flags struct {
 
 // flagSpec names the flags a command accepts. optional flags take a value
 // only as --name=value; a bare --name means "true" (pflag's NoOptDefVal, as
-// telepresence declares --mount).
+// telepresence declares --mount). short maps a one-letter shorthand to its
+// long name.
 type flagSpec struct {
 	valued, boolean, optional []string
+	short                     map[string]string
+}
+
+// with adds flags to a copy of the spec.
+func (s flagSpec) with(valued, boolean []string, short map[string]string) flagSpec {
+	s.valued = append(append([]string{}, s.valued...), valued...)
+	s.boolean = append(append([]string{}, s.boolean...), boolean...)
+	m := map[string]string{}
+	for k, v := range s.short {
+		m[k] = v
+	}
+	for k, v := range short {
+		m[k] = v
+	}
+	s.short = m
+	return s
 }
 
 // parseFlags accepts "--name value" and "--name=value" for valued flags,
@@ -38,10 +55,11 @@ func parseFlags(in []string, spec flagSpec) (*flags, error) {
 			f.args = append(f.args, in[i+1:]...)
 			break
 		}
-		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		name, val, hasVal, err := spec.split(a)
+		if err != nil {
+			return nil, err
+		}
 		switch {
-		case !strings.HasPrefix(a, "--"):
-			return nil, fmt.Errorf("unknown shorthand flag: %q in %s", strings.TrimLeft(a, "-")[:1], a)
 		case isValued[name]:
 			if !hasVal {
 				if i+1 >= len(in) {
@@ -70,6 +88,23 @@ func parseFlags(in []string, spec flagSpec) (*flags, error) {
 		}
 	}
 	return f, nil
+}
+
+// split reads "--name[=value]", or a shorthand: "-x", "-x=value" or
+// "-xvalue" (pflag's).
+func (s flagSpec) split(a string) (name, val string, hasVal bool, err error) {
+	name, val, hasVal = strings.Cut(strings.TrimLeft(a, "-"), "=")
+	if strings.HasPrefix(a, "--") {
+		return name, val, hasVal, nil
+	}
+	long, ok := s.short[name[:1]]
+	if !ok {
+		return "", "", false, fmt.Errorf("unknown shorthand flag: %q in %s", rune(name[0]), a)
+	}
+	if rest := name[1:]; rest != "" && !hasVal {
+		val, hasVal = rest, true
+	}
+	return long, val, hasVal, nil
 }
 
 // last returns the last value of a valued flag, or "".

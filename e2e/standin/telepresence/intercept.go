@@ -11,60 +11,52 @@ import (
 	"github.com/telepresenceio/docker-telepresence/e2e/standin/fixture"
 )
 
-// interceptFlags are the flags of `telepresence intercept` in the emulated
-// release: --http-header only from 2.25 (pkg/client/cli/intercept/command.go).
-func interceptFlags(r release) flagSpec {
-	spec := flagSpec{
-		valued:   []string{"port", "address", "service", "workload"},
-		boolean:  []string{"detailed-output"},
-		optional: []string{"mount"},
-	}
-	if r.httpHeader() {
-		spec.valued = append(spec.valued, "http-header")
-	}
-	return spec
-}
+func intercept(e *env, f *flags) (any, error) { return attach(e, f, fixture.KindIntercept) }
+func replace(e *env, f *flags) (any, error)   { return attach(e, f, fixture.KindReplace) }
+func wiretap(e *env, f *flags) (any, error)   { return attach(e, f, fixture.KindWiretap) }
 
-// intercept creates an intercept from the fixture and prints it like
-// `intercept --detailed-output` (pkg/client/cli/intercept/info.go).
-func intercept(e *env, f *flags) (any, error) {
+// attach makes an intercept, replace or wiretap, as the fixture's cluster
+// allows, and prints it like `<command> --detailed-output` (the Info of
+// pkg/client/cli/intercept/info.go); without --detailed-output the CLI
+// prints text instead, which the JSON modes wrap
+// (pkg/client/cli/intercept/state.go).
+func attach(e *env, f *flags, kind string) (any, error) {
 	if len(f.args) != 1 {
 		return nil, fmt.Errorf("accepts 1 arg(s), received %d", len(f.args))
 	}
-	name := f.args[0]
-	ai := fixture.ActiveIntercept{
-		ID: uuid() + ":" + name, Workload: f.last("workload"), Port: f.last("port"),
-		Address: f.last("address"), Service: f.last("service"),
-		Headers: splitList(f.values["http-header"]), Mount: f.last("mount"),
-	}
-	if ai.Workload == "" {
-		ai.Workload = name
-	}
-	if err := validate(e.rel, ai); err != nil {
+	name, ai, err := e.attachRequest(f, kind)
+	if err != nil {
 		return nil, err
 	}
-	mount := mountEnabled(ai.Mount)
-	fx := e.fx.Intercepts[name]
-
 	s, unlock, err := openState(e)
 	if err != nil {
 		return nil, err
 	}
-	defer func() { unlock() }()
+	held := true
+	defer func() {
+		if held {
+			unlock()
+		}
+	}()
 	c, err := selectOne(s, f.last("use"))
 	if err != nil {
 		return nil, err
 	}
+	fx := e.fx.Intercepts[name]
 	if fx.Fail != "" {
 		return nil, errors.New(fx.Fail)
 	}
+	t, err := resolve(e.fx, ai)
+	if err != nil {
+		return nil, err
+	}
 	if _, ok := c.Intercepts[name]; ok {
-		return nil, fmt.Errorf("Intercept with name %q already exists", name)
+		return nil, fmt.Errorf("Intercept with name %q already exists", name) //nolint:staticcheck // Telepresence's words (samples/errors.txt)
 	}
 	if fx.DelayMS > 0 {
-		// The lock is not held while the intercept is being made.
+		// The lock is not held while the attachment is being made.
 		unlock()
-		unlock = func() {}
+		held = false
 		if err := createDelayed(c.Name, name, ai, fx.DelayMS); err != nil {
 			return nil, err
 		}
@@ -74,17 +66,70 @@ func intercept(e *env, f *flags) (any, error) {
 			return nil, err
 		}
 	}
-	e.printf("Using Deployment %s\n   Intercept name    : %s\n   State             : ACTIVE\n   Destination       : %s\n",
-		ai.Workload, name, destination(ai))
-	return e.interceptInfo(name, ai, fx, mount, f.bools["detailed-output"]), nil
+	e.printf("Using %s %s\n   Intercept name    : %s\n   State             : ACTIVE\n   Destination       : %s\n",
+		t.w.KindName(), ai.Workload, name, destination(ai, t))
+	if !f.bools["detailed-output"] {
+		return nil, nil
+	}
+	return e.attachInfo(name, ai, t), nil
+}
+
+// resolve finds what an attachment takes in the cluster.
+func resolve(fx fixture.Fixture, ai fixture.ActiveIntercept) (target, error) {
+	if ai.KindOf() == fixture.KindReplace {
+		return resolveReplace(fx, ai)
+	}
+	return resolveIntercept(fx, ai)
+}
+
+// attachRequest reads the command line of intercept, replace or wiretap
+// and checks it as the emulated release's CLI does. A replace is named
+// after its workload, WORKLOAD/CONTAINER with --container
+// (pkg/client/cli/intercept/command.go).
+func (e *env) attachRequest(f *flags, kind string) (string, fixture.ActiveIntercept, error) {
+	name := f.args[0]
+	ai := fixture.ActiveIntercept{
+		ID: uuid() + ":" + name, Kind: kind, Workload: f.last("workload"), Container: f.last("container"),
+		Port: f.last("port"), Address: f.last("address"), Service: f.last("service"),
+		Headers: splitList(f.values["http-header"]), PathEqual: splitList(f.values["http-path-equal"]),
+		PathPrefix: splitList(f.values["http-path-prefix"]), PathRegex: splitList(f.values["http-path-regex"]),
+		Metadata: splitList(f.values["metadata"]), ToPod: splitList(f.values["to-pod"]), Mount: f.last("mount"),
+	}
+	if ai.Workload == "" {
+		ai.Workload = name
+	}
+	if kind == fixture.KindReplace {
+		ai.Port, ai.Ports = "", splitList(f.values["port"])
+		if ai.Container != "" {
+			name += "/" + ai.Container
+			ai.ID = strings.Replace(ai.ID, ":"+f.args[0], ":"+name, 1)
+		}
+	}
+	if f.bools["replace"] {
+		return "", ai, errors.New("the stand-in does not emulate intercept --replace (deprecated in 2.22): use the replace command")
+	}
+	if f.has("namespace") {
+		if kind == fixture.KindIntercept && !e.rel.attachNamespace() {
+			// Before 2.28 the flag is hidden and only says so
+			// (pkg/client/cli/intercept/command.go at v2.20.2, flags.DeprecationIfChanged).
+			e.printf("Flag --namespace has been deprecated, use telepresence connect to set the namespace\n")
+		} else {
+			ai.Namespace = f.last("namespace")
+		}
+	}
+	return name, ai, validate(e.rel, ai)
 }
 
 // validate checks the flags as the CLI of the emulated release does.
 func validate(r release, ai fixture.ActiveIntercept) error {
+	ports := ai.Ports
 	if ai.Port != "" {
-		local, svc, hasSvc := strings.Cut(ai.Port, ":")
-		if n, err := strconv.Atoi(local); err != nil || n <= 0 || n > 65535 || hasSvc && svc == "" {
-			return fmt.Errorf("port numbers must be a valid, positive int, you gave: %q", ai.Port)
+		ports = []string{ai.Port}
+	}
+	for _, p := range ports {
+		local, id, hasID := strings.Cut(p, ":")
+		if n, err := strconv.Atoi(local); p != "all" && (err != nil || n <= 0 || n > 65535 || hasID && id == "") {
+			return fmt.Errorf("port numbers must be a valid, positive int, you gave: %q", p)
 		}
 	}
 	// Before 2.23, --address had to be an IP (pkg/client/cli/intercept/state.go).
@@ -93,67 +138,11 @@ func validate(r release, ai fixture.ActiveIntercept) error {
 	}
 	for _, h := range ai.Headers {
 		if !strings.Contains(h, "=") && !strings.Contains(h, ":") {
-			return fmt.Errorf("invalid --http-header %q: want KEY=VALUE or \"KEY: VALUE\"", h)
+			// pkg/client/cli/intercept/command.go (2.25).
+			return fmt.Errorf("invalid header format '%s': must be key=value or key: value", h)
 		}
 	}
 	return nil
-}
-
-// interceptInfo builds the output from intercept-2.20.json (mounts as a
-// list) or, from 2.22, intercept-2.27.json (mounts as a path -> policy map).
-// Without --detailed-output, the CLI prints text instead (the JSON modes
-// then wrap it), as pkg/client/cli/intercept/state.go does.
-func (e *env) interceptInfo(name string, ai fixture.ActiveIntercept, fx fixture.Intercept, mount, detailed bool) any {
-	if !detailed {
-		return nil
-	}
-	file := sampleInterceptList
-	if e.rel.mountPolicies() {
-		file = sampleInterceptPolicies
-	}
-	s := loadSample(file).set("id", ai.ID).set("name", name).set("disposition", "ACTIVE")
-	// The pod's environment, then what the CLI sets.
-	env := map[string]any{"TELEPRESENCE_CONTAINER": name}
-	if len(fx.Mounts) > 0 {
-		env["TELEPRESENCE_MOUNTS"] = strings.Join(fx.Mounts, ":")
-	}
-	for k, v := range fx.Environment {
-		env[k] = v
-	}
-	localDir := ""
-	if mount {
-		localDir = "/tmp/telfs-" + strings.SplitN(ai.ID, "-", 2)[0]
-	}
-	env["TELEPRESENCE_INTERCEPT_ID"], env["TELEPRESENCE_ROOT"] = ai.ID, localDir
-	s.set("environment", env)
-	if !mount {
-		delete(s, "mount") // omitempty
-		return s
-	}
-	port := fx.MountPort
-	if port == 0 {
-		port = 34439
-	}
-	m := s.obj("mount")
-	m.set("local_dir", localDir).set("remote_dir", fmt.Sprintf("/tel_app_mounts/%v", env["TELEPRESENCE_CONTAINER"])).
-		set("port", port)
-	switch {
-	case len(fx.Mounts) == 0:
-		delete(m, "mounts") // omitempty (pkg/client/cli/mount/info.go)
-	case !e.rel.mountPolicies():
-		m.set("mounts", strList(fx.Mounts))
-	default:
-		policies := map[string]any{}
-		for _, p := range fx.Mounts {
-			pol := fx.Policies[p]
-			if pol == "" {
-				pol = "Remote"
-			}
-			policies[p] = e.rel.policy(pol)
-		}
-		m.set("mounts", policies)
-	}
-	return s
 }
 
 // mountEnabled reads --mount like telepresence: a boolean, or a mount
@@ -163,18 +152,22 @@ func mountEnabled(v string) bool {
 	return v == "" || err != nil || b // err: a path, where to mount
 }
 
-// destination is where the intercepted traffic goes: --address (default
-// 127.0.0.1) and the local port (default 8080).
-func destination(ai fixture.ActiveIntercept) string {
-	addr := ai.Address
-	if addr == "" {
-		addr = "127.0.0.1"
+// address is where an attachment's traffic goes: --address, default
+// 127.0.0.1.
+func address(ai fixture.ActiveIntercept) string {
+	if ai.Address == "" {
+		return "127.0.0.1"
 	}
-	port, _, _ := strings.Cut(ai.Port, ":")
-	if port == "" {
-		port = "8080"
+	return ai.Address
+}
+
+// destination is the address and first local port, as the CLI prints it.
+func destination(ai fixture.ActiveIntercept, t target) string {
+	port := 8080
+	if len(t.ports) > 0 {
+		port = t.ports[0].local
 	}
-	return net.JoinHostPort(addr, port)
+	return net.JoinHostPort(address(ai), strconv.Itoa(port))
 }
 
 func uuid() string {

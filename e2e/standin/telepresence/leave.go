@@ -2,11 +2,11 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io/fs"
 	"strings"
 
-	"github.com/telepresenceio/docker-telepresence/e2e/standin/fixture"
 	"github.com/telepresenceio/docker-telepresence/e2e/standin/samples"
 )
 
@@ -14,13 +14,19 @@ func noFlags(release) flagSpec { return flagSpec{} }
 
 func quitFlags(release) flagSpec { return flagSpec{boolean: []string{"stop-daemons"}} }
 
-// leave ends an intercept (leave, or detach from 2.30). The missing-name
-// error changed in 2.23 (pkg/client/cli/cmd/leave.go; detach.go).
+// leave ends an attachment (leave, or detach from 2.30), looking it up as
+// the emulated release does:
+//   - 2.20: an intercept of that name (pkg/client/cli/cmd/leave.go at v2.20.2);
+//   - 2.21, 2.22: an intercept of that name, unless -c is given, else an
+//     ingest of that workload (and container) (leave.go removeIngestOrIntercept);
+//   - 2.23 and newer: an intercept, replace or wiretap named NAME, or
+//     NAME/CONTAINER with -c, else an ingest of that workload and container
+//     (and namespace, 2.29+) (leave.go disengage, detach.go).
 func leave(e *env, f *flags) (any, error) {
 	if len(f.args) != 1 {
 		return nil, fmt.Errorf("accepts 1 arg(s), received %d", len(f.args))
 	}
-	name := f.args[0]
+	name, container := f.args[0], f.last("container")
 	s, unlock, err := openState(e)
 	if err != nil {
 		return nil, err
@@ -30,10 +36,20 @@ func leave(e *env, f *flags) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := c.Intercepts[name]; !ok {
-		return nil, fmt.Errorf("%s", e.rel.notFoundMessage(name))
+	icName := name
+	if container != "" && e.rel.teleroute() {
+		icName += "/" + container
 	}
-	delete(c.Intercepts, name)
+	_, isIntercept := c.Intercepts[icName]
+	isIntercept = isIntercept && (container == "" || e.rel.teleroute())
+	switch key, isIngest := findIngest(c, name, container, f.last("namespace")); {
+	case isIntercept:
+		delete(c.Intercepts, icName)
+	case isIngest && e.rel.ingest():
+		delete(c.Ingests, key)
+	default:
+		return nil, errors.New(e.rel.notFoundMessage(name, container))
+	}
 	return nil, saveState(e.dir, s)
 }
 
@@ -96,18 +112,4 @@ func version(e *env, f *flags) (any, error) {
 		return obj, nil
 	}
 	return nil, nil
-}
-
-// findIntercept returns the daemon that holds an intercept.
-func findIntercept(s *fixture.State, use, name string) (*fixture.Connection, error) {
-	conns, err := matching(s, use)
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range conns {
-		if _, ok := c.Intercepts[name]; ok {
-			return c, nil
-		}
-	}
-	return nil, fmt.Errorf("no intercept named %q", name)
 }

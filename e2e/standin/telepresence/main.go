@@ -1,23 +1,25 @@
 // Command telepresence is a stand-in for the real telepresence CLI, used by
 // the e2e tests of docker-telepresence. It emulates the Telepresence release
 // that fixture.json names (docs/telepresence-contract.md#release-table): the netns model of 2.20-2.22 or the
-// Teleroute model of 2.23 and newer, with each release's flags, output
-// shapes (built from package samples) and error texts, against a real
-// Docker Engine but without Kubernetes: intercepts come from fixture.json,
-// and a stand-in "cluster service" container plays the cluster.
+// Teleroute model of 2.23 and newer, with each release's commands, flags,
+// output shapes (built from package samples) and error texts, against a
+// real Docker Engine but without Kubernetes: the cluster's workloads come
+// from fixture.json, and containers of the stand-in cluster play their
+// pods and a cluster service.
 //
-// Commands: status, connect --docker, intercept, leave, detach (2.30+),
-// quit, version, as the release has them. Test-only commands (not
-// Telepresence's): standin-send NAME [PATH] sends "cluster traffic" to an
-// intercept and prints the answer; standin-vanish NAME makes an intercept
-// disappear as if its pod went away. Hidden internals: daemon-foreground,
-// standin-http-get and standin-cluster-service run in containers of the
-// daemon image; standin-create-intercept makes a slow intercept.
+// Commands: status, connect --docker, intercept, ingest (2.21+), replace
+// (2.22+), wiretap (2.23+), leave, detach (2.30+), quit, version, as the
+// release has them. Test-only commands (not Telepresence's, documented in
+// package fixture): standin-send sends cluster traffic to a workload, routed
+// to its attachments or its pod; standin-vanish ends an attachment as if its
+// pod went away. Hidden internals: daemon-foreground, standin-http,
+// standin-echo and standin-cluster-service run in containers of the daemon
+// image; standin-create-intercept makes a slow attachment.
 //
 // Environment:
 //
 //	TP_STANDIN_STATE  directory holding fixture.json, state.json, calls.jsonl,
-//	                  dns.jsonl, state.lock (required on the host)
+//	                  dns.jsonl, traffic.jsonl, state.lock (required on the host)
 //	TP_STANDIN_IMAGE  image of the daemon container (default tpe2e-daemon:latest)
 package main
 
@@ -52,23 +54,30 @@ type command struct {
 	since int
 }
 
+// ingest from 2.21 (CHANGELOG 2.21.0, pkg/client/cli/ingest/command.go),
+// replace from 2.22 (CHANGELOG 2.22.0), wiretap from 2.23 (CHANGELOG
+// 2.23.0), detach from 2.30 (pkg/client/cli/cmd/detach.go).
 var commands = map[string]command{
 	"status":         {run: status, flags: statusFlags},
 	"connect":        {run: connect, flags: connectFlags},
 	"intercept":      {run: intercept, flags: interceptFlags},
-	"leave":          {run: leave, flags: noFlags},
-	"detach":         {run: leave, flags: noFlags, since: 30},
+	"ingest":         {run: ingest, flags: ingestFlags, since: 21},
+	"replace":        {run: replace, flags: replaceFlags, since: 22},
+	"wiretap":        {run: wiretap, flags: wiretapFlags, since: 23},
+	"leave":          {run: leave, flags: leaveFlags},
+	"detach":         {run: leave, flags: leaveFlags, since: 30},
 	"quit":           {run: quit, flags: quitFlags},
 	"version":        {run: version, flags: noFlags},
-	"standin-send":   {run: standinSend, flags: noFlags},
-	"standin-vanish": {run: standinVanish, flags: noFlags},
+	"standin-send":   {run: standinSend, flags: standinSendFlags},
+	"standin-vanish": {run: standinVanish, flags: standinVanishFlags},
 }
 
 // inContainer are hidden subcommands that run inside containers started
 // from the daemon image, where there is no state directory.
 var inContainer = map[string]func(args []string) error{
 	"daemon-foreground":       daemonForeground,
-	"standin-http-get":        httpGet,
+	"standin-http":            httpMany,
+	"standin-echo":            echoServer,
 	"standin-cluster-service": clusterService,
 }
 

@@ -117,10 +117,11 @@ func removeNetnsNetwork() {
 	}
 }
 
-// teardown removes what a daemon made: its cluster service and daemon
-// containers, its Teleroute network when no container uses it, and the file
+// teardown removes what a daemon made: its cluster pods, cluster service
+// and daemon containers, its Teleroute network when no container uses it, and the file
 // holding its DNS mappings.
 func teardown(e *env, c *fixture.Connection) {
+	removePods(c.Name)
 	_ = removeContainer(clusterName(c.Name))
 	_ = removeContainer(containerName(c.Name))
 	if c.Network != "" {

@@ -58,9 +58,31 @@ func (r release) policyTypo() bool { return !r.atLeast(23, 4) }
 // (pkg/client/cli/intercept/state.go).
 func (r release) addressName() bool { return r.minor >= 23 }
 
-// httpHeader: intercept --http-header exists from 2.25
-// (pkg/client/cli/intercept/command.go).
-func (r release) httpHeader() bool { return r.minor >= 25 }
+// httpFilters: intercept and wiretap take --http-header,
+// --http-path-equal, --http-path-prefix, --http-path-regex and (intercept)
+// --metadata from 2.25 (pkg/client/cli/intercept/command.go; the 2.24 CLI
+// reference lacks them, 2.25's has them).
+func (r release) httpFilters() bool { return r.minor >= 25 }
+
+// ingest: `telepresence ingest` exists from 2.21 (CHANGELOG 2.21.0;
+// pkg/client/cli/ingest/command.go), as do intercept --container ("Intercepts
+// targeting a specific container") and leave -c (pkg/client/cli/cmd/leave.go).
+func (r release) ingest() bool { return r.minor >= 21 }
+
+// attachNamespace: intercept, replace and wiretap take --namespace from
+// 2.28 (CHANGELOG 2.28.0); ingest, leave and detach from 2.29 (release
+// notes 2.29.0, "Ingest workloads in mapped namespaces").
+func (r release) attachNamespace() bool { return r.minor >= 28 }
+func (r release) ingestNamespace() bool { return r.minor >= 29 }
+
+// nodeAgent: --node-agent on intercept, wiretap and ingest from 2.30
+// (release notes 2.30.0, "Node-hosted traffic-agent").
+func (r release) nodeAgent() bool { return r.minor >= 30 }
+
+// statusKinds: status lists ingests, intercepts, replacements and wiretaps
+// apart, and tunnel_transport (sample status-2.31-teleroute.json; the
+// 2.27-era samples have only "intercepts").
+func (r release) statusKinds() bool { return r.minor >= 31 }
 
 // format: --format exists from 2.29; --output is then deprecated
 // (pkg/client/cli/output/output.go).
@@ -70,11 +92,20 @@ func (r release) format() bool { return r.minor >= 29 }
 // deprecated alias (pkg/client/cli/cmd/detach.go).
 func (r release) detach() bool { return r.minor >= 30 }
 
-// notFoundMessage is what leave/detach say about a missing intercept: 2.20
-// pkg/client/cli/cmd/leave.go removeIntercept, 2.23+ disengage/detach.
-func (r release) notFoundMessage(name string) string {
-	if r.minor >= 23 {
+// notFoundMessage is what leave/detach say when they find nothing to end:
+// 2.20 `Intercept named %q not found` (pkg/client/cli/cmd/leave.go at
+// v2.20.2); 2.21 and 2.22 `Intercept or ingest named %q not found` (the
+// leave.go that added ingests, removeIngestOrIntercept); from 2.23 `Found
+// no replace, intercept, or ingest named %q`, with ` with container %q`
+// when -c was given (leave.go disengage; detach.go).
+func (r release) notFoundMessage(name, container string) string {
+	switch {
+	case r.minor >= 23 && container != "":
+		return fmt.Sprintf("Found no replace, intercept, or ingest named %q with container %q", name, container)
+	case r.minor >= 23:
 		return fmt.Sprintf("Found no replace, intercept, or ingest named %q", name)
+	case r.ingest():
+		return fmt.Sprintf("Intercept or ingest named %q not found", name)
 	}
 	return fmt.Sprintf("Intercept named %q not found", name)
 }

@@ -83,6 +83,7 @@ func keysOf(m map[string]any) []string {
 const (
 	sampleStatusNetns       = "status-2.20-netns.json"
 	sampleStatusTeleroute   = "status-2.27-teleroute.json"
+	sampleStatusKinds       = "status-2.31-teleroute.json"
 	sampleStatusNoSubnets   = "status-2.27-no-subnets.json"
 	sampleStatusMulti       = "status-2.27-multi.json"
 	sampleStatusHost        = "status-host-daemon.json"
@@ -90,6 +91,9 @@ const (
 	sampleNotRunningRecent  = "status-not-running-2.27.json"
 	sampleInterceptList     = "intercept-2.20.json"
 	sampleInterceptPolicies = "intercept-2.27.json"
+	sampleIngest            = "ingest-2.31.json"
+	sampleReplace           = "replace-2.31.json"
+	sampleWiretap           = "wiretap-2.31.json"
 	sampleError             = "intercept-error.json"
 	sampleVersion           = "version.txt"
 )

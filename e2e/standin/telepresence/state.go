@@ -7,7 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -62,6 +62,9 @@ func loadState(dir string) (*fixture.State, error) {
 	for _, c := range s.Connections {
 		if c.Intercepts == nil {
 			c.Intercepts = map[string]fixture.ActiveIntercept{}
+		}
+		if c.Ingests == nil {
+			c.Ingests = map[string]fixture.ActiveIngest{}
 		}
 	}
 	return s, nil
@@ -121,7 +124,7 @@ func names(s *fixture.State) []string {
 	for n := range s.Connections {
 		out = append(out, n)
 	}
-	sort.Strings(out)
+	slices.Sort(out)
 	return out
 }
 
@@ -129,14 +132,16 @@ func names(s *fixture.State) []string {
 var errNotConnected = errors.New("not connected: run telepresence connect --docker first")
 
 // matching returns the daemons that --use selects: all without it, else
-// those whose name the expression matches, unanchored, as
-// pkg/client/cli/daemon/info.go LoadMatchingInfo does.
+// those whose name the expression matches, unanchored: --use is compiled
+// with regexp.Compile (pkg/client/cli/daemon/request.go at v2.20.2, whose
+// error is the command's) and matched with MatchString against each
+// daemon's name (pkg/client/cli/daemon/info.go LoadMatchingInfo).
 func matching(s *fixture.State, use string) ([]*fixture.Connection, error) {
 	var re *regexp.Regexp
 	if use != "" {
 		var err error
 		if re, err = regexp.Compile(use); err != nil {
-			return nil, fmt.Errorf("invalid --use expression %q: %v", use, err)
+			return nil, err
 		}
 	}
 	var out []*fixture.Connection
@@ -149,7 +154,7 @@ func matching(s *fixture.State, use string) ([]*fixture.Connection, error) {
 }
 
 // selectOne returns the one daemon a command acts on, with the errors of
-// pkg/client/cli/daemon/info.go (MultipleDaemonsError, InfoMatchError).
+// pkg/client/cli/daemon/info.go (InfoMatchError, MultipleDaemonsError).
 func selectOne(s *fixture.State, use string) (*fixture.Connection, error) {
 	conns, err := matching(s, use)
 	switch {
@@ -162,14 +167,25 @@ func selectOne(s *fixture.State, use string) (*fixture.Connection, error) {
 	case use != "":
 		return nil, fmt.Errorf("the expression %q does not uniquely identify a running daemon", use)
 	}
-	n := make([]string, len(conns))
-	for i, c := range conns {
-		n[i] = c.Name
+	return nil, multipleDaemons(conns)
+}
+
+// multipleDaemons is MultipleDaemonsError.Error of
+// pkg/client/cli/daemon/info.go at v2.20.2, word for word: with three or
+// more daemons its loop leaves the last name out (a, b, c: "one of a,  or b").
+func multipleDaemons(conns []*fixture.Connection) error {
+	var b strings.Builder
+	b.WriteString("multiple daemons are running, please select ")
+	i := 0
+	if len(conns) > 2 {
+		b.WriteString("one of ")
+		for ; i+2 < len(conns); i++ {
+			b.WriteString(conns[i].Name + ", ")
+		}
+	} else {
+		b.WriteString(conns[i].Name)
+		i++
 	}
-	oneOf := ""
-	if len(n) > 2 {
-		oneOf = "one of "
-	}
-	return nil, fmt.Errorf("multiple daemons are running, please select %s%s or %s using the --use <match> flag",
-		oneOf, strings.Join(n[:len(n)-1], ", "), n[len(n)-1])
+	b.WriteString(" or " + conns[i].Name + " using the --use <match> flag")
+	return errors.New(b.String())
 }

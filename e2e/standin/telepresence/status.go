@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 
 	"github.com/telepresenceio/docker-telepresence/e2e/standin/fixture"
 )
@@ -36,8 +36,15 @@ func status(e *env, f *flags) (any, error) {
 	if err := saveState(e.dir, st); err != nil {
 		return nil, err
 	}
-	conns, err := matching(st, f.last("use"))
+	use := f.last("use")
+	conns, err := matching(st, use)
 	if err != nil {
+		return nil, err
+	}
+	if use != "" && len(conns) > 1 {
+		// Only MultipleDaemonsError (no --use) makes status list them all
+		// (pkg/client/cli/cmd/status.go run); --use must name one.
+		_, err := selectOne(st, use)
 		return nil, err
 	}
 	switch {
@@ -83,7 +90,7 @@ func (e *env) netnsStatus(c *fixture.Connection) shape {
 	d.set("running", true).set("in_docker", true).set("name", c.Name).set("daemon_port", c.GRPCPort).
 		set("container_network", "container:"+containerName(c.Name)).set("version", e.rel.text).set("status", "Connected").
 		set("kubernetes_context", c.Context).set("namespace", c.Namespace).
-		set("manager_namespace", managerNamespace(c)).set("intercepts", interceptList(d, c)).
+		set("manager_namespace", managerNamespace(c)).set("intercepts", interceptList(d, c, "")).
 		set("subnets", strList(subnets))
 	addExposed(d, c)
 	dns := d.obj("dns")
@@ -101,7 +108,8 @@ func (e *env) netnsStatus(c *fixture.Connection) shape {
 
 // telerouteStatus follows status-2.27-teleroute.json, or
 // status-2.27-no-subnets.json when the daemon routes no subnet (then it made
-// no Teleroute network and its container network is "default bridge").
+// no Teleroute network and its container network is "default bridge"); or,
+// from 2.31, status-2.31-teleroute.json, which lists attachments by kind.
 func (e *env) telerouteStatus(c *fixture.Connection) shape {
 	file, network, dnsNet := sampleStatusTeleroute, containerName(c.Name), c.Network
 	subnets := e.fx.Subnets
@@ -111,13 +119,17 @@ func (e *env) telerouteStatus(c *fixture.Connection) shape {
 	if c.Network == "" {
 		file, network, dnsNet, subnets = sampleStatusNoSubnets, "default bridge", "bridge", nil
 	}
+	if e.rel.statusKinds() {
+		file = sampleStatusKinds
+	}
 	s := loadSample(file)
 	d := s.obj("daemon")
 	d.set("running", true).set("in_docker", true).set("name", c.Name).set("daemon_port", c.GRPCPort).
 		set("container_network", network).set("version", e.rel.text).set("status", "Connected").
 		set("kubernetes_context", c.Context).set("namespace", c.Namespace).
 		set("manager_namespace", managerNamespace(c)).set("mapped_namespaces", strList(c.MappedNamespaces)).
-		set("intercepts", interceptList(d, c)).set("subnets", strList(subnets))
+		set("subnets", strList(subnets))
+	e.setAttachments(d, c)
 	addExposed(d, c)
 	dns := d.obj("dns")
 	dns.set("mappings", mappingList(currentMappings(e, c.Name)))
@@ -139,16 +151,64 @@ func addExposed(d shape, c *fixture.Connection) {
 	}
 }
 
-// interceptList lists the daemon's intercepts like the sample's items.
-func interceptList(d shape, c *fixture.Connection) []any {
-	var names []string
-	for n := range c.Intercepts {
-		names = append(names, n)
+// setAttachments lists the daemon's attachments. From 2.31 by kind, as
+// status-2.31-teleroute.json does: ingests {workload, container, mount},
+// intercepts, replacements and wiretaps {name, client}; the three lists
+// that 2.31 added are left out when empty (omitempty,
+// pkg/client/cli/cmd/status.go). Before 2.31 the samples have only
+// "intercepts": it lists the intercepts, replaces and wiretaps by name (the
+// traffic manager holds all three as intercepts), and ingests are not
+// shown, since no sample of those releases has a key for them.
+func (e *env) setAttachments(d shape, c *fixture.Connection) {
+	if !e.rel.statusKinds() {
+		d.set("intercepts", interceptList(d, c, ""))
+		return
 	}
-	sort.Strings(names)
+	d.set("intercepts", interceptList(d, c, fixture.KindIntercept))
+	for key, kind := range map[string]string{"replacements": fixture.KindReplace, "wiretaps": fixture.KindWiretap} {
+		if l := interceptList(d, c, kind); len(l) > 0 {
+			d.set(key, l)
+		} else {
+			delete(d, key)
+		}
+	}
+	keys := make([]string, 0, len(c.Ingests))
+	for k := range c.Ingests {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	list := []any{}
+	for _, k := range keys {
+		ig := c.Ingests[k]
+		list = append(list, d.item("ingests").set("workload", ig.Workload).set("container", ig.Container).set("mount", ig.LocalDir))
+	}
+	if len(list) > 0 {
+		d.set("ingests", list)
+	} else {
+		delete(d, "ingests")
+	}
+}
+
+// interceptList lists the daemon's attachments of a kind ("" for
+// intercepts, replaces and wiretaps) like the sample's items.
+func interceptList(d shape, c *fixture.Connection, kind string) []any {
+	var names []string
+	for n, ai := range c.Intercepts {
+		if kind == "" || ai.KindOf() == kind {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	tmpl := "intercepts"
+	switch kind {
+	case fixture.KindReplace:
+		tmpl = "replacements"
+	case fixture.KindWiretap:
+		tmpl = "wiretaps"
+	}
 	list := []any{}
 	for _, n := range names {
-		list = append(list, d.item("intercepts").set("name", n).set("client", "standin@e2e"))
+		list = append(list, d.item(tmpl).set("name", n).set("client", "standin@e2e"))
 	}
 	return list
 }
