@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -15,7 +16,7 @@ func siInterceptFailure(t *testing.T, e *Env, r standinRelease, args ...string) 
 	t.Helper()
 	out, _ := siTPFails(t, e, append(append([]string{"intercept"}, args...), siJSONFlag(r.rel)...)...)
 	got := siObject(t, out)
-	if r.rel == fixture.Release230 {
+	if r.minor >= 29 {
 		if len(got) != 1 {
 			t.Errorf("--format json failure: %v, want {\"error\": ...}", got)
 		}
@@ -42,10 +43,10 @@ func TestStandinIntercept(t *testing.T) {
 		env, _ := got["environment"].(map[string]any)
 		mount, _ := got["mount"].(map[string]any)
 		wantMounts := any([]any{"/secrets", "/data", "/cache"})
-		switch r.rel {
-		case fixture.Release220:
+		switch {
+		case r.minor < 22:
 			siAssertShape(t, got, "intercept-2.20.json")
-		case fixture.Release222: // the typo, fixed in 2.23.4
+		case r.minor == 22: // the typo, fixed in 2.23.4
 			siAssertShape(t, got, "intercept-2.27.json")
 			wantMounts = map[string]any{"/secrets": "RemoteReadonly", "/data": "Remote", "/cache": "Local"}
 		default:
@@ -75,7 +76,7 @@ func TestStandinIntercept(t *testing.T) {
 
 		// Flags that some releases refuse.
 		header := []string{"web", "--port", "8080", "--http-header", "x-dev=alice"}
-		if r.rel != fixture.Release227 && r.rel != fixture.Release230 {
+		if r.minor < 25 {
 			if msg := siInterceptFailure(t, e, r, header...); msg != "unknown flag: --http-header" {
 				t.Errorf("--http-header before 2.25: %q", msg)
 			}
@@ -93,7 +94,7 @@ func TestStandinIntercept(t *testing.T) {
 		// Without --detailed-output, intercept prints text, which --output
 		// json wraps in its envelope.
 		out, stderr, err := e.Telepresence("intercept", "out", "--port", "8080", "--output", "json")
-		if deprecated := strings.Contains(stderr, "Flag --output has been deprecated, use --format instead"); err != nil || deprecated != (r.rel == fixture.Release230) {
+		if deprecated := strings.Contains(stderr, "Flag --output has been deprecated, use --format instead"); err != nil || deprecated != (r.minor >= 29) {
 			t.Errorf("intercept --output json: %v %q", err, stderr)
 		}
 		if got := siObject(t, out); got["cmd"] != "intercept" || !strings.Contains(fmt.Sprint(got["stdout"]), "Intercept name") {
@@ -112,21 +113,30 @@ func TestStandinIntercept(t *testing.T) {
 	})
 }
 
+// siNotFound is what leave says of a missing attachment, per release
+// (release.go notFoundMessage).
+func siNotFound(r standinRelease, name string) string {
+	switch {
+	case r.teleroute:
+		return `Found no replace, intercept, or ingest named "` + name + `"`
+	case r.minor >= 21:
+		return `Intercept or ingest named "` + name + `" not found`
+	}
+	return `Intercept named "` + name + `" not found`
+}
+
 // siCheckLeave checks leave and detach, and their messages, per release.
 func siCheckLeave(t *testing.T, e *Env, r standinRelease) {
 	t.Helper()
-	notFound := `Intercept named "echo" not found`
-	if r.teleroute {
-		notFound = `Found no replace, intercept, or ingest named "echo"`
-	}
+	notFound := siNotFound(r, "echo")
 	_, stderr, err := e.Telepresence("leave", "echo")
-	if deprecated := strings.Contains(stderr, `Command "leave" is deprecated, use "detach" instead`); err != nil || deprecated != (r.rel == fixture.Release230) {
+	if deprecated := strings.Contains(stderr, `Command "leave" is deprecated, use "detach" instead`); err != nil || deprecated != (r.minor >= 30) {
 		t.Errorf("leave echo: %v %q", err, stderr)
 	}
 	if _, stderr := siTPFails(t, e, "leave", "echo"); !strings.Contains(stderr, "telepresence leave: error: "+notFound) {
 		t.Errorf("leave of a missing intercept: %q, want %q", stderr, notFound)
 	}
-	if r.rel != fixture.Release230 {
+	if r.minor < 30 {
 		siTPFails(t, e, "detach", "nomount") // no detach before 2.30
 		return
 	}
@@ -144,7 +154,7 @@ func siCheckLeave(t *testing.T, e *Env, r standinRelease) {
 
 // Several daemons: status lists them; commands need --use.
 func TestStandinMultiDaemon(t *testing.T) {
-	for _, r := range []standinRelease{standinReleases[0], standinReleases[2]} {
+	for _, r := range []standinRelease{siRelease(fixture.Release220), siRelease(fixture.Release227)} {
 		t.Run(r.rel, func(t *testing.T) {
 			e := newEnvAt(t, r.rel)
 			siTP(t, e, "connect", "--docker", "--context", e.Project, "--namespace", "ns1")
@@ -186,6 +196,47 @@ func TestStandinMultiDaemon(t *testing.T) {
 			siTP(t, e, "quit")
 			if left := siLeftOnEngine([]string{"tp-" + e.Project + "-ns2"}, []string{e.Project + "-ns2"}); len(left) > 0 {
 				t.Errorf("quit left %v", left)
+			}
+		})
+	}
+}
+
+// --use is a regular expression, matched unanchored against the daemon
+// names (pkg/client/cli/daemon/request.go, info.go at v2.20.2): a bare name
+// that is part of another daemon's name matches both; the plugin's form,
+// ^QuoteMeta(name)$ (telepresence/version.go useFlags), exactly one.
+func TestStandinUseIsARegexp(t *testing.T) {
+	for _, rel := range []string{fixture.Release220, fixture.Release227} {
+		t.Run(rel, func(t *testing.T) {
+			r, e := siRelease(rel), newEnvAt(t, rel)
+			short := "kind-default-cn-" + e.Project[len(e.Project)-6:]
+			long := "kind-" + short // contains short
+			for _, name := range []string{short, long} {
+				e.WriteFixture(Fixture{DaemonName: name})
+				siTP(t, e, "connect", "--docker", "--namespace", name)
+				t.Cleanup(func() { _, _, _ = e.Telepresence("quit", "--use", "^"+regexp.QuoteMeta(name)+"$") })
+			}
+			ambiguous := fmt.Sprintf("the expression %q does not uniquely identify a running daemon", short)
+			if msg := siInterceptFailure(t, e, r, "echo", "--port", "8080", "--use", short); msg != ambiguous {
+				t.Errorf("intercept --use %s: %q, want %q", short, msg, ambiguous)
+			}
+			if out, _ := siTPFails(t, e, "status", "--output", "json", "--use", short); siObject(t, out)["err"] != ambiguous {
+				t.Errorf("status --use %s: %q", short, out)
+			}
+			exact := "^" + regexp.QuoteMeta(short) + "$"
+			siTP(t, e, "intercept", "echo", "--port", "8080", "--use", exact)
+			if st := e.State(); len(st.Connections[short].Intercepts) != 1 || len(st.Connections[long].Intercepts) != 0 {
+				t.Errorf("intercept --use %s went elsewhere: %+v", exact, st)
+			}
+			if d := siDaemon(t, siTPJSON(t, e, "status", "--output", "json", "--use", exact)); d["name"] != short {
+				t.Errorf("status --use %s: daemon %v", exact, d["name"])
+			}
+			if msg := siInterceptFailure(t, e, r, "echo", "--port", "8080", "--use", "("); !strings.Contains(msg, "error parsing regexp") {
+				t.Errorf("--use with a bad expression: %q", msg)
+			}
+			siTP(t, e, "quit", "--use", "^"+regexp.QuoteMeta(long)+"$")
+			if st := e.State(); len(st.Connections) != 1 || st.Connections[short] == nil {
+				t.Errorf("quit of %s: %+v", long, st)
 			}
 		})
 	}

@@ -41,6 +41,18 @@ func siNetworks(t *testing.T, container string) string {
 	return strings.TrimSpace(out)
 }
 
+// siStatusSample is the sample of a Teleroute release's status.
+func siStatusSample(r standinRelease) string {
+	if r.minor >= 31 {
+		return "status-2.31-teleroute.json"
+	}
+	return "status-2.27-teleroute.json"
+}
+
+// siStatusOptional are the keys of status-2.31-teleroute.json that status
+// leaves out when there is nothing to list.
+var siStatusOptional = []string{".daemon.ingests", ".daemon.replacements", ".daemon.wiretaps"}
+
 func TestStandinStatus(t *testing.T) {
 	siForReleases(t, func(t *testing.T, e *Env, r standinRelease) {
 		e.WriteFixture(Fixture{DNSMappings: []Mapping{{Name: "postgres", AliasFor: "psql.big-data"}}})
@@ -64,7 +76,7 @@ func TestStandinStatus(t *testing.T) {
 			"intercepts": []any{map[string]any{"name": "echo", "client": "standin@e2e"}}}
 		tmVersion := r.rel
 		if r.teleroute {
-			siAssertShape(t, st, "status-2.27-teleroute.json")
+			siAssertShape(t, st, siStatusSample(r), siStatusOptional...)
 			want["container_network"] = "tp-" + name
 			want["version"] = r.rel
 			want["mapped_namespaces"] = []any{"ns1", "big-data"}
@@ -175,7 +187,7 @@ func TestStandinOutputFlags(t *testing.T) {
 	siForReleases(t, func(t *testing.T, e *Env, r standinRelease) {
 		_, stderr, err := e.Telepresence("status", "--output", "json")
 		deprecated := strings.Contains(stderr, "Flag --output has been deprecated, use --format instead")
-		if err != nil || deprecated != (r.rel == fixture.Release230) {
+		if err != nil || deprecated != (r.minor >= 29) {
 			t.Errorf("status --output json: %v, stderr %q", err, stderr)
 		}
 		out, stderr := siTPFails(t, e, "intercept", "echo", "--port", "8080", "--output", "json")
@@ -184,7 +196,7 @@ func TestStandinOutputFlags(t *testing.T) {
 		if env["cmd"] != "intercept" || !strings.Contains(fmt.Sprint(env["err"]), "not connected") {
 			t.Errorf("failure with --output json: %v (stderr %q)", env, stderr)
 		}
-		if r.rel != fixture.Release230 {
+		if r.minor < 29 {
 			if _, stderr := siTPFails(t, e, "status", "--format", "json"); !strings.Contains(stderr, "unknown flag: --format") {
 				t.Errorf("--format before 2.29: %q", stderr)
 			}
@@ -202,4 +214,59 @@ func TestStandinOutputFlags(t *testing.T) {
 			t.Errorf("version --format json: %v", got)
 		}
 	})
+}
+
+// status lists attachments as the release's sample does: by kind from
+// 2.31; before, intercepts, replaces and wiretaps under "intercepts" (the
+// only key the samples have) and no ingests.
+func TestStandinStatusKinds(t *testing.T) {
+	for _, rel := range []string{fixture.Release222, fixture.Release227, fixture.Release231} {
+		t.Run(rel, func(t *testing.T) {
+			r, e := siRelease(rel), newEnvAt(t, rel)
+			e.WriteFixture(Fixture{DaemonName: e.Project, Workloads: siWorkloads})
+			siTP(t, e, "connect", "--docker")
+			siTP(t, e, "intercept", "web", "--port", "8088:http")
+			siTP(t, e, "replace", "solo")
+			siTP(t, e, "ingest", "web", "--container", "sidecar")
+			if r.minor >= 23 {
+				siTP(t, e, "wiretap", "tap", "-w", "web", "--port", "8089:admin")
+			}
+			st := siTPJSON(t, e, "status", "--output", "json")
+			d := siDaemon(t, st)
+			item := func(names ...string) []any {
+				l := []any{}
+				for _, n := range names {
+					l = append(l, map[string]any{"name": n, "client": "standin@e2e"})
+				}
+				return l
+			}
+			want := map[string]any{"intercepts": item("solo", "tap", "web")}
+			switch {
+			case !r.teleroute:
+				siAssertShape(t, st, "status-2.20-netns.json", ".daemon.dns.mappings")
+				want["intercepts"] = item("solo", "web")
+			case r.minor < 31:
+				siAssertShape(t, st, "status-2.27-teleroute.json")
+			default:
+				siAssertShape(t, st, "status-2.31-teleroute.json")
+				ingestDir := e.State().Connections[e.Project].Ingests["web/sidecar"].LocalDir
+				want = map[string]any{"intercepts": item("web"), "replacements": item("solo"), "wiretaps": item("tap"),
+					"ingests":          []any{map[string]any{"workload": "web", "container": "sidecar", "mount": ingestDir}},
+					"tunnel_transport": "grpc"}
+			}
+			for _, k := range []string{"intercepts", "replacements", "wiretaps", "ingests", "tunnel_transport"} {
+				if !reflect.DeepEqual(d[k], want[k]) {
+					t.Errorf("status daemon.%s = %v, want %v", k, d[k], want[k])
+				}
+			}
+			siTP(t, e, "leave", "web")
+			siTP(t, e, "leave", "solo")
+			if r.minor >= 31 {
+				d := siDaemon(t, siTPJSON(t, e, "status", "--output", "json"))
+				if _, ok := d["replacements"]; ok || !reflect.DeepEqual(d["intercepts"], []any{}) {
+					t.Errorf("2.31 status without replacements: %v", d)
+				}
+			}
+		})
+	}
 }

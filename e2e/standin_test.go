@@ -21,15 +21,28 @@ import (
 // apart from the scenarios' helpers) and the release-independent tests;
 // standin_*_test.go hold the others.
 
-// standinRelease is a release the stand-in emulates, with its model.
+// standinRelease is a release the stand-in emulates, with its minor
+// version and model.
 type standinRelease struct {
 	rel       string
+	minor     int
 	teleroute bool
 }
 
 var standinReleases = []standinRelease{
-	{fixture.Release220, false}, {fixture.Release222, false},
-	{fixture.Release227, true}, {fixture.Release230, true},
+	{fixture.Release220, 20, false}, {fixture.Release221, 21, false}, {fixture.Release222, 22, false},
+	{fixture.Release225, 25, true}, {fixture.Release227, 27, true}, {fixture.Release230, 30, true},
+	{fixture.Release231, 31, true},
+}
+
+// siRelease returns the standinRelease of a release.
+func siRelease(rel string) standinRelease {
+	for _, r := range standinReleases {
+		if r.rel == rel {
+			return r
+		}
+	}
+	panic("no stand-in release " + rel)
 }
 
 // siForReleases runs test once per release, each with its own Env.
@@ -76,7 +89,7 @@ func siObject(t *testing.T, s string) map[string]any {
 
 // siJSONFlag is the JSON output flag a release documents (--format from 2.29).
 func siJSONFlag(rel string) []string {
-	if rel == fixture.Release230 {
+	if siRelease(rel).minor >= 29 {
 		return []string{"--format", "json"}
 	}
 	return []string{"--output", "json"}
@@ -93,7 +106,8 @@ func siSample(t *testing.T, file string) map[string]any {
 }
 
 // siShapeDiff lists where got's shape differs from the sample's: a key
-// missing or not in the sample (paths in optional may be missing or extra), or a value
+// missing or not in the sample (paths in optional may be missing or extra,
+// as omitempty keys are), or a value
 // of another JSON type. Every element of a list is compared with the
 // sample's first one; the keys of the objects at the paths in free (maps of
 // names) are not compared, their values are.
@@ -105,27 +119,7 @@ func siShapeDiff(path string, got, want any, optional, free map[string]bool) []s
 		if !ok {
 			return []string{fmt.Sprintf("%s: %T, the sample has an object", path, got)}
 		}
-		if free[path] {
-			for k, gv := range g {
-				for _, wv := range w {
-					diffs = append(diffs, siShapeDiff(path+"."+k, gv, wv, optional, free)...)
-					break
-				}
-			}
-			return diffs
-		}
-		for k, wv := range w {
-			if gv, ok := g[k]; ok {
-				diffs = append(diffs, siShapeDiff(path+"."+k, gv, wv, optional, free)...)
-			} else if !optional[path+"."+k] {
-				diffs = append(diffs, path+"."+k+": missing")
-			}
-		}
-		for k := range g {
-			if _, ok := w[k]; !ok && !optional[path+"."+k] {
-				diffs = append(diffs, path+"."+k+": not in the sample")
-			}
-		}
+		diffs = siObjectDiff(path, g, w, optional, free)
 	case []any:
 		g, ok := got.([]any)
 		if !ok {
@@ -142,6 +136,33 @@ func siShapeDiff(path string, got, want any, optional, free map[string]bool) []s
 		}
 	}
 	sort.Strings(diffs)
+	return diffs
+}
+
+// siObjectDiff is siShapeDiff of two objects.
+func siObjectDiff(path string, g, w map[string]any, optional, free map[string]bool) []string {
+	var diffs []string
+	if free[path] {
+		for k, gv := range g {
+			for _, wv := range w {
+				diffs = append(diffs, siShapeDiff(path+"."+k, gv, wv, optional, free)...)
+				break
+			}
+		}
+		return diffs
+	}
+	for k, wv := range w {
+		if gv, ok := g[k]; ok {
+			diffs = append(diffs, siShapeDiff(path+"."+k, gv, wv, optional, free)...)
+		} else if !optional[path+"."+k] {
+			diffs = append(diffs, path+"."+k+": missing")
+		}
+	}
+	for k := range g {
+		if _, ok := w[k]; !ok && !optional[path+"."+k] {
+			diffs = append(diffs, path+"."+k+": not in the sample")
+		}
+	}
 	return diffs
 }
 
