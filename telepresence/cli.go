@@ -185,8 +185,8 @@ func (c *CLI) Quit(ctx context.Context, contract Contract) error {
 // the 2.30 line); an ingest is named by its workload, with --container
 // where the release has it (2.24+). The error for a missing attachment
 // differs by release (e2e/standin/samples/errors.txt): `Intercept named "X"
-// not found` before 2.23, `Found no replace, intercept, or ingest named
-// "X"` since.
+// not found` in 2.20, `Intercept or ingest named "X" not found` in 2.21
+// and 2.22, `Found no replace, intercept, or ingest named "X"` since.
 func (c *CLI) Detach(ctx context.Context, contract Contract, opts DetachOptions) error {
 	args := []string{contract.leaveCommand(), opts.Name}
 	if opts.Kind == KindIngest && opts.Container != "" && contract.atLeast(Reroute) {
@@ -201,12 +201,15 @@ func (c *CLI) Detach(ctx context.Context, contract Contract, opts DetachOptions)
 }
 
 // missingAttachment tells the texts of e2e/standin/samples/errors.txt: the
-// CLI's `Intercept named "X" not found` (2.20–2.22), the daemon's `found no
-// intercept named X`, and `Found no replace, intercept, or ingest named "X"`
-// (2.23 and newer); not any "not found" (a context, a daemon...).
+// CLI's `Intercept named "X" not found` (2.20), `Intercept or ingest named
+// "X" not found` (2.21, 2.22: pkg/client/cli/cmd/leave.go
+// removeIngestOrIntercept), the daemon's `found no intercept named X`, and
+// `Found no replace, intercept, or ingest named "X"` (2.23 and newer); not
+// any "not found" (a context, a daemon...).
 func missingAttachment(msg string) bool {
 	msg = strings.ToLower(msg)
-	return strings.Contains(msg, "intercept named") && strings.Contains(msg, "not found") ||
+	return (strings.Contains(msg, "intercept named") || strings.Contains(msg, "intercept or ingest named")) &&
+		strings.Contains(msg, "not found") ||
 		strings.Contains(msg, "found no intercept named") ||
 		strings.Contains(msg, "found no replace, intercept, or ingest named")
 }
