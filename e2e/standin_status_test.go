@@ -86,12 +86,7 @@ func TestStandinStatus(t *testing.T) {
 			siAssertShape(t, st, "status-2.20-netns.json")
 			want["container_network"] = "container:tp-" + name
 			tmVersion = "v" + r.rel
-			if got := siPortBindings(t, "tp-"+name); !reflect.DeepEqual(got, []string{port + "/tcp -> 127.0.0.1:" + port}) {
-				t.Errorf("netns gRPC port: %v, want %s published 1:1 on 127.0.0.1", got, port)
-			}
-			if got := siNetworks(t, "tp-"+name); got != tpNetwork {
-				t.Errorf("netns daemon networks: %q, want %s", got, tpNetwork)
-			}
+			siCheckNetnsDaemon(t, name, port)
 		}
 		for k, v := range want {
 			if !reflect.DeepEqual(d[k], v) {
@@ -117,6 +112,18 @@ func TestStandinStatus(t *testing.T) {
 			t.Errorf("status after quit: %v", got)
 		}
 	})
+}
+
+// siCheckNetnsDaemon checks a netns daemon on the engine: on the
+// "telepresence" network, its gRPC port published 1:1 on 127.0.0.1.
+func siCheckNetnsDaemon(t *testing.T, name, port string) {
+	t.Helper()
+	if got := siPortBindings(t, "tp-"+name); !reflect.DeepEqual(got, []string{port + "/tcp -> 127.0.0.1:" + port}) {
+		t.Errorf("netns gRPC port: %v, want %s published 1:1 on 127.0.0.1", got, port)
+	}
+	if got := siNetworks(t, "tp-"+name); got != tpNetwork {
+		t.Errorf("netns daemon networks: %q, want %s", got, tpNetwork)
+	}
 }
 
 // siCheckTelerouteDaemon checks a Teleroute daemon on the engine: on the
