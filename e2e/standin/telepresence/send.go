@@ -195,9 +195,8 @@ func (e *env) podHop(conns []*fixture.Connection, req clusterRequest) (*hop, err
 		return nil, errNotConnected
 	}
 	c := conns[0]
-	for _, a := range attachmentsOf(e.fx, conns, req.workload) {
-		c = a.conn
-		break
+	if atts := attachmentsOf(e.fx, conns, req.workload); len(atts) > 0 {
+		c = atts[0].conn
 	}
 	ip, err := e.ensurePod(c, req.workload, req.w)
 	if err != nil {
