@@ -27,14 +27,14 @@ func routeOf(t *testing.T, atts map[string]fixture.ActiveIntercept, container st
 	req := clusterRequest{workload: "web", w: testFixture.Workload("web"), container: container,
 		port: fixture.Port{Port: port}, method: "GET", uri: uri, headers: headers}
 	answer, copies := route(req, attachmentsOf(testFixture, []*fixture.Connection{c}, "web"))
-	got := "pod"
+	got := []string{"pod"}
 	if answer != nil {
-		got = answer.name + "@" + answer.addr + answer.gone
+		got[0] = answer.name + "@" + answer.addr + answer.gone
 	}
 	for _, h := range copies {
-		got += "; " + h.name + "@" + h.addr
+		got = append(got, h.name+"@"+h.addr)
 	}
-	return got
+	return strings.Join(got, "; ")
 }
 
 func TestRoute(t *testing.T) {
@@ -96,15 +96,15 @@ func TestResolve(t *testing.T) {
 		{fixture.ActiveIntercept{Kind: fixture.KindReplace, Workload: "web", Container: "app"}, "app:8080->8080 app:8081->8081"},
 		{fixture.ActiveIntercept{Kind: fixture.KindReplace, Workload: "web", Container: "app", Ports: []string{"9000:admin", "8080"}}, "app:8081->9000 app:8080->8080"},
 	} {
-		got := ""
+		var parts []string
 		tg, err := resolve(testFixture, tc.ai)
 		if err != nil {
-			got = err.Error()
+			parts = append(parts, err.Error())
 		}
 		for _, pm := range tg.ports {
-			got += tg.portContainer + ":" + strconv.Itoa(pm.port.Port) + "->" + strconv.Itoa(pm.local) + " "
+			parts = append(parts, tg.portContainer+":"+strconv.Itoa(pm.port.Port)+"->"+strconv.Itoa(pm.local))
 		}
-		if got = strings.TrimSpace(got); !strings.Contains(got, tc.want) {
+		if got := strings.Join(parts, " "); !strings.Contains(got, tc.want) {
 			t.Errorf("%+v: %s, want %s", tc.ai, got, tc.want)
 		}
 	}
