@@ -88,7 +88,18 @@ func TestStandinAttachCommands(t *testing.T) {
 		siCheckWiretap(t, e, r)
 		siCheckInterceptFlags(t, e, r)
 		siCheckLeaveKinds(t, e, r)
+		siQuit(t, e)
 	})
+}
+
+// siQuit quits the daemons, which ends what the test attached, as the
+// harness wants at the end of a test (reportLeftovers).
+func siQuit(t *testing.T, e *Env) {
+	t.Helper()
+	siTP(t, e, "quit")
+	if got := e.ActiveIntercepts(); len(got) > 0 {
+		t.Errorf("attachments active after quit: %v", got)
+	}
 }
 
 func siCheckIngest(t *testing.T, e *Env, r standinRelease) {

@@ -238,6 +238,7 @@ func TestStandinUseIsARegexp(t *testing.T) {
 			if st := e.State(); len(st.Connections) != 1 || st.Connections[short] == nil {
 				t.Errorf("quit of %s: %+v", long, st)
 			}
+			siQuit(t, e)
 		})
 	}
 }

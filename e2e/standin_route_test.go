@@ -131,6 +131,7 @@ func TestStandinRouting(t *testing.T) {
 		if r.minor >= 22 {
 			siCheckReplaceRoutes(t, e, r)
 		}
+		siQuit(t, e)
 	})
 }
 

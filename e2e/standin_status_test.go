@@ -274,6 +274,7 @@ func TestStandinStatusKinds(t *testing.T) {
 					t.Errorf("2.31 status without replacements: %v", d)
 				}
 			}
+			siQuit(t, e)
 		})
 	}
 }
