@@ -57,10 +57,11 @@ func (e *Env) networksOf(container string) []string {
 // sendTraffic is cluster traffic for an intercept: the stand-in daemon
 // dials the intercept's address and port, and the answer comes back. It
 // tries until the handler answers (it may still be starting) or patience
-// runs out.
-func (e *Env) sendTraffic(intercept string) (out string, err error) {
+// runs out. args are more standin-send flags, such as the --header that a
+// personal intercept needs (e2e/standin/fixture).
+func (e *Env) sendTraffic(intercept string, args ...string) (out string, err error) {
 	for deadline := time.Now().Add(patience); ; time.Sleep(250 * time.Millisecond) {
-		out, _, err = e.Telepresence("standin-send", intercept, "/")
+		out, _, err = e.Telepresence(append([]string{"standin-send", intercept, "/"}, args...)...)
 		if err == nil || time.Now().After(deadline) {
 			return strings.TrimSpace(out), err
 		}

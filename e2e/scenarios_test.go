@@ -14,9 +14,10 @@ func TestHandlerLocalRemote(t *testing.T) {
 			Intercepts:      map[string]InterceptFixture{"echo-server": {Environment: map[string]string{"MODE": "cluster", "DB_HOST": "psql"}}},
 			ClusterServices: []string{"postgres.default"},
 		})
-		headers := ""
+		headers, send := "", []string(nil)
 		if e.teleroute() {
 			headers = "\n        httpHeaders: [\"x-dev=alice\"]" // --http-header needs 2.25
+			send = []string{"--header", "x-dev=alice"}           // only such requests reach the handler
 		}
 		dir := e.WriteProject(map[string]string{"compose.yaml": `
 services:
@@ -77,7 +78,7 @@ services:
 			byName, _ = e.httpFrom(e.container("web"), "echo", 8088)
 			return strings.Contains(byName, "mode=local db=psql")
 		})
-		if got, err := e.sendTraffic("echo-server"); err != nil || got != "mode=local db=psql" {
+		if got, err := e.sendTraffic("echo-server", send...); err != nil || got != "mode=local db=psql" {
 			t.Errorf("traffic the daemon sends to the intercept = %q, %v; want the handler's answer", got, err)
 		}
 
