@@ -184,7 +184,7 @@ func (c *CLI) Quit(ctx context.Context, contract Contract) error {
 // Detach ends an attachment: `telepresence leave NAME` (`detach NAME` on
 // the 2.30 line); an ingest is named by its workload, with --container
 // where the release has it (2.24+). The error for a missing attachment
-// differs by release (e2e/standin/samples/errors.txt): `Intercept named "X"
+// differs by release: `Intercept named "X"
 // not found` in 2.20, `Intercept or ingest named "X" not found` in 2.21
 // and 2.22, `Found no replace, intercept, or ingest named "X"` since.
 func (c *CLI) Detach(ctx context.Context, contract Contract, opts DetachOptions) error {
@@ -200,8 +200,7 @@ func (c *CLI) Detach(ctx context.Context, contract Contract, opts DetachOptions)
 	return err
 }
 
-// missingAttachment tells the texts of e2e/standin/samples/errors.txt: the
-// CLI's `Intercept named "X" not found` (2.20), `Intercept or ingest named
+// missingAttachment tells the texts a missing attachment gets: the CLI's `Intercept named "X" not found` (2.20), `Intercept or ingest named
 // "X" not found` (2.21, 2.22: pkg/client/cli/cmd/leave.go
 // removeIngestOrIntercept), the daemon's `found no intercept named X`, and
 // `Found no replace, intercept, or ingest named "X"` (2.23 and newer); not
