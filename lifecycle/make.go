@@ -27,8 +27,7 @@ func (u *upRun) make(ctx context.Context, req transform.AttachRequest, q request
 	u.event(id, api.Working, api.StatusCreating, fmt.Sprintf("workload %s for service %s%s", req.Workload, req.Service, portsText(req.Ports)))
 	a, err := u.Telepresence.Attach(ctx, telepresence.AttachOptions{
 		Kind: req.Kind, Contract: s.contract, Name: req.Name, Workload: req.Workload, Ports: req.Ports, Address: q.Address,
-		Service: req.K8sService, Container: req.Container, HTTPHeaders: req.HTTPHeaders, HTTPPaths: req.HTTPPaths,
-		HTTPPathPrefixes: req.HTTPPathPrefixes, HTTPPathRegexps: req.HTTPPathRegexps, Metadata: req.Metadata,
+		Service: req.K8sService, Container: req.Container, HTTP: req.HTTP, Metadata: req.Metadata,
 		ToPod: req.ToPod, Mount: req.Mount,
 	})
 	what := fmt.Sprintf("service %q: %s of workload %q", req.Service, req.Kind, req.Workload)

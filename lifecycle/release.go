@@ -45,7 +45,7 @@ func checkAttachment(req transform.AttachRequest, v telepresence.Version) []erro
 	if since := req.Kind.Since(); !since.IsZero() {
 		need(since, kindKey, kindVerbs[req.Kind]+" (`telepresence "+string(req.Kind)+"`)", upgrade+", or make the service an interceptHandler")
 	}
-	if req.Filtered() {
+	if req.HTTP.Any() {
 		need(telepresence.HTTPHeaders, req.Key(filterKey(req)), "filter the traffic by HTTP header or path (--http-header, --http-path-*)",
 			upgrade+", or remove the filters to take all of the workload's traffic")
 	}
@@ -71,13 +71,13 @@ var kindVerbs = map[telepresence.Kind]string{
 // filterKey is the key of the filters a request declares, for errors.
 func filterKey(req transform.AttachRequest) string {
 	switch {
-	case len(req.HTTPHeaders) > 0 && req.Block == transform.TeleKey:
+	case len(req.HTTP.Headers) > 0 && req.Block == transform.TeleKey:
 		return "httpFilters"
-	case len(req.HTTPHeaders) > 0:
+	case len(req.HTTP.Headers) > 0:
 		return "httpHeaders"
-	case len(req.HTTPPaths) > 0:
+	case len(req.HTTP.Paths) > 0:
 		return "httpPaths"
-	case len(req.HTTPPathPrefixes) > 0:
+	case len(req.HTTP.PathPrefixes) > 0:
 		return "httpPathPrefixes"
 	}
 	return "httpPathRegexps"

@@ -42,8 +42,8 @@ type request struct {
 // requestOf is what req is made with on the daemon of connection.
 func requestOf(connection string, req transform.AttachRequest, teleroute bool) request {
 	q := request{Kind: req.Kind, Connection: connection, Workload: req.Workload, Ports: req.Ports, Service: req.K8sService,
-		Container: req.Container, Headers: req.HTTPHeaders, HTTPPaths: req.HTTPPaths, HTTPPathPrefixes: req.HTTPPathPrefixes,
-		HTTPPathRegexps: req.HTTPPathRegexps, Metadata: req.Metadata, ToPod: req.ToPod, Mount: req.Mount}
+		Container: req.Container, Headers: req.HTTP.Headers, HTTPPaths: req.HTTP.Paths, HTTPPathPrefixes: req.HTTP.PathPrefixes,
+		HTTPPathRegexps: req.HTTP.PathRegexps, Metadata: req.Metadata, ToPod: req.ToPod, Mount: req.Mount}
 	if teleroute {
 		q.Address = req.Address
 	}

@@ -74,16 +74,31 @@ type AttachOptions struct {
 	Address   string
 	Service   string
 	Container string
-	// HTTPHeaders are KEY=VALUE filters; HTTPPaths, HTTPPathPrefixes and
-	// HTTPPathRegexps filter on the path (2.25+).
-	HTTPHeaders      []string
-	HTTPPaths        []string
-	HTTPPathPrefixes []string
-	HTTPPathRegexps  []string
-	Metadata         map[string]string
+	HTTP      HTTPFilter
+	Metadata  map[string]string
 	// ToPod are ports the pod serves that the handler reaches (--to-pod).
 	ToPod []string
 	Mount bool
+}
+
+// HTTPFilter chooses the requests a personal intercept takes (2.25+): by
+// header (KEY=VALUE) or by path (equal, prefix, regular expression).
+type HTTPFilter struct {
+	Headers      []string
+	Paths        []string
+	PathPrefixes []string
+	PathRegexps  []string
+}
+
+// Any tells whether the filter chooses: without one an intercept is global.
+func (f HTTPFilter) Any() bool {
+	return len(f.Headers)+len(f.Paths)+len(f.PathPrefixes)+len(f.PathRegexps) > 0
+}
+
+// Clone is a copy that shares no list with f.
+func (f HTTPFilter) Clone() HTTPFilter {
+	return HTTPFilter{Headers: slices.Clone(f.Headers), Paths: slices.Clone(f.Paths),
+		PathPrefixes: slices.Clone(f.PathPrefixes), PathRegexps: slices.Clone(f.PathRegexps)}
 }
 
 // Args is the command line of the attachment.
@@ -104,10 +119,10 @@ func (o AttachOptions) Args() []string {
 	add("--service", o.Service)
 	add("--container", o.Container)
 	add("--to-pod", o.ToPod...)
-	add("--http-header", o.HTTPHeaders...)
-	add("--http-path-equal", o.HTTPPaths...)
-	add("--http-path-prefix", o.HTTPPathPrefixes...)
-	add("--http-path-regex", o.HTTPPathRegexps...)
+	add("--http-header", o.HTTP.Headers...)
+	add("--http-path-equal", o.HTTP.Paths...)
+	add("--http-path-prefix", o.HTTP.PathPrefixes...)
+	add("--http-path-regex", o.HTTP.PathRegexps...)
 	for _, k := range slices.Sorted(maps.Keys(o.Metadata)) {
 		add("--metadata", k+"="+o.Metadata[k])
 	}

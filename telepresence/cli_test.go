@@ -187,11 +187,11 @@ func TestAttachArgs(t *testing.T) {
 		want string
 	}{
 		{"2.20 intercept, netns", AttachOptions{Kind: KindIntercept, Name: "echo-server", Workload: "echo-server", Ports: []string{"8088:http"},
-			Service: "echo", HTTPHeaders: []string{"x-dev=alice"}},
+			Service: "echo", HTTP: HTTPFilter{Headers: []string{"x-dev=alice"}}},
 			"intercept echo-server --port 8088:http --service echo --http-header x-dev=alice --mount=false --detailed-output --output json"},
 		{"2.27 intercept with an address and every filter", AttachOptions{Kind: KindIntercept, Contract: v227, Name: "echo", Workload: "echo-server",
 			Ports: []string{"8088:http", "9090:metrics"}, Address: "p-echo", Container: "app", ToPod: []string{"8081"},
-			HTTPHeaders: []string{"x-dev=alice"}, HTTPPaths: []string{"/a"}, HTTPPathPrefixes: []string{"/api"}, HTTPPathRegexps: []string{"^/v[0-9]"},
+			HTTP:     HTTPFilter{Headers: []string{"x-dev=alice"}, Paths: []string{"/a"}, PathPrefixes: []string{"/api"}, PathRegexps: []string{"^/v[0-9]"}},
 			Metadata: map[string]string{"owner": "alice", "app": "echo"}, Mount: true},
 			"intercept echo --workload echo-server --port 8088:http --port 9090:metrics --address p-echo --container app --to-pod 8081 " +
 				"--http-header x-dev=alice --http-path-equal /a --http-path-prefix /api --http-path-regex ^/v[0-9] --metadata app=echo --metadata owner=alice " +

@@ -66,18 +66,18 @@ func (d decoder) attachKey(k string, raw any, spec *AttachSpec, nameIsWorkload b
 func (d decoder) filterKey(k string, raw any, spec *AttachSpec) {
 	switch k {
 	case "httpHeaders":
-		spec.HTTPHeaders = append(spec.HTTPHeaders, d.strList(raw)...)
+		spec.HTTP.Headers = append(spec.HTTP.Headers, d.strList(raw)...)
 	case "httpFilters":
 		m := d.strMap(raw)
 		for _, h := range slices.Sorted(maps.Keys(m)) {
-			spec.HTTPHeaders = append(spec.HTTPHeaders, h+"="+m[h])
+			spec.HTTP.Headers = append(spec.HTTP.Headers, h+"="+m[h])
 		}
 	case "httpPaths":
-		spec.HTTPPaths = d.strList(raw)
+		spec.HTTP.Paths = d.strList(raw)
 	case "httpPathPrefixes":
-		spec.HTTPPathPrefixes = d.strList(raw)
+		spec.HTTP.PathPrefixes = d.strList(raw)
 	case "httpPathRegexps":
-		spec.HTTPPathRegexps = d.regexpList(raw)
+		spec.HTTP.PathRegexps = d.regexpList(raw)
 	case "metadata":
 		spec.Metadata = d.strMap(raw)
 	case "mount":

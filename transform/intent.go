@@ -82,21 +82,13 @@ type AttachSpec struct {
 	Container string
 	// Ports are LOCAL[:REMOTE] entries: the first is the intercepted port.
 	Ports []string
-	// HTTPHeaders (KEY=VALUE) and the path filters make an HTTP intercept.
-	HTTPHeaders      []string
-	HTTPPaths        []string
-	HTTPPathPrefixes []string
-	HTTPPathRegexps  []string
-	Metadata         map[string]string
+	// HTTP makes a personal intercept.
+	HTTP     telepresence.HTTPFilter
+	Metadata map[string]string
 	// ToPod are ports of the pod the handler reaches.
 	ToPod []string
 	// Mount is nil when not declared (mount by default).
 	Mount *bool
-}
-
-// Filtered tells an HTTP-filtered attachment.
-func (a AttachSpec) Filtered() bool {
-	return len(a.HTTPHeaders)+len(a.HTTPPaths)+len(a.HTTPPathPrefixes)+len(a.HTTPPathRegexps) > 0
 }
 
 // Mapping is the optional `mapping` of a remote service (a proxy in x-tele).

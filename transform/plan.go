@@ -29,14 +29,11 @@ type AttachRequest struct {
 	// attachment's --address in the Teleroute model.
 	Address string
 	// K8sService is the Kubernetes service, when the workload has several.
-	K8sService       string
-	Container        string
-	HTTPHeaders      []string
-	HTTPPaths        []string
-	HTTPPathPrefixes []string
-	HTTPPathRegexps  []string
-	Metadata         map[string]string
-	ToPod            []string
+	K8sService string
+	Container  string
+	HTTP       telepresence.HTTPFilter
+	Metadata   map[string]string
+	ToPod      []string
 	// Mount is false when the pod's volumes must not be mounted;
 	// MountRequired is true when the intent asks for them (mount: true).
 	Mount, MountRequired bool
@@ -52,11 +49,6 @@ type AttachRequest struct {
 
 // Key is the dotted key of one of the request's settings, for errors.
 func (r AttachRequest) Key(name string) string { return r.Block + "." + name }
-
-// Filtered tells an HTTP-filtered attachment (a personal intercept).
-func (r AttachRequest) Filtered() bool {
-	return len(r.HTTPHeaders)+len(r.HTTPPaths)+len(r.HTTPPathPrefixes)+len(r.HTTPPathRegexps) > 0
-}
 
 // RemoteMapping is what a remote service's `mapping` asks: that its compose
 // name resolve to a cluster service inside the daemon's network.
@@ -203,9 +195,7 @@ func attachRequest(project string, svc types.ServiceConfig, si ServiceIntent) (A
 	req := AttachRequest{
 		Kind: si.Behavior.Kind(), Service: svc.Name, Name: si.name(svc.Name), Workload: si.workload(svc.Name),
 		Ports: slices.Clone(spec.Ports), K8sService: spec.Service, Container: spec.Container,
-		HTTPHeaders: slices.Clone(spec.HTTPHeaders), HTTPPaths: slices.Clone(spec.HTTPPaths),
-		HTTPPathPrefixes: slices.Clone(spec.HTTPPathPrefixes), HTTPPathRegexps: slices.Clone(spec.HTTPPathRegexps),
-		Metadata: spec.Metadata, ToPod: slices.Clone(spec.ToPod), Mount: spec.Mount == nil || *spec.Mount,
+		HTTP: spec.HTTP.Clone(), Metadata: spec.Metadata, ToPod: slices.Clone(spec.ToPod), Mount: spec.Mount == nil || *spec.Mount,
 		MountRequired: spec.Mount != nil && *spec.Mount,
 		Block:         si.block(), Source: si.Source, Connection: si.Connection,
 	}

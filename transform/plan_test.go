@@ -54,7 +54,7 @@ services:
 			{Kind: telepresence.KindIntercept, Service: "api", Name: "api", Workload: "api", Ports: []string{"9000:http"}, Address: "tp-p-api",
 				K8sService: "api-svc", Mount: true, Block: "x-telepresence.intercept", Source: "file"},
 			{Kind: telepresence.KindIntercept, Service: "echo", Name: "echo-server", Workload: "echo-server", Ports: []string{"8088"}, Address: "tp-p-echo",
-				HTTPHeaders: []string{"x-dev=alice"}, Mount: false, Expose: []string{"8088:8088", "127.0.0.1:9090:9000", "7000", "127.0.0.1::7001"},
+				HTTP: telepresence.HTTPFilter{Headers: []string{"x-dev=alice"}}, Mount: false, Expose: []string{"8088:8088", "127.0.0.1:9090:9000", "7000", "127.0.0.1::7001"},
 				Block: "x-telepresence.intercept", Source: "file"},
 		},
 		Expose: []string{"127.0.0.1:9090:9000", "127.0.0.1::7001", "7000", "8088:8088"},

@@ -89,7 +89,7 @@ func validateHandler(svc types.ServiceConfig, si ServiceIntent, taken claims) Er
 			"workload "+quote(workload)+" is already replaced by service %q", "replace a workload's container from one service only")
 		claim("name "+workload, si.workloadKey(), "the name "+quote(workload)+" is taken by service %q", "give each attachment its own name")
 		return errs
-	case b == InterceptHandler && !si.Attach.Filtered():
+	case b == InterceptHandler && !si.Attach.HTTP.Any():
 		claim("global "+workload, si.workloadKey(), "workload "+quote(workload)+" is already intercepted by service %q",
 			"intercept each workload from one service only, or declare HTTP filters for a personal intercept")
 	}
