@@ -89,43 +89,24 @@ func (d decoder) filterKey(k string, raw any, spec *AttachSpec) {
 
 // portList reads a list of ports, each a string or a number.
 func (d decoder) portList(raw any) []string {
-	list, ok := raw.([]any)
-	if !ok {
-		d.wrongType(`a list of "<local port>[:<remote port name or number>]"`, raw)
-		return nil
-	}
-	var out []string
-	for i, item := range list {
-		if p, ok := d.child(strconv.Itoa(i)).port(item); ok {
-			out = append(out, p)
-		}
-	}
-	return out
+	return listOf(d, raw, `a list of "<local port>[:<remote port name or number>]"`, decoder.port)
 }
 
 // toPodList reads the ports of the pod a handler reaches: PORT[/TCP|/UDP].
 func (d decoder) toPodList(raw any) []string {
-	list, ok := raw.([]any)
-	if !ok {
-		d.wrongType(`a list of "<port>[/UDP]"`, raw)
-		return nil
-	}
-	var out []string
-	for i, item := range list {
-		sub := d.child(strconv.Itoa(i))
+	return listOf(d, raw, `a list of "<port>[/UDP]"`, func(sub decoder, item any) (string, bool) {
 		s, ok := scalar(item)
 		if !ok {
 			sub.wrongType(`"<port>[/UDP]"`, item)
-			continue
+			return "", false
 		}
 		port, proto, _ := strings.Cut(s, "/")
 		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 || proto != "" && !isProtocol(proto) {
 			sub.fail(fmt.Sprintf("%q is not a port from 1 to 65535, with /TCP or /UDP", s), `write "8081" or "5353/UDP"`)
-			continue
+			return "", false
 		}
-		out = append(out, s)
-	}
-	return out
+		return s, true
+	})
 }
 
 // regexpList reads regular expressions, each checked as Go compiles it

@@ -75,6 +75,23 @@ func (d decoder) str(raw any) string {
 	return s
 }
 
+// listOf reads a list, each item with read, which reports its own
+// mistakes (under the item's index) and says whether to keep the item.
+func listOf[T any](d decoder, raw any, what string, read func(sub decoder, item any) (T, bool)) []T {
+	list, ok := raw.([]any)
+	if !ok {
+		d.wrongType(what, raw)
+		return nil
+	}
+	var out []T
+	for i, item := range list {
+		if v, ok := read(d.child(strconv.Itoa(i)), item); ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 // strList reads a list of strings; nil after a mistake (reported).
 func (d decoder) strList(raw any) []string {
 	list, ok := raw.([]any)

@@ -46,55 +46,43 @@ func (k connectionKeys) String() string {
 // connectionList reads a list of connections: names are required and
 // unique when there are several.
 func (d decoder) connectionList(raw any, keys connectionKeys) []Connection {
-	list, ok := raw.([]any)
-	if !ok {
-		d.wrongType("a list of connections", raw)
-		return nil
+	several := false
+	if list, ok := raw.([]any); ok {
+		several = len(list) > 1
 	}
-	var out []Connection
-	for i, item := range list {
-		sub := d.child(strconv.Itoa(i))
+	var seen []Connection // read so far, for duplicate names
+	return listOf(d, raw, "a list of connections", func(sub decoder, item any) (Connection, bool) {
+		var c Connection
 		m, ok := sub.mapping(item)
 		if !ok {
-			continue
+			return c, false
 		}
-		var c Connection
 		for _, k := range slices.Sorted(maps.Keys(m)) {
 			if !sub.child(k).connectionKey(k, m[k], &c, keys) {
 				sub.child(k).unknown(keys.String())
 			}
 		}
 		switch {
-		case c.Name == "" && len(list) > 1:
+		case c.Name == "" && several:
 			sub.fail("a connection has no name", "name every connection when there are several, and name one in each service's connection")
-		case c.Name != "" && slices.ContainsFunc(out, func(o Connection) bool { return o.Name == c.Name }):
+		case c.Name != "" && slices.ContainsFunc(seen, func(o Connection) bool { return o.Name == c.Name }):
 			sub.child(keys.name).fail(fmt.Sprintf("the name %q is taken by another connection", c.Name), "give each connection its own name")
 		}
-		out = append(out, c)
-	}
-	return out
+		seen = append(seen, c)
+		return c, true
+	})
 }
 
 // mountOverrides reads the mount policies that override, by compose
 // volume, what the traffic-agent reports.
 func (d decoder) mountOverrides(raw any) []MountOverride {
-	list, ok := raw.([]any)
-	if !ok {
-		d.wrongType("a list of {volume or volumePattern, policy}", raw)
-		return nil
-	}
-	var out []MountOverride
-	for i, item := range list {
-		sub := d.child(strconv.Itoa(i))
+	return listOf(d, raw, "a list of {volume or volumePattern, policy}", func(sub decoder, item any) (MountOverride, bool) {
 		m, ok := sub.mapping(item)
 		if !ok {
-			continue
+			return MountOverride{}, false
 		}
-		if mo, ok := sub.mountOverride(m); ok {
-			out = append(out, mo)
-		}
-	}
-	return out
+		return sub.mountOverride(m)
+	})
 }
 
 func (d decoder) mountOverride(m map[string]any) (MountOverride, bool) {
