@@ -22,6 +22,13 @@ type Locker interface {
 // FileLocker locks <Dir>/<project>.lock with an advisory lock, which the
 // kernel releases when the process dies, so a crash never leaves the
 // project locked. The directory and files are readable by the user only.
+//
+// A lock file lives only while its lock is held: the holder removes it
+// before it lets go, so the directory does not fill up with the files of
+// every project and daemon ever run. Removing a file others may have open
+// is safe because each taker checks, once it holds the lock, that the path
+// still names the file it locked; if not (the holder removed it meanwhile)
+// it tries again on the path's new file.
 type FileLocker struct {
 	Dir string
 }
@@ -38,31 +45,51 @@ func DefaultLockDir() string {
 	return filepath.Join(os.TempDir(), "docker-telepresence-"+strconv.Itoa(os.Getuid()))
 }
 
+// lockAttempts bounds the retries when the file is removed under a taker;
+// each retry means another run took and released the lock meanwhile.
+const lockAttempts = 100
+
 // Lock takes the lock of the project.
 func (l FileLocker) Lock(project string) (func(), error) {
 	if err := os.MkdirAll(l.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating the lock directory: %w", err)
 	}
 	path := filepath.Join(l.Dir, project+".lock")
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("opening the project lock: %w", err)
-	}
-	if err := tryLock(f); err != nil {
-		holder, _ := os.ReadFile(path)
-		_ = f.Close()
-		pid := strings.TrimSpace(string(holder))
-		if pid == "" {
-			pid = "unknown"
+	for range lockAttempts {
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("opening the project lock: %w", err)
 		}
-		return nil, fmt.Errorf("%w: another docker telepresence command holds project %q (pid %s): an `up` or `watch` that runs, or a `down`; wait for it, or stop it with Ctrl-C",
-			ErrBusy, project, pid)
-	}
-	_ = f.Truncate(0)
-	_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
-	return func() {
+		if err := tryLock(f); err != nil {
+			holder, _ := os.ReadFile(path)
+			_ = f.Close()
+			pid := strings.TrimSpace(string(holder))
+			if pid == "" {
+				pid = "unknown"
+			}
+			return nil, fmt.Errorf("%w: another docker telepresence command holds project %q (pid %s): an `up` or `watch` that runs, or a `down`; wait for it, or stop it with Ctrl-C",
+				ErrBusy, project, pid)
+		}
+		if !stillNamed(f, path) {
+			// The holder before us removed the file between our open and
+			// our lock: what we hold locks nothing anyone else will see.
+			unlock(f)
+			_ = f.Close()
+			continue
+		}
 		_ = f.Truncate(0)
-		unlock(f)
-		_ = f.Close()
-	}, nil
+		_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+		return func() { release(f, path) }, nil
+	}
+	return nil, fmt.Errorf("%w: the lock %s kept being replaced while taking it", ErrBusy, path)
+}
+
+// stillNamed tells whether path names the open file f.
+func stillNamed(f *os.File, path string) bool {
+	held, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	named, err := os.Stat(path)
+	return err == nil && os.SameFile(held, named)
 }

@@ -9,3 +9,9 @@ import "os"
 func tryLock(*os.File) error { return nil }
 
 func unlock(*os.File) {}
+
+// release closes the file first: Windows cannot remove an open file.
+func release(f *os.File, path string) {
+	_ = f.Close()
+	_ = os.Remove(path)
+}
