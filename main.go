@@ -4,12 +4,10 @@
 package main
 
 import (
-	"github.com/docker/cli/cli-plugins/plugin"
-
 	"github.com/telepresenceio/docker-telepresence/metadata"
-	tpplugin "github.com/telepresenceio/docker-telepresence/plugin"
+	"github.com/telepresenceio/docker-telepresence/plugin"
 )
 
 func main() {
-	plugin.Run(tpplugin.RootCommand, metadata.Metadata())
+	plugin.Run(metadata.Metadata())
 }

@@ -40,7 +40,7 @@ type globalOptions struct {
 func RootCommand(dockerCli command.Cli) *cobra.Command {
 	opts := &globalOptions{}
 	cmd := &cobra.Command{
-		Use:           metadata.PluginName,
+		Use:           metadata.PluginName + " [OPTIONS] COMMAND",
 		Short:         metadata.ShortDescription,
 		SilenceUsage:  true,
 		SilenceErrors: true,

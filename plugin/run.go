@@ -1,0 +1,63 @@
+package plugin
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/docker/cli/cli"
+	climeta "github.com/docker/cli/cli-plugins/metadata"
+	"github.com/docker/cli/cli-plugins/plugin"
+	"github.com/docker/cli/cli/command"
+	"github.com/docker/cli/cli/debug"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"go.opentelemetry.io/otel"
+)
+
+// Run runs the plugin as the Docker CLI's plugin.Run does, except that a
+// bad flag given before the subcommand (`docker telepresence --nope up`)
+// is reported as every other bad flag is: with the usage line, and exit
+// status 125.
+func Run(meta climeta.Metadata) {
+	otel.SetErrorHandler(debug.OTELErrorHandler)
+	dockerCli, err := command.NewDockerCli()
+	if err != nil {
+		_, _ = fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(exitStatus(dockerCli.Err(), execute(dockerCli, meta)))
+}
+
+// execute runs the command line in os.Args.
+func execute(dockerCli *command.DockerCli, meta climeta.Metadata) error {
+	root := RootCommand(dockerCli)
+	return flagError(root, plugin.RunPlugin(dockerCli, root, meta))
+}
+
+// flagError gives a bad flag before the subcommand the Docker CLI's
+// treatment. The plugin framework's command walks down to the subcommand
+// (TraverseChildren), parsing on its way the flags of the commands it
+// passes; cobra returns a failure there as it is, without the
+// FlagErrorFunc that turns a bad flag anywhere else into a StatusError
+// with the usage line and status 125.
+func flagError(root *cobra.Command, err error) error {
+	switch err.(type) {
+	case *pflag.NotExistError, *pflag.ValueRequiredError, *pflag.InvalidValueError, *pflag.InvalidSyntaxError:
+		return cli.FlagErrorFunc(root, err)
+	}
+	return err
+}
+
+// exitStatus prints the error, as plugin.Run does, and says which status
+// to exit with.
+func exitStatus(stderr io.Writer, err error) int {
+	if err == nil {
+		return 0
+	}
+	_, _ = fmt.Fprintln(stderr, err)
+	if st, ok := err.(cli.StatusError); ok && st.StatusCode != 0 {
+		return st.StatusCode
+	}
+	return 1
+}

@@ -1,0 +1,52 @@
+package plugin
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/docker/cli/cli/command"
+
+	"github.com/telepresenceio/docker-telepresence/metadata"
+)
+
+// runPlugin runs a command line as the Docker CLI runs the plugin
+// (`docker-telepresence telepresence ARGS...`), through the plugin
+// framework, and returns stdout, what it printed on stderr and the exit
+// status.
+func runPlugin(t *testing.T, args ...string) (stdout, stderr string, status int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	cli, err := command.NewDockerCli(command.WithOutputStream(&out), command.WithErrorStream(&errOut))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := os.Args
+	t.Cleanup(func() { os.Args = old })
+	os.Args = append([]string{"docker-telepresence", metadata.PluginName}, args...)
+	status = exitStatus(&errOut, execute(cli, metadata.Metadata()))
+	return out.String(), errOut.String(), status
+}
+
+// A bad flag exits 125 with the usage line, as `docker` and `docker
+// compose` do, wherever it stands: before the subcommand too.
+func TestBadFlagsExit125WithTheUsageLine(t *testing.T) {
+	for _, tc := range []struct {
+		args  []string
+		usage string
+	}{
+		{[]string{"--nope", "up"}, "Usage:  docker telepresence [OPTIONS] COMMAND"},
+		{[]string{"--nope=1", "up"}, "Usage:  docker telepresence [OPTIONS] COMMAND"},
+		{[]string{"--nope", "-d", "up"}, "Usage:  docker telepresence [OPTIONS] COMMAND"},
+		{[]string{"-x=1", "config"}, "Usage:  docker telepresence [OPTIONS] COMMAND"},
+		{[]string{"--telepresence-timeout=soon", "up"}, "Usage:  docker telepresence [OPTIONS] COMMAND"},
+		{[]string{"up", "--nope"}, "Usage:  docker telepresence up [OPTIONS] [SERVICE...]"},
+		{[]string{"down", "--volumes=maybe"}, "Usage:  docker telepresence down [OPTIONS]"},
+	} {
+		_, stderr, status := runPlugin(t, tc.args...)
+		if status != 125 || !strings.Contains(stderr, tc.usage) || !strings.Contains(stderr, "--help' for more information") {
+			t.Errorf("%q: status %d, stderr:\n%s\nwant 125 and %q", tc.args, status, stderr, tc.usage)
+		}
+	}
+}
