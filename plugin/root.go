@@ -79,6 +79,7 @@ func RootCommand(dockerCli command.Cli) *cobra.Command {
 		downCommand(dockerCli, opts),
 		configCommand(dockerCli, opts),
 		statusCommand(dockerCli, opts),
+		versionCommand(dockerCli),
 	)
 	return cmd
 }

@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"strings"
 	"testing"
@@ -48,5 +49,38 @@ func TestBadFlagsExit125WithTheUsageLine(t *testing.T) {
 		if status != 125 || !strings.Contains(stderr, tc.usage) || !strings.Contains(stderr, "--help' for more information") {
 			t.Errorf("%q: status %d, stderr:\n%s\nwant 125 and %q", tc.args, status, stderr, tc.usage)
 		}
+	}
+}
+
+// version prints what `docker compose version` prints, for the plugin,
+// without an engine.
+func TestVersion(t *testing.T) {
+	old := metadata.Version
+	t.Cleanup(func() { metadata.Version = old })
+	metadata.Version = "v0.3.1-2-gabcdef"
+	t.Setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+	t.Setenv(EnvTimeout, "soon") // not read by version
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"version"}, "Docker Telepresence version v0.3.1-2-gabcdef\n"},
+		{[]string{"version", "--format", "pretty"}, "Docker Telepresence version v0.3.1-2-gabcdef\n"},
+		{[]string{"version", "--short"}, "0.3.1-2-gabcdef\n"},
+		{[]string{"version", "--format", "json"}, `{"version":"v0.3.1-2-gabcdef"}` + "\n"},
+	} {
+		stdout, stderr, status := runPlugin(t, tc.args...)
+		if status != 0 || stdout != tc.want {
+			t.Errorf("%q: status %d, stdout %q (stderr %q), want %q", tc.args, status, stdout, stderr, tc.want)
+		}
+	}
+	stdout, _, _ := runPlugin(t, "version", "--format", "json")
+	var v struct{ Version string }
+	if err := json.Unmarshal([]byte(stdout), &v); err != nil || v.Version != metadata.Version {
+		t.Errorf("json: %q, %v", stdout, err)
+	}
+	if _, stderr, status := runPlugin(t, "version", "--format", "xml"); status != 1 || !strings.Contains(stderr, "pretty or json") {
+		t.Errorf("--format xml: status %d, %q", status, stderr)
 	}
 }
