@@ -1,11 +1,15 @@
 package plugin
 
 import (
+	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/docker/cli/cli/command"
+	"github.com/docker/compose/v5/pkg/api"
+	"github.com/moby/moby/client"
 	"github.com/spf13/cobra"
 
 	"github.com/telepresenceio/docker-telepresence/transform"
@@ -60,4 +64,47 @@ func completeServiceFlag(dockerCli command.Cli, project *ProjectOptions) cobra.C
 		}
 		return out, cobra.ShellCompDirectiveNoFileComp
 	}
+}
+
+// registerProjectFlagCompletion completes the project flags as `docker
+// compose` does (cmd/compose/compose.go): compose files for -f,
+// directories for --project-directory, and the projects the engine knows
+// for -p. The plugin framework turns file completion off by default, so
+// --env-file asks for it too.
+func registerProjectFlagCompletion(cmd *cobra.Command, dockerCli command.Cli) {
+	_ = cmd.RegisterFlagCompletionFunc("file", cobra.FixedCompletions([]string{"yaml", "yml"}, cobra.ShellCompDirectiveFilterFileExt))
+	_ = cmd.RegisterFlagCompletionFunc("env-file", cobra.FixedCompletions(nil, cobra.ShellCompDirectiveDefault))
+	_ = cmd.RegisterFlagCompletionFunc("project-directory", cobra.FixedCompletions(nil, cobra.ShellCompDirectiveFilterDirs))
+	_ = cmd.RegisterFlagCompletionFunc("project-name", completeProjectNames(dockerCli))
+}
+
+// completeProjectNames lists the projects the engine has containers or
+// volumes of (down and status need nothing more than the name), from
+// Compose's project label, through the Docker CLI's client.
+func completeProjectNames(dockerCli command.Cli) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Second)
+		defer cancel()
+		names := projectNames(ctx, dockerCli.Client())
+		return slices.DeleteFunc(names, func(n string) bool { return !strings.HasPrefix(n, toComplete) }), cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// projectNames are the values of the project label on the engine's
+// containers (stopped ones too) and volumes, sorted.
+func projectNames(ctx context.Context, c client.APIClient) []string {
+	var names []string
+	filter := make(client.Filters).Add("label", api.ProjectLabel)
+	if res, err := c.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: filter}); err == nil {
+		for _, ctr := range res.Items {
+			names = append(names, ctr.Labels[api.ProjectLabel])
+		}
+	}
+	if res, err := c.VolumeList(ctx, client.VolumeListOptions{Filters: filter}); err == nil {
+		for _, v := range res.Items {
+			names = append(names, v.Labels[api.ProjectLabel])
+		}
+	}
+	slices.Sort(names)
+	return slices.DeleteFunc(slices.Compact(names), func(n string) bool { return n == "" })
 }

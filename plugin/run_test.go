@@ -18,14 +18,23 @@ import (
 // status.
 func runPlugin(t *testing.T, args ...string) (stdout, stderr string, status int) {
 	t.Helper()
+	return runPluginWith(t, nil, append([]string{metadata.PluginName}, args...)...)
+}
+
+// runPluginWith runs the plugin binary's command line argv (which starts
+// with the plugin's name, or with __complete and the name), with a Docker
+// CLI made with these options.
+func runPluginWith(t *testing.T, opts []command.CLIOption, argv ...string) (stdout, stderr string, status int) {
+	t.Helper()
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
 	var out, errOut bytes.Buffer
-	cli, err := command.NewDockerCli(command.WithOutputStream(&out), command.WithErrorStream(&errOut))
+	cli, err := command.NewDockerCli(append(opts, command.WithOutputStream(&out), command.WithErrorStream(&errOut))...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	old := os.Args
 	t.Cleanup(func() { os.Args = old })
-	os.Args = append([]string{"docker-telepresence", metadata.PluginName}, args...)
+	os.Args = append([]string{"docker-telepresence"}, argv...)
 	status = exitStatus(&errOut, execute(cli, metadata.Metadata()))
 	return out.String(), errOut.String(), status
 }
