@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/compose-spec/compose-go/v2/cli"
+	"github.com/compose-spec/compose-go/v2/errdefs"
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/docker/compose/v5/pkg/api"
 	"github.com/spf13/pflag"
@@ -52,12 +55,57 @@ func (o *ProjectOptions) loadProject(ctx context.Context, backend api.Compose) (
 	}
 	p, err := backend.LoadProject(ctx, o.loadOptions())
 	if err != nil {
+		if ferr := o.missingFiles(err, "run it in the project's directory, or name the files with -f, as in -f compose.yaml -f compose.telepresence.yaml"); ferr != nil {
+			return nil, ferr
+		}
 		if ferr := o.diagnoseFiles(); ferr != nil {
 			return nil, ferr
 		}
 		return nil, fmt.Errorf("loading the compose project: %w", err)
 	}
 	return p, nil
+}
+
+// defaultComposeFiles are the names Compose looks for, in the project
+// directory and the directories above it, when no file is named.
+var defaultComposeFiles = []string{"compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"}
+
+// missingFiles says what compose-go does not say plainly when a compose
+// file is missing: that a file named by -f or COMPOSE_FILE is not found
+// (compose-go calls it "invalid"), or that there is no compose file at
+// all, with hint, which says how to name the project or its files.
+func (o *ProjectOptions) missingFiles(loadErr error, hint string) error {
+	paths, origin := o.ConfigPaths, "-f"
+	if len(paths) == 0 {
+		if env := os.Getenv("COMPOSE_FILE"); env != "" {
+			paths, origin = filepath.SplitList(env), "COMPOSE_FILE"
+		}
+	}
+	for _, path := range paths {
+		if path == "-" || strings.Contains(path, "://") || strings.HasPrefix(path, "oci:") || strings.HasPrefix(path, "git@") {
+			continue // stdin or a remote resource: the loader's error says it
+		}
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			continue
+		}
+		if _, err := os.Stat(abs); errors.Is(err, fs.ErrNotExist) {
+			wd, _ := os.Getwd()
+			return fmt.Errorf("compose file %s (%s %s) not found (hint: check the path; it is relative to the current directory, %s)", abs, origin, path, wd)
+		}
+	}
+	if len(paths) == 0 && errors.Is(loadErr, errdefs.ErrNotFound) {
+		dir := o.ProjectDir
+		if dir == "" {
+			dir, _ = os.Getwd()
+		}
+		if abs, err := filepath.Abs(dir); err == nil {
+			dir = abs
+		}
+		return fmt.Errorf("no compose file found: none of %s is in %s or a directory above it (hint: %s)",
+			strings.Join(defaultComposeFiles, ", "), dir, hint)
+	}
+	return nil
 }
 
 // loadIntent loads the project and reads its intent, with the flags' on top.
@@ -81,7 +129,7 @@ func (o *ProjectOptions) diagnoseFiles() error {
 		if env := os.Getenv("COMPOSE_FILE"); env != "" {
 			paths = filepath.SplitList(env)
 		} else {
-			for _, name := range []string{"compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"} {
+			for _, name := range defaultComposeFiles {
 				if _, err := os.Stat(filepath.Join(o.ProjectDir, name)); err == nil {
 					paths = []string{filepath.Join(o.ProjectDir, name)}
 					break
@@ -139,6 +187,9 @@ func (o *ProjectOptions) projectName(ctx context.Context, backend api.Compose) (
 	}
 	if name := os.Getenv("COMPOSE_PROJECT_NAME"); name != "" {
 		return name, nil
+	}
+	if ferr := o.missingFiles(err, "pass -p PROJECT: nothing more is needed, or name the compose files with -f"); ferr != nil {
+		return "", fmt.Errorf("finding the project name: %w", ferr)
 	}
 	return "", fmt.Errorf("finding the project name: %w (hint: pass -p PROJECT)", err)
 }
