@@ -47,7 +47,7 @@ func runConfig(ctx context.Context, dockerCli command.Cli, opts *configOptions) 
 	if err != nil {
 		return err
 	}
-	project, intent, err := opts.loadIntent(ctx, backend, opts.intent.flags())
+	project, intent, err := opts.loadIntent(ctx, backend, opts.intent.flags(), dockerCli.Err(), "config")
 	if err != nil {
 		return err
 	}

@@ -149,7 +149,7 @@ func TestIntentErrorsInAnIncludedFileNameIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	opts := ProjectOptions{ProjectDir: dir, ConfigPaths: []string{filepath.Join(dir, "compose.yaml")}}
-	_, _, err = opts.loadIntent(t.Context(), backend, transform.Flags{})
+	_, _, err = opts.loadIntent(t.Context(), backend, transform.Flags{}, nil, "up")
 	if want := api + `: service "api": x-telepresence.intercept.mount: expected true or false`; err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("err = %v, want it to start with %q", err, want)
 	}

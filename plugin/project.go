@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -109,7 +110,9 @@ func (o *ProjectOptions) missingFiles(loadErr error, hint string) error {
 }
 
 // loadIntent loads the project and reads its intent, with the flags' on top.
-func (o *ProjectOptions) loadIntent(ctx context.Context, backend api.Compose, flags transform.Flags) (*types.Project, *transform.Intent, error) {
+// A project that declares none is warned about on stderr, naming the
+// command in the hint.
+func (o *ProjectOptions) loadIntent(ctx context.Context, backend api.Compose, flags transform.Flags, stderr io.Writer, command string) (*types.Project, *transform.Intent, error) {
 	project, err := o.loadProject(ctx, backend)
 	if err != nil {
 		return nil, nil, err
@@ -117,6 +120,9 @@ func (o *ProjectOptions) loadIntent(ctx context.Context, backend api.Compose, fl
 	intent, err := transform.ParseIntent(project, flags)
 	if err != nil {
 		return nil, nil, locateIntentErrors(err, project)
+	}
+	if w := noIntentWarning(project, flags, command); w != "" && stderr != nil {
+		fmt.Fprintln(stderr, "WARNING: "+w)
 	}
 	return project, intent, nil
 }

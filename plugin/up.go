@@ -210,7 +210,11 @@ func runUp(ctx context.Context, dockerCli command.Cli, opts *upOptions, services
 	if err != nil {
 		return err
 	}
-	project, intent, err := opts.loadIntent(ctx, backend, opts.intent.flags())
+	verb := map[lifecycle.Mode]string{lifecycle.Watch: "watch", lifecycle.Create: "create"}[invoked]
+	if verb == "" {
+		verb = "up"
+	}
+	project, intent, err := opts.loadIntent(ctx, backend, opts.intent.flags(), dockerCli.Err(), verb)
 	if err != nil {
 		return err
 	}
