@@ -77,6 +77,9 @@ func (r *Runner) Down(ctx context.Context, opts DownOptions) error {
 		// of: the records of what is still live must stay.
 		errs = append(errs, r.restoreRecords(ctx, state, keep, dnsErr != nil))
 	}
+	if stErr == nil && st.Running() && !r.DryRun {
+		r.printf("The Telepresence daemon stays connected (other projects may use it): `telepresence quit` disconnects it")
+	}
 	return errors.Join(errs...)
 }
 
