@@ -3,7 +3,9 @@ GO        ?= go
 MODULE    := github.com/telepresenceio/docker-telepresence
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -s -w -X $(MODULE)/metadata.Version=$(VERSION)
-PLUGINDIR ?= $(HOME)/.docker/cli-plugins
+# Where the Docker CLI looks for plugins: $DOCKER_CONFIG/cli-plugins when
+# DOCKER_CONFIG is set, else ~/.docker/cli-plugins.
+PLUGINDIR ?= $(or $(DOCKER_CONFIG),$(HOME)/.docker)/cli-plugins
 BIN       := bin/docker-telepresence
 EXAMPLE   := -f examples/echo/compose.yaml -f examples/echo/compose.telepresence.yaml
 FUZZTIME  ?= 10s
@@ -18,7 +20,7 @@ GOLANGCI_LINT := bin/tools/golangci-lint-$(GOLANGCI_LINT_VERSION)
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) .
 
-## install: the plugin into ~/.docker/cli-plugins, so `docker telepresence` works
+## install: the plugin into $(PLUGINDIR), where the Docker CLI finds it
 install: build
 	mkdir -p $(PLUGINDIR)
 	cp $(BIN) $(PLUGINDIR)/docker-telepresence
