@@ -12,6 +12,7 @@ import (
 	"github.com/docker/compose/v5/cmd/display"
 	"github.com/docker/compose/v5/pkg/api"
 	"github.com/docker/compose/v5/pkg/compose"
+	"github.com/sirupsen/logrus"
 
 	"github.com/telepresenceio/docker-telepresence/lifecycle"
 )
@@ -47,7 +48,23 @@ func newBackend(dockerCli command.Cli, detached bool, dryRun ...bool) (*composeB
 	if err != nil {
 		return nil, fmt.Errorf("creating the Compose service: %w", err)
 	}
+	quietCompose()
 	return &composeBackend{Compose: backend, events: ep}, nil
+}
+
+// quietCompose keeps Compose's logrus warnings out of the plugin's output.
+// Compose logs them through the global logrus logger, which in a plugin
+// writes to stderr as `level=warning msg=...` lines, and some are only
+// noise here: the undo of a failed up that had started nothing says
+// "Warning: No resource found to remove". The plugin says itself what
+// matters to the user; errors still show. The Docker CLI's initialisation
+// sets the level (Info, unless --log-level), and so does Compose's dry run
+// (compose.WithDryRun initialises a CLI of its own), so this runs once the
+// Compose service exists; a level a user chose is kept.
+func quietCompose() {
+	if logrus.GetLevel() == logrus.InfoLevel {
+		logrus.SetLevel(logrus.ErrorLevel)
+	}
 }
 
 // dryRunEvents marks the lines of Compose's plain display in a dry run, as
