@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # Builds the static plugin binary; the final stage holds only the binary, so
-#   docker build --output type=local,dest=. .
-# drops docker-telepresence into the current directory.
+#   docker buildx build --output type=local,dest=. .
+# drops docker-telepresence into the current directory. --output needs
+# BuildKit: docker buildx, or DOCKER_BUILDKIT=1 docker build before Engine 23.
 FROM golang:1.26 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
