@@ -41,7 +41,7 @@ func noIntentWarning(p *types.Project, flags transform.Flags, command string) st
 		files = append(files, override)
 		return fmt.Sprintf("%s (hint: pass the override file %s too: %s)", msg, filepath.Base(override), commandLine(files, command))
 	}
-	example := append(files[:1:1], filepath.Join(filepath.Dir(files[0]), "compose.telepresence.yaml"))
+	example := []string{files[0], filepath.Join(filepath.Dir(files[0]), "compose.telepresence.yaml")}
 	return fmt.Sprintf("%s (hint: declare x-telepresence on the services that run in the cluster, in an override file passed with a second -f: %s; or use --handler and --remote)",
 		msg, commandLine(example, command))
 }

@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -42,8 +43,13 @@ func execute(dockerCli *command.DockerCli, meta climeta.Metadata) error {
 // FlagErrorFunc that turns a bad flag anywhere else into a StatusError
 // with the usage line and status 125.
 func flagError(root *cobra.Command, err error) error {
-	switch err.(type) {
-	case *pflag.NotExistError, *pflag.ValueRequiredError, *pflag.InvalidValueError, *pflag.InvalidSyntaxError:
+	var (
+		notExist      *pflag.NotExistError
+		valueRequired *pflag.ValueRequiredError
+		invalidValue  *pflag.InvalidValueError
+		invalidSyntax *pflag.InvalidSyntaxError
+	)
+	if errors.As(err, &notExist) || errors.As(err, &valueRequired) || errors.As(err, &invalidValue) || errors.As(err, &invalidSyntax) {
 		return cli.FlagErrorFunc(root, err)
 	}
 	return err
@@ -56,7 +62,7 @@ func exitStatus(stderr io.Writer, err error) int {
 		return 0
 	}
 	_, _ = fmt.Fprintln(stderr, err)
-	if st, ok := err.(cli.StatusError); ok && st.StatusCode != 0 {
+	if st, ok := errors.AsType[cli.StatusError](err); ok && st.StatusCode != 0 {
 		return st.StatusCode
 	}
 	return 1
