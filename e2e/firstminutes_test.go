@@ -61,10 +61,8 @@ services:
     command: ["sleep", "3600"]
     x-telepresence: {behavior: interceptHandler, intercept: {port: "8088"}}
   broken:
-    build:
-      context: .
-      dockerfile_inline: "NOSUCHINSTRUCTION tpe2e\n"
-`})
+    build: .
+`, "Dockerfile": "NOSUCHINSTRUCTION tpe2e\n"})
 	_, stderr, err := e.Run(ctx(t), dir, "up", "-d")
 	if err == nil {
 		t.Fatal("up succeeded with a Dockerfile that does not build")
