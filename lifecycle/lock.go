@@ -3,6 +3,7 @@ package lifecycle
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -54,7 +55,9 @@ func (l FileLocker) Lock(project string) (func(), error) {
 	if err := os.MkdirAll(l.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating the lock directory: %w", err)
 	}
-	path := filepath.Join(l.Dir, project+".lock")
+	// A daemon's name comes from a kube context, which may hold a "/" (an
+	// EKS ARN): escaped, every name is one file of the directory.
+	path := filepath.Join(l.Dir, url.PathEscape(project)+".lock")
 	for range lockAttempts {
 		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 		if err != nil {

@@ -101,3 +101,23 @@ func TestRacingLockersNeverBothHoldIt(t *testing.T) {
 	}
 	t.Logf("the lock was taken %d times out of %d tries", taken.Load(), workers*rounds)
 }
+
+// A daemon named after an EKS context (an ARN, with a "/") is locked like
+// any other: its name is one file of the lock directory.
+func TestALockNameWithASlash(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "locks")
+	l := FileLocker{Dir: dir}
+	name := "daemon@arn:aws:eks:eu-west-1:123456789012:cluster/dev-default"
+	unlock, err := l.Lock(name)
+	if err != nil {
+		t.Fatalf("lock %q: %v", name, err)
+	}
+	defer unlock()
+	if _, err := l.Lock(name); err == nil {
+		t.Errorf("the lock of %q was taken twice", name)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 || entries[0].IsDir() {
+		t.Errorf("lock directory holds %v, want one file", entries)
+	}
+}
