@@ -90,3 +90,32 @@ services:
 		t.Errorf("down: %v, stderr:\n%s", err, stderr)
 	}
 }
+
+// An up whose image cannot be had (never pulled, and not on the engine)
+// fails, and leaves nothing of the project behind: no container Compose
+// created before it found out, no network, no volume.
+func TestAFailedUpOnAMissingImageLeavesNothing(t *testing.T) {
+	e := newEnv(t)
+	dir := e.WriteProject(map[string]string{"compose.yaml": `
+services:
+  echo:
+    image: ` + busyboxImage + `
+    init: true
+    command: ["sleep", "3600"]
+    x-telepresence: {behavior: interceptHandler, intercept: {port: "8088"}}
+  missing:
+    image: tpe2e-no-such-image:1
+    pull_policy: never
+    volumes: [data:/data]
+volumes:
+  data: {}
+`})
+	_, stderr, err := e.Run(ctx(t), dir, "up", "-d")
+	if err == nil {
+		t.Fatal("up succeeded with an image that does not exist")
+	}
+	if !strings.Contains(stderr, "tpe2e-no-such-image") {
+		t.Errorf("the error does not name the image:\n%s", stderr)
+	}
+	e.assertNoLeftovers()
+}
