@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/cli"
+	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/docker/cli/cli/command"
 	"github.com/docker/compose/v5/pkg/api"
 	"github.com/moby/moby/client"
@@ -24,11 +25,7 @@ import (
 // serviceNames lists the project's services, disabled ones included, but
 // without those its files declare remote when withoutRemote.
 func serviceNames(cmd *cobra.Command, dockerCli command.Cli, project *ProjectOptions, withoutRemote bool) []string {
-	backend, err := newBackend(dockerCli, true)
-	if err != nil {
-		return nil
-	}
-	p, err := backend.LoadProject(cmd.Context(), project.loadOptions(cli.WithoutEnvironmentResolution, cli.WithDiscardEnvFile))
+	p, err := loadForCompletion(cmd, dockerCli, project)
 	if err != nil {
 		return nil
 	}
@@ -37,6 +34,16 @@ func serviceNames(cmd *cobra.Command, dockerCli command.Cli, project *ProjectOpt
 		names = slices.DeleteFunc(names, func(s string) bool { return in.Behavior(s) == transform.Remote })
 	}
 	return names
+}
+
+// loadForCompletion loads the project the flags name, without resolving
+// its environment.
+func loadForCompletion(cmd *cobra.Command, dockerCli command.Cli, project *ProjectOptions) (*types.Project, error) {
+	backend, err := newBackend(dockerCli, true)
+	if err != nil {
+		return nil, err
+	}
+	return backend.LoadProject(cmd.Context(), project.loadOptions(cli.WithoutEnvironmentResolution, cli.WithDiscardEnvFile))
 }
 
 // completeServiceArgs completes the SERVICE... arguments of up and watch:
@@ -69,13 +76,29 @@ func completeServiceFlag(dockerCli command.Cli, project *ProjectOptions) cobra.C
 // registerProjectFlagCompletion completes the project flags as `docker
 // compose` does (cmd/compose/compose.go): compose files for -f,
 // directories for --project-directory, and the projects the engine knows
-// for -p. The plugin framework turns file completion off by default, so
-// --env-file asks for it too.
-func registerProjectFlagCompletion(cmd *cobra.Command, dockerCli command.Cli) {
+// for -p, the profiles the services name for --profile. The plugin
+// framework turns file completion off by default, so --env-file asks for
+// it too.
+func registerProjectFlagCompletion(cmd *cobra.Command, dockerCli command.Cli, project *ProjectOptions) {
 	_ = cmd.RegisterFlagCompletionFunc("file", cobra.FixedCompletions([]string{"yaml", "yml"}, cobra.ShellCompDirectiveFilterFileExt))
 	_ = cmd.RegisterFlagCompletionFunc("env-file", cobra.FixedCompletions(nil, cobra.ShellCompDirectiveDefault))
 	_ = cmd.RegisterFlagCompletionFunc("project-directory", cobra.FixedCompletions(nil, cobra.ShellCompDirectiveFilterDirs))
 	_ = cmd.RegisterFlagCompletionFunc("project-name", completeProjectNames(dockerCli))
+	_ = cmd.RegisterFlagCompletionFunc("profile", completeProfiles(dockerCli, project))
+}
+
+// completeProfiles lists the profiles the project's services name, as
+// Compose completes --profile (cmd/compose/completion.go).
+func completeProfiles(dockerCli command.Cli, project *ProjectOptions) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		p, err := loadForCompletion(cmd, dockerCli, project)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		profiles := p.AllServices().GetProfiles()
+		slices.Sort(profiles)
+		return slices.DeleteFunc(profiles, func(n string) bool { return !strings.HasPrefix(n, toComplete) }), cobra.ShellCompDirectiveNoFileComp
+	}
 }
 
 // completeProjectNames lists the projects the engine has containers or

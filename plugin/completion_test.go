@@ -37,7 +37,7 @@ func TestCompletion(t *testing.T) {
 services:
   web: {image: w, env_file: [missing.env]}
   worker: {image: k}
-  db: {image: d, profiles: [debug]}
+  db: {image: d, profiles: [debug, dev]}
   cache: {image: c, x-telepresence: {behavior: remote}}
 `})
 	file := filepath.Join(dir, "compose.yaml")
@@ -51,6 +51,8 @@ services:
 		{[]string{"-f", file, "watch", "w"}, "web worker"},
 		{[]string{"-f", file, "up", "--handler", "w"}, "web worker"},
 		{[]string{"-f", file, "config", "--remote", "d"}, "db"},
+		{[]string{"-f", file, "up", "--profile", ""}, "debug dev"},
+		{[]string{"-f", file, "--profile", "de"}, "debug dev"},
 		{[]string{"config", "--format", ""}, "yaml json"},
 		{[]string{"status", "--format", ""}, "table json"},
 	} {

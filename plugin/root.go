@@ -61,7 +61,7 @@ func RootCommand(dockerCli command.Cli) *cobra.Command {
 	}
 	flags := cmd.PersistentFlags()
 	opts.addFlags(flags)
-	registerProjectFlagCompletion(cmd, dockerCli)
+	registerProjectFlagCompletion(cmd, dockerCli, &opts.ProjectOptions)
 	flags.StringVar(&opts.telepresenceBinary, "telepresence", envOr(EnvBinary, "telepresence"),
 		"Telepresence binary to run (env "+EnvBinary+")")
 	timeout, timeoutErr := envDuration(EnvTimeout, telepresence.DefaultTimeout)
