@@ -235,6 +235,9 @@ type fakeCompose struct {
 	// none, as when a port is taken.
 	ran      bool
 	onCreate func()
+	// onDown runs after each Down, e.g. to land a container whose create
+	// the engine finished after Compose gave up on it.
+	onDown   func()
 	projects map[string]*types.Project
 	creates  []api.CreateOptions
 	ups      []api.UpOptions
@@ -314,6 +317,11 @@ func (c *fakeCompose) Down(_ context.Context, name string, o api.DownOptions) er
 	delete(c.e.networks, name)
 	if o.Volumes { // as Compose may: every volume labelled with the project
 		delete(c.e.volumes, name)
+	}
+	if c.onDown != nil {
+		c.e.mu.Unlock()
+		c.onDown()
+		c.e.mu.Lock()
 	}
 	return nil
 }

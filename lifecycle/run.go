@@ -246,6 +246,22 @@ func (u *upRun) daemonStillServes(ctx context.Context, s *session) error {
 	return fmt.Errorf("%w: %s stopped while the project ran (hint: run `docker telepresence down`, then `up` again to reconnect)", ErrDaemonGone, name)
 }
 
+// composeDown removes the project's containers and networks. A container
+// whose create the engine finished after Compose gave up on it (its
+// request canceled when another service failed) can land after Compose
+// listed the containers: a second down takes it.
+func (u *upRun) composeDown(ctx context.Context) error {
+	for range 2 {
+		if err := u.Compose.Down(ctx, u.project, api.DownOptions{}); err != nil {
+			return fmt.Errorf("compose down: %w", err)
+		}
+		if left, err := u.Engine.ProjectContainers(ctx, u.project); err != nil || len(left) == 0 {
+			return nil
+		}
+	}
+	return nil
+}
+
 // removeCreated undoes the creation of a project that did not exist
 // before this run: the daemon leaves its networks, Compose removes the
 // containers and networks, and the volumes this run created go (the
@@ -259,9 +275,7 @@ func (u *upRun) removeCreated(ctx context.Context, res *transform.Result) error 
 		}
 		errs = append(errs, u.detachDaemon(ctx, u.project, u.session.daemon.Container(), networks))
 	}
-	if err := u.Compose.Down(ctx, u.project, api.DownOptions{}); err != nil {
-		errs = append(errs, fmt.Errorf("compose down: %w", err))
-	}
+	errs = append(errs, u.composeDown(ctx))
 	volumes, err := u.Engine.ProjectVolumes(ctx, u.project)
 	if err != nil {
 		return errors.Join(append(errs, u.engineError(err))...)
