@@ -50,6 +50,21 @@ func TestInspectDaemon(t *testing.T) {
 			want: map[string]Endpoint{"bridge": {IP: "172.17.0.2"}, "test": {IP: "172.30.0.2", Aliases: []string{"tp-test", "0123456789ab"}}},
 		},
 		{
+			// Upstream takes the IPv4 address when there is one, else the
+			// IPv6 one (pkg/client/docker/daemon.go, GetContainerInfo and
+			// tryLaunch).
+			name: "dual stack",
+			networks: `"bridge": {"IPAddress": "172.17.0.2", "GlobalIPv6Address": "fd00::2"},
+			"test": {"IPAddress": "172.30.0.2", "GlobalIPv6Address": "fd00:1::2"}`,
+			want: map[string]Endpoint{"bridge": {IP: "172.17.0.2"}, "test": {IP: "172.30.0.2"}},
+		},
+		{
+			name: "IPv6 only",
+			networks: `"bridge": {"IPAddress": "", "GlobalIPv6Address": "fd00::2"},
+			"test": {"IPAddress": "", "GlobalIPv6Address": "fd00:1::2", "Aliases": ["tp-test"]}`,
+			want: map[string]Endpoint{"bridge": {IP: "fd00::2"}, "test": {IP: "fd00:1::2", Aliases: []string{"tp-test"}}},
+		},
+		{
 			name:     "no address yet",
 			networks: `"bridge": {"IPAddress": "", "GlobalIPv6Address": ""}`,
 			want:     map[string]Endpoint{"bridge": {}},

@@ -83,6 +83,7 @@ type DaemonInfo struct {
 
 // Endpoint is a container's attachment to a network.
 type Endpoint struct {
+	// IP is its IPv4 address, or its IPv6 address on an IPv6-only network.
 	IP      string
 	Aliases []string
 }
