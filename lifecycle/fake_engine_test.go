@@ -33,6 +33,8 @@ type fakeEngine struct {
 	installErr error
 	handlerEnv map[string]map[string]string
 	portUsers  map[string][]string
+	// published replaces the ports the daemon tp-test publishes.
+	published map[string][]string
 }
 
 func newFakeEngine(j *steps, tp *fakeTP) *fakeEngine {
@@ -64,6 +66,9 @@ func (e *fakeEngine) InspectDaemon(_ context.Context, name string) (DaemonInfo, 
 		info.Networks["telepresence"] = Endpoint{IP: "172.20.0.2"}
 		info.Published["9999/tcp"] = []string{"127.0.0.1:9999"}
 		info.Published["8088/tcp"] = []string{"127.0.0.1:8088"}
+	}
+	if e.published != nil && name == "tp-test" {
+		info.Published = e.published
 	}
 	for n, aliases := range e.attached {
 		info.Networks[n] = Endpoint{IP: "172.21.0.2", Aliases: slices.Concat(aliases, []string{e.daemonID[:12]})}
