@@ -134,6 +134,23 @@ func (e DockerEngine) DisconnectNetwork(ctx context.Context, name, container str
 	return err
 }
 
+// ContainerNetworks are the networks a container is attached to.
+func (e DockerEngine) ContainerNetworks(ctx context.Context, container string) (map[string]Endpoint, error) {
+	res, err := e.Client.ContainerInspect(ctx, container, client.ContainerInspectOptions{})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]Endpoint{}
+	if res.Container.NetworkSettings != nil {
+		for n, ep := range res.Container.NetworkSettings.Networks {
+			if ep != nil {
+				out[n] = endpointOf(ep)
+			}
+		}
+	}
+	return out, nil
+}
+
 // ListNetworks lists every network with its subnets and labels.
 func (e DockerEngine) ListNetworks(ctx context.Context) ([]Network, error) {
 	res, err := e.Client.NetworkList(ctx, client.NetworkListOptions{})

@@ -219,3 +219,23 @@ func TestConnectAndDisconnect(t *testing.T) {
 		t.Errorf("disconnect request: %v", got[1])
 	}
 }
+
+// A container's networks, with its address and aliases on each.
+func TestContainerNetworks(t *testing.T) {
+	api, e := newFakeAPI(t)
+	api.on("GET /containers/proj-echo-1/json", http.StatusOK, `{"Id": "c1", "NetworkSettings": {"Networks": {
+  "proj_default": {"IPAddress": "172.16.0.2", "Aliases": ["proj-echo-1", "echo"]},
+  "test": {"IPAddress": "", "GlobalIPv6Address": "fd00:1::5", "Aliases": null}}}}`)
+	got, err := e.ContainerNetworks(t.Context(), "proj-echo-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]Endpoint{"proj_default": {IP: "172.16.0.2", Aliases: []string{"proj-echo-1", "echo"}}, "test": {IP: "fd00:1::5"}}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("ContainerNetworks (-want +got):\n%s", d)
+	}
+	api.on("GET /containers/proj-echo-1/json", http.StatusNotFound, notFound("container"))
+	if _, err := e.ContainerNetworks(t.Context(), "proj-echo-1"); !errdefs.IsNotFound(err) {
+		t.Errorf("a missing container: %v", err)
+	}
+}

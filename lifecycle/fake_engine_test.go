@@ -35,11 +35,14 @@ type fakeEngine struct {
 	portUsers  map[string][]string
 	// published replaces the ports the daemon tp-test publishes.
 	published map[string][]string
+	// endpoints are the networks of the project containers, with their
+	// aliases, by container name.
+	endpoints map[string]map[string]Endpoint
 }
 
 func newFakeEngine(j *steps, tp *fakeTP) *fakeEngine {
 	return &fakeEngine{j: j, tp: tp, daemonID: "0123456789abcdef", containers: map[string][]Container{}, networks: map[string][]Network{},
-		volumes: map[string][]Volume{}, attached: map[string][]string{}, installErr: errPullDenied}
+		volumes: map[string][]Volume{}, attached: map[string][]string{}, installErr: errPullDenied, endpoints: map[string]map[string]Endpoint{}}
 }
 
 // InspectDaemon answers as Docker does for fakeTP's daemon: on the network
@@ -112,6 +115,10 @@ func (e *fakeEngine) ConnectNetwork(_ context.Context, network, container string
 	e.j.add("docker network connect %s %s %v", network, container, aliases)
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if eps, ok := e.endpoints[container]; ok { // a project's container
+		eps[network] = Endpoint{Aliases: aliases}
+		return nil
+	}
 	e.attached[network] = aliases
 	for p, nets := range e.networks {
 		for i, n := range nets {
@@ -127,6 +134,10 @@ func (e *fakeEngine) DisconnectNetwork(_ context.Context, network, container str
 	e.j.add("docker network disconnect %s %s", network, container)
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if eps, ok := e.endpoints[container]; ok {
+		delete(eps, network)
+		return nil
+	}
 	delete(e.attached, network)
 	for p, nets := range e.networks {
 		for i, n := range nets {
@@ -134,6 +145,12 @@ func (e *fakeEngine) DisconnectNetwork(_ context.Context, network, container str
 		}
 	}
 	return nil
+}
+
+func (e *fakeEngine) ContainerNetworks(_ context.Context, container string) (map[string]Endpoint, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return maps.Clone(e.endpoints[container]), nil
 }
 
 func (e *fakeEngine) ListNetworks(context.Context) ([]Network, error) {
