@@ -289,7 +289,7 @@ func (d *driver) load() error {
 		}
 		var v volume
 		if err := json.Unmarshal(data, &v); err != nil {
-			return fmt.Errorf("%s: %v", f, err)
+			return fmt.Errorf("%s: %w", f, err)
 		}
 		d.volumes[v.Name] = v
 	}
