@@ -1,0 +1,67 @@
+package e2e
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A reconnect of the daemon made its Teleroute network again and
+// reconnected the handler without its alias, as Telepresence's connector
+// does (pkg/client/cli/connect/connector.go createTelerouteNetwork): the
+// daemon cannot reach the handler by its intercept address any more. The
+// next `up` attaches it again under its alias, and the intercept's traffic
+// reaches it again.
+func TestUpRestoresAHandlersTelerouteAlias(t *testing.T) {
+	e := newEnvAt(t, Release227)
+	e.WriteFixture(Fixture{Intercepts: map[string]InterceptFixture{"echo-server": {Environment: map[string]string{"MODE": "cluster", "DB_HOST": "psql"}}}})
+	dir := e.WriteProject(map[string]string{"compose.yaml": `
+services:
+  echo:
+    image: ` + busyboxImage + `
+    init: true
+    command: ` + httpd + `
+    x-telepresence:
+      behavior: interceptHandler
+      intercept: {workload: echo-server, port: "8088"}
+`})
+	e.MustRun(ctx(t), dir, "up", "-d")
+	echo, alias := e.container("echo"), "tp-"+e.Project+"-echo"
+	hasAlias := func() bool {
+		return slices.ContainsFunc(e.networksOf(echo), func(n string) bool {
+			network, aliases, _ := strings.Cut(n, ":")
+			return network == telerouteNetwork && slices.Contains(strings.Split(aliases, ","), alias)
+		})
+	}
+	reaches := func() bool {
+		got, err := e.sendTraffic("echo-server")
+		return err == nil && got == "mode=cluster db=psql"
+	}
+	eventually(t, 20*time.Second, "the intercept's traffic reaches the handler", reaches)
+
+	for _, args := range [][]string{{"network", "disconnect", telerouteNetwork, echo}, {"network", "connect", telerouteNetwork, echo}} {
+		if _, err := dockerCmd(args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if hasAlias() || reaches() {
+		t.Fatalf("reconnected without its alias, the handler still has it (%v) or gets the traffic", e.networksOf(echo))
+	}
+	before := e.inspect("{{.Id}}", echo)
+
+	_, stderr, err := e.Run(ctx(t), dir, "up", "-d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr, "Attaching "+echo+" to the Teleroute network "+telerouteNetwork+" again under its alias "+alias) {
+		t.Errorf("up does not say it restored the alias:\n%s", stderr)
+	}
+	if e.inspect("{{.Id}}", echo) != before {
+		t.Errorf("the handler was recreated; the test shows nothing")
+	}
+	if !hasAlias() {
+		t.Errorf("after up the handler's networks are %v, want %s with the alias %s", e.networksOf(echo), telerouteNetwork, alias)
+	}
+	eventually(t, 20*time.Second, "the intercept's traffic reaches the handler again", reaches)
+}
