@@ -3,6 +3,7 @@ package lifecycle
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -23,24 +24,27 @@ func (u *upRun) attachHandlers(ctx context.Context, project *types.Project, res 
 }
 
 // realiasHandlers attaches again, with their aliases, the running handlers
-// that lost their alias on the Teleroute network (Teleroute model). The
-// daemon dials a handler by that alias, the intercept's --address
-// (docs/network-models.md#intercept-address). A handler loses it when the
-// daemon reconnects: Telepresence's connector then removes a leftover
-// Teleroute network of the same name, makes it again, and reconnects the
-// containers that were on it without their aliases
-// (pkg/client/cli/connect/connector.go createTelerouteNetwork,
+// that lost their alias on a Teleroute network (Teleroute model; one
+// network per connection). The daemon dials a handler by that alias, the
+// attachment's --address (docs/network-models.md#intercept-address). A
+// handler loses it when the daemon reconnects: Telepresence's connector
+// then removes a leftover Teleroute network of the same name, makes it
+// again, and reconnects the containers that were on it without their
+// aliases (pkg/client/cli/connect/connector.go createTelerouteNetwork,
 // pkg/client/docker/teleroute/network.go). Compose, which finds the
 // container on the network, does not recreate it.
 func (u *upRun) realiasHandlers(ctx context.Context, project *types.Project) error {
-	n, ok := project.Networks[transform.TelerouteNetwork]
-	if u.session.model() != telepresence.ModelTeleroute || !ok {
-		return nil
+	type endpoint struct {
+		network string
+		aliases []string
 	}
-	want := map[string][]string{} // service: its aliases on the Teleroute network
+	want := map[string][]endpoint{} // by service
 	for name, svc := range project.Services {
-		if cfg := svc.Networks[transform.TelerouteNetwork]; cfg != nil && len(cfg.Aliases) > 0 {
-			want[name] = cfg.Aliases
+		for _, key := range slices.Sorted(maps.Keys(svc.Networks)) {
+			n, ok := project.Networks[key]
+			if cfg := svc.Networks[key]; ok && isTeleroute(key, n) && cfg != nil && len(cfg.Aliases) > 0 {
+				want[name] = append(want[name], endpoint{n.Name, cfg.Aliases})
+			}
 		}
 	}
 	if len(want) == 0 {
@@ -51,28 +55,45 @@ func (u *upRun) realiasHandlers(ctx context.Context, project *types.Project) err
 		return u.engineError(err)
 	}
 	for _, c := range containers {
-		aliases, handler := want[c.Service]
-		if !handler || !c.Running {
+		if len(want[c.Service]) == 0 || !c.Running {
 			continue // a container Compose made now has its aliases
 		}
 		networks, err := u.Engine.ContainerNetworks(ctx, c.Name)
 		if err != nil {
 			return u.engineError(err)
 		}
-		ep, attached := networks[n.Name]
-		if attached && !slices.ContainsFunc(aliases, func(a string) bool { return !slices.Contains(ep.Aliases, a) }) {
-			continue
-		}
-		u.printf("Attaching %s to the Teleroute network %s again under its alias %s, which the daemon dials (a reconnect of the daemon dropped it)",
-			c.Name, n.Name, strings.Join(aliases, ", "))
-		if attached {
-			if err := u.Engine.DisconnectNetwork(ctx, n.Name, c.Name); err != nil {
-				return fmt.Errorf("detaching %s from the Teleroute network %s to restore its alias: %w", c.Name, n.Name, err)
+		for _, w := range want[c.Service] {
+			if err := u.realias(ctx, c.Name, w.network, w.aliases, networks); err != nil {
+				return err
 			}
 		}
-		if err := u.Engine.ConnectNetwork(ctx, n.Name, c.Name, aliases); err != nil {
-			return fmt.Errorf("attaching %s to the Teleroute network %s with its alias: %w", c.Name, n.Name, err)
+	}
+	return nil
+}
+
+// isTeleroute tells a Teleroute network of the transformed project: the
+// external network under the key "teleroute", or "teleroute-<connection>"
+// for the project's other connections.
+func isTeleroute(key string, n types.NetworkConfig) bool {
+	return bool(n.External) && (key == transform.TelerouteNetwork || strings.HasPrefix(key, transform.TelerouteNetwork+"-"))
+}
+
+// realias attaches a container to a network again with its aliases, unless
+// it has them there.
+func (u *upRun) realias(ctx context.Context, container, network string, aliases []string, networks map[string]Endpoint) error {
+	ep, attached := networks[network]
+	if attached && !slices.ContainsFunc(aliases, func(a string) bool { return !slices.Contains(ep.Aliases, a) }) {
+		return nil
+	}
+	u.printf("Attaching %s to the Teleroute network %s again under its alias %s, which the daemon dials (a reconnect of the daemon dropped it)",
+		container, network, strings.Join(aliases, ", "))
+	if attached {
+		if err := u.Engine.DisconnectNetwork(ctx, network, container); err != nil {
+			return fmt.Errorf("detaching %s from the Teleroute network %s to restore its alias: %w", container, network, err)
 		}
+	}
+	if err := u.Engine.ConnectNetwork(ctx, network, container, aliases); err != nil {
+		return fmt.Errorf("attaching %s to the Teleroute network %s with its alias: %w", container, network, err)
 	}
 	return nil
 }

@@ -42,3 +42,25 @@ func TestUpRestoresAHandlersTelerouteAlias(t *testing.T) {
 		t.Errorf("handlers with their aliases were attached again: %v", f.j.all())
 	}
 }
+
+// With several connections each handler keeps its alias on its own
+// connection's Teleroute network.
+func TestUpRestoresTheAliasOnEachConnectionsNetwork(t *testing.T) {
+	f := newFixture(t, twoConnections, v227)
+	if err := f.up(t.Context(), true); err != nil {
+		t.Fatal(err)
+	}
+	f.engine.mu.Lock()
+	f.engine.endpoints["proj-api-1"]["west"] = Endpoint{}
+	f.engine.endpoints["proj-echo-1"]["test"] = Endpoint{}
+	f.engine.mu.Unlock()
+	f.upAgain(t)
+	for _, want := range []string{
+		"docker network connect west proj-api-1 [tp-proj-api]",
+		"docker network connect test proj-echo-1 [tp-proj-echo]",
+	} {
+		if !slices.Contains(f.j.all(), want) {
+			t.Errorf("no %q in %v", want, f.j.all())
+		}
+	}
+}
