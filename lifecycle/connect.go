@@ -28,16 +28,18 @@ type session struct {
 
 func (s *session) model() telepresence.Model { return s.daemon.Model() }
 
-// grpcAddress is where the daemon's gRPC API answers on this host: the
-// address Docker publishes for its port, 4038/tcp since 2.23
-// (pkg/client/docker/daemon.go), <daemon_port>/tcp in 2.20–2.22.
+// grpcAddress is where the daemon's gRPC API answers on this host
+// (docs/telepresence-contract.md#daemon-grpc-port, pkg/client/docker/daemon.go):
+// in 2.20–2.22 the container port <daemon_port>/tcp, published on the same
+// host port; from 2.23 the container port grpc.daemonPort (4038 unless
+// configured), published on the host port status calls daemon_port.
 func (s *session) grpcAddress() string {
-	port := "4038/tcp"
 	if s.model() == telepresence.ModelNetns {
-		port = strconv.Itoa(s.daemon.DaemonPort) + "/tcp"
-	}
-	if addrs := s.info.Published[port]; len(addrs) > 0 {
-		return addrs[0]
+		if addrs := s.info.Published[strconv.Itoa(s.daemon.DaemonPort)+"/tcp"]; len(addrs) > 0 {
+			return addrs[0]
+		}
+	} else if addr := publishedGRPC(s.info.Published, s.daemon.DaemonPort); addr != "" {
+		return addr
 	}
 	if s.daemon.DaemonPort > 0 {
 		return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.daemon.DaemonPort))

@@ -95,7 +95,7 @@ func (u *upRun) setDNSOn(ctx context.Context, s *session, volume string, mapping
 // project's mappings as they were (but those another project's record still
 // claims), with add. Projects change the daemon's set one at a time.
 func (r *Runner) updateMappings(ctx context.Context, project string, s *session, drop, add []telepresence.DNSMapping) error {
-	unlock, err := r.lockWait(ctx, "daemon@"+s.daemon.Name)
+	unlock, err := r.lockDNS(ctx, s.daemon.Name)
 	if err != nil {
 		return err
 	}

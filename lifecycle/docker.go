@@ -37,11 +37,7 @@ func (e DockerEngine) InspectDaemon(ctx context.Context, container string) (Daem
 		if ep == nil {
 			continue
 		}
-		endpoint := Endpoint{Aliases: slices.Clone(ep.Aliases)}
-		if ep.IPAddress.IsValid() {
-			endpoint.IP = ep.IPAddress.String()
-		}
-		info.Networks[n] = endpoint
+		info.Networks[n] = endpointOf(ep)
 	}
 	for port, bindings := range c.NetworkSettings.Ports {
 		for _, b := range bindings {
@@ -49,6 +45,21 @@ func (e DockerEngine) InspectDaemon(ctx context.Context, container string) (Daem
 		}
 	}
 	return info, nil
+}
+
+// endpointOf is a container's attachment to a network: its IPv4 address,
+// or on an IPv6-only network its IPv6 one, as Telepresence picks the
+// daemon's (pkg/client/docker/daemon.go: GetContainerInfo, and tryLaunch
+// for ContainerIP; IPv6 networks since 2.25).
+func endpointOf(ep *network.EndpointSettings) Endpoint {
+	e := Endpoint{Aliases: slices.Clone(ep.Aliases)}
+	switch {
+	case ep.IPAddress.IsValid():
+		e.IP = ep.IPAddress.String()
+	case ep.GlobalIPv6Address.IsValid():
+		e.IP = ep.GlobalIPv6Address.String()
+	}
+	return e
 }
 
 // hostAddress is where a published port answers on this host: a binding to
@@ -121,6 +132,23 @@ func (e DockerEngine) DisconnectNetwork(ctx context.Context, name, container str
 		}
 	}
 	return err
+}
+
+// ContainerNetworks are the networks a container is attached to.
+func (e DockerEngine) ContainerNetworks(ctx context.Context, container string) (map[string]Endpoint, error) {
+	res, err := e.Client.ContainerInspect(ctx, container, client.ContainerInspectOptions{})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]Endpoint{}
+	if res.Container.NetworkSettings != nil {
+		for n, ep := range res.Container.NetworkSettings.Networks {
+			if ep != nil {
+				out[n] = endpointOf(ep)
+			}
+		}
+	}
+	return out, nil
 }
 
 // ListNetworks lists every network with its subnets and labels.

@@ -99,7 +99,11 @@ func (r *Runner) detachEvery(ctx context.Context, state projectState, st *telepr
 		r.printf("Telepresence is not connected: attachments %s ended with it", names(attachments))
 	default:
 		for _, a := range attachments {
-			if err := r.detach(ctx, state.contractFor(st, a.Name), a); err != nil {
+			c, err := state.contractFor(st, a)
+			if err == nil {
+				err = r.detach(ctx, c, a)
+			}
+			if err != nil {
 				keep[a.Name] = true
 				errs = append(errs, err)
 			}
@@ -126,20 +130,48 @@ func (r *Runner) restoreRecords(ctx context.Context, state projectState, keep ma
 }
 
 // contractFor is how to talk to the daemon that holds an attachment: the
-// one its record or its handler names, else the only one.
-func (s projectState) contractFor(st *telepresence.Status, attachment string) telepresence.Contract {
-	owns := func(d telepresence.Daemon) bool {
-		for _, rec := range s.records {
-			if rec.name == attachment && !rec.unread && rec.request.Connection == d.Name {
-				return true
-			}
+// one its record names (the connection it was made through), else the one
+// its handler names, else the only one that runs. An attachment is never
+// ended through another daemon: there, "not found" would only say that
+// daemon does not hold it. So when the daemon it names does not run, the
+// attachment's record is kept, and down says why.
+func (s projectState) contractFor(st *telepresence.Status, a telepresence.DetachOptions) (telepresence.Contract, error) {
+	connection, container := s.holderOf(a.Name)
+	for _, d := range st.Daemons {
+		if connection != "" && d.Name == connection || connection == "" && container != "" && d.Container() == container {
+			return st.ContractFor(d), nil
 		}
-		return slices.ContainsFunc(s.containers, func(c Container) bool {
-			return c.Labels[transform.LabelAttachment] == attachment && c.Labels[transform.LabelDaemonContainer] == d.Container()
-		})
 	}
-	i := max(slices.IndexFunc(st.Daemons, owns), 0)
-	return st.ContractFor(st.Daemons[i])
+	daemon := connection
+	switch {
+	case daemon == "" && container != "":
+		daemon = container
+	case daemon == "" && len(st.Daemons) == 1:
+		return st.ContractFor(st.Daemons[0]), nil
+	case daemon == "":
+		return telepresence.Contract{}, fmt.Errorf("cannot end %s %s: nothing records which of the %d Telepresence daemons holds it, so its record is kept (hint: end it with telepresence and --use <daemon>)",
+			a.Kind, a.Name, len(st.Daemons))
+	}
+	return telepresence.Contract{}, fmt.Errorf("cannot end %s %s: it was made through the Telepresence daemon %s, which does not run now, so its record is kept "+
+		"(hint: connect that daemon again and run down again; if it quit, the %s ended with it, and `docker volume rm %s` forgets it)",
+		a.Kind, a.Name, daemon, a.Kind, recordVolume(s.project, a))
+}
+
+// holderOf names the daemon an attachment was made through: the
+// connection its record names, and the daemon container its handler's
+// label names.
+func (s projectState) holderOf(attachment string) (connection, container string) {
+	for _, rec := range s.records {
+		if rec.name == attachment && !rec.unread {
+			connection = rec.request.Connection
+		}
+	}
+	for _, c := range s.containers {
+		if c.Labels[transform.LabelAttachment] == attachment && c.Labels[transform.LabelDaemonContainer] != "" {
+			container = c.Labels[transform.LabelDaemonContainer]
+		}
+	}
+	return connection, container
 }
 
 // removeProject detaches the daemon containers from the networks they

@@ -3,8 +3,11 @@ package lifecycle
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/telepresenceio/docker-telepresence/telepresence"
 )
 
 func TestDownFromANewProcess(t *testing.T) {
@@ -96,4 +99,43 @@ func TestInterruptingAnUpThatReusedInterceptsLeavesThem(t *testing.T) {
 	if len(f.tp.active) != 0 {
 		t.Errorf("intercepts still active after Ctrl-C: %v", f.tp.active)
 	}
+}
+
+// With several daemons, down leaves each intercept through the daemon its
+// record names. When that daemon no longer runs, down says so and keeps
+// the records: it does not leave through another daemon, whose "not found"
+// would say nothing of the intercept.
+func TestDownLeavesThroughTheDaemonTheRecordNames(t *testing.T) {
+	yaml := "x-telepresence: {namespace: default}\n" + projectYAML
+	f := newFixture(t, yaml, v227)
+	f.tp.connect()
+	f.tp.other = &telepresence.Daemon{Name: "trn-big-data", ContainerNetwork: "tp-trn-big-data", Version: v227, Namespace: "big-data", Context: "default"}
+	if err := f.up(t.Context(), true); err != nil {
+		t.Fatal(err)
+	}
+	f.tp.daemon = nil // the project's daemon quit; the other runs
+	f.j.reset()
+	err := f.newRunner().Down(t.Context(), DownOptions{ProjectName: "proj"})
+	if err == nil || !strings.Contains(err.Error(), "cannot end intercept api: it was made through the Telepresence daemon test, which does not run now, so its record is kept") {
+		t.Fatalf("err = %v", err)
+	}
+	if hasStep(f.j, "tp leave") {
+		t.Errorf("down left an intercept through another daemon: %v", f.j.all())
+	}
+	if got := f.engine.labelled(labelRequest); !slices.Equal(got, []string{"proj_telepresence-intercept-api", "proj_telepresence-intercept-echo-server"}) {
+		t.Errorf("records kept = %v, want both", got)
+	}
+	// The daemon is back: the next down leaves through it.
+	f.tp.connect()
+	f.tp.active = map[string]bool{"api": true, "echo-server": true}
+	f.j.reset()
+	if err := f.newRunner().Down(t.Context(), DownOptions{ProjectName: "proj"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"tp leave api --use test", "tp leave echo-server --use test"} {
+		if !slices.Contains(f.j.all(), want) {
+			t.Errorf("no %q in %v", want, f.j.all())
+		}
+	}
+	f.assertNothingLeft(t)
 }

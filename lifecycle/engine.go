@@ -35,6 +35,9 @@ type Networks interface {
 	// ListNetworks lists every network with its subnets and labels (not
 	// its containers).
 	ListNetworks(ctx context.Context) ([]Network, error)
+	// ContainerNetworks are the networks a container is attached to, with
+	// its address and aliases on each.
+	ContainerNetworks(ctx context.Context, container string) (map[string]Endpoint, error)
 }
 
 // Resources are what a compose project owns, found by its label, and the
@@ -83,6 +86,7 @@ type DaemonInfo struct {
 
 // Endpoint is a container's attachment to a network.
 type Endpoint struct {
+	// IP is its IPv4 address, or its IPv6 address on an IPv6-only network.
 	IP      string
 	Aliases []string
 }

@@ -33,11 +33,16 @@ type fakeEngine struct {
 	installErr error
 	handlerEnv map[string]map[string]string
 	portUsers  map[string][]string
+	// published replaces the ports the daemon tp-test publishes.
+	published map[string][]string
+	// endpoints are the networks of the project containers, with their
+	// aliases, by container name.
+	endpoints map[string]map[string]Endpoint
 }
 
 func newFakeEngine(j *steps, tp *fakeTP) *fakeEngine {
 	return &fakeEngine{j: j, tp: tp, daemonID: "0123456789abcdef", containers: map[string][]Container{}, networks: map[string][]Network{},
-		volumes: map[string][]Volume{}, attached: map[string][]string{}, installErr: errPullDenied}
+		volumes: map[string][]Volume{}, attached: map[string][]string{}, installErr: errPullDenied, endpoints: map[string]map[string]Endpoint{}}
 }
 
 // InspectDaemon answers as Docker does for fakeTP's daemon: on the network
@@ -64,6 +69,9 @@ func (e *fakeEngine) InspectDaemon(_ context.Context, name string) (DaemonInfo, 
 		info.Networks["telepresence"] = Endpoint{IP: "172.20.0.2"}
 		info.Published["9999/tcp"] = []string{"127.0.0.1:9999"}
 		info.Published["8088/tcp"] = []string{"127.0.0.1:8088"}
+	}
+	if e.published != nil && name == "tp-test" {
+		info.Published = e.published
 	}
 	for n, aliases := range e.attached {
 		info.Networks[n] = Endpoint{IP: "172.21.0.2", Aliases: slices.Concat(aliases, []string{e.daemonID[:12]})}
@@ -107,6 +115,10 @@ func (e *fakeEngine) ConnectNetwork(_ context.Context, network, container string
 	e.j.add("docker network connect %s %s %v", network, container, aliases)
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if eps, ok := e.endpoints[container]; ok { // a project's container
+		eps[network] = Endpoint{Aliases: aliases}
+		return nil
+	}
 	e.attached[network] = aliases
 	for p, nets := range e.networks {
 		for i, n := range nets {
@@ -122,6 +134,10 @@ func (e *fakeEngine) DisconnectNetwork(_ context.Context, network, container str
 	e.j.add("docker network disconnect %s %s", network, container)
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if eps, ok := e.endpoints[container]; ok {
+		delete(eps, network)
+		return nil
+	}
 	delete(e.attached, network)
 	for p, nets := range e.networks {
 		for i, n := range nets {
@@ -129,6 +145,12 @@ func (e *fakeEngine) DisconnectNetwork(_ context.Context, network, container str
 		}
 	}
 	return nil
+}
+
+func (e *fakeEngine) ContainerNetworks(_ context.Context, container string) (map[string]Endpoint, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return maps.Clone(e.endpoints[container]), nil
 }
 
 func (e *fakeEngine) ListNetworks(context.Context) ([]Network, error) {

@@ -264,7 +264,11 @@ func (c *fakeCompose) Create(ctx context.Context, p *types.Project, o api.Create
 	c.e.containers[p.Name] = nil
 	for _, name := range p.ServiceNames() {
 		s := p.Services[name]
-		c.e.containers[p.Name] = append(c.e.containers[p.Name], Container{Name: p.Name + "-" + name + "-1", Project: p.Name, Service: name, Labels: s.CustomLabels, Running: true})
+		container := p.Name + "-" + name + "-1"
+		c.e.containers[p.Name] = append(c.e.containers[p.Name], Container{Name: container, Project: p.Name, Service: name, Labels: s.CustomLabels, Running: true})
+		if _, exists := c.e.endpoints[container]; !exists { // as Compose, which recreates only what changed
+			c.e.endpoints[container] = endpointsOf(p, s)
+		}
 	}
 	for _, key := range p.NetworkNames() {
 		if n := p.Networks[key]; !bool(n.External) && !slices.ContainsFunc(c.e.networks[p.Name], func(x Network) bool { return x.Name == n.Name }) {
@@ -313,6 +317,9 @@ func (c *fakeCompose) Down(_ context.Context, name string, o api.DownOptions) er
 	c.downs = append(c.downs, o)
 	c.e.mu.Lock()
 	defer c.e.mu.Unlock()
+	for _, ctr := range c.e.containers[name] {
+		delete(c.e.endpoints, ctr.Name)
+	}
 	delete(c.e.containers, name)
 	delete(c.e.networks, name)
 	if o.Volumes { // as Compose may: every volume labelled with the project
@@ -331,6 +338,20 @@ func (c *fakeCompose) Watch(ctx context.Context, _ *types.Project, o api.WatchOp
 	c.watches = append(c.watches, o)
 	<-ctx.Done()
 	return ctx.Err()
+}
+
+// endpointsOf are the networks Compose attaches a service's container to,
+// with the aliases it declares there and its service name.
+func endpointsOf(p *types.Project, s types.ServiceConfig) map[string]Endpoint {
+	out := map[string]Endpoint{}
+	for key, cfg := range s.Networks {
+		ep := Endpoint{Aliases: []string{s.Name}}
+		if cfg != nil {
+			ep.Aliases = append(slices.Clone(cfg.Aliases), s.Name)
+		}
+		out[p.Networks[key].Name] = ep
+	}
+	return out
 }
 
 // discard is a LogConsumer for attached runs.

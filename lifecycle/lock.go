@@ -13,6 +13,20 @@ import (
 // ErrBusy means another `up` or `watch` of the same project is running.
 var ErrBusy = errors.New("the project is busy")
 
+// BusyError says who holds a lock: the pid the holder wrote, "unknown" when
+// it wrote none. It is ErrBusy.
+type BusyError struct {
+	Name string
+	PID  string
+}
+
+func (e *BusyError) Error() string {
+	return fmt.Sprintf("%v: another docker telepresence command holds project %q (pid %s): an `up` or `watch` that runs, or a `down`; wait for it, or stop it with Ctrl-C",
+		ErrBusy, e.Name, e.PID)
+}
+
+func (e *BusyError) Unwrap() error { return ErrBusy }
+
 // Locker keeps two `up` runs of one project from creating two sets of
 // intercepts.
 type Locker interface {
@@ -70,8 +84,7 @@ func (l FileLocker) Lock(project string) (func(), error) {
 			if pid == "" {
 				pid = "unknown"
 			}
-			return nil, fmt.Errorf("%w: another docker telepresence command holds project %q (pid %s): an `up` or `watch` that runs, or a `down`; wait for it, or stop it with Ctrl-C",
-				ErrBusy, project, pid)
+			return nil, &BusyError{Name: project, PID: pid}
 		}
 		if !stillNamed(f, path) {
 			// The holder before us removed the file between our open and

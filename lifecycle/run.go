@@ -40,7 +40,7 @@ func (u *upRun) run(ctx context.Context, project *types.Project, res *transform.
 	if err := u.Compose.Create(ctx, project, create); err != nil {
 		return err
 	}
-	if err := u.attachDaemon(ctx, res); err != nil {
+	if err := u.attachHandlers(ctx, project, res); err != nil {
 		return err
 	}
 	// Create has built what needed building; with --build (pull_policy:

@@ -53,6 +53,9 @@ type Runner struct {
 	DaemonCheck time.Duration
 	// Locker serialises runs of one project; nil means no locking.
 	Locker Locker
+	// DNSLockWait bounds the wait for another run that changes the same
+	// daemon's DNS mappings (default a minute).
+	DNSLockWait time.Duration
 	// DryRun says what a run would change instead of changing it; Compose
 	// must be given a dry-run backend (compose.WithDryRun).
 	DryRun bool
@@ -84,14 +87,27 @@ func (r *Runner) lock(project string) (func(), error) {
 	return r.Locker.Lock(project)
 }
 
-// lockWait takes a lock that others hold only briefly (the daemon's DNS
-// mappings), waiting for it up to a minute.
-func (r *Runner) lockWait(ctx context.Context, name string) (func(), error) {
-	deadline := time.Now().Add(time.Minute)
+// lockDNS takes the lock of a daemon's DNS mappings, which others hold
+// only briefly, waiting for it up to DNSLockWait (a minute by default).
+func (r *Runner) lockDNS(ctx context.Context, daemon string) (func(), error) {
+	wait := r.DNSLockWait
+	if wait <= 0 {
+		wait = time.Minute
+	}
+	deadline := time.Now().Add(wait)
 	for {
-		unlock, err := r.lock(name)
-		if !errors.Is(err, ErrBusy) || time.Now().After(deadline) {
+		unlock, err := r.lock("daemon@" + daemon)
+		if !errors.Is(err, ErrBusy) {
 			return unlock, err
+		}
+		if time.Now().After(deadline) {
+			holder := "another docker telepresence command"
+			var busy *BusyError
+			if errors.As(err, &busy) {
+				holder += " (pid " + busy.PID + ")"
+			}
+			return nil, fmt.Errorf("waited %s for the DNS mappings of the Telepresence daemon %s, which %s is changing "+
+				"(hint: if that command hangs, stop it, then try again)", wait, daemon, holder)
 		}
 		select {
 		case <-ctx.Done():

@@ -68,7 +68,11 @@ func (r *Runner) endAttachments(ctx context.Context, state projectState, service
 	}
 	var errs []error
 	for _, a := range ends {
-		errs = append(errs, r.detach(ctx, state.contractFor(st, a.Name), a))
+		c, err := state.contractFor(st, a)
+		if err == nil {
+			err = r.detach(ctx, c, a)
+		}
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

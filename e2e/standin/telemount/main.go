@@ -5,8 +5,10 @@
 //
 // Instead of mounting a remote directory over SFTP it materialises the
 // driver options as files, so a test can `cat /mnt/dir` in a container and
-// see which options the plugin gave the volume. State lives on disk (--root)
-// so that a restarted stand-in still knows the volumes the engine has.
+// see which options the plugin gave the volume. Create refuses what the real
+// driver refuses (parseOptions, checkMode), with its texts. State lives on
+// disk (--root) so that a restarted stand-in still knows the volumes the
+// engine has.
 package main
 
 import (
@@ -15,11 +17,14 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -133,10 +138,12 @@ func (d *driver) create(req request) (any, error) {
 	if err := checkName(req.Name); err != nil {
 		return nil, err
 	}
-	for k := range req.Opts {
-		if err := checkName(k); err != nil {
-			return nil, fmt.Errorf("option %q: %v", k, err)
-		}
+	m, err := parseOptions(req.Opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.checkMode(m); err != nil {
+		return nil, err
 	}
 	v := volume{Name: req.Name, Opts: req.Opts}
 	data, err := json.Marshal(v)
@@ -148,6 +155,74 @@ func (d *driver) create(req request) (any, error) {
 	}
 	d.volumes[req.Name] = v
 	return map[string]string{}, nil
+}
+
+// remoteMount is what the real driver keys its sshfs connections by: the
+// volumes of one host:port share one connection, so one read-only flag.
+type remoteMount struct {
+	key      string // net.JoinHostPort(host, port)
+	readOnly bool
+}
+
+// parseOptions applies the rules of the real driver's Create
+// (telepresenceio/docker-volume-telemount v0.3.2, pkg/sftp/driver.go), with
+// its error texts: only container, dir, host, port and ro; container and
+// port required; port 1-65535; ro a boolean; host defaults to localhost.
+// The real driver meets the options in map order; the stand-in in sorted
+// order, so that a test sees one error for a set of options.
+func parseOptions(opts map[string]string) (remoteMount, error) {
+	var container, host string
+	var port uint64
+	var m remoteMount
+	for _, key := range slices.Sorted(maps.Keys(opts)) {
+		val := opts[key]
+		var err error
+		switch key {
+		case "container":
+			container = val
+		case "dir":
+		case "host":
+			host = val
+		case "port":
+			if port, err = strconv.ParseUint(val, 10, 16); err != nil {
+				return m, errors.New("port must be an unsigned integer between 1 and 65535")
+			}
+		case "ro":
+			if m.readOnly, err = strconv.ParseBool(val); err != nil {
+				return m, errors.New("ro must be a boolean")
+			}
+		default:
+			return m, fmt.Errorf("illegal option %q", key)
+		}
+	}
+	if container == "" {
+		return m, errors.New(`missing required option "container"`)
+	}
+	if host == "" {
+		host = "localhost"
+	}
+	if port == 0 {
+		return m, errors.New(`missing required option "port"`)
+	}
+	m.key = net.JoinHostPort(host, strconv.FormatUint(port, 10))
+	return m, nil
+}
+
+// checkMode refuses a volume whose host:port an existing volume mounts in
+// the other mode, as the real driver's getRemoteMount does.
+func (d *driver) checkMode(m remoteMount) error {
+	for _, v := range d.volumes {
+		other, err := parseOptions(v.Opts)
+		if err != nil || other.key != m.key || other.readOnly == m.readOnly {
+			continue
+		}
+		if other.readOnly {
+			return fmt.Errorf("writable access requested for read-only %s", m.key)
+		}
+		// Sic: the real driver's text.
+		return fmt.Errorf("read-only access requested writeable %s", m.key)
+	}
+	return nil
 }
 
 func (d *driver) remove(req request) (any, error) {
@@ -214,7 +289,7 @@ func (d *driver) load() error {
 		}
 		var v volume
 		if err := json.Unmarshal(data, &v); err != nil {
-			return fmt.Errorf("%s: %v", f, err)
+			return fmt.Errorf("%s: %w", f, err)
 		}
 		d.volumes[v.Name] = v
 	}
