@@ -8,6 +8,7 @@ import (
 	commands "github.com/docker/compose/v5/cmd/compose"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
