@@ -15,7 +15,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"syscall"
 	"testing"
@@ -199,7 +198,7 @@ func (e *Env) MustRun(ctx context.Context, dir string, args ...string) string {
 func (e *Env) Telepresence(args ...string) (stdout, stderr string, err error) {
 	e.t.Helper()
 	var out, errb bytes.Buffer
-	cmd := e.command(context.Background(), e.StateDir, filepath.Join(suite.binDir, "telepresence"), args...)
+	cmd := e.command(context.WithoutCancel(e.t.Context()), e.StateDir, filepath.Join(suite.binDir, "telepresence"), args...)
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err = cmd.Run()
 	e.t.Logf("$ telepresence %s -> %v\n%s%s", strings.Join(args, " "), err, out.String(), errb.String())
@@ -301,7 +300,7 @@ func (e *Env) lockStandin() (unlock func()) {
 		e.t.Fatal(err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
+		_ = f.Close()
 		e.t.Fatal(err)
 	}
 	return func() { _ = f.Close() }
@@ -335,7 +334,7 @@ func (e *Env) ActiveIntercepts() []string {
 			names = append(names, n)
 		}
 	}
-	sort.Strings(names)
+	slices.Sort(names)
 	return names
 }
 
@@ -392,7 +391,7 @@ func (e *Env) listByProject(args ...string) []string {
 		e.t.Fatal(err)
 	}
 	names := strings.Fields(out)
-	sort.Strings(names)
+	slices.Sort(names)
 	return names
 }
 
@@ -445,7 +444,7 @@ func (e *Env) AllowLeft(left ...string) {
 func (e *Env) cleanup() {
 	e.t.Helper()
 	if e.lastDir != "" { // the test ran the plugin: a user's final down
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(e.t.Context()), 2*time.Minute) // in a cleanup: the test's context has ended
 		_, _, _ = e.Run(ctx, e.lastDir, "down")
 		cancel()
 	}
@@ -508,7 +507,7 @@ func (e *Env) HTTPGet(addr, path string) (status int, body string, err error) {
 		resp, err = client.Get(url)
 		if err == nil {
 			b, rerr := io.ReadAll(resp.Body)
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			status, body, err = resp.StatusCode, string(b), rerr
 			if err == nil && status != http.StatusBadGateway && status != http.StatusServiceUnavailable {
 				return status, body, nil

@@ -108,18 +108,7 @@ func TestDaemonDisappearsWhileAttached(t *testing.T) {
 // and leaves nothing behind.
 func TestFaults(t *testing.T) {
 	for _, m := range models {
-		for _, tc := range []struct {
-			name    string
-			fixture Fixture
-			extra   []string
-			args    []string
-			setup   func(t *testing.T)
-			want    []string
-			// wantLeft are the intercepts the failed up must have left.
-			wantLeft []string
-			// mountTrue makes alpha ask for the pod's volumes (mount: true).
-			mountTrue bool
-		}{
+		for _, tc := range []faultCase{
 			{name: "telepresence not installed", args: []string{"--telepresence", "/nonexistent/telepresence"},
 				want: []string{"telepresence is not installed", "telepresence.io"}},
 			{name: "status is not JSON", fixture: Fixture{StatusOutput: "Daemon: Running (v2.19)"},
@@ -139,37 +128,53 @@ func TestFaults(t *testing.T) {
 				fixture: Fixture{Intercepts: map[string]InterceptFixture{"alpha": {Mounts: []string{"/s"}}}},
 				want:    []string{"installing the Telemount volume plugin ghcr.io/telepresenceio/telemount:", "which the pod's volumes of alpha need", "remove `mount: true`"}},
 		} {
-			t.Run(m.name+"/"+tc.name, func(t *testing.T) {
-				e := newEnvAt(t, m.release)
-				e.WriteFixture(tc.fixture)
-				if tc.setup != nil {
-					tc.setup(t)
-				}
-				e.Extra = tc.extra
-				dir := twoHandlers(e)
-				if tc.mountTrue {
-					e.WriteProjectIn(dir, map[string]string{"compose.yaml": strings.Replace(twoHandlersYAML, `intercept: {port: "8088"}`, `intercept: {port: "8088", mount: true}`, 1)})
-				}
-				_, stderr, err := e.Run(ctx(t), dir, append(tc.args, "up", "-d")...)
-				if err == nil {
-					t.Fatal("up succeeded")
-				}
-				for _, want := range tc.want {
-					if !strings.Contains(stderr, want) {
-						t.Errorf("stderr lacks %q:\n%s", want, stderr)
-					}
-				}
-				e.Extra = nil // the cleanup needs the engine
-				if active := e.ActiveIntercepts(); len(active) > 0 {
-					t.Errorf("intercepts left active: %v", active)
-				}
-				if left := e.left(); tc.wantLeft != nil && !slices.Equal(left, tc.wantLeft) {
-					t.Errorf("left = %v, want %v", left, tc.wantLeft)
-				}
-				e.assertNoLeftovers()
-			})
+			t.Run(m.name+"/"+tc.name, func(t *testing.T) { runFault(t, m, tc) })
 		}
 	}
+}
+
+// faultCase is an up that must fail, say why, and leave nothing.
+type faultCase struct {
+	name    string
+	fixture Fixture
+	extra   []string
+	args    []string
+	setup   func(t *testing.T)
+	want    []string
+	// wantLeft are the intercepts the failed up must have left.
+	wantLeft []string
+	// mountTrue makes alpha ask for the pod's volumes (mount: true).
+	mountTrue bool
+}
+
+func runFault(t *testing.T, m model, tc faultCase) {
+	e := newEnvAt(t, m.release)
+	e.WriteFixture(tc.fixture)
+	if tc.setup != nil {
+		tc.setup(t)
+	}
+	e.Extra = tc.extra
+	dir := twoHandlers(e)
+	if tc.mountTrue {
+		e.WriteProjectIn(dir, map[string]string{"compose.yaml": strings.Replace(twoHandlersYAML, `intercept: {port: "8088"}`, `intercept: {port: "8088", mount: true}`, 1)})
+	}
+	_, stderr, err := e.Run(ctx(t), dir, append(tc.args, "up", "-d")...)
+	if err == nil {
+		t.Fatal("up succeeded")
+	}
+	for _, want := range tc.want {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	e.Extra = nil // the cleanup needs the engine
+	if active := e.ActiveIntercepts(); len(active) > 0 {
+		t.Errorf("intercepts left active: %v", active)
+	}
+	if left := e.left(); tc.wantLeft != nil && !slices.Equal(left, tc.wantLeft) {
+		t.Errorf("left = %v, want %v", left, tc.wantLeft)
+	}
+	e.assertNoLeftovers()
 }
 
 // disableTelemount takes the stand-in Telemount plugin away for one test,

@@ -8,7 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -84,18 +84,18 @@ func engineSnapshot() string {
 			out = err.Error()
 		}
 		lines := strings.Split(out, "\n")
-		sort.Strings(lines)
+		slices.Sort(lines)
 		b.WriteString(strings.Join(lines, "\n") + "\n")
 	}
 	return b.String()
 }
 
 func waitForEngine(timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout) //nolint:forbidigo // TestMain has no test context
 	defer cancel()
 	out, err := exec.CommandContext(ctx, "docker", "info", "--format", "{{.ServerVersion}}").CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("docker info: %v: %s", err, strings.TrimSpace(string(out)))
+		return fmt.Errorf("docker info: %w: %s", err, strings.TrimSpace(string(out)))
 	}
 	return nil
 }
@@ -113,7 +113,7 @@ func setup() (teardown func(), err error) {
 		return teardown, err
 	}
 	if _, err := os.Stat(filepath.Join(suite.repoRoot, "go.mod")); err != nil {
-		return teardown, fmt.Errorf("run the tests from the e2e package directory (go test ./e2e/): %v", err)
+		return teardown, fmt.Errorf("run the tests from the e2e package directory (go test ./e2e/): %w", err)
 	}
 	if suite.dir, err = os.MkdirTemp("", "tpe2e-"); err != nil {
 		return teardown, err
@@ -129,7 +129,7 @@ func setup() (teardown func(), err error) {
 	} else {
 		plugin := filepath.Join(suite.dockerConfig, "cli-plugins", "docker-telepresence")
 		if err := goBuild(plugin, "github.com/telepresenceio/docker-telepresence", false); err != nil {
-			return teardown, fmt.Errorf("cannot build the plugin: %v", err)
+			return teardown, fmt.Errorf("cannot build the plugin: %w", err)
 		}
 		if err := checkPluginMetadata(plugin); err != nil {
 			return teardown, err
@@ -138,11 +138,11 @@ func setup() (teardown func(), err error) {
 	}
 	standin := filepath.Join(suite.binDir, "telepresence")
 	if err := goBuild(standin, "./e2e/standin/telepresence", true); err != nil {
-		return teardown, fmt.Errorf("cannot build the telepresence stand-in: %v", err)
+		return teardown, fmt.Errorf("cannot build the telepresence stand-in: %w", err)
 	}
 	telemount := filepath.Join(suite.dir, "telemount-standin")
 	if err := goBuild(telemount, "./e2e/standin/telemount", true); err != nil {
-		return teardown, fmt.Errorf("cannot build the telemount stand-in: %v", err)
+		return teardown, fmt.Errorf("cannot build the telemount stand-in: %w", err)
 	}
 
 	undo = append(undo, removeImages)
@@ -157,7 +157,7 @@ func setup() (teardown func(), err error) {
 
 	remove, err := installTelemount(telemount)
 	if err != nil {
-		return teardown, fmt.Errorf("installing the telemount stand-in plugin: %v", err)
+		return teardown, fmt.Errorf("installing the telemount stand-in plugin: %w", err)
 	}
 	// Undone in reverse: leaked containers first (they hold volumes), then
 	// the volumes of the driver while it still answers, then the driver.
@@ -174,7 +174,7 @@ func goBuild(out, pkg string, static bool) error {
 		cmd.Env = append(cmd.Env, "CGO_ENABLED=0") // runs in a bare busybox image
 	}
 	if b, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build -o %s %s: %v\n%s", out, pkg, err, b)
+		return fmt.Errorf("go build -o %s %s: %w\n%s", out, pkg, err, b)
 	}
 	return nil
 }
@@ -297,7 +297,7 @@ func dockerCmd(args ...string) (string, error) {
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return strings.TrimSpace(string(out)), fmt.Errorf("docker %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+		return strings.TrimSpace(string(out)), fmt.Errorf("docker %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
 	}
 	return strings.TrimSpace(string(out)), nil
 }

@@ -140,7 +140,7 @@ func (e *Env) assertNoLeftovers() {
 
 // ctx bounds one plugin command.
 func ctx(t *testing.T) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	c, cancel := context.WithTimeout(context.WithoutCancel(t.Context()), 3*time.Minute) // also in cleanups, where t.Context has ended
 	t.Cleanup(cancel)
 	return c
 }

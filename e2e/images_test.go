@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"time"
 )
@@ -31,7 +32,7 @@ func buildImages(standin string) error {
 	if err != nil {
 		return err
 	}
-	daemon := append(base, tarEntry{path: "usr/local/bin/telepresence", mode: 0o755, data: tp})
+	daemon := append(slices.Clone(base), tarEntry{path: "usr/local/bin/telepresence", mode: 0o755, data: tp})
 	return importImage(daemonImage, daemon, `ENTRYPOINT ["/usr/local/bin/telepresence"]`)
 }
 
@@ -57,11 +58,11 @@ type tarEntry struct {
 func busyboxFiles() ([]tarEntry, error) {
 	bb, err := os.ReadFile("/bin/busybox")
 	if err != nil {
-		return nil, fmt.Errorf("need a static /bin/busybox on the host: %v", err)
+		return nil, fmt.Errorf("need a static /bin/busybox on the host: %w", err)
 	}
 	applets, err := exec.Command("/bin/busybox", "--list").Output()
 	if err != nil {
-		return nil, fmt.Errorf("/bin/busybox --list: %v", err)
+		return nil, fmt.Errorf("/bin/busybox --list: %w", err)
 	}
 	files := []tarEntry{
 		{path: "bin/", mode: 0o755}, {path: "etc/", mode: 0o755}, {path: "root/", mode: 0o700},
@@ -107,7 +108,7 @@ func importImage(tag string, files []tarEntry, change string) error {
 		"-c", change, "-c", "ENV PATH=/usr/local/bin:/usr/bin:/bin", "-", tag)
 	cmd.Stdin = &buf
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("docker import %s: %v: %s", tag, err, out)
+		return fmt.Errorf("docker import %s: %w: %s", tag, err, out)
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -161,7 +160,7 @@ services:
 // sees the new content within the timeout.
 func editAndExpect(t *testing.T, e *Env, dir string, timeout time.Duration) bool {
 	t.Helper()
-	if err := os.WriteFile(filepath.Join(dir, "echo/www/index.html"), []byte("v2\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "echo", "www", "index.html"), []byte("v2\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(timeout)
@@ -279,7 +278,7 @@ func TestConfigExample(t *testing.T) {
 				t.Errorf("stderr lacks %q:\n%s", want, stderr)
 			}
 		}
-		p, err := loader.LoadWithContext(context.Background(), types.ConfigDetails{
+		p, err := loader.LoadWithContext(t.Context(), types.ConfigDetails{
 			WorkingDir: dir, ConfigFiles: []types.ConfigFile{{Filename: "config.yaml", Content: []byte(out)}},
 		}, func(o *loader.Options) { o.SetProjectName("echo", true) })
 		if err != nil {

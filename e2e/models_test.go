@@ -91,10 +91,10 @@ func (e *Env) WriteProjectIn(dir string, files map[string]string) {
 // DOCKER_CONFIG holds the plugin) and returns stdout.
 func (e *Env) dockerIn(dir string, args ...string) (string, error) {
 	var out, errb bytes.Buffer
-	cmd := e.command(context.Background(), dir, "docker", args...)
+	cmd := e.command(context.WithoutCancel(e.t.Context()), dir, "docker", args...)
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
-		return out.String(), fmt.Errorf("%v: %s", err, errb.String())
+		return out.String(), fmt.Errorf("%w: %s", err, errb.String())
 	}
 	return out.String(), nil
 }

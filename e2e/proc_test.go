@@ -49,7 +49,7 @@ func (e *Env) Start(dir string, args ...string) *Proc {
 	requirePlugin(e.t)
 	e.lastDir = dir
 	p := &Proc{Stdout: &SyncBuffer{}, Stderr: &SyncBuffer{}, args: args, done: make(chan struct{})}
-	cmd := e.command(context.Background(), dir, "docker", append([]string{"telepresence"}, args...)...)
+	cmd := e.command(context.WithoutCancel(e.t.Context()), dir, "docker", append([]string{"telepresence"}, args...)...)
 	cmd.Stdout, cmd.Stderr = p.Stdout, p.Stderr
 	if err := cmd.Start(); err != nil {
 		e.t.Fatalf("starting docker telepresence %s: %v", strings.Join(args, " "), err)

@@ -46,55 +46,15 @@ services:
 `})
 		e.MustRun(ctx(t), dir, "up", "-d")
 		echo := e.container("echo")
-
-		env, err := e.exec(echo, "env")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, want := range []string{"MODE=local", "DB_HOST=psql", "TELEPRESENCE_CONTAINER=echo-server"} {
-			if !slices.Contains(strings.Fields(env), want) {
-				t.Errorf("handler environment lacks %s:\n%s", want, env)
-			}
-		}
+		assertHandlerEnv(t, e, echo, "MODE=local", "DB_HOST=psql", "TELEPRESENCE_CONTAINER=echo-server")
 		if containers := e.ContainersOfProject(); slices.Contains(containers, e.container("postgres")) {
 			t.Errorf("the remote service has a container: %v", containers)
 		}
 		if !e.running(e.container("web")) {
 			t.Errorf("the local service that depended on the remote one is not running")
 		}
-		// The handler's port on this host: published by the daemon (netns),
-		// by the handler itself (Teleroute), on a port the engine chose.
-		publisher := echo
-		if !e.teleroute() {
-			publisher = daemonContainer
-		}
-		addr := "127.0.0.1:" + e.hostPort(publisher, 8088)
-		status, body, err := e.HTTPGet(addr, "/")
-		if err != nil || status != 200 || body != "mode=local db=psql\n" {
-			t.Errorf("GET %s (published by %s) = %d %q, %v", addr, publisher, status, body, err)
-		}
-		var byName string
-		eventually(t, patience, "web reaches echo by its service name", func() bool {
-			byName, _ = e.httpFrom(e.container("web"), "echo", 8088)
-			return strings.Contains(byName, "mode=local db=psql")
-		})
-		if got, err := e.sendTraffic("echo-server", send...); err != nil || got != "mode=local db=psql" {
-			t.Errorf("traffic the daemon sends to the intercept = %q, %v; want the handler's answer", got, err)
-		}
-
-		intercept := []string{"intercept", "echo-server", "--port", "8088:http", "--detailed-output", "--output", "json"}
-		if e.teleroute() {
-			intercept = []string{"intercept", "echo-server", "--port", "8088:http", "--address", "tp-" + e.Project + "-echo",
-				"--http-header", "x-dev=alice", "--detailed-output", "--output", "json"}
-		}
-		if calls := e.interceptCalls(); len(calls) != 1 || !slices.Equal(calls[0], intercept) {
-			t.Errorf("intercept calls = %q, want one %q", calls, intercept)
-		}
-		connects := e.callsOf("connect")
-		if exposes := len(connects) == 1 && containsSeq(connects[0], "--expose", "127.0.0.1:0:8088"); len(connects) != 1 || exposes == e.teleroute() {
-			t.Errorf("connect calls = %q: the daemon exposes the handler's port in the netns model only", connects)
-		}
-
+		assertHandlerServes(t, e, echo, send)
+		assertScenario1Calls(t, e)
 		if !e.teleroute() {
 			daemonID := e.inspect("{{.Id}}", daemonContainer)
 			if mode := e.inspect("{{.HostConfig.NetworkMode}}", echo); mode != "container:"+daemonID {
@@ -102,27 +62,120 @@ services:
 			}
 			return
 		}
-		// Teleroute: the handler keeps its network, joins the daemon's under
-		// its intercept address, resolves through the daemon's DNS; web,
-		// which depended on the remote postgres, too.
-		alias := "tp-" + e.Project + "-echo"
-		onTeleroute := func(n string) bool {
-			network, aliases, _ := strings.Cut(n, ":")
-			return network == telerouteNetwork && slices.Contains(strings.Split(aliases, ","), alias)
-		}
-		if nets := e.networksOf(echo); !slices.ContainsFunc(nets, onTeleroute) || len(nets) != 2 {
-			t.Errorf("handler networks = %v, want the project's and %s with the alias %s", nets, telerouteNetwork, alias)
-		}
-		dns := e.daemonIP(telerouteNetwork)
-		for _, c := range []string{echo, e.container("web")} {
-			if got := e.inspect("{{.HostConfig.Dns}} {{.HostConfig.DnsSearch}}", c); got != "["+dns+"] [tel2-search]" {
-				t.Errorf("%s: dns, dns_search = %s, want [%s] [tel2-search]", c, got, dns)
-			}
-			if out, err := e.httpFrom(c, "postgres", 80); err != nil || !strings.Contains(out, ClusterReply) {
-				t.Errorf("%s does not reach the remote postgres by its compose name: %q, %v", c, out, err)
-			}
-		}
+		assertOnTeleroute(t, e, echo, "tp-"+e.Project+"-echo", e.container("web"))
 	})
+}
+
+// assertHandlerEnv checks that the handler's environment has each entry.
+func assertHandlerEnv(t *testing.T, e *Env, handler string, want ...string) {
+	t.Helper()
+	env, err := e.exec(handler, "env")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range want {
+		if !slices.Contains(strings.Fields(env), w) {
+			t.Errorf("handler environment lacks %s:\n%s", w, env)
+		}
+	}
+}
+
+// assertHandlerServes checks that scenario 1's handler answers on this
+// host, to web by its service name, and to the traffic the daemon sends.
+func assertHandlerServes(t *testing.T, e *Env, echo string, send []string) {
+	t.Helper()
+	// The handler's port on this host: published by the daemon (netns),
+	// by the handler itself (Teleroute), on a port the engine chose.
+	publisher := echo
+	if !e.teleroute() {
+		publisher = daemonContainer
+	}
+	addr := "127.0.0.1:" + e.hostPort(publisher, 8088)
+	status, body, err := e.HTTPGet(addr, "/")
+	if err != nil || status != 200 || body != "mode=local db=psql\n" {
+		t.Errorf("GET %s (published by %s) = %d %q, %v", addr, publisher, status, body, err)
+	}
+	var byName string
+	eventually(t, patience, "web reaches echo by its service name", func() bool {
+		byName, _ = e.httpFrom(e.container("web"), "echo", 8088)
+		return strings.Contains(byName, "mode=local db=psql")
+	})
+	if got, err := e.sendTraffic("echo-server", send...); err != nil || got != "mode=local db=psql" {
+		t.Errorf("traffic the daemon sends to the intercept = %q, %v; want the handler's answer", got, err)
+	}
+}
+
+// assertScenario1Calls checks the intercept and connect scenario 1 asked
+// for, in the Env's model.
+func assertScenario1Calls(t *testing.T, e *Env) {
+	t.Helper()
+	intercept := []string{"intercept", "echo-server", "--port", "8088:http", "--detailed-output", "--output", "json"}
+	if e.teleroute() {
+		intercept = []string{"intercept", "echo-server", "--port", "8088:http", "--address", "tp-" + e.Project + "-echo",
+			"--http-header", "x-dev=alice", "--detailed-output", "--output", "json"}
+	}
+	if calls := e.interceptCalls(); len(calls) != 1 || !slices.Equal(calls[0], intercept) {
+		t.Errorf("intercept calls = %q, want one %q", calls, intercept)
+	}
+	connects := e.callsOf("connect")
+	if exposes := len(connects) == 1 && containsSeq(connects[0], "--expose", "127.0.0.1:0:8088"); len(connects) != 1 || exposes == e.teleroute() {
+		t.Errorf("connect calls = %q: the daemon exposes the handler's port in the netns model only", connects)
+	}
+}
+
+// assertOnTeleroute checks, in the Teleroute model, that the handler keeps
+// its network and joins the daemon's under its intercept address, and that
+// it and the other containers resolve through the daemon's DNS and reach
+// the remote postgres by its compose name.
+func assertOnTeleroute(t *testing.T, e *Env, handler, alias string, others ...string) {
+	t.Helper()
+	onTeleroute := func(n string) bool {
+		network, aliases, _ := strings.Cut(n, ":")
+		return network == telerouteNetwork && slices.Contains(strings.Split(aliases, ","), alias)
+	}
+	if nets := e.networksOf(handler); !slices.ContainsFunc(nets, onTeleroute) || len(nets) != 2 {
+		t.Errorf("handler networks = %v, want the project's and %s with the alias %s", nets, telerouteNetwork, alias)
+	}
+	dns := e.daemonIP(telerouteNetwork)
+	for _, c := range append([]string{handler}, others...) {
+		if got := e.inspect("{{.HostConfig.Dns}} {{.HostConfig.DnsSearch}}", c); got != "["+dns+"] [tel2-search]" {
+			t.Errorf("%s: dns, dns_search = %s, want [%s] [tel2-search]", c, got, dns)
+		}
+		if out, err := e.httpFrom(c, "postgres", 80); err != nil || !strings.Contains(out, ClusterReply) {
+			t.Errorf("%s does not reach the remote postgres by its compose name: %q, %v", c, out, err)
+		}
+	}
+}
+
+// assertFiles checks the content of files in a container.
+func assertFiles(t *testing.T, e *Env, container string, files map[string]string) {
+	t.Helper()
+	for path, want := range files {
+		if got, err := e.exec(container, "cat "+path); err != nil || got != want {
+			t.Errorf("%s: %s = %q (%v), want %q", container, path, got, err, want)
+		}
+	}
+}
+
+// assertVolumePolicies checks scenario 2's mounts: the RemoteReadOnly
+// path is read-only where policies exist, the compose volume at a Local
+// path works, the mapped handler sees its own container's volume, and
+// mount: false mounts nothing of Telemount.
+func assertVolumePolicies(t *testing.T, e *Env, secrets string, policies bool) {
+	t.Helper()
+	_, err := e.exec(e.container("echo"), "touch "+secrets+"/written")
+	if readOnly := err != nil; readOnly != policies {
+		t.Errorf("%s read-only = %v, want %v (RemoteReadOnly)", secrets, readOnly, policies)
+	}
+	if got, err := e.exec(e.container("echo"), "echo kept > /tmp/cache/f && cat /tmp/cache/f"); err != nil || got != "kept" {
+		t.Errorf("the compose volume at a Local path does not work: %q %v", got, err)
+	}
+	if got, err := e.exec(e.container("mapped"), "cat /config/container; echo; cat /config/port"); err != nil || got != "app\n4000" {
+		t.Errorf("mapped: %q %v", got, err)
+	}
+	if mounts := e.inspect(`{{range .Mounts}}{{.Driver}}:{{.Destination}} {{end}}`, e.container("nomount")); strings.Contains(mounts, telemountDriver) {
+		t.Errorf("mount: false still mounted Telemount volumes: %s", mounts)
+	}
 }
 
 // Scenario 2: the pod's volumes through the Telemount driver, with the
@@ -182,24 +235,8 @@ volumes:
 				secrets + "/dir": secrets, secrets + "/port": "34439", secrets + "/container": "echo", secrets + "/host": host,
 				"/etc/podinfo/dir": "/etc/podinfo",
 			}
-			for path, want := range files {
-				if got, err := e.exec(e.container("echo"), "cat "+path); err != nil || got != want {
-					t.Errorf("handler %s = %q (%v), want %q", path, got, err, want)
-				}
-			}
-			_, err := e.exec(e.container("echo"), "touch "+secrets+"/written")
-			if readOnly := err != nil; readOnly != policies {
-				t.Errorf("%s read-only = %v, want %v (RemoteReadOnly)", secrets, readOnly, policies)
-			}
-			if got, err := e.exec(e.container("echo"), "echo kept > /tmp/cache/f && cat /tmp/cache/f"); err != nil || got != "kept" {
-				t.Errorf("the compose volume at a Local path does not work: %q %v", got, err)
-			}
-			if got, err := e.exec(e.container("mapped"), "cat /config/container; echo; cat /config/port"); err != nil || got != "app\n4000" {
-				t.Errorf("mapped: %q %v", got, err)
-			}
-			if mounts := e.inspect(`{{range .Mounts}}{{.Driver}}:{{.Destination}} {{end}}`, e.container("nomount")); strings.Contains(mounts, telemountDriver) {
-				t.Errorf("mount: false still mounted Telemount volumes: %s", mounts)
-			}
+			assertFiles(t, e, e.container("echo"), files)
+			assertVolumePolicies(t, e, secrets, policies)
 			telemount, err := dockerCmd("volume", "ls", "-q", "--filter", "driver="+telemountDriver, "--filter", "label=com.docker.compose.project="+e.Project)
 			if err != nil {
 				t.Fatal(err)

@@ -20,7 +20,7 @@ import (
 func siStart(t *testing.T, e *Env, args ...string) (cmd *exec.Cmd, stdout *bytes.Buffer, done chan error) {
 	t.Helper()
 	calls := len(e.Calls())
-	cmd = e.command(context.Background(), e.StateDir, filepath.Join(suite.binDir, "telepresence"), args...)
+	cmd = e.command(t.Context(), e.StateDir, filepath.Join(suite.binDir, "telepresence"), args...)
 	stdout = &bytes.Buffer{}
 	cmd.Stdout = stdout
 	if err := cmd.Start(); err != nil {
@@ -66,7 +66,7 @@ func TestStandinInterceptDelay(t *testing.T) {
 	if ev := e.awaitCreator(0, "the creator of stuck starts"); ev.Event != fixture.CreatorWaiting {
 		t.Fatalf("creator event %+v, want %s", ev, fixture.CreatorWaiting)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	if err := e.command(ctx, e.StateDir, filepath.Join(suite.binDir, "telepresence"), "status").Run(); err != nil {
 		t.Errorf("status while the slow intercept is made: %v; it must not wait for it", err)
@@ -113,7 +113,9 @@ func TestStandinInterceptDelay(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = syscall.Kill(creator.PID, syscall.SIGCONT) })
 	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	<-done
+	if err := <-done; err == nil {
+		t.Fatal("the killed intercept exited 0")
+	}
 	if got := e.ActiveIntercepts(); len(got) != 0 {
 		t.Fatalf("the intercept exists before its creator could make it: %v", got)
 	}

@@ -15,9 +15,10 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
-	"github.com/telepresenceio/docker-telepresence/e2e/standin/fixture"
 	"github.com/telepresenceio/telepresence/rpc/v2/connector"
 	"github.com/telepresenceio/telepresence/rpc/v2/daemon"
+
+	"github.com/telepresenceio/docker-telepresence/e2e/standin/fixture"
 )
 
 // siDNSOverTCP sends one A query over TCP from inside box (busybox nc) and
@@ -62,12 +63,12 @@ func siSetDNSMappings(t *testing.T, port any, mm ...Mapping) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	req := &daemon.SetDNSMappingsRequest{}
 	for _, m := range mm {
 		req.Mappings = append(req.Mappings, &daemon.DNSMapping{Name: m.Name, AliasFor: m.AliasFor})
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), patience)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(t.Context()), patience)
 	defer cancel()
 	if _, err := connector.NewConnectorClient(conn).SetDNSMappings(ctx, req); err != nil {
 		t.Fatalf("SetDNSMappings: %v", err)

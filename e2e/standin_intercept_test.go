@@ -75,22 +75,8 @@ func TestStandinIntercept(t *testing.T) {
 		}
 
 		// Flags that some releases refuse.
-		header := []string{"web", "--port", "8080", "--http-header", "x-dev=alice"}
-		if r.minor < 25 {
-			if msg := siInterceptFailure(t, e, r, header...); msg != "unknown flag: --http-header" {
-				t.Errorf("--http-header before 2.25: %q", msg)
-			}
-		} else if siTP(t, e, append([]string{"intercept"}, header...)...); !reflect.DeepEqual(e.State().Connections[e.Project].Intercepts["web"].Headers, []string{"x-dev=alice"}) {
-			t.Errorf("--http-header not recorded: %+v", e.State().Connections[e.Project].Intercepts["web"])
-		}
-		byName := []string{"named", "--port", "8080", "--address", "echo-handler"}
-		if !r.teleroute {
-			if msg := siInterceptFailure(t, e, r, byName...); msg != "--address echo-handler is not a valid IP address" {
-				t.Errorf("--address NAME before 2.23: %q", msg)
-			}
-		} else if siTP(t, e, append([]string{"intercept"}, byName...)...); e.State().Connections[e.Project].Intercepts["named"].Address != "echo-handler" {
-			t.Errorf("--address not recorded: %+v", e.State().Connections[e.Project].Intercepts["named"])
-		}
+		siCheckHeaderFlag(t, e, r)
+		siCheckAddressFlag(t, e, r)
 		// Without --detailed-output, intercept prints text, which --output
 		// json wraps in its envelope.
 		out, stderr, err := e.Telepresence("intercept", "out", "--port", "8080", "--output", "json")
@@ -159,21 +145,7 @@ func TestStandinMultiDaemon(t *testing.T) {
 			e := newEnvAt(t, r.rel)
 			siTP(t, e, "connect", "--docker", "--context", e.Project, "--namespace", "ns1")
 			siTP(t, e, "connect", "--docker", "--context", e.Project, "--namespace", "ns2")
-			// 2.20 omits dns.mappings when the daemon maps nothing.
-			single, optional := "status-2.20-netns.json", []string{".daemon.dns.mappings"}
-			if r.teleroute {
-				single, optional = "status-2.27-teleroute.json", nil
-			}
-			st := siTPJSON(t, e, "status", "--output", "json")
-			conns, _ := st["connections"].([]any)
-			if len(st) != 1 || len(conns) != 2 {
-				t.Fatalf("status with two daemons: %v, want {\"connections\": [2]}", st)
-			}
-			siAssertShape(t, map[string]any{"connections": []any{}}, "status-2.27-multi.json")
-			for _, c := range conns {
-				siAssertShape(t, c.(map[string]any), single, optional...)
-			}
-			siAssertShape(t, siTPJSON(t, e, "status", "--output", "json", "--use", "ns2$"), single, optional...)
+			siCheckMultiStatus(t, e, r)
 
 			if msg := siInterceptFailure(t, e, r, "echo", "--port", "8080"); !strings.Contains(msg, "multiple daemons") || !strings.Contains(msg, "--use") {
 				t.Errorf("intercept without --use: %q", msg)
@@ -241,4 +213,57 @@ func TestStandinUseIsARegexp(t *testing.T) {
 			siQuit(t, e)
 		})
 	}
+}
+
+// siCheckHeaderFlag: --http-header is refused before 2.25, recorded since.
+func siCheckHeaderFlag(t *testing.T, e *Env, r standinRelease) {
+	t.Helper()
+	header := []string{"web", "--port", "8080", "--http-header", "x-dev=alice"}
+	if r.minor < 25 {
+		if msg := siInterceptFailure(t, e, r, header...); msg != "unknown flag: --http-header" {
+			t.Errorf("--http-header before 2.25: %q", msg)
+		}
+		return
+	}
+	siTP(t, e, append([]string{"intercept"}, header...)...)
+	if got := e.State().Connections[e.Project].Intercepts["web"]; !reflect.DeepEqual(got.Headers, []string{"x-dev=alice"}) {
+		t.Errorf("--http-header not recorded: %+v", got)
+	}
+}
+
+// siCheckAddressFlag: --address takes an IP before 2.23, a name since.
+func siCheckAddressFlag(t *testing.T, e *Env, r standinRelease) {
+	t.Helper()
+	byName := []string{"named", "--port", "8080", "--address", "echo-handler"}
+	if !r.teleroute {
+		if msg := siInterceptFailure(t, e, r, byName...); msg != "--address echo-handler is not a valid IP address" {
+			t.Errorf("--address NAME before 2.23: %q", msg)
+		}
+		return
+	}
+	siTP(t, e, append([]string{"intercept"}, byName...)...)
+	if got := e.State().Connections[e.Project].Intercepts["named"]; got.Address != "echo-handler" {
+		t.Errorf("--address not recorded: %+v", got)
+	}
+}
+
+// siCheckMultiStatus: status with two daemons lists both, each with the
+// shape of a single daemon's status, and --use picks one.
+func siCheckMultiStatus(t *testing.T, e *Env, r standinRelease) {
+	t.Helper()
+	// 2.20 omits dns.mappings when the daemon maps nothing.
+	single, optional := "status-2.20-netns.json", []string{".daemon.dns.mappings"}
+	if r.teleroute {
+		single, optional = "status-2.27-teleroute.json", nil
+	}
+	st := siTPJSON(t, e, "status", "--output", "json")
+	conns, _ := st["connections"].([]any)
+	if len(st) != 1 || len(conns) != 2 {
+		t.Fatalf("status with two daemons: %v, want {\"connections\": [2]}", st)
+	}
+	siAssertShape(t, map[string]any{"connections": []any{}}, "status-2.27-multi.json")
+	for _, c := range conns {
+		siAssertShape(t, c.(map[string]any), single, optional...)
+	}
+	siAssertShape(t, siTPJSON(t, e, "status", "--output", "json", "--use", "ns2$"), single, optional...)
 }

@@ -48,15 +48,7 @@ func TestStandinNetnsExpose(t *testing.T) {
 			if grpc := fmt.Sprintf("%v/tcp -> 127.0.0.1:%v", d["daemon_port"], d["daemon_port"]); len(bindings) != 4 || !slices.Contains(bindings, grpc) {
 				t.Errorf("port bindings %v, want %s and the three exposed ports", bindings, grpc)
 			}
-			published := map[int]string{}
-			for _, port := range []int{8088, 8089, 8090} {
-				out, err := dockerCmd("port", "tp-"+e.Project, fmt.Sprintf("%d/tcp", port))
-				host, onLoopback := strings.CutPrefix(out, "127.0.0.1:")
-				if err != nil || !onLoopback || strings.Contains(host, "\n") || host == "0" {
-					t.Errorf("port %d is published at %q (%v), want one engine-chosen port on 127.0.0.1", port, out, err)
-				}
-				published[port] = host
-			}
+			published := siPublishedOnLoopback(t, "tp-"+e.Project, 8088, 8089, 8090)
 			siTP(t, e, "connect", "--docker", "--expose", expose[0], "--expose", expose[1], "--expose", expose[2]) // the same: reused
 			siTP(t, e, "connect", "--docker")                                                                      // none given: reused
 			if _, stderr := siTPFails(t, e, "connect", "--docker", "--expose", expose[0]); !strings.Contains(stderr, "exposed ports differ. Please quit and reconnect") {
@@ -125,21 +117,7 @@ func TestStandinTeleroute(t *testing.T) {
 			siTP(t, e, "intercept", "noaddr", "--port", "8088") // 127.0.0.1: the daemon itself
 			siTPFails(t, e, "standin-send", "noaddr")
 
-			// quit leaves a network that containers still use; the next
-			// daemon makes it again, with the containers reconnected.
-			oldID := e.inspect("{{.Id}}", net)
-			siTP(t, e, "quit")
-			if left := siLeftOnEngine([]string{"tp-" + net, "tp-" + net + "-cluster"}, nil); len(left) > 0 {
-				t.Errorf("quit left %v", left)
-			}
-			if _, err := dockerCmd("network", "inspect", net); err != nil {
-				t.Fatalf("quit removed the network its handler still uses: %v", err)
-			}
-			siTP(t, e, "connect", "--docker", "--namespace", "ns1")
-			id := e.inspect("{{.Id}}", "tp-"+net)
-			if got := e.inspect(fmt.Sprintf(`{{.Id}} {{index .Labels %q}}`, fixture.TelerouteLabel), net); got == oldID+" "+id || !strings.HasSuffix(got, " "+id) {
-				t.Errorf("network after reconnect: %q, want a new one labelled %s", got, id)
-			}
+			siQuitAndReconnect(t, e, net)
 			siTP(t, e, "intercept", "echo", "--port", "8088", "--address", "echo-handler")
 			if out := siSendUntil(t, e, "echo"); out != "hello-from-handler\n" {
 				t.Errorf("standin-send after reconnect: %q", out)
@@ -174,5 +152,41 @@ func siCheckDNS(t *testing.T, e *Env, box, server, clusterIP string, names map[s
 		if ip, rcode := siDNSOverTCP(t, box, server, name); (ip == clusterIP) != found || found != (rcode == "RCodeSuccess") {
 			t.Errorf("DNS over TCP %s: %s %s, found want %v", name, ip, rcode, found)
 		}
+	}
+}
+
+// siPublishedOnLoopback returns the host port each container port is
+// published at, checking that it is one engine-chosen port on 127.0.0.1.
+func siPublishedOnLoopback(t *testing.T, container string, ports ...int) map[int]string {
+	t.Helper()
+	published := map[int]string{}
+	for _, port := range ports {
+		out, err := dockerCmd("port", container, fmt.Sprintf("%d/tcp", port))
+		host, onLoopback := strings.CutPrefix(out, "127.0.0.1:")
+		if err != nil || !onLoopback || strings.Contains(host, "\n") || host == "0" {
+			t.Errorf("port %d is published at %q (%v), want one engine-chosen port on 127.0.0.1", port, out, err)
+		}
+		published[port] = host
+	}
+	return published
+}
+
+// siQuitAndReconnect: quit leaves a Teleroute network that containers
+// still use; the next daemon makes it again, with the containers
+// reconnected.
+func siQuitAndReconnect(t *testing.T, e *Env, net string) {
+	t.Helper()
+	oldID := e.inspect("{{.Id}}", net)
+	siTP(t, e, "quit")
+	if left := siLeftOnEngine([]string{"tp-" + net, "tp-" + net + "-cluster"}, nil); len(left) > 0 {
+		t.Errorf("quit left %v", left)
+	}
+	if _, err := dockerCmd("network", "inspect", net); err != nil {
+		t.Fatalf("quit removed the network its handler still uses: %v", err)
+	}
+	siTP(t, e, "connect", "--docker", "--namespace", "ns1")
+	id := e.inspect("{{.Id}}", "tp-"+net)
+	if got := e.inspect(fmt.Sprintf(`{{.Id}} {{index .Labels %q}}`, fixture.TelerouteLabel), net); got == oldID+" "+id || !strings.HasSuffix(got, " "+id) {
+		t.Errorf("network after reconnect: %q, want a new one labelled %s", got, id)
 	}
 }

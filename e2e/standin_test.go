@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"reflect"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 
@@ -135,7 +135,7 @@ func siShapeDiff(path string, got, want any, optional, free map[string]bool) []s
 			diffs = append(diffs, fmt.Sprintf("%s: %T, the sample has %T", path, got, want))
 		}
 	}
-	sort.Strings(diffs)
+	slices.Sort(diffs)
 	return diffs
 }
 

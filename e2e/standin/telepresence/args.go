@@ -79,7 +79,7 @@ func parseFlags(in []string, spec flagSpec) (*flags, error) {
 			if hasVal {
 				var err error
 				if b, err = strconv.ParseBool(val); err != nil {
-					return nil, fmt.Errorf("invalid argument %q for \"--%s\" flag: %v", val, name, err)
+					return nil, fmt.Errorf("invalid argument %q for \"--%s\" flag: %w", val, name, err)
 				}
 			}
 			f.bools[name] = b

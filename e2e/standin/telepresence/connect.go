@@ -143,7 +143,7 @@ func launch(e *env, c *fixture.Connection, run []string, more func(id string) er
 	if err == nil {
 		if err = waitForGRPC(c.GRPCPort, 90*time.Second); err != nil {
 			logs, _ := docker("logs", containerName(c.Name))
-			err = fmt.Errorf("daemon container %s did not answer gRPC: %v; logs: %s", containerName(c.Name), err, logs)
+			err = fmt.Errorf("daemon container %s did not answer gRPC: %w; logs: %s", containerName(c.Name), err, logs)
 		}
 	}
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -16,9 +17,10 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/emptypb"
 
-	"github.com/telepresenceio/docker-telepresence/e2e/standin/fixture"
 	"github.com/telepresenceio/telepresence/rpc/v2/connector"
 	"github.com/telepresenceio/telepresence/rpc/v2/daemon"
+
+	"github.com/telepresenceio/docker-telepresence/e2e/standin/fixture"
 )
 
 // daemonState is the daemon process's own state: its name, where the state
@@ -93,11 +95,11 @@ func daemonForeground(args []string) error {
 	}
 	port, err := strconv.Atoi(f.last("grpc-port"))
 	if err != nil {
-		return fmt.Errorf("bad --grpc-port: %v", err)
+		return fmt.Errorf("bad --grpc-port: %w", err)
 	}
 	d := &daemonState{name: f.last("name"), dir: f.last("state"), namespace: f.last("namespace"), cluster: f.last("cluster")}
 	if d.name == "" || d.dir == "" {
-		return fmt.Errorf("--name and --state are required")
+		return errors.New("--name and --state are required")
 	}
 	fx, err := readFixture(d.dir)
 	if err != nil {

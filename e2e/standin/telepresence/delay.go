@@ -38,7 +38,7 @@ func createDelayed(conn, name string, ai fixture.ActiveIntercept, delayMS int) e
 	if err != nil {
 		return err
 	}
-	defer r.Close()
+	defer func() { _ = r.Close() }()
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(sigs)
@@ -47,7 +47,7 @@ func createDelayed(conn, name string, ai fixture.ActiveIntercept, delayMS int) e
 	cmd.ExtraFiles = []*os.File{w} // fd 3: the creator's error message
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	err = cmd.Start()
-	w.Close()
+	_ = w.Close()
 	if err != nil {
 		return err
 	}

@@ -56,7 +56,7 @@ func serveDNS(d *daemonState) error {
 
 // serveTCP answers length-prefixed queries on one connection.
 func (d *daemonState) serveTCP(conn net.Conn) {
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	for {
 		_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
 		var n uint16

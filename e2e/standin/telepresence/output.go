@@ -62,7 +62,7 @@ func (e *env) fail(mode outMode, err error) int {
 	case modeFormat:
 		printJSON(map[string]any{"error": err.Error()})
 	default:
-		os.Stdout.WriteString(e.text.String())
+		_, _ = os.Stdout.WriteString(e.text.String())
 		fmt.Fprintf(os.Stderr, "telepresence %s: error: %v\n", e.cmd, err)
 	}
 	return 1
@@ -71,7 +71,7 @@ func (e *env) fail(mode outMode, err error) int {
 // succeed prints the command's result in the shape of mode.
 func (e *env) succeed(mode outMode, obj any) int {
 	if r, ok := obj.(raw); ok {
-		os.Stdout.WriteString(string(r))
+		_, _ = os.Stdout.WriteString(string(r))
 		return 0
 	}
 	switch {
@@ -82,7 +82,7 @@ func (e *env) succeed(mode outMode, obj any) int {
 	case mode == modeFormat:
 		printJSON(e.text.String())
 	default:
-		os.Stdout.WriteString(e.text.String())
+		_, _ = os.Stdout.WriteString(e.text.String())
 	}
 	return 0
 }

@@ -28,7 +28,7 @@ func parseRelease(s string) (release, error) {
 	for i, p := range parts {
 		v, err := strconv.Atoi(p)
 		if err != nil {
-			return release{}, fmt.Errorf("bad release %q in %s: %v", s, fixture.FixtureFile, err)
+			return release{}, fmt.Errorf("bad release %q in %s: %w", s, fixture.FixtureFile, err)
 		}
 		n[i] = v
 	}

@@ -22,7 +22,7 @@ func lock(dir string) (unlock func(), err error) {
 		return nil, err
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
+		_ = f.Close()
 		return nil, err
 	}
 	return func() { _ = f.Close() }, nil
@@ -53,7 +53,7 @@ func loadState(dir string) (*fixture.State, error) {
 		return nil, err
 	default:
 		if err := json.Unmarshal(data, s); err != nil {
-			return nil, fmt.Errorf("bad %s: %v", fixture.StateFile, err)
+			return nil, fmt.Errorf("bad %s: %w", fixture.StateFile, err)
 		}
 	}
 	if s.Connections == nil {
@@ -95,7 +95,7 @@ func readFixture(dir string) (fixture.Fixture, error) {
 		err = json.Unmarshal(data, &f)
 	}
 	if err != nil {
-		return f, fmt.Errorf("bad %s: %v", fixture.FixtureFile, err)
+		return f, fmt.Errorf("bad %s: %w", fixture.FixtureFile, err)
 	}
 	return f, nil
 }
