@@ -2,14 +2,10 @@ package lifecycle
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"sync"
-
-	"github.com/compose-spec/compose-go/v2/types"
-	"github.com/docker/compose/v5/pkg/api"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence"
 )
@@ -219,149 +215,6 @@ func (f *fakeTP) SetDNSMappings(_ context.Context, addr string, m []telepresence
 	}
 	return nil
 }
-
-// fakeCompose turns Create/Up/Down into containers of the fake engine and
-// keeps the options it was given.
-type fakeCompose struct {
-	j     *steps
-	e     *fakeEngine
-	upErr error
-	onUp  func()
-	// blockAttached makes an attached Up run until its context ends, then
-	// stop the project, unless keepRunning.
-	blockAttached, keepRunning bool
-	// ran makes an Up that fails (upErr) start the containers first, as
-	// when a container exits once it ran; without it a failing Up starts
-	// none, as when a port is taken.
-	ran      bool
-	onCreate func()
-	// onDown runs after each Down, e.g. to land a container whose create
-	// the engine finished after Compose gave up on it.
-	onDown   func()
-	projects map[string]*types.Project
-	creates  []api.CreateOptions
-	ups      []api.UpOptions
-	downs    []api.DownOptions
-	watches  []api.WatchOptions
-}
-
-func newFakeCompose(j *steps, e *fakeEngine) *fakeCompose {
-	return &fakeCompose{j: j, e: e, projects: map[string]*types.Project{}}
-}
-
-func (c *fakeCompose) Create(ctx context.Context, p *types.Project, o api.CreateOptions) error {
-	c.j.add("compose create %s", strings.Join(p.ServiceNames(), ","))
-	c.creates = append(c.creates, o)
-	if c.onCreate != nil {
-		c.onCreate() // e.g. a Ctrl-C during the image build
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-	}
-	c.projects[p.Name] = p
-	c.e.mu.Lock()
-	defer c.e.mu.Unlock()
-	c.e.containers[p.Name] = nil
-	for _, name := range p.ServiceNames() {
-		s := p.Services[name]
-		container := p.Name + "-" + name + "-1"
-		c.e.containers[p.Name] = append(c.e.containers[p.Name], Container{Name: container, Project: p.Name, Service: name, Labels: s.CustomLabels, Running: true})
-		if _, exists := c.e.endpoints[container]; !exists { // as Compose, which recreates only what changed
-			c.e.endpoints[container] = endpointsOf(p, s)
-		}
-	}
-	for _, key := range p.NetworkNames() {
-		if n := p.Networks[key]; !bool(n.External) && !slices.ContainsFunc(c.e.networks[p.Name], func(x Network) bool { return x.Name == n.Name }) {
-			c.e.networks[p.Name] = append(c.e.networks[p.Name], Network{Name: n.Name})
-		}
-	}
-	for key, v := range p.Volumes {
-		if !bool(v.External) && !slices.ContainsFunc(c.e.volumes[p.Name], func(x Volume) bool { return x.Name == v.Name }) {
-			labels := map[string]string{api.ProjectLabel: p.Name, api.VolumeLabel: key}
-			for k, l := range v.Labels {
-				labels[k] = l
-			}
-			c.e.volumes[p.Name] = append(c.e.volumes[p.Name], Volume{Name: v.Name, Labels: labels, Options: v.DriverOpts})
-		}
-	}
-	return nil
-}
-
-func (c *fakeCompose) Up(ctx context.Context, p *types.Project, o api.UpOptions) error {
-	attached := o.Start.Attach != nil
-	c.j.add("compose up attached=%v watch=%v", attached, o.Start.Watch)
-	c.ups = append(c.ups, o)
-	if c.onUp != nil {
-		c.onUp()
-	}
-	if c.upErr == nil || c.ran {
-		c.e.startAll(p.Name)
-	}
-	if attached && c.blockAttached {
-		<-ctx.Done() // like Compose: run until interrupted, then stop
-		if !c.keepRunning {
-			c.e.stopAll(p.Name)
-			c.j.add("compose stopped the project")
-		}
-	}
-	return c.upErr
-}
-
-func (c *fakeCompose) Stop(_ context.Context, name string, _ api.StopOptions) error {
-	c.j.add("compose stop %s", name)
-	return nil
-}
-
-func (c *fakeCompose) Down(_ context.Context, name string, o api.DownOptions) error {
-	c.j.add("compose down %s", name)
-	c.downs = append(c.downs, o)
-	c.e.mu.Lock()
-	defer c.e.mu.Unlock()
-	for _, ctr := range c.e.containers[name] {
-		delete(c.e.endpoints, ctr.Name)
-	}
-	delete(c.e.containers, name)
-	delete(c.e.networks, name)
-	if o.Volumes { // as Compose may: every volume labelled with the project
-		delete(c.e.volumes, name)
-	}
-	if c.onDown != nil {
-		c.e.mu.Unlock()
-		c.onDown()
-		c.e.mu.Lock()
-	}
-	return nil
-}
-
-func (c *fakeCompose) Watch(ctx context.Context, _ *types.Project, o api.WatchOptions) error {
-	c.j.add("compose watch")
-	c.watches = append(c.watches, o)
-	<-ctx.Done()
-	return ctx.Err()
-}
-
-// endpointsOf are the networks Compose attaches a service's container to,
-// with the aliases it declares there and its service name.
-func endpointsOf(p *types.Project, s types.ServiceConfig) map[string]Endpoint {
-	out := map[string]Endpoint{}
-	for key, cfg := range s.Networks {
-		ep := Endpoint{Aliases: []string{s.Name}}
-		if cfg != nil {
-			ep.Aliases = append(slices.Clone(cfg.Aliases), s.Name)
-		}
-		out[p.Networks[key].Name] = ep
-	}
-	return out
-}
-
-// discard is a LogConsumer for attached runs.
-type discard struct{}
-
-func (discard) Log(string, string)    {}
-func (discard) Err(string, string)    {}
-func (discard) Status(string, string) {}
-
-var errPullDenied = errors.New("pull access denied")
 
 // labelled lists, sorted, the names of the volumes of the project "proj"
 // with a label.
