@@ -30,22 +30,11 @@ type DownOptions struct {
 // Everything is found from labels on the Docker side, so it works from a
 // new process and after a crash, in both network models.
 func (r *Runner) Down(ctx context.Context, opts DownOptions) error {
-	if r.DryRun && !isDry(r.Telepresence) {
-		r = r.dryRun()
-	}
-	unlock, err := r.lock(opts.ProjectName)
-	if err != nil {
+	r, state, unlock, err := r.openProject(ctx, opts.ProjectName)
+	if err != nil || unlock == nil {
 		return err
 	}
 	defer unlock()
-	state, err := r.find(ctx, opts.ProjectName)
-	if err != nil {
-		return err
-	}
-	if state.empty() {
-		r.printf("Nothing to do: project %q has no containers, networks, volumes or attachments", opts.ProjectName)
-		return nil
-	}
 	op := r.start(ctx, "down")
 	defer op.done(true)
 	st, stErr := r.Telepresence.Status(ctx)

@@ -26,22 +26,11 @@ type StopOptions struct {
 // are on its network), and so do the records, so that `up` makes the
 // attachments again and `down` removes what is left.
 func (r *Runner) Stop(ctx context.Context, opts StopOptions) error {
-	if r.DryRun && !isDry(r.Telepresence) {
-		r = r.dryRun()
-	}
-	unlock, err := r.lock(opts.ProjectName)
-	if err != nil {
+	r, state, unlock, err := r.openProject(ctx, opts.ProjectName)
+	if err != nil || unlock == nil {
 		return err
 	}
 	defer unlock()
-	state, err := r.find(ctx, opts.ProjectName)
-	if err != nil {
-		return err
-	}
-	if state.empty() {
-		r.printf("Nothing to do: project %q has no containers, networks, volumes or attachments", opts.ProjectName)
-		return nil
-	}
 	stopErr := r.Compose.Stop(ctx, opts.ProjectName, api.StopOptions{Services: opts.Services, Timeout: opts.Timeout})
 	return errors.Join(stopErr, r.endAttachments(ctx, state, opts.Services))
 }
@@ -75,4 +64,27 @@ func (r *Runner) endAttachments(ctx context.Context, state projectState, service
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// openProject is how stop and down begin on a project that exists: the
+// runner that dry-runs if asked, the project's lock and what the Docker
+// side holds of it. A project with nothing is said so, and unlock is nil:
+// there is nothing to do.
+func (r *Runner) openProject(ctx context.Context, project string) (*Runner, projectState, func(), error) {
+	if r.DryRun && !isDry(r.Telepresence) {
+		r = r.dryRun()
+	}
+	unlock, err := r.lock(project)
+	if err != nil {
+		return r, projectState{}, nil, err
+	}
+	state, err := r.find(ctx, project)
+	if err == nil && state.empty() {
+		r.printf("Nothing to do: project %q has no containers, networks, volumes or attachments", project)
+	}
+	if err != nil || state.empty() {
+		unlock()
+		return r, state, nil, err
+	}
+	return r, state, unlock, nil
 }
