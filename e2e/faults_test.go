@@ -156,7 +156,11 @@ func runFault(t *testing.T, m model, tc faultCase) {
 	e.Extra = tc.extra
 	dir := twoHandlers(e)
 	if tc.mountTrue {
-		e.WriteProjectIn(dir, map[string]string{"compose.yaml": strings.Replace(twoHandlersYAML, `intercept: {port: "8088"}`, `intercept: {port: "8088", mount: true}`, 1)})
+		withMount := strings.Replace(twoHandlersYAML, `intercept: {port: "8088"}`, `intercept: {port: "8088", mount: true}`, 1)
+		if withMount == twoHandlersYAML {
+			t.Fatal("twoHandlersYAML changed: alpha's intercept is no longer where mountTrue looks for it")
+		}
+		e.WriteProjectIn(dir, map[string]string{"compose.yaml": withMount})
 	}
 	_, stderr, err := e.Run(ctx(t), dir, append(tc.args, "up", "-d")...)
 	if err == nil {
