@@ -49,6 +49,10 @@ func runMain(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "e2e: FAIL: the Docker Engine does not answer (is dockerd running? DOCKER_HOST?): %v\n", err)
 		return 1
 	}
+	// A run that was killed (CI stopped, a machine reused) may have left its
+	// containers, plugin and images; they are the suite's own, and would make
+	// this run's images dangling, so they go before the engine is compared.
+	removeLeftovers()
 	before := engineSnapshot()
 	code := runSuite(m)
 	// The suite must leave the engine as it found it.
@@ -67,6 +71,16 @@ func runSuite(m *testing.M) int {
 		return 1
 	}
 	return m.Run()
+}
+
+// removeLeftovers removes what an earlier, killed run of the suite left:
+// containers first (they hold images, volumes and networks), then the
+// Telemount stand-in's volumes and plugin, then the suite's images.
+func removeLeftovers() {
+	sweep()
+	removeTelemountVolumes()
+	removeTelemount()
+	removeImages()
 }
 
 // engineSnapshot lists the containers, volumes and networks on the engine.
@@ -228,11 +242,7 @@ func installTelemount(bin string) (remove func(), err error) {
 	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(config), 0o644); err != nil {
 		return nil, err
 	}
-	remove = func() {
-		_, _ = dockerCmd("plugin", "disable", "-f", telemountDriver)
-		_, _ = dockerCmd("plugin", "rm", "-f", telemountDriver)
-	}
-	remove() // left over by a killed run
+	remove = removeTelemount
 	if _, err := dockerCmd("plugin", "create", telemountDriver, dir); err != nil {
 		return nil, err
 	}
@@ -241,6 +251,13 @@ func installTelemount(bin string) (remove func(), err error) {
 		return nil, err
 	}
 	return remove, nil
+}
+
+func removeTelemount() {
+	if _, err := dockerCmd("plugin", "inspect", telemountDriver); err == nil {
+		_, _ = dockerCmd("plugin", "disable", "-f", telemountDriver)
+		_, _ = dockerCmd("plugin", "rm", "-f", telemountDriver)
+	}
 }
 
 func removeTelemountVolumes() {
