@@ -17,8 +17,9 @@ type Proxy struct {
 	Service string
 	// RerouteRemote are <host>:<cluster port>:<compose port>.
 	RerouteRemote []string
-	// Expose are the published ports ([IP:]HOST:PORT); RerouteLocal sends
-	// each on to the cluster service: <port>:<host>:<port>.
+	// Expose are the published ports ([IP:][HOST:]PORT, no host port for
+	// one the engine chooses); RerouteLocal sends each on to the cluster
+	// service: <port>:<host>:<port>.
 	Expose       []string
 	RerouteLocal []string
 	// Declared tells ports the intent names (x-tele proxy ports, or
@@ -48,10 +49,10 @@ func proxyOf(svc types.ServiceConfig, si ServiceIntent) []Proxy {
 		compose, _, _ = strings.Cut(compose, "/")
 		px.RerouteRemote = append(px.RerouteRemote, withProto(host+":"+cluster+":"+compose, proto))
 	}
+	// Every port the compose file publishes, also on a host port the
+	// engine chooses (no host port, as Compose publishes it), as
+	// addProxyLocalReroutes takes every port of the service.
 	for _, p := range svc.Ports {
-		if p.Published == "" {
-			continue
-		}
 		target := strconv.FormatUint(uint64(p.Target), 10)
 		proto := ""
 		if p.Protocol != "" && p.Protocol != "tcp" {
