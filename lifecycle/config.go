@@ -13,10 +13,14 @@ import (
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
-// Placeholders for what `config` cannot know without a connected daemon.
+// Placeholders for what `config`, and a dry run that would connect, cannot
+// know without a connected daemon: its container, its Teleroute network,
+// and the namespace a connect that names none gives it (the kubeconfig
+// context's).
 const (
-	PlaceholderDaemon  = "tp-daemon-not-connected"
-	PlaceholderNetwork = "telepresence-not-connected"
+	PlaceholderDaemon    = "tp-daemon-not-connected"
+	PlaceholderNetwork   = "telepresence-not-connected"
+	PlaceholderNamespace = "<connected-namespace>"
 )
 
 // Masked replaces the pod's environment values in `config` output unless

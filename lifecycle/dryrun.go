@@ -66,7 +66,13 @@ func (t *dryTelepresence) Connect(ctx context.Context, opts telepresence.Connect
 	if err != nil {
 		return err
 	}
-	d := &telepresence.Daemon{Name: "dry-run", Version: v, Context: opts.Context, Namespace: opts.Namespace, ReportsDNSMappings: true}
+	// The namespace a connect that names none gives the daemon is the
+	// kubeconfig context's, which only the connect tells.
+	ns := opts.Namespace
+	if ns == "" {
+		ns = PlaceholderNamespace
+	}
+	d := &telepresence.Daemon{Name: "dry-run", Version: v, Context: opts.Context, Namespace: ns, ReportsDNSMappings: true}
 	d.ContainerNetwork = "container:" + PlaceholderDaemon
 	if v.AtLeast(telepresence.Teleroute.Major, telepresence.Teleroute.Minor) {
 		d.ContainerNetwork, d.Name = PlaceholderDaemon, PlaceholderNetwork

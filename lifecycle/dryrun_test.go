@@ -90,3 +90,34 @@ func TestDryRunThenTheRealUp(t *testing.T) {
 		t.Errorf("the real up did not reuse api, as the dry run said: %v", f.j.all())
 	}
 }
+
+// A dry run that would connect the daemon cannot know the namespace the
+// connect gives it (the kubeconfig's, unless declared): a remote service
+// mapped into that namespace is said to map there, not to the bare name,
+// which is not what the real up sets.
+func TestDryRunMapsIntoTheNamespaceItWouldConnect(t *testing.T) {
+	f := newFixture(t, projectYAML, v227)
+	f.runner.DryRun = true
+	if err := f.up(t.Context(), true); err != nil {
+		t.Fatal(err)
+	}
+	out := f.stderr.String()
+	for _, want := range []string{
+		DryRunPrefix + "DNS db Mapped to psql." + PlaceholderNamespace + " in the daemon's network",
+		DryRunPrefix + "would set the daemon's DNS mappings to [db=psql." + PlaceholderNamespace + "]",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, out)
+		}
+	}
+	f.runner.DryRun = false
+	f.j.reset()
+	if err := f.up(t.Context(), true); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(f.j.all(), func(s string) bool {
+		return strings.HasPrefix(s, "tp dns ") && strings.HasSuffix(s, " [db=psql.default user=users.default]")
+	}) {
+		t.Errorf("the real up, in the daemon's namespace default: %v", f.j.all())
+	}
+}
