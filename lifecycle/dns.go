@@ -230,7 +230,7 @@ func (r *Runner) dropMappings(ctx context.Context, project string, st *teleprese
 	if err == nil {
 		err = r.updateMappings(ctx, project, s, rec.Mappings, nil)
 	}
-	if err == nil {
+	if err == nil && !r.DryRun { // a dry run said what it would set
 		r.printf("Removed the project's DNS mappings from the daemon %s", d.Container())
 	}
 	return err

@@ -7,11 +7,11 @@ import (
 )
 
 // writes are the steps that would change something: anything but what
-// status, version and the engine's reads record, and but Compose, which a
-// dry run is given in its own dry-run mode.
+// status, version and the engine's reads record, and but Compose's create
+// and down, which a dry run is given in its own dry-run mode.
 func writes(steps []string) []string {
 	return slices.DeleteFunc(slices.Clone(steps), func(s string) bool {
-		return s == "tp status" || s == "tp version" || strings.HasPrefix(s, "compose create")
+		return s == "tp status" || s == "tp version" || strings.HasPrefix(s, "compose create") || strings.HasPrefix(s, "compose down")
 	})
 }
 
@@ -119,5 +119,32 @@ func TestDryRunMapsIntoTheNamespaceItWouldConnect(t *testing.T) {
 		return strings.HasPrefix(s, "tp dns ") && strings.HasSuffix(s, " [db=psql.default user=users.default]")
 	}) {
 		t.Errorf("the real up, in the daemon's namespace default: %v", f.j.all())
+	}
+}
+
+// Every line a dry run of down prints says what it would do: none says it
+// did something.
+func TestDownDryRunSaysOnlyWhatItWouldDo(t *testing.T) {
+	f := newFixture(t, projectYAML, v227)
+	if err := f.up(t.Context(), true); err != nil {
+		t.Fatal(err)
+	}
+	f.stderr.Reset()
+	f.j.reset()
+	dry := f.newRunner()
+	dry.DryRun = true
+	if err := dry.Down(t.Context(), DownOptions{ProjectName: "proj"}); err != nil {
+		t.Fatal(err)
+	}
+	if w := writes(f.j.all()); len(w) != 0 {
+		t.Errorf("a dry run changed: %v", w)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(f.stderr.String()), "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(line), DryRunPrefix) {
+			t.Errorf("a dry run of down printed %q", line)
+		}
+	}
+	if !strings.Contains(f.stderr.String(), DryRunPrefix+"would set the daemon's DNS mappings to [user=users.default]") {
+		t.Errorf("the dry run does not say it would take the mappings out:\n%s", f.stderr.String())
 	}
 }
