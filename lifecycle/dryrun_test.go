@@ -148,3 +148,27 @@ func TestDownDryRunSaysOnlyWhatItWouldDo(t *testing.T) {
 		t.Errorf("the dry run does not say it would take the mappings out:\n%s", f.stderr.String())
 	}
 }
+
+// create ends the attachments it made once the containers are created: its
+// dry run says so too, not only what it would make.
+func TestCreateDryRunSaysItWouldEndTheAttachments(t *testing.T) {
+	f := newFixture(t, projectYAML, v227)
+	f.runner.DryRun = true
+	if err := f.runner.Up(t.Context(), UpOptions{Project: f.project, Intent: f.intent, Mode: Create}); err != nil {
+		t.Fatal(err)
+	}
+	if w := writes(f.j.all()); len(w) != 0 {
+		t.Errorf("a dry run changed: %v", w)
+	}
+	out := f.stderr.String()
+	for _, want := range []string{
+		DryRunPrefix + "would run: telepresence intercept echo-server",
+		DryRunPrefix + "would create with Compose the services api, echo, web",
+		DryRunPrefix + "would end intercept echo-server",
+		DryRunPrefix + "would end intercept api",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -32,7 +32,10 @@ func (u *upRun) run(ctx context.Context, project *types.Project, res *transform.
 	}
 	build := create.Build
 	if u.DryRun {
-		return u.dryCompose(ctx, project, create)
+		if err := u.dryCompose(ctx, project, create); err != nil || u.opts.Mode != Create {
+			return err
+		}
+		return u.detachAll(ctx) // says which attachments create would end
 	}
 	if u.opts.Mode == Watch && u.opts.NoUp {
 		return u.watch(ctx, project, build) // watch --no-up: the project runs already
