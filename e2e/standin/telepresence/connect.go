@@ -153,14 +153,17 @@ func launch(e *env, c *fixture.Connection, run []string, more func(id string) er
 }
 
 // prune forgets the daemons whose container no longer runs (real
-// telepresence drops stale daemon info files), removing what they left.
-func prune(e *env, s *fixture.State) {
+// telepresence drops stale daemon info files), removing what they left, and
+// tells whether it forgot any.
+func prune(e *env, s *fixture.State) bool {
+	n := len(s.Connections)
 	for name, c := range s.Connections {
 		if !running(containerName(name)) {
 			teardown(e, c)
 			delete(s.Connections, name)
 		}
 	}
+	return len(s.Connections) != n
 }
 
 func orDefault(s string) string {

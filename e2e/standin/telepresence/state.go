@@ -31,17 +31,24 @@ func lock(dir string) (unlock func(), err error) {
 // openState locks the state directory, reads the state and forgets the
 // daemons whose container is gone. The caller unlocks.
 func openState(e *env) (*fixture.State, func(), error) {
-	unlock, err := lock(e.dir)
+	s, unlock, _, err := readState(e)
+	return s, unlock, err
+}
+
+// readState is openState for a command that only reads (status): it also
+// tells whether daemons were forgotten, so that it writes the state only
+// then, and a run that only asks status changes no file.
+func readState(e *env) (s *fixture.State, unlock func(), pruned bool, err error) {
+	unlock, err = lock(e.dir)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
-	s, err := loadState(e.dir)
+	s, err = loadState(e.dir)
 	if err != nil {
 		unlock()
-		return nil, nil, err
+		return nil, nil, false, err
 	}
-	prune(e, s)
-	return s, unlock, nil
+	return s, unlock, prune(e, s), nil
 }
 
 func loadState(dir string) (*fixture.State, error) {

@@ -28,13 +28,15 @@ func status(e *env, f *flags) (any, error) {
 		e.printf("User Daemon: Running (on the host)\n")
 		return s, nil
 	}
-	st, unlock, err := openState(e)
+	st, unlock, pruned, err := readState(e)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	if err := saveState(e.dir, st); err != nil {
-		return nil, err
+	if pruned {
+		if err := saveState(e.dir, st); err != nil {
+			return nil, err
+		}
 	}
 	use := f.last("use")
 	conns, err := matching(st, use)
