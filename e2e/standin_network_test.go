@@ -102,7 +102,7 @@ func TestStandinTeleroute(t *testing.T) {
 			})
 			// As a handler resolves: Docker's DNS, then the daemon's, with tel2-search.
 			for _, host := range []string{"postgres", "web", "psql.big-data"} {
-				if out, err := e.exec(box, "wget -q -O - http://"+host+"/"); err != nil || out != fixture.ClusterReply {
+				if out, err := e.exec(box, "wget -q -O - http://"+host+"/"); err != nil || out != fixture.ClusterAnswer(net, 80) {
 					t.Errorf("cluster service as %s: %q %v", host, out, err)
 				}
 			}

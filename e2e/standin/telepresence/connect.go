@@ -3,23 +3,38 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/telepresenceio/docker-telepresence/e2e/standin/fixture"
 )
 
-func connectFlags(release) flagSpec {
-	return flagSpec{
-		valued:  []string{"context", "namespace", "manager-namespace", "mapped-namespaces", "expose"},
+// connectFlags are the flags of `telepresence connect` that the plugin
+// passes (pkg/client/cli/daemon/request.go InitRequest): --name,
+// --manager-namespace, --mapped-namespaces, --also-proxy, --never-proxy,
+// --docker and --expose, which v2.20.2 has, and the Kubernetes flags
+// --context and --namespace; --reroute-local and --reroute-remote from
+// 2.24.
+func connectFlags(r release) flagSpec {
+	spec := flagSpec{
+		valued: []string{"name", "context", "namespace", "manager-namespace", "mapped-namespaces",
+			"also-proxy", "never-proxy", "expose"},
 		boolean: []string{"docker"},
 	}
+	if r.reroute() {
+		spec = spec.with([]string{"reroute-local", "reroute-remote"}, nil, nil)
+	}
+	return spec
 }
 
 // connect starts a containerized daemon, as `telepresence connect --docker`
 // does (pkg/client/cli/connect/connector.go). Connecting again to a daemon
-// of the same name reuses it; another name starts another daemon.
+// of the same name reuses it; another name starts another daemon, beside
+// it. Then, for the new daemon or the one reused, it asks the daemon for
+// the reroutes, as EnsureSession does (reroute.go).
 func connect(e *env, f *flags) (any, error) {
 	if len(f.args) > 0 {
 		return nil, fmt.Errorf("unexpected arguments %q", f.args)
@@ -30,20 +45,15 @@ func connect(e *env, f *flags) (any, error) {
 	if !f.bools["docker"] {
 		return nil, errors.New("the stand-in only emulates connect --docker")
 	}
+	c, err := e.newConnection(f)
+	if err != nil {
+		return nil, err
+	}
 	s, unlock, err := openState(e)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	c := &fixture.Connection{
-		Context: orDefault(f.last("context")), Namespace: orDefault(f.last("namespace")),
-		ManagerNamespace: f.last("manager-namespace"), MappedNamespaces: splitList(f.values["mapped-namespaces"]),
-		Exposed: f.values["expose"], Intercepts: map[string]fixture.ActiveIntercept{},
-	}
-	c.Name = e.fx.DaemonName
-	if c.Name == "" {
-		c.Name = c.Context + "-" + c.Namespace
-	}
 	if old := s.Connections[c.Name]; old != nil {
 		// pkg/client/cli/connect/connector.go DiscoverDaemon: only a connect
 		// that names ports can differ from the running daemon's.
@@ -51,7 +61,10 @@ func connect(e *env, f *flags) (any, error) {
 			return nil, errors.New("exposed ports differ. Please quit and reconnect")
 		}
 		e.printf("Connected to context %s, namespace %s (already connected)\n", old.Context, old.Namespace)
-		return nil, saveState(e.dir, s)
+		if err := saveState(e.dir, s); err != nil {
+			return nil, err
+		}
+		return nil, reroute(old, f)
 	}
 	if e.rel.teleroute() {
 		err = startTeleroute(e, c)
@@ -67,7 +80,56 @@ func connect(e *env, f *flags) (any, error) {
 	}
 	e.printf("Launching Telepresence Daemon v%s\nConnected to context %s, namespace %s (%s)\n",
 		e.rel.text, c.Context, c.Namespace, containerName(c.Name))
-	return nil, nil
+	// A reroute that fails fails the connect, and leaves the daemon
+	// running, as EnsureSession does.
+	return nil, reroute(c, f)
+}
+
+// newConnection reads the connection a connect asks for. Its name is
+// --name, else the fixture's DaemonName, else <context>-<namespace>, made
+// safe as pkg/client/cli/daemon/identifier.go NewIdentifier does
+// (ioutil.SafeName). The subnets of --also-proxy and --never-proxy must be
+// CIDRs (pflag's StringSlice splits them at commas).
+func (e *env) newConnection(f *flags) (*fixture.Connection, error) {
+	c := &fixture.Connection{
+		Context: orDefault(f.last("context")), Namespace: orDefault(f.last("namespace")),
+		ManagerNamespace: f.last("manager-namespace"), MappedNamespaces: splitList(f.values["mapped-namespaces"]),
+		AlsoProxy: splitList(f.values["also-proxy"]), NeverProxy: splitList(f.values["never-proxy"]),
+		Exposed: f.values["expose"], Intercepts: map[string]fixture.ActiveIntercept{},
+	}
+	for _, cidr := range slices.Concat(c.AlsoProxy, c.NeverProxy) {
+		if _, err := netip.ParsePrefix(cidr); err != nil {
+			return nil, err
+		}
+	}
+	c.Name = f.last("name")
+	if c.Name == "" {
+		c.Name = e.fx.DaemonName
+	}
+	if c.Name == "" {
+		c.Name = c.Context + "-" + c.Namespace
+	}
+	c.Name = safeName(c.Name)
+	return c, nil
+}
+
+// safeName is pkg/ioutil/safename.go SafeName: letters and digits stay,
+// '_', '.' and '-' too but first, anything else is '_' ('a' when first).
+func safeName(name string) string {
+	var b strings.Builder
+	for i, r := range name {
+		switch {
+		case r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z':
+			b.WriteRune(r)
+		case i > 0 && (r == '_' || r == '.' || r == '-'):
+			b.WriteRune(r)
+		case i > 0:
+			b.WriteByte('_')
+		default:
+			b.WriteByte('a')
+		}
+	}
+	return b.String()
 }
 
 // daemonRun is the `docker run` of a daemon container: labelled for the
@@ -125,8 +187,12 @@ func startTeleroute(e *env, c *fixture.Connection) error {
 		if _, err := docker("network", "connect", c.Network, containerName(c.Name)); err != nil {
 			return err
 		}
-		_, err := docker("run", "-d", "--name", clusterName(c.Name), "--label", standinLabel,
-			"--network", c.Network, e.image, "standin-cluster-service")
+		run := []string{"run", "-d", "--name", clusterName(c.Name), "--label", standinLabel,
+			"--network", c.Network, e.image, "standin-cluster-service", "--name", c.Name}
+		for _, p := range e.fx.ClusterPorts {
+			run = append(run, "--listen", strconv.Itoa(p.Port))
+		}
+		_, err := docker(run...)
 		return err
 	})
 }

@@ -131,13 +131,38 @@ func echoHandler(reply string, port int) http.Handler {
 	})
 }
 
-// clusterService runs in the stand-in cluster service container: HTTP on
-// port 80 answering fixture.ClusterReply.
-func clusterService([]string) error {
+// clusterService runs in the stand-in cluster service container of a
+// daemon: `standin-cluster-service --name DAEMON [--listen PORT]...` serves
+// HTTP on port 80 and each PORT, answering fixture.ClusterAnswer, and takes
+// its daemon's remote reroutes on clusterControlPort (forward.go).
+func clusterService(args []string) error {
+	f, err := parseFlags(args, flagSpec{valued: []string{"name", "listen"}})
+	if err != nil {
+		return err
+	}
+	ports := append([]string{strconv.Itoa(fixture.ClusterHTTP.Port)}, f.values["listen"]...)
+	errs := make(chan error, len(ports)+1)
+	for _, p := range ports {
+		port, err := strconv.Atoi(p)
+		if err != nil {
+			return fmt.Errorf("bad --listen %q", p)
+		}
+		l, err := net.Listen("tcp", ":"+p)
+		if err != nil {
+			return err
+		}
+		answer := fixture.ClusterAnswer(f.last("name"), port)
+		go func() {
+			errs <- http.Serve(l, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, answer) }))
+		}()
+	}
+	control, err := net.Listen("tcp", fmt.Sprintf(":%d", clusterControlPort))
+	if err != nil {
+		return err
+	}
+	go func() { errs <- http.Serve(control, &clusterReroutes{to: map[string]string{}}) }()
 	exitOnSignal()
-	return http.ListenAndServe(":80", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		_, _ = io.WriteString(w, fixture.ClusterReply)
-	}))
+	return <-errs
 }
 
 // exitOnSignal makes PID 1 of a container stop on SIGTERM and SIGINT.

@@ -58,6 +58,11 @@ func (r release) policyTypo() bool { return !r.atLeast(23, 4) }
 // (pkg/client/cli/intercept/state.go).
 func (r release) addressName() bool { return r.minor >= 23 }
 
+// reroute: connect takes --reroute-local and --reroute-remote from 2.24
+// (pkg/client/cli/daemon/request.go, CHANGELOG.yml 2.24.0); before, cobra
+// refuses them as unknown flags.
+func (r release) reroute() bool { return r.minor >= 24 }
+
 // httpFilters: intercept and wiretap take --http-header,
 // --http-path-equal, --http-path-prefix, --http-path-regex and (intercept)
 // --metadata from 2.25 (pkg/client/cli/intercept/command.go; the 2.24 CLI

@@ -95,6 +95,7 @@ func (e *env) netnsStatus(c *fixture.Connection) shape {
 		set("manager_namespace", managerNamespace(c)).set("intercepts", interceptList(d, c, "")).
 		set("subnets", strList(subnets))
 	addExposed(d, c)
+	addProxySubnets(d, c)
 	dns := d.obj("dns")
 	if mm := currentMappings(e, c.Name); len(mm) > 0 {
 		dns.set("mappings", mappingList(mm))
@@ -130,7 +131,8 @@ func (e *env) telerouteStatus(c *fixture.Connection) shape {
 		set("container_network", network).set("version", e.rel.text).set("status", "Connected").
 		set("kubernetes_context", c.Context).set("namespace", c.Namespace).
 		set("manager_namespace", managerNamespace(c)).set("mapped_namespaces", strList(c.MappedNamespaces)).
-		set("subnets", strList(subnets))
+		set("subnets", strList(subnets)).
+		set("also_proxy_subnets", strList(c.AlsoProxy)).set("never_proxy_subnets", strList(c.NeverProxy))
 	e.setAttachments(d, c)
 	addExposed(d, c)
 	dns := d.obj("dns")
@@ -150,6 +152,20 @@ func (e *env) telerouteStatus(c *fixture.Connection) shape {
 func addExposed(d shape, c *fixture.Connection) {
 	if len(c.Exposed) > 0 {
 		d["exposedPorts"] = strList(c.Exposed)
+	}
+}
+
+// addProxySubnets adds the subnets of --also-proxy and --never-proxy to a
+// 2.20-2.22 status, which leaves them out when empty (RoutingSnake's
+// `json:"also_proxy_subnets,omitempty"` and `never_proxy_subnets` in
+// pkg/client/config.go at v2.20.2, so not in status-2.20-netns.json). From
+// 2.23 status always prints both (status-2.27-teleroute.json).
+func addProxySubnets(d shape, c *fixture.Connection) {
+	if len(c.AlsoProxy) > 0 {
+		d["also_proxy_subnets"] = strList(c.AlsoProxy)
+	}
+	if len(c.NeverProxy) > 0 {
+		d["never_proxy_subnets"] = strList(c.NeverProxy)
 	}
 }
 
