@@ -7,7 +7,10 @@
 // from fixture.json, and containers of the stand-in cluster play their
 // pods and a cluster service.
 //
-// Commands: status, connect --docker, intercept, ingest (2.21+), replace
+// Commands: status, connect --docker (--name, several daemons side by side,
+// --also-proxy, --never-proxy; --reroute-local and --reroute-remote from
+// 2.24, made through the daemon's gRPC API as Telepresence makes them),
+// intercept, ingest (2.21+), replace
 // (2.22+), wiretap (2.23+), leave, detach (2.30+), quit, version, as the
 // release has them. Test-only commands (not Telepresence's, documented in
 // package fixture): standin-send sends cluster traffic to a workload, routed
