@@ -1,0 +1,86 @@
+package e2e
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/telepresenceio/docker-telepresence/e2e/standin/fixture"
+)
+
+// An x-tele project on 2.31 with a proxy whose ports the daemon reroutes
+// (docs/attachments.md#proxy), and mount overrides
+// (docs/attachments.md#mount-overrides):
+//   - the proxy's compose port reaches the cluster service's port: a
+//     dependent dials db:5433 and reaches psql's 5432 (connect
+//     --reroute-remote); the host reaches psql through the port the daemon
+//     publishes for db (--expose and --reroute-local);
+//   - {volume: cache, policy: local} keeps the handler's compose volume
+//     where the pod has one; {volume: logs, policy: remoteReadOnly} mounts
+//     the pod's volume read-only.
+func TestProxyPortsAndMountOverrides(t *testing.T) {
+	e := newEnvAt(t, fixture.Release231)
+	e.WriteFixture(Fixture{ClusterServices: []string{"psql.default"}, ClusterPorts: []fixture.Port{{Name: "postgres", Port: 5432}},
+		Intercepts: map[string]InterceptFixture{"echo": {Mounts: []string{"/tmp/cache", "/var/log/app"}}}})
+	e.AllowLeft("volume "+e.Project+"_cache", "volume "+e.Project+"_logs") // down keeps named volumes
+	dir := e.WriteProject(map[string]string{"compose.yaml": `
+x-tele:
+  mounts:
+    - {volume: cache, policy: local}
+    - {volume: logs, policy: remoteReadOnly}
+services:
+  app:
+    image: ` + busyboxImage + `
+    init: true
+    command: ["sleep", "3600"]
+    depends_on: [db]
+  db:
+    image: never-pulled:1
+    ports: ["127.0.0.1::5432"]
+    x-tele: {type: proxy, name: psql, ports: ["5433:5432"]}
+  echo:
+    image: ` + busyboxImage + `
+    init: true
+    command: ["sleep", "3600"]
+    volumes: [cache:/tmp/cache, logs:/var/log/app]
+    x-tele: {type: intercept, ports: ["8088:http"]}
+volumes:
+  cache: {}
+  logs: {}
+`})
+	e.MustRun(ctx(t), dir, "up", "-d")
+	connect := e.callsOf("connect")
+	for _, flag := range [][2]string{{"--expose", "127.0.0.1::5432"}, {"--reroute-local", "5432:psql:5432"}, {"--reroute-remote", "psql:5432:5433"}} {
+		if len(connect) != 1 || !containsSeq(connect[0], flag[0], flag[1]) {
+			t.Errorf("connect calls %q, want one with %s %s", connect, flag[0], flag[1])
+		}
+	}
+	want := fixture.ClusterAnswer(strings.TrimPrefix(daemonContainer, "tp-"), 5432)
+	if out, err := e.httpFrom(e.container("app"), "db", 5433); err != nil || !strings.Contains(out, want) {
+		t.Errorf("app dials db:5433 and gets %q, %v; want psql's port 5432: %q", out, err, want)
+	}
+	addr := "127.0.0.1:" + e.hostPort(daemonContainer, 5432)
+	if status, body, err := e.HTTPGet(addr, "/"); err != nil || status != 200 || body != want {
+		t.Errorf("GET %s, db's published port = %d %q, %v; want %q", addr, status, body, err, want)
+	}
+	checkMountOverrides(t, e)
+}
+
+// checkMountOverrides checks the handler's mounts: its compose volume cache
+// at /tmp/cache, a read-only Telemount volume at /var/log/app.
+func checkMountOverrides(t *testing.T, e *Env) {
+	t.Helper()
+	echo := e.container("echo")
+	mounts := strings.Fields(e.inspect(`{{range .Mounts}}{{.Destination}}={{.Name}},{{.Driver}},{{.RW}} {{end}}`, echo))
+	for _, m := range []string{"/tmp/cache=" + e.Project + "_cache,local,true", "/var/log/app=" + e.Project + "_echo-1," + telemountDriver + ",false"} {
+		if !slices.Contains(mounts, m) {
+			t.Errorf("handler mounts %v, want %s", mounts, m)
+		}
+	}
+	if out, err := e.exec(echo, "echo kept > /tmp/cache/f && cat /tmp/cache/f"); err != nil || out != "kept" {
+		t.Errorf("writing the compose volume a local policy keeps: %q, %v", out, err)
+	}
+	if out, err := e.exec(echo, "touch /var/log/app/written"); err == nil || !strings.Contains(out+err.Error(), "Read-only file system") {
+		t.Errorf("a write to the remoteReadOnly volume: %q, %v; want it refused, read-only", out, err)
+	}
+}
