@@ -324,8 +324,10 @@ func (e *Env) State() fixture.State {
 	return st
 }
 
-// ActiveIntercepts returns the names of the intercepts the stand-in holds,
-// on every daemon.
+// ActiveIntercepts returns the attachments the stand-in holds, on every
+// daemon: the intercepts, replaces and wiretaps by name, and the ingests
+// as "ingest WORKLOAD/CONTAINER" (fixture.Connection.Ingests), so that a
+// check for none left sees every kind (docs/attachments.md).
 func (e *Env) ActiveIntercepts() []string {
 	e.t.Helper()
 	var names []string
@@ -333,10 +335,16 @@ func (e *Env) ActiveIntercepts() []string {
 		for n := range c.Intercepts {
 			names = append(names, n)
 		}
+		for key := range c.Ingests {
+			names = append(names, ingestPrefix+key)
+		}
 	}
 	slices.Sort(names)
 	return names
 }
+
+// ingestPrefix marks an ingest among ActiveIntercepts, and in Leftovers.
+const ingestPrefix = "ingest "
 
 func (e *Env) readLines(file string) [][]byte {
 	e.t.Helper()
@@ -397,7 +405,7 @@ func (e *Env) listByProject(args ...string) []string {
 
 // Leftovers describes what of this test still exists on the engine and in
 // the stand-in: containers, volumes and networks of the project, and active
-// intercepts. Empty after a clean `down`.
+// attachments of every kind. Empty after a clean `down`.
 func (e *Env) Leftovers() []string {
 	e.t.Helper()
 	var left []string
@@ -411,7 +419,10 @@ func (e *Env) Leftovers() []string {
 		left = append(left, "network "+n)
 	}
 	for _, i := range e.ActiveIntercepts() {
-		left = append(left, "intercept "+i)
+		if !strings.HasPrefix(i, ingestPrefix) {
+			i = "intercept " + i
+		}
+		left = append(left, i)
 	}
 	return left
 }
