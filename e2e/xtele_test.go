@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -82,5 +84,59 @@ func checkMountOverrides(t *testing.T, e *Env) {
 	}
 	if out, err := e.exec(echo, "touch /var/log/app/written"); err == nil || !strings.Contains(out+err.Error(), "Read-only file system") {
 		t.Errorf("a write to the remoteReadOnly volume: %q, %v; want it refused, read-only", out, err)
+	}
+}
+
+// xteleEdits are the changes the x-tele example needs to run here, each
+// with the number of times its text must occur, so that an edit of the
+// example that these no longer fit fails the test instead of going
+// untested.
+var xteleEdits = []struct {
+	old, new string
+	n        int
+}{
+	// No registry: the suite's local busybox image.
+	{"image: busybox:1.36", "image: " + busyboxImage, 5},
+	// No fixed host port: the engine picks one.
+	{`ports: ["8080:8080"]`, `ports: ["127.0.0.1:0:8080"]`, 1},
+	// A published 5432 is a fixed host port: the daemon publishes the
+	// proxy's port on one the engine picks.
+	{`ports: ["5432:5432"]` + "\n    x-tele:", `ports: ["127.0.0.1::5432"]` + "\n    x-tele:", 1},
+}
+
+// xteleExample is examples/x-tele/compose.yaml with xteleEdits.
+func xteleExample(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(suite.repoRoot, "examples", "x-tele", "compose.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	yaml := string(data)
+	for _, ed := range xteleEdits {
+		if got := strings.Count(yaml, ed.old); got != ed.n {
+			t.Fatalf("examples/x-tele/compose.yaml has %d of %q, want %d: update xteleEdits", got, ed.old, ed.n)
+		}
+		yaml = strings.ReplaceAll(yaml, ed.old, ed.new)
+	}
+	return yaml
+}
+
+// The x-tele example, Telepresence's own extension unchanged but for
+// xteleEdits, on 2.31: `up -d` makes its four attachments, `status` lists
+// them by kind, web reaches the proxied db by its compose name, and `down`
+// ends them all.
+func TestXTeleExample(t *testing.T) {
+	e := newEnvAt(t, fixture.Release231)
+	e.WriteFixture(Fixture{ClusterServices: []string{"postgres.shop"}})
+	e.AllowLeft("volume " + e.Project + "_cache") // down keeps named volumes
+	dir := e.WriteProject(map[string]string{"compose.yaml": xteleExample(t)})
+	e.MustRun(ctx(t), dir, "up", "-d")
+	checkStatusKinds(t, e, dir, map[string]string{
+		"api": "intercept live", "billing/billing": "replace live", "audit-tap": "wiretap live", "worker": "ingest live",
+	})
+	checkReachesCluster(t, e, "web", "db")
+	e.MustRun(ctx(t), dir, "down")
+	if left := e.Leftovers(); len(left) != 1 || left[0] != "volume "+e.Project+"_cache" {
+		t.Errorf("after down: %v, want only the named volume cache", left)
 	}
 }
