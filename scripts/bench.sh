@@ -8,6 +8,8 @@
 #   4. up -d               a 20-service project on the engine, ours vs compose,
 #                          in each network model
 #   5. memory              peak RSS of `config` on 1,000 services
+#   6. attach              `up -d` with four attachments the stand-in makes in
+#                          2 s each, ours vs compose (scripts/bench-attach.sh)
 #
 # Everything is built here, from this repository and the Go module cache: the
 # plugin, the Docker Compose plugin at the version go.mod pins, the stand-in
@@ -16,9 +18,9 @@
 # interleaved, so that load from anything else on the machine falls on both.
 #
 # Environment:
-#   BENCH_SECTIONS  sections to run (default: "transform startup config up memory")
+#   BENCH_SECTIONS  sections to run (default: "transform startup config up memory attach")
 #   BENCH_RUNS      runs per command for start-up and config (default 20)
-#   BENCH_UP_RUNS   runs per side for up -d and the stand-in (default 5)
+#   BENCH_UP_RUNS   runs per side for up -d (sections 4 and 6) and the stand-in (default 5)
 #   BENCH_UP_MODELS network models for up -d (default "netns teleroute")
 #   BENCH_GO_COUNT  -count of the Go benchmarks (default 5)
 #   BENCH_MEM_RUNS  runs per side for peak RSS (default 10)
@@ -26,7 +28,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-SECTIONS=${BENCH_SECTIONS:-transform startup config up memory}
+SECTIONS=${BENCH_SECTIONS:-transform startup config up memory attach}
 RUNS=${BENCH_RUNS:-20}
 UP_RUNS=${BENCH_UP_RUNS:-5}
 UP_MODELS=${BENCH_UP_MODELS:-netns teleroute}
@@ -50,22 +52,24 @@ UP_CONTAINERS=19                  # 20 services, one of them remote
 log() { printf '\n== %s\n' "$*" >&2; }
 die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 has_section() { [[ " $SECTIONS " == *" $1 "* ]]; }
+# on_engine: a section that runs projects on the engine, with the stand-in.
+on_engine() { has_section up || has_section attach; }
 
 # --- what the machine must have ------------------------------------------
 missing=()
 command -v go >/dev/null || missing+=("go (Go $(sed -n 's/^go //p' "$ROOT/go.mod"))")
-if has_section startup || has_section config || has_section up; then
+if has_section startup || has_section config || on_engine; then
 	command -v docker >/dev/null || missing+=("the docker CLI")
 fi
 if has_section memory && ! /usr/bin/time --version 2>&1 | grep -q GNU; then
 	missing+=("GNU time at /usr/bin/time (apt-get install time)")
 fi
-if has_section up && ! [[ -x /bin/busybox ]]; then
+if on_engine && ! [[ -x /bin/busybox ]]; then
 	missing+=("a static /bin/busybox for the images (apt-get install busybox-static)")
 fi
 ((${#missing[@]} == 0)) || die "missing: $(printf '%s; ' "${missing[@]}")"
-if has_section up && ! docker info >/dev/null 2>&1; then
-	die "the Docker Engine does not answer (is dockerd running? DOCKER_HOST?); or run without the up section: BENCH_SECTIONS='transform startup config memory'"
+if on_engine && ! docker info >/dev/null 2>&1; then
+	die "the Docker Engine does not answer (is dockerd running? DOCKER_HOST?); or run without the up and attach sections: BENCH_SECTIONS='transform startup config memory'"
 fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/tpbench.XXXXXX")
@@ -91,7 +95,7 @@ cleanup() {
 		docker rm -f "tp-$DAEMON_NAME" "tp-$DAEMON_NAME-cluster" >/dev/null 2>&1
 		docker network rm "$DAEMON_NAME" >/dev/null 2>&1
 	fi
-	if has_section up; then
+	if on_engine; then
 		sweep_projects
 		docker image rm "$BUSYBOX_IMAGE" "$DAEMON_IMAGE" >/dev/null 2>&1
 	fi
@@ -158,7 +162,7 @@ go build -o "$BIN/benchtool" ./scripts/benchtool
 CGO_ENABLED=0 go build -o "$BIN/telepresence" ./e2e/standin/telepresence
 
 COMPOSE_VERSION=$(go list -m -f '{{.Version}}' "$COMPOSE_MODULE")
-if has_section startup || has_section config || has_section up || has_section memory; then
+if has_section startup || has_section config || on_engine || has_section memory; then
 	log "building Docker Compose $COMPOSE_VERSION from the module cache"
 	go mod download "$COMPOSE_MODULE@$COMPOSE_VERSION"
 	COMPOSE_DIR=$(go list -m -f '{{.Dir}}' "$COMPOSE_MODULE")
@@ -250,6 +254,30 @@ if has_section config; then
 	row 3 "\`config\`, 200 services (output: ours $lines_tp lines, compose $lines_compose; telepresence on PATH: $tp_on_path, ours given a missing one)" \
 		"$(range tp-config)" "$(range compose-config)" "$r" "≤ 1.10" "$(verdict "$r" 1.10)"
 fi
+
+# The images, without a registry, for the sections on the engine: a root
+# filesystem around the host's static busybox, imported; the daemon image
+# adds the stand-in. Those sections run the plugin with the stand-in as its
+# telepresence.
+if on_engine; then
+	rootfs=$WORK/rootfs
+	mkdir -p "$rootfs"/{bin,etc,root,tmp,usr/bin,usr/local/bin,var}
+	cp /bin/busybox "$rootfs/bin/busybox"
+	for applet in $(/bin/busybox --list); do
+		[[ $applet == busybox ]] || ln -sf busybox "$rootfs/bin/$applet"
+	done
+	ln -sf /bin/busybox "$rootfs/usr/bin/env"
+	printf 'root:x:0:0:root:/root:/bin/sh\n' >"$rootfs/etc/passwd"
+	printf 'root:x:0:\n' >"$rootfs/etc/group"
+	chmod 1777 "$rootfs/tmp"
+	tar -C "$rootfs" -cf - . | docker import -c 'CMD ["sh"]' -c 'ENV PATH=/usr/local/bin:/usr/bin:/bin' - "$BUSYBOX_IMAGE" >/dev/null
+	cp "$BIN/telepresence" "$rootfs/usr/local/bin/telepresence"
+	tar -C "$rootfs" -cf - . | docker import -c 'ENTRYPOINT ["/usr/local/bin/telepresence"]' \
+		-c 'ENV PATH=/usr/local/bin:/usr/bin:/bin' - "$DAEMON_IMAGE" >/dev/null
+	export TP_STANDIN_STATE=$STANDIN TP_STANDIN_IMAGE=$DAEMON_IMAGE
+	export DOCKER_TELEPRESENCE_BINARY=$BIN/telepresence
+fi
+tp() { "$BIN/telepresence" "$@"; }
 
 # --- 4. up -d on the engine, in each network model ------------------------
 # bench_up MODEL RELEASE TARGET: the stand-in emulates RELEASE (a netns or a
@@ -361,26 +389,6 @@ if has_section up; then
 	# would dominate `up -d`: measure a volume call, to say so.
 	sw engine-volume-ls docker volume ls -q
 
-	# The images, without a registry: a root filesystem around the host's
-	# static busybox, imported; the daemon image adds the stand-in.
-	rootfs=$WORK/rootfs
-	mkdir -p "$rootfs"/{bin,etc,root,tmp,usr/bin,usr/local/bin,var}
-	cp /bin/busybox "$rootfs/bin/busybox"
-	for applet in $(/bin/busybox --list); do
-		[[ $applet == busybox ]] || ln -sf busybox "$rootfs/bin/$applet"
-	done
-	ln -sf /bin/busybox "$rootfs/usr/bin/env"
-	printf 'root:x:0:0:root:/root:/bin/sh\n' >"$rootfs/etc/passwd"
-	printf 'root:x:0:\n' >"$rootfs/etc/group"
-	chmod 1777 "$rootfs/tmp"
-	tar -C "$rootfs" -cf - . | docker import -c 'CMD ["sh"]' -c 'ENV PATH=/usr/local/bin:/usr/bin:/bin' - "$BUSYBOX_IMAGE" >/dev/null
-	cp "$BIN/telepresence" "$rootfs/usr/local/bin/telepresence"
-	tar -C "$rootfs" -cf - . | docker import -c 'ENTRYPOINT ["/usr/local/bin/telepresence"]' \
-		-c 'ENV PATH=/usr/local/bin:/usr/bin:/bin' - "$DAEMON_IMAGE" >/dev/null
-
-	export TP_STANDIN_STATE=$STANDIN TP_STANDIN_IMAGE=$DAEMON_IMAGE
-	export DOCKER_TELEPRESENCE_BINARY=$BIN/telepresence
-	tp() { "$BIN/telepresence" "$@"; }
 	# The netns model re-attaches the daemon to the handler's networks; the
 	# Teleroute model attaches nothing, hence its tighter target.
 	for model in $UP_MODELS; do
@@ -391,7 +399,6 @@ if has_section up; then
 		esac
 	done
 	row 4 "engine: \`docker volume ls\` (healthy: a few ms)" "$(range engine-volume-ls)" "" "" "" ""
-	unset DOCKER_TELEPRESENCE_BINARY
 fi
 
 # --- 5. memory ------------------------------------------------------------
@@ -416,6 +423,13 @@ if has_section memory; then
 	# The verdict takes the largest run: a peak is only under a limit if every run is.
 	row 5 "peak RSS, \`config\`, 1,000 services (binary run directly)" "$(rss rss-tp)" "$(rss rss-compose)" \
 		"$(ratio "$(med rss-tp)" "$(med rss-compose)")" "< 150 MB (every run)" "$(verdict "$(stat rss-tp | cut -d' ' -f3)" 149.99)"
+fi
+
+# --- 6. up -d with slow attachments ---------------------------------------
+if has_section attach; then
+	# shellcheck source=scripts/bench-attach.sh
+	source "$ROOT/scripts/bench-attach.sh"
+	bench_attach
 fi
 
 {
