@@ -94,7 +94,12 @@ func (u *upRun) setDNSOn(ctx context.Context, s *session, volume string, mapping
 // updateMappings changes the daemon's set, as it is now: without drop, the
 // project's mappings as they were (but those another project's record still
 // claims), with add. Projects change the daemon's set one at a time.
+// With nothing to drop or add the set cannot change: Telepresence is not
+// asked (a project without remote services costs no status call).
 func (r *Runner) updateMappings(ctx context.Context, project string, s *session, drop, add []telepresence.DNSMapping) error {
+	if len(drop) == 0 && len(add) == 0 {
+		return nil
+	}
 	unlock, err := r.lockDNS(ctx, s.daemon.Name)
 	if err != nil {
 		return err
