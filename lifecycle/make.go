@@ -70,7 +70,11 @@ func refusalHint(err error, req transform.AttachRequest) string {
 	case telepresence.AlreadyExists(err):
 		return fmt.Sprintf(" (hint: another project or user has %q; end it first, or declare HTTP filters (%s) for a personal intercept)",
 			req.Name, req.Key("httpFilters"))
-	case strings.Contains(msg, "global") && strings.Contains(msg, "intercepts are disabled"):
+	// The traffic-manager's refusal when intercept.allowGlobalIntercepts is
+	// false (2.26+): "global TCP/UDP intercepts and replaces are disabled.
+	// Use --http-header or --http-path-* flags for HTTP intercepts"
+	// (docs/telepresence-contract.md#error-texts).
+	case strings.Contains(msg, "global tcp/udp intercepts") && strings.Contains(msg, "are disabled"):
 		return fmt.Sprintf(" (hint: the cluster allows no global intercept or replace (intercept.allowGlobalIntercepts=false): declare HTTP header or path filters (%s, %s) for a personal intercept, or use a wiretap)",
 			req.Key("httpFilters"), req.Key("httpPaths"))
 	}
