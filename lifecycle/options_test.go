@@ -133,3 +133,34 @@ func TestAttachedUpOfSomeServicesWatchesOnlyThem(t *testing.T) {
 		t.Errorf("watch turned on for services that do not run: %v", f.j.all())
 	}
 }
+
+// An attached run streams what Compose's own up streams: not the services
+// that declare attach: false, nor those --no-attach names; --attach as
+// given; with services named, those (and with --attach-dependencies, all).
+func TestAttachedUpStreamsWhatComposeWould(t *testing.T) {
+	no := false
+	project := &types.Project{Services: types.Services{
+		"api":   {Name: "api"},
+		"db":    {Name: "db", Attach: &no},
+		"cache": {Name: "cache"},
+	}}
+	for _, tc := range []struct {
+		name  string
+		named []string
+		opts  AttachOptions
+		want  []string
+	}{
+		{name: "all but attach: false", want: []string{"api", "cache"}},
+		{name: "--no-attach", opts: AttachOptions{Not: []string{"cache"}}, want: []string{"api"}},
+		{name: "services named", named: []string{"cache"}, want: []string{"cache"}},
+		{name: "a named service with attach: false", named: []string{"db"}, want: nil},
+		{name: "--attach-dependencies", named: []string{"cache"}, opts: AttachOptions{Dependencies: true}, want: []string{"api", "cache"}},
+		{name: "--attach wins, unknown names dropped", opts: AttachOptions{Only: []string{"db", "nope"}}, want: []string{"db"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := attachTo(project, tc.named, tc.opts); !slices.Equal(got, tc.want) {
+				t.Errorf("attachTo = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -21,9 +21,9 @@ var ErrDaemonGone = errors.New("the Telepresence daemon container is gone")
 
 // run creates the containers, attaches the daemon to the handlers'
 // networks (netns model) and starts the project in the run's mode. Once it
-// has started, the journal holds what ending the run must do. watch tells
-// that a service it runs declares develop.watch.
-func (u *upRun) run(ctx context.Context, project *types.Project, res *transform.Result, watch bool) error {
+// has started, the journal holds what ending the run must do.
+// declaresWatch tells that a service it runs declares develop.watch.
+func (u *upRun) run(ctx context.Context, project *types.Project, res *transform.Result, declaresWatch bool) error {
 	create := u.createOptions(project)
 	u.op.done(true)
 	if len(u.before.containers) == 0 {
@@ -69,7 +69,7 @@ func (u *upRun) run(ctx context.Context, project *types.Project, res *transform.
 	start.Attach = u.opts.Logs
 	start.AttachTo = attachTo(project, u.opts.Services, u.opts.Attach)
 	start.Services = u.opts.Services
-	start.Watch = (watch || u.opts.Watch) && !u.opts.NoWatch
+	start.Watch = (declaresWatch || u.opts.Watch) && !u.opts.NoWatch
 	start.OnExit, start.ExitCodeFrom = u.opts.OnExit, u.opts.ExitCodeFrom
 	return u.runAttached(ctx, project, api.UpOptions{Create: create, Start: start})
 }
