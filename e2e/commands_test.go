@@ -27,7 +27,7 @@ func TestStatus(t *testing.T) {
 		dir := handlerProject(e)
 		e.MustRun(ctx(t), dir, "up", "-d", "--remote", "web=frontend")
 		table := e.MustRun(ctx(t), dir, "status")
-		for _, want := range []string{"tp-default-default (Telepresence", "echo-server", e.container("echo"), "web", "frontend.default"} {
+		for _, want := range []string{e.daemonContainer() + " (Telepresence", "echo-server", e.container("echo"), "web", "frontend.default"} {
 			if !strings.Contains(table, want) {
 				t.Errorf("status lacks %q:\n%s", want, table)
 			}

@@ -13,4 +13,14 @@
 // on the stand-ins while the plugin does not build). Only one e2e run at a
 // time per engine: runs share the image names, the Telemount socket and the
 // "telepresence" network.
+//
+// The stand-in's own tests (standin_*_test.go, which never run the plugin)
+// run side by side (t.Parallel; `go test -parallel` sets how many): each Env
+// has its own stand-in state and kubeconfig context, so its daemons, their
+// containers and Teleroute networks have names of their own, and the netns
+// releases' shared "telepresence" network is made once by the harness. The
+// plugin's tests run one at a time: Compose creates the project's networks,
+// and an engine that creates two networks at the same moment may give both
+// one address pool and refuse the second ("Pool overlaps"; the stand-in
+// retries its own).
 package e2e

@@ -150,7 +150,7 @@ func checkUpDidWhatWasSaid(t *testing.T, e *Env, said []string) {
 	}
 	// The dry run cannot know the namespace the connect gives the daemon
 	// (lifecycle.PlaceholderNamespace); up maps into the one it got.
-	ns := e.State().Connections[strings.TrimPrefix(daemonContainer, "tp-")].Namespace
+	ns := e.State().Connections[strings.TrimPrefix(e.daemonContainer(), "tp-")].Namespace
 	if !slices.Contains(said, "would set the daemon's DNS mappings to [postgres=psql.<connected-namespace>]") ||
 		!slices.Equal(e.DNSMappings(), []Mapping{{Name: "postgres", AliasFor: "psql." + ns}}) {
 		t.Errorf("up mapped %v; its dry run said %q", e.DNSMappings(), said)
@@ -188,7 +188,7 @@ func (e *Env) checkEnded(what string, created bool) {
 	if got := e.ActiveIntercepts(); len(got) > 0 {
 		e.t.Errorf("after %s the intercepts %v are live", what, got)
 	}
-	if !e.running(daemonContainer) {
+	if !e.running(e.daemonContainer()) {
 		e.t.Errorf("after %s the daemon does not run", what)
 	}
 	state := map[bool]string{false: "exited", true: "created"}[created]

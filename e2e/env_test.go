@@ -33,6 +33,9 @@ type Env struct {
 	t        *testing.T
 	StateDir string // $TP_STANDIN_STATE
 	Project  string // $COMPOSE_PROJECT_NAME
+	// kubeContext is the stand-in's kubeconfig context (Fixture.Context),
+	// unique to the Env: its daemons are named after it.
+	kubeContext string
 	// Release is the Telepresence release the stand-in emulates; fixtures
 	// written without one get it.
 	Release string
@@ -64,6 +67,7 @@ func newEnvAt(t *testing.T, release string) *Env {
 	// Both directories are made before the cleanup is registered, so they
 	// are removed after it (cleanups run last-registered first).
 	e := &Env{t: t, StateDir: t.TempDir(), projects: t.TempDir(), Project: projectName(t.Name()), Release: release}
+	e.kubeContext = "ctx-" + e.Project[strings.LastIndex(e.Project, "-")+1:]
 	t.Cleanup(e.cleanup)
 	e.WriteFixture(Fixture{})
 	return e
@@ -124,6 +128,9 @@ func (e *Env) WriteFixture(f Fixture) {
 	e.t.Helper()
 	if f.Release == "" {
 		f.Release = e.Release
+	}
+	if f.Context == "" {
+		f.Context = e.kubeContext
 	}
 	data, err := json.MarshalIndent(f, "", "  ")
 	if err == nil {

@@ -68,7 +68,7 @@ services:
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
-		if _, err := dockerCmd("inspect", daemonContainer); err == nil {
+		if _, err := dockerCmd("inspect", e.daemonContainer()); err == nil {
 			t.Errorf("the failed up left the daemon container it connected")
 		}
 		e.assertNoLeftovers()
@@ -85,7 +85,7 @@ func TestDaemonDisappearsWhileAttached(t *testing.T) {
 		dir := handlerProject(e)
 		p := e.startRunning(dir, []string{"web", "echo"}, "up")
 		eventually(t, patience, "Compose attaches", func() bool { return p.WaitForOutput("Attaching to", 0) })
-		if _, err := dockerCmd("rm", "-f", daemonContainer); err != nil {
+		if _, err := dockerCmd("rm", "-f", e.daemonContainer()); err != nil {
 			t.Fatal(err)
 		}
 		err := p.Wait(patience)

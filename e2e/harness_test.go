@@ -164,8 +164,14 @@ func setup() (teardown func(), err error) {
 		return teardown, err
 	}
 
-	// Remove the telepresence network at the end only if this run made it.
+	// The netns releases' daemons share the "telepresence" network. Made
+	// here, once, it is never the stand-in's to create or remove, so tests
+	// that run side by side cannot race on it. Removed at the end only if
+	// this run made it.
 	if _, err := dockerCmd("network", "inspect", tpNetwork); err != nil {
+		if _, err := dockerCmd("network", "create", "--label", daemonLabel, tpNetwork); err != nil {
+			return teardown, err
+		}
 		undo = append(undo, func() { _, _ = dockerCmd("network", "rm", tpNetwork) })
 	}
 

@@ -9,8 +9,17 @@ import (
 	"time"
 )
 
+// daemonName is the name of the daemon a plain `connect` gives the Env's
+// stand-in: "<context>-default", where the context is the Env's own (see
+// newEnvAt), so that tests running side by side have daemons of their own.
+func (e *Env) daemonName() string {
+	return e.kubeContext + "-default"
+}
+
 // daemonContainer is the stand-in daemon's container when no fixture names it.
-const daemonContainer = "tp-default-default"
+func (e *Env) daemonContainer() string {
+	return "tp-" + e.daemonName()
+}
 
 // container is the name Compose gives the first container of a service.
 func (e *Env) container(service string) string {

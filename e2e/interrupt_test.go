@@ -81,7 +81,7 @@ func assertInterruptUndone(t *testing.T, e *Env, p *Proc, n int) {
 		}
 	}
 	e.assertNoLeftovers()
-	if _, err := dockerCmd("inspect", daemonContainer); err == nil {
+	if _, err := dockerCmd("inspect", e.daemonContainer()); err == nil {
 		t.Errorf("the daemon this up connected is still there")
 	}
 }

@@ -39,12 +39,14 @@ func (e *Env) teleroute() bool {
 
 // telerouteNetwork is the stand-in daemon's Teleroute network: the daemon's
 // name, without tp-.
-const telerouteNetwork = "default-default"
+func (e *Env) telerouteNetwork() string {
+	return e.daemonName()
+}
 
 // daemonIP is the daemon container's IP on a network.
 func (e *Env) daemonIP(network string) string {
 	e.t.Helper()
-	return e.inspect(fmt.Sprintf(`{{(index .NetworkSettings.Networks %q).IPAddress}}`, network), daemonContainer)
+	return e.inspect(fmt.Sprintf(`{{(index .NetworkSettings.Networks %q).IPAddress}}`, network), e.daemonContainer())
 }
 
 // networksOf lists the networks a container is on, with its aliases:

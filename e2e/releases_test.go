@@ -70,7 +70,7 @@ func TestNoDaemonNetworkIsRefused(t *testing.T) {
 	if calls := e.interceptCalls(); len(calls) > 0 {
 		t.Errorf("intercepts were made: %q", calls)
 	}
-	if _, err := dockerCmd("inspect", daemonContainer); err == nil {
+	if _, err := dockerCmd("inspect", e.daemonContainer()); err == nil {
 		t.Errorf("the daemon this up connected is still there")
 	}
 	e.assertNoLeftovers()
@@ -147,14 +147,14 @@ services:
     x-telepresence: {behavior: interceptHandler, intercept: {port: "8088", mount: false}}
 `})
 	e.MustRun(ctx(t), dir, "up", "-d")
-	if calls := e.interceptCalls(); len(calls) != 1 || !containsSeq(calls[0], "--use", "^default-default$") {
-		t.Errorf("intercept calls = %q, want --use ^default-default$", calls)
+	if calls := e.interceptCalls(); len(calls) != 1 || !containsSeq(calls[0], "--use", "^"+e.daemonName()+"$") {
+		t.Errorf("intercept calls = %q, want --use ^%s$", calls, e.daemonName())
 	}
 	if got, err := e.sendTraffic("echo"); err != nil || !strings.HasPrefix(got, "mode=") {
 		t.Errorf("traffic does not reach the handler: %q, %v", got, err)
 	}
 	e.MustRun(ctx(t), dir, "down")
-	if leaves := e.callsOf("leave"); len(leaves) != 1 || !containsSeq(leaves[0], "--use", "^default-default$") {
+	if leaves := e.callsOf("leave"); len(leaves) != 1 || !containsSeq(leaves[0], "--use", "^"+e.daemonName()+"$") {
 		t.Errorf("leave calls = %q", leaves)
 	}
 }

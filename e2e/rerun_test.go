@@ -147,7 +147,7 @@ func TestSigtermBetweenIntercepts(t *testing.T) {
 			t.Errorf("alpha was not left: %v", left)
 		}
 		e.assertNoLeftovers()
-		if _, err := dockerCmd("inspect", daemonContainer); err == nil {
+		if _, err := dockerCmd("inspect", e.daemonContainer()); err == nil {
 			t.Errorf("the daemon this up connected is still there")
 		}
 	})

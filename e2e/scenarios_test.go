@@ -56,7 +56,7 @@ services:
 		assertHandlerServes(t, e, echo, send)
 		assertScenario1Calls(t, e)
 		if !e.teleroute() {
-			daemonID := e.inspect("{{.Id}}", daemonContainer)
+			daemonID := e.inspect("{{.Id}}", e.daemonContainer())
 			if mode := e.inspect("{{.HostConfig.NetworkMode}}", echo); mode != "container:"+daemonID {
 				t.Errorf("handler network mode = %q, want the daemon container %s", mode, daemonID)
 			}
@@ -88,7 +88,7 @@ func assertHandlerServes(t *testing.T, e *Env, echo string, send []string) {
 	// by the handler itself (Teleroute), on a port the engine chose.
 	publisher := echo
 	if !e.teleroute() {
-		publisher = daemonContainer
+		publisher = e.daemonContainer()
 	}
 	addr := "127.0.0.1:" + e.hostPort(publisher, 8088)
 	status, body, err := e.HTTPGet(addr, "/")
@@ -131,12 +131,12 @@ func assertOnTeleroute(t *testing.T, e *Env, handler, alias string, others ...st
 	t.Helper()
 	onTeleroute := func(n string) bool {
 		network, aliases, _ := strings.Cut(n, ":")
-		return network == telerouteNetwork && slices.Contains(strings.Split(aliases, ","), alias)
+		return network == e.telerouteNetwork() && slices.Contains(strings.Split(aliases, ","), alias)
 	}
 	if nets := e.networksOf(handler); !slices.ContainsFunc(nets, onTeleroute) || len(nets) != 2 {
-		t.Errorf("handler networks = %v, want the project's and %s with the alias %s", nets, telerouteNetwork, alias)
+		t.Errorf("handler networks = %v, want the project's and %s with the alias %s", nets, e.telerouteNetwork(), alias)
 	}
-	dns := e.daemonIP(telerouteNetwork)
+	dns := e.daemonIP(e.telerouteNetwork())
 	for _, c := range append([]string{handler}, others...) {
 		if got := e.inspect("{{.HostConfig.Dns}} {{.HostConfig.DnsSearch}}", c); got != "["+dns+"] [tel2-search]" {
 			t.Errorf("%s: dns, dns_search = %s, want [%s] [tel2-search]", c, got, dns)
@@ -281,7 +281,7 @@ networks:
 		network := e.Project + "_green"
 		// netns: the daemon joins the network for the handler; Teleroute: the
 		// handler stays on it.
-		on := daemonContainer
+		on := e.daemonContainer()
 		if e.teleroute() {
 			on = e.container("echo")
 		}

@@ -80,6 +80,7 @@ func siWantMounts(r standinRelease) any {
 // Each attachment command and flag exists from the release that added it,
 // prints the sample of its kind, and refuses what the release refuses.
 func TestStandinAttachCommands(t *testing.T) {
+	t.Parallel()
 	siForReleases(t, func(t *testing.T, e *Env, r standinRelease) {
 		e.WriteFixture(Fixture{DaemonName: e.Project, Workloads: siWorkloads})
 		siTP(t, e, "connect", "--docker")

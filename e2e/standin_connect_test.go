@@ -18,6 +18,7 @@ import (
 // lets the host reach a cluster service through the daemon. A release
 // without the reroutes refuses them, as cobra does.
 func TestStandinConnect(t *testing.T) {
+	t.Parallel()
 	e := newEnvAt(t, fixture.Release222)
 	a, b := e.Project+"-a", e.Project+"-b"
 	reroutes := []string{"--reroute-remote", "psql:postgres:5433"}

@@ -49,6 +49,7 @@ func siAwaitExit(t *testing.T, done chan error, what string) error {
 // CLI cancels it; SIGKILL leaves it to finish. The test waits on what the
 // creator process records (fixture.CreatorEvent), never on the clock.
 func TestStandinInterceptDelay(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	const delay = 2 * time.Second
 	e.WriteFixture(Fixture{Intercepts: map[string]InterceptFixture{

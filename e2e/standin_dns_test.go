@@ -79,6 +79,7 @@ func siSetDNSMappings(t *testing.T, port any, mm ...Mapping) {
 // 2.20-2.22 without the mappings key when the set is empty) and the
 // daemon's DNS follows (2.23+).
 func TestStandinDNSMappings(t *testing.T) {
+	t.Parallel()
 	siForReleases(t, func(t *testing.T, e *Env, r standinRelease) {
 		initial := []Mapping{{Name: "postgres", AliasFor: "psql.big-data"}}
 		e.WriteFixture(Fixture{DaemonName: e.Project, DNSMappings: initial,

@@ -27,6 +27,7 @@ func siInterceptFailure(t *testing.T, e *Env, r standinRelease, args ...string) 
 }
 
 func TestStandinIntercept(t *testing.T) {
+	t.Parallel()
 	siForReleases(t, func(t *testing.T, e *Env, r standinRelease) {
 		e.WriteFixture(Fixture{DaemonName: e.Project, Intercepts: map[string]InterceptFixture{
 			"echo": {Environment: map[string]string{"DB_HOST": "psql"}, Mounts: []string{"/secrets", "/data", "/cache"},
@@ -140,6 +141,7 @@ func siCheckLeave(t *testing.T, e *Env, r standinRelease) {
 
 // Several daemons: status lists them; commands need --use.
 func TestStandinMultiDaemon(t *testing.T) {
+	t.Parallel()
 	for _, r := range []standinRelease{siRelease(fixture.Release220), siRelease(fixture.Release227)} {
 		t.Run(r.rel, func(t *testing.T) {
 			e := newEnvAt(t, r.rel)
@@ -178,6 +180,7 @@ func TestStandinMultiDaemon(t *testing.T) {
 // that is part of another daemon's name matches both; the plugin's form,
 // ^QuoteMeta(name)$ (telepresence/version.go useFlags), exactly one.
 func TestStandinUseIsARegexp(t *testing.T) {
+	t.Parallel()
 	for _, rel := range []string{fixture.Release220, fixture.Release227} {
 		t.Run(rel, func(t *testing.T) {
 			r, e := siRelease(rel), newEnvAt(t, rel)

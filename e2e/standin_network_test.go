@@ -32,6 +32,7 @@ func siSendUntil(t *testing.T, e *Env, args ...string) string {
 // shares the daemon's network namespace; cluster traffic reaches it on
 // 127.0.0.1.
 func TestStandinNetnsExpose(t *testing.T) {
+	t.Parallel()
 	for _, rel := range []string{fixture.Release220, fixture.Release222} {
 		t.Run(rel, func(t *testing.T) {
 			e := newEnvAt(t, rel)
@@ -80,6 +81,7 @@ func TestStandinNetnsExpose(t *testing.T) {
 // The Teleroute model: the daemon's DNS, the cluster service, cluster
 // traffic to a handler by its alias, and the network's life across daemons.
 func TestStandinTeleroute(t *testing.T) {
+	t.Parallel()
 	for _, rel := range []string{fixture.Release227, fixture.Release230} {
 		t.Run(rel, func(t *testing.T) {
 			e := newEnvAt(t, rel)

@@ -94,6 +94,7 @@ func siRoutes(t *testing.T, e *Env, want string, copies []string, args ...string
 // filtered intercepts take matching requests, headers first; a wiretap gets
 // a copy; a replace takes its container's ports; an ingest takes nothing.
 func TestStandinRouting(t *testing.T) {
+	t.Parallel()
 	siForReleases(t, func(t *testing.T, e *Env, r standinRelease) {
 		e.WriteFixture(Fixture{DaemonName: e.Project, Workloads: siWorkloads})
 		siTP(t, e, "connect", "--docker")

@@ -54,9 +54,9 @@ func siStatusSample(r standinRelease) string {
 var siStatusOptional = []string{".daemon.ingests", ".daemon.replacements", ".daemon.wiretaps"}
 
 func TestStandinStatus(t *testing.T) {
+	t.Parallel()
 	siForReleases(t, func(t *testing.T, e *Env, r standinRelease) {
 		e.WriteFixture(Fixture{DNSMappings: []Mapping{{Name: "postgres", AliasFor: "psql.big-data"}}})
-		_, netnsBefore := dockerCmd("network", "inspect", tpNetwork)
 		notRunning := "status-not-running-2.20.json"
 		if r.teleroute {
 			notRunning = "status-not-running-2.27.json"
@@ -101,11 +101,8 @@ func TestStandinStatus(t *testing.T) {
 		}
 
 		siTP(t, e, "quit")
-		nets := []string{name}
-		if netnsBefore != nil {
-			nets = append(nets, tpNetwork) // the stand-in made it, so it removes it
-		}
-		if left := siLeftOnEngine([]string{"tp-" + name, "tp-" + name + "-cluster"}, nets); len(left) > 0 {
+		// The shared "telepresence" network is the harness's: it stays.
+		if left := siLeftOnEngine([]string{"tp-" + name, "tp-" + name + "-cluster"}, []string{name}); len(left) > 0 {
 			t.Errorf("quit left %v", left)
 		}
 		if got := siTPJSON(t, e, "status", "--output", "json"); !reflect.DeepEqual(got, siSample(t, notRunning)) {
@@ -163,6 +160,7 @@ func siCheckTelerouteDaemon(t *testing.T, name, port string, d map[string]any) {
 
 // Teleroute without routed subnets: no network, "default bridge".
 func TestStandinNoSubnets(t *testing.T) {
+	t.Parallel()
 	for _, rel := range []string{fixture.Release227, fixture.Release230} {
 		t.Run(rel, func(t *testing.T) {
 			e := newEnvAt(t, rel)
@@ -191,6 +189,7 @@ func TestStandinNoSubnets(t *testing.T) {
 
 // --output and --format, per release.
 func TestStandinOutputFlags(t *testing.T) {
+	t.Parallel()
 	siForReleases(t, func(t *testing.T, e *Env, r standinRelease) {
 		_, stderr, err := e.Telepresence("status", "--output", "json")
 		deprecated := strings.Contains(stderr, "Flag --output has been deprecated, use --format instead")
@@ -227,6 +226,7 @@ func TestStandinOutputFlags(t *testing.T) {
 // 2.31; before, intercepts, replaces and wiretaps under "intercepts" (the
 // only key the samples have) and no ingests.
 func TestStandinStatusKinds(t *testing.T) {
+	t.Parallel()
 	for _, rel := range []string{fixture.Release222, fixture.Release227, fixture.Release231} {
 		t.Run(rel, func(t *testing.T) {
 			r, e := siRelease(rel), newEnvAt(t, rel)

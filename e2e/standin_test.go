@@ -219,6 +219,7 @@ func siContainer(t *testing.T, e *Env, suffix string, args ...string) string {
 }
 
 func TestStandinFixtureSwitches(t *testing.T) {
+	t.Parallel()
 	siForReleases(t, func(t *testing.T, e *Env, r standinRelease) {
 		e.WriteFixture(Fixture{ConnectFail: "no cluster"})
 		if _, stderr := siTPFails(t, e, "connect", "--docker"); !strings.Contains(stderr, "telepresence connect: error: no cluster") {
@@ -244,6 +245,7 @@ func TestStandinFixtureSwitches(t *testing.T) {
 }
 
 func TestStandinTelemount(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	vol := e.Project + "-0"
 	// Labelled with the project so that the Env's cleanup removes it.

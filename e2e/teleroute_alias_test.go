@@ -30,7 +30,7 @@ services:
 	hasAlias := func() bool {
 		return slices.ContainsFunc(e.networksOf(echo), func(n string) bool {
 			network, aliases, _ := strings.Cut(n, ":")
-			return network == telerouteNetwork && slices.Contains(strings.Split(aliases, ","), alias)
+			return network == e.telerouteNetwork() && slices.Contains(strings.Split(aliases, ","), alias)
 		})
 	}
 	const reply = "mode=cluster db=psql"
@@ -38,7 +38,7 @@ services:
 		t.Fatalf("the intercept's traffic = %q, %v; want the handler's answer", got, err)
 	}
 
-	for _, args := range [][]string{{"network", "disconnect", telerouteNetwork, echo}, {"network", "connect", telerouteNetwork, echo}} {
+	for _, args := range [][]string{{"network", "disconnect", e.telerouteNetwork(), echo}, {"network", "connect", e.telerouteNetwork(), echo}} {
 		if _, err := dockerCmd(args...); err != nil {
 			t.Fatal(err)
 		}
@@ -53,14 +53,14 @@ services:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(stderr, "Attaching "+echo+" to the Teleroute network "+telerouteNetwork+" again under its alias "+alias) {
+	if !strings.Contains(stderr, "Attaching "+echo+" to the Teleroute network "+e.telerouteNetwork()+" again under its alias "+alias) {
 		t.Errorf("up does not say it restored the alias:\n%s", stderr)
 	}
 	if e.inspect("{{.Id}}", echo) != before {
 		t.Errorf("the handler was recreated; the test shows nothing")
 	}
 	if !hasAlias() {
-		t.Errorf("after up the handler's networks are %v, want %s with the alias %s", e.networksOf(echo), telerouteNetwork, alias)
+		t.Errorf("after up the handler's networks are %v, want %s with the alias %s", e.networksOf(echo), e.telerouteNetwork(), alias)
 	}
 	if got, err := e.sendTraffic("echo-server"); err != nil || got != reply {
 		t.Errorf("after up, the intercept's traffic = %q, %v; want the handler's answer", got, err)

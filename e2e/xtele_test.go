@@ -57,11 +57,11 @@ volumes:
 			t.Errorf("connect calls %q, want one with %s %s", connect, flag[0], flag[1])
 		}
 	}
-	want := fixture.ClusterAnswer(strings.TrimPrefix(daemonContainer, "tp-"), 5432)
+	want := fixture.ClusterAnswer(strings.TrimPrefix(e.daemonContainer(), "tp-"), 5432)
 	if out, err := e.httpFrom(e.container("app"), "db", 5433); err != nil || !strings.Contains(out, want) {
 		t.Errorf("app dials db:5433 and gets %q, %v; want psql's port 5432: %q", out, err, want)
 	}
-	addr := "127.0.0.1:" + e.hostPort(daemonContainer, 5432)
+	addr := "127.0.0.1:" + e.hostPort(e.daemonContainer(), 5432)
 	if status, body, err := e.HTTPGet(addr, "/"); err != nil || status != 200 || body != want {
 		t.Errorf("GET %s, db's published port = %d %q, %v; want %q", addr, status, body, err, want)
 	}

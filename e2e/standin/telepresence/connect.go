@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -92,7 +93,7 @@ func connect(e *env, f *flags) (any, error) {
 // CIDRs (pflag's StringSlice splits them at commas).
 func (e *env) newConnection(f *flags) (*fixture.Connection, error) {
 	c := &fixture.Connection{
-		Context: orDefault(f.last("context")), Namespace: orDefault(f.last("namespace")),
+		Context: orDefault(cmp.Or(f.last("context"), e.fx.Context)), Namespace: orDefault(f.last("namespace")),
 		ManagerNamespace: f.last("manager-namespace"), MappedNamespaces: splitList(f.values["mapped-namespaces"]),
 		AlsoProxy: splitList(f.values["also-proxy"]), NeverProxy: splitList(f.values["never-proxy"]),
 		Exposed: f.values["expose"], Intercepts: map[string]fixture.ActiveIntercept{},
@@ -151,15 +152,30 @@ func startNetns(e *env, c *fixture.Connection) error {
 	if err := ensureNetnsNetwork(); err != nil {
 		return err
 	}
-	port, err := freePort()
-	if err != nil {
-		return err
+	return onFreePort(func(port int) error {
+		c.GRPCPort = port
+		p := strconv.Itoa(port)
+		run := daemonRun(e, c, "127.0.0.1:"+p+":"+p, "--network", netnsNetwork, e.image,
+			"daemon-foreground", "--name", c.Name, "--grpc-port", p, "--state", "/state")
+		return launch(e, c, run, nil)
+	})
+}
+
+// onFreePort runs start with a host port that was free a moment ago, and
+// again with another when something took it in between (launch has then
+// removed what start made).
+func onFreePort(start func(port int) error) error {
+	for try := 1; ; try++ {
+		port, err := freePort()
+		if err != nil {
+			return err
+		}
+		err = start(port)
+		if err == nil || try == 3 || !strings.Contains(err.Error(), "port is already allocated") &&
+			!strings.Contains(err.Error(), "address already in use") {
+			return err
+		}
 	}
-	c.GRPCPort = port
-	p := strconv.Itoa(port)
-	run := daemonRun(e, c, "127.0.0.1:"+p+":"+p, "--network", netnsNetwork, e.image,
-		"daemon-foreground", "--name", c.Name, "--grpc-port", p, "--state", "/state")
-	return launch(e, c, run, nil)
 }
 
 // startTeleroute runs the 2.23+ daemon (pkg/client/docker/daemon.go
@@ -168,10 +184,10 @@ func startNetns(e *env, c *fixture.Connection) error {
 // the Teleroute network (connector.go EnsureSession) and the stand-in
 // cluster service on it.
 func startTeleroute(e *env, c *fixture.Connection) error {
-	port, err := freePort()
-	if err != nil {
-		return err
-	}
+	return onFreePort(func(port int) error { return launchTeleroute(e, c, port) })
+}
+
+func launchTeleroute(e *env, c *fixture.Connection, port int) error {
 	c.GRPCPort = port
 	run := daemonRun(e, c, fmt.Sprintf("127.0.0.1:%d:%d/tcp", port, telerouteGRPCPort), e.image,
 		"daemon-foreground", "--name", c.Name, "--grpc-port", strconv.Itoa(telerouteGRPCPort),

@@ -20,7 +20,7 @@ import (
 func createTelerouteNetwork(name, daemonID string) error {
 	create := []string{"network", "create", "--driver", "bridge", "--internal",
 		"--label", fixture.TelerouteLabel + "=" + daemonID, "--label", standinLabel, name}
-	_, err := docker(create...)
+	err := createNetwork(create)
 	if err != nil && strings.Contains(err.Error(), "already exists") {
 		err = recreateNetwork(name, create)
 	}
@@ -28,6 +28,20 @@ func createTelerouteNetwork(name, daemonID string) error {
 		networkGC()
 	}
 	return err
+}
+
+// createNetwork runs `docker network create`, again when the engine lost
+// a race between two creates: libnetwork's address allocator may give one
+// pool to two networks made at the same moment, and refuses the second
+// ("Pool overlaps with other one on this address space"). Tests that run
+// side by side make networks at the same moment.
+func createNetwork(create []string) error {
+	for try := 1; ; try++ {
+		_, err := docker(create...)
+		if err == nil || try == 5 || !strings.Contains(err.Error(), "Pool overlaps") && !strings.Contains(err.Error(), "overlapping IPv4") {
+			return err
+		}
+	}
 }
 
 func recreateNetwork(name string, create []string) error {
@@ -55,7 +69,7 @@ func recreateNetwork(name string, create []string) error {
 	if _, err := docker("network", "rm", name); err != nil {
 		return err
 	}
-	if _, err := docker(create...); err != nil {
+	if err := createNetwork(create); err != nil {
 		return err
 	}
 	for _, a := range old {
@@ -100,7 +114,7 @@ func ensureNetnsNetwork() error {
 	if _, err := docker("network", "inspect", netnsNetwork); err == nil {
 		return nil
 	}
-	_, err := docker("network", "create", "--label", createdLabel, "--label", standinLabel, netnsNetwork)
+	err := createNetwork([]string{"network", "create", "--label", createdLabel, "--label", standinLabel, netnsNetwork})
 	if err != nil && strings.Contains(err.Error(), "already exists") {
 		err = nil
 	}
