@@ -89,3 +89,27 @@ func TestSeveralConnectionsRefusedInTheNetnsModel(t *testing.T) {
 	}
 	assertSteps(t, f.j, []string{"tp status", "tp version"})
 }
+
+// A dry run of a project of named connections pretends each daemon it
+// would connect, under the name the connection gives it, and says what it
+// would make on each; it changes nothing.
+func TestDryRunOfNamedConnections(t *testing.T) {
+	f := newFixture(t, twoConnections, v227)
+	f.runner.DryRun = true
+	if err := f.up(t.Context(), true); err != nil {
+		t.Fatal(err)
+	}
+	if w := writes(f.j.all()); len(w) != 0 {
+		t.Errorf("a dry run changed: %v", w)
+	}
+	for _, want := range []string{
+		DryRunPrefix + "would run: telepresence connect --docker --name test --namespace default",
+		DryRunPrefix + "would run: telepresence connect --docker --name west --namespace west",
+		DryRunPrefix + "would run: telepresence intercept api --port 9000 --address tp-proj-api --use ^west$",
+		DryRunPrefix + "would run: telepresence intercept echo --workload echo-server --port 8088 --address tp-proj-echo --use ^test$",
+	} {
+		if !strings.Contains(f.stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, f.stderr.String())
+		}
+	}
+}

@@ -36,11 +36,23 @@ func (r *Runner) dryRun() *Runner {
 	return d
 }
 
-// pretend is what a dry run pretends exists: the daemon it would connect.
+// pretend is what a dry run pretends exists: the daemons it would connect.
 type pretend struct {
-	say    func(format string, args ...any)
-	mu     sync.Mutex
-	daemon *telepresence.Daemon
+	say     func(format string, args ...any)
+	mu      sync.Mutex
+	daemons []telepresence.Daemon
+}
+
+// daemon is the pretended daemon whose container is container, if any.
+func (p *pretend) daemon(container string) (telepresence.Daemon, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, d := range p.daemons {
+		if d.Container() == container {
+			return d, true
+		}
+	}
+	return telepresence.Daemon{}, false
 }
 
 // dryTelepresence answers status and version from Telepresence, and says
@@ -52,12 +64,14 @@ type dryTelepresence struct {
 
 func (t *dryTelepresence) Status(ctx context.Context) (*telepresence.Status, error) {
 	st, err := t.Client.Status(ctx)
+	if err != nil {
+		return st, err
+	}
 	t.p.mu.Lock()
 	defer t.p.mu.Unlock()
-	if err == nil && t.p.daemon != nil && !st.Running() {
-		st.Daemons = []telepresence.Daemon{*t.p.daemon}
-	}
-	return st, err
+	st.Daemons = append(st.Daemons, t.p.daemons...)
+	st.Several = st.Several || len(st.Daemons) > 1
+	return st, nil
 }
 
 func (t *dryTelepresence) Connect(ctx context.Context, opts telepresence.ConnectOptions) error {
@@ -72,14 +86,24 @@ func (t *dryTelepresence) Connect(ctx context.Context, opts telepresence.Connect
 	if ns == "" {
 		ns = PlaceholderNamespace
 	}
-	d := &telepresence.Daemon{Name: "dry-run", Version: v, Context: opts.Context, Namespace: ns, ReportsDNSMappings: true}
-	d.ContainerNetwork = "container:" + PlaceholderDaemon
-	if v.AtLeast(telepresence.Teleroute.Major, telepresence.Teleroute.Minor) {
+	// A connection's name names the daemon (its container tp-<name>, its
+	// Teleroute network <name>); else the kubeconfig context does, which
+	// only the connect tells: placeholders stand for them.
+	d := telepresence.Daemon{Name: opts.Name, Version: v, Context: opts.Context, Namespace: ns, ReportsDNSMappings: true}
+	teleroute := v.AtLeast(telepresence.Teleroute.Major, telepresence.Teleroute.Minor)
+	switch {
+	case opts.Name != "" && !teleroute:
+		d.ContainerNetwork = "container:tp-" + opts.Name
+	case opts.Name != "":
+		d.ContainerNetwork = "tp-" + opts.Name
+	case teleroute:
 		d.ContainerNetwork, d.Name = PlaceholderDaemon, PlaceholderNetwork
+	default:
+		d.ContainerNetwork, d.Name = "container:"+PlaceholderDaemon, "dry-run"
 	}
 	t.p.mu.Lock()
 	defer t.p.mu.Unlock()
-	t.p.daemon = d
+	t.p.daemons = append(t.p.daemons, d)
 	return nil
 }
 
@@ -115,11 +139,9 @@ type dryEngine struct {
 }
 
 func (e *dryEngine) InspectDaemon(ctx context.Context, container string) (DaemonInfo, error) {
-	e.p.mu.Lock()
-	pretended := e.p.daemon != nil && e.p.daemon.Container() == container
-	e.p.mu.Unlock()
-	if pretended {
-		return DaemonInfo{Container: container, Running: true, Networks: map[string]Endpoint{PlaceholderNetwork: {}, "bridge": {}, "telepresence": {}}}, nil
+	if d, ok := e.p.daemon(container); ok {
+		return DaemonInfo{Container: container, Running: true, Pretended: true,
+			Networks: map[string]Endpoint{d.Network(): {}, "bridge": {}, "telepresence": {}}}, nil
 	}
 	return e.Engine.InspectDaemon(ctx, container)
 }
@@ -151,7 +173,7 @@ func (e *dryEngine) InstallVolumePlugin(_ context.Context, name, _ string, _ io.
 
 // pretended tells a session with the daemon a dry run would connect, whose
 // networks do not exist for Compose to look at.
-func (s *session) pretended() bool { return s.info.ID == "" && s.info.Container == PlaceholderDaemon }
+func (s *session) pretended() bool { return s.info.Pretended }
 
 // sayCompose is what Compose would be asked, where it cannot be asked (the
 // daemon's networks do not exist yet).

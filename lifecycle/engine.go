@@ -82,6 +82,9 @@ type DaemonInfo struct {
 	// Published are the host addresses (host:port, IPv6 bracketed) of its
 	// published ports, by container port ("4038/tcp").
 	Published map[string][]string
+	// Pretended marks the daemon a dry run would connect: it does not
+	// exist, nor do its networks.
+	Pretended bool
 }
 
 // Endpoint is a container's attachment to a network.

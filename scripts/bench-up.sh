@@ -4,6 +4,12 @@
 # sweep_projects) and names (BIN, WORK, STANDIN, DAEMON_NAME, BUSYBOX_IMAGE,
 # UP_RUNS).
 
+UP_TP=tpbench-up-tp
+UP_COMPOSE=tpbench-up-compose
+HANDLER_PORT=47391                # published by the daemon for the handler
+PLAIN_PORT=47392                  # published by the handler under plain compose
+UP_CONTAINERS=19                  # 20 services, one of them remote
+
 # bench_up MODEL RELEASE TARGET: the stand-in emulates RELEASE (a netns or a
 # Teleroute release), its daemon connected once beforehand, as a user's
 # would be; ours must stay within TARGET × compose plus the stand-in calls.

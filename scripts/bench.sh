@@ -37,17 +37,12 @@ MEM_RUNS=${BENCH_MEM_RUNS:-10}
 MODULE=github.com/telepresenceio/docker-telepresence
 COMPOSE_MODULE=github.com/docker/compose/v5
 
-# Names of everything this script creates on the engine. They differ from the
-# e2e suite's (tpe2e-*, tp-default-default), which may run at the same time.
+# Names of everything this script creates on the engine, apart from the e2e
+# suite's (tpe2e-*); do not run both at once (the suite compares the engine).
 BUSYBOX_IMAGE=tpbench-busybox:latest
 DAEMON_IMAGE=tpbench-daemon:latest
 DAEMON_NAME=tpbench               # the stand-in names its container tp-tpbench
 PROJECT_PREFIX=tpbench-
-UP_TP=tpbench-up-tp
-UP_COMPOSE=tpbench-up-compose
-HANDLER_PORT=47391                # published by the daemon for the handler
-PLAIN_PORT=47392                  # published by the handler under plain compose
-UP_CONTAINERS=19                  # 20 services, one of them remote
 
 log() { printf '\n== %s\n' "$*" >&2; }
 die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
