@@ -130,6 +130,11 @@ func TestXTeleExample(t *testing.T) {
 	e.WriteFixture(Fixture{ClusterServices: []string{"postgres.shop"}})
 	e.AllowLeft("volume " + e.Project + "_cache") // down keeps named volumes
 	dir := e.WriteProject(map[string]string{"compose.yaml": xteleExample(t)})
+	// The dry run pretends the named connection's daemon, tp-shop.
+	_, stderr, err := e.Run(ctx(t), dir, "up", "-d", "--dry-run")
+	if want := "would run: telepresence connect --docker --name shop --namespace shop"; err != nil || !strings.Contains(stderr, want) {
+		t.Errorf("up --dry-run: %v; stderr lacks %q:\n%s", err, want, stderr)
+	}
 	e.MustRun(ctx(t), dir, "up", "-d")
 	checkStatusKinds(t, e, dir, map[string]string{
 		"api": "intercept live", "billing/billing": "replace live", "audit-tap": "wiretap live", "worker": "ingest live",
