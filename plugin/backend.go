@@ -24,24 +24,28 @@ type composeBackend struct {
 	events api.EventProcessor
 }
 
+// displayOptions say how Compose's progress display renders a command.
+type displayOptions struct {
+	// progress is Compose's --progress (COMPOSE_PROGRESS): auto, tty,
+	// plain, json or quiet; empty is auto.
+	progress string
+	detached bool
+	dryRun   bool
+}
+
+// progressModes are the values of --progress, as Compose has them.
+var progressModes = []string{display.ModeAuto, display.ModeTTY, display.ModePlain, display.ModeJSON, display.ModeQuiet}
+
 // newBackend creates the in-process Compose service, rendering its progress
 // on stderr like `docker compose` does; in a dry run, Compose's own dry run
 // (it reads the engine and writes nothing), its lines marked as such.
-func newBackend(dockerCli command.Cli, detached bool, dryRun ...bool) (*composeBackend, error) {
-	dry := len(dryRun) > 0 && dryRun[0]
-	var ep api.EventProcessor
-	switch {
-	case dockerCli.Err().IsTerminal() && dry:
-		ep = display.Full(dockerCli.Err(), dockerCli.Err(), detached, display.WithDryRun())
-	case dockerCli.Err().IsTerminal():
-		ep = display.Full(dockerCli.Err(), dockerCli.Err(), detached)
-	case dry:
-		ep = dryRunEvents{display.Plain(dockerCli.Err())}
-	default:
-		ep = display.Plain(dockerCli.Err())
+func newBackend(dockerCli command.Cli, d displayOptions) (*composeBackend, error) {
+	ep, err := eventProcessor(dockerCli, d)
+	if err != nil {
+		return nil, err
 	}
 	options := []compose.Option{compose.WithEventProcessor(ep), compose.WithPrompt(compose.AlwaysOkPrompt())}
-	if dry {
+	if d.dryRun {
 		options = append(options, compose.WithDryRun)
 	}
 	backend, err := compose.NewComposeService(dockerCli, options...)
@@ -50,6 +54,43 @@ func newBackend(dockerCli command.Cli, detached bool, dryRun ...bool) (*composeB
 	}
 	quietCompose()
 	return &composeBackend{Compose: backend, events: ep}, nil
+}
+
+// eventProcessor is the progress display --progress asks for, chosen as
+// Compose chooses it (cmd/compose/compose.go selectEventProcessor): auto
+// is the terminal display when stderr is a terminal, else plain lines. It
+// sets Compose's display.Mode too, which its build output follows.
+func eventProcessor(dockerCli command.Cli, d displayOptions) (api.EventProcessor, error) {
+	mode := d.progress
+	if mode == "" || mode == display.ModeAuto {
+		mode = display.ModePlain
+		if dockerCli.Err().IsTerminal() {
+			mode = display.ModeTTY
+		}
+	}
+	var ep api.EventProcessor
+	switch mode {
+	case display.ModeTTY:
+		var opts []display.TermOption
+		if d.dryRun {
+			opts = append(opts, display.WithDryRun())
+		}
+		display.Mode = mode
+		return display.Full(dockerCli.Err(), dockerCli.Err(), d.detached, opts...), nil
+	case display.ModePlain:
+		ep = display.Plain(dockerCli.Err())
+	case display.ModeJSON:
+		ep = display.JSON(dockerCli.Err())
+	case display.ModeQuiet, "none":
+		mode, ep = display.ModeQuiet, display.Quiet()
+	default:
+		return nil, fmt.Errorf("--progress %q: unsupported (hint: use one of %s)", d.progress, strings.Join(progressModes, ", "))
+	}
+	display.Mode = mode
+	if d.dryRun {
+		ep = dryRunEvents{ep}
+	}
+	return ep, nil
 }
 
 // quietCompose keeps Compose's logrus warnings out of the plugin's output.

@@ -39,7 +39,7 @@ func serviceNames(cmd *cobra.Command, dockerCli command.Cli, project *ProjectOpt
 // loadForCompletion loads the project the flags name, without resolving
 // its environment.
 func loadForCompletion(cmd *cobra.Command, dockerCli command.Cli, project *ProjectOptions) (*types.Project, error) {
-	backend, err := newBackend(dockerCli, true)
+	backend, err := newBackend(dockerCli, displayOptions{detached: true})
 	if err != nil {
 		return nil, err
 	}

@@ -43,7 +43,7 @@ func runConfig(ctx context.Context, dockerCli command.Cli, opts *configOptions) 
 	if opts.format != "yaml" && opts.format != "json" {
 		return fmt.Errorf("--format %q: unsupported (hint: use yaml or json)", opts.format)
 	}
-	backend, err := newBackend(dockerCli, true)
+	backend, err := newBackend(dockerCli, displayOptions{detached: true})
 	if err != nil {
 		return err
 	}

@@ -79,7 +79,7 @@ func stopCommand(dockerCli command.Cli, global *globalOptions) *cobra.Command {
 // runnerByName is the runner of a command that finds the project from
 // labels (down, status), and the project's name.
 func runnerByName(ctx context.Context, dockerCli command.Cli, opts *globalOptions) (*lifecycle.Runner, string, error) {
-	backend, err := newBackend(dockerCli, true, opts.dryRun)
+	backend, err := newBackend(dockerCli, displayOptions{progress: opts.progress, detached: true, dryRun: opts.dryRun})
 	if err != nil {
 		return nil, "", err
 	}

@@ -23,7 +23,7 @@ func unsetenv(t *testing.T, key string) {
 func TestMissingComposeFilesAreNotFound(t *testing.T) {
 	unsetenv(t, "COMPOSE_FILE")
 	unsetenv(t, "COMPOSE_PROJECT_NAME")
-	backend, err := newBackend(newCli(t), true)
+	backend, err := newBackend(newCli(t), displayOptions{detached: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 // forgotten.
 func TestAProjectWithoutIntentSaysSo(t *testing.T) {
 	unsetenv(t, "COMPOSE_FILE")
-	backend, err := newBackend(newCli(t), true)
+	backend, err := newBackend(newCli(t), displayOptions{detached: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -56,7 +56,7 @@ func TestUnknownCommandIsAnError(t *testing.T) {
 // loadErr loads a project as the commands do, from files in dir.
 func loadErr(t *testing.T, dir string, opts ProjectOptions) error {
 	t.Helper()
-	backend, err := newBackend(newCli(t), true)
+	backend, err := newBackend(newCli(t), displayOptions{detached: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestIntentErrorsNameTheFileThatDeclaresThem(t *testing.T) {
 		"compose.yaml":              "services:\n  echo: {image: x, ports: [\"80\"]}\n  db: {image: y}\n",
 		"compose.telepresence.yaml": "services:\n  echo:\n    x-telepresence: {behavior: nope}\n",
 	})
-	backend, err := newBackend(newCli(t), true)
+	backend, err := newBackend(newCli(t), displayOptions{detached: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestIntentErrorsInAnIncludedFileNameIt(t *testing.T) {
 	if err := os.WriteFile(api, []byte("services:\n  api:\n    image: a\n    x-telepresence: {behavior: interceptHandler, intercept: {mount: maybe}}\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	backend, err := newBackend(newCli(t), true)
+	backend, err := newBackend(newCli(t), displayOptions{detached: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,7 @@ services:
     profiles: [debug]
     x-telepresence: {behavior: interceptHandler}
 `})
-	backend, err := newBackend(newCli(t), true)
+	backend, err := newBackend(newCli(t), displayOptions{detached: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +234,7 @@ func TestInvalidTimeoutInTheEnvironmentIsAnError(t *testing.T) {
 // down needs no compose file: -p names the project, even next to a -f
 // that does not load.
 func TestDownProjectNameFromTheFlag(t *testing.T) {
-	backend, err := newBackend(newCli(t), true)
+	backend, err := newBackend(newCli(t), displayOptions{detached: true})
 	if err != nil {
 		t.Fatal(err)
 	}

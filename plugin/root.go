@@ -31,6 +31,8 @@ type globalOptions struct {
 	volumeDriver        string
 	// dryRun is Compose's --dry-run: say what would change, change nothing.
 	dryRun bool
+	// progress is Compose's --progress: how its progress display renders.
+	progress string
 	// envErr is a bad value in the environment (DOCKER_TELEPRESENCE_TIMEOUT).
 	envErr error
 }
@@ -69,6 +71,9 @@ func RootCommand(dockerCli command.Cli) *cobra.Command {
 	flags.DurationVar(&opts.telepresenceTimeout, "telepresence-timeout", timeout,
 		"Time limit of each telepresence command (env "+EnvTimeout+")")
 	flags.BoolVar(&opts.dryRun, "dry-run", false, "Execute command in dry run mode")
+	flags.StringVar(&opts.progress, "progress", os.Getenv("COMPOSE_PROGRESS"),
+		"Set type of progress output ("+strings.Join(progressModes, ", ")+")")
+	_ = cmd.RegisterFlagCompletionFunc("progress", cobra.FixedCompletions(progressModes, cobra.ShellCompDirectiveNoFileComp))
 	flags.StringVar(&opts.volumeDriver, "volume-driver", os.Getenv(EnvVolumeDriver),
 		"Volume driver for the pod's volumes, used as is instead of the Telemount plugin (env "+EnvVolumeDriver+")")
 

@@ -206,7 +206,7 @@ func runUp(ctx context.Context, dockerCli command.Cli, opts *upOptions, services
 	mode := opts.mode(invoked)
 	ctx, stop := withSignals(ctx, dockerCli)
 	defer stop()
-	backend, err := newBackend(dockerCli, mode != lifecycle.Attached, opts.dryRun)
+	backend, err := newBackend(dockerCli, displayOptions{progress: opts.progress, detached: mode != lifecycle.Attached, dryRun: opts.dryRun})
 	if err != nil {
 		return err
 	}
