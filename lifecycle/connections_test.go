@@ -99,17 +99,11 @@ func TestDryRunOfNamedConnections(t *testing.T) {
 	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)
 	}
-	if w := writes(f.j.all()); len(w) != 0 {
-		t.Errorf("a dry run changed: %v", w)
-	}
-	for _, want := range []string{
-		DryRunPrefix + "would run: telepresence connect --docker --name test --namespace default",
-		DryRunPrefix + "would run: telepresence connect --docker --name west --namespace west",
-		DryRunPrefix + "would run: telepresence intercept api --port 9000 --address tp-proj-api --use ^west$",
-		DryRunPrefix + "would run: telepresence intercept echo --workload echo-server --port 8088 --address tp-proj-echo --use ^test$",
-	} {
-		if !strings.Contains(f.stderr.String(), want) {
-			t.Errorf("stderr lacks %q:\n%s", want, f.stderr.String())
-		}
-	}
+	assertChangedNothing(t, f)
+	assertSaid(t, f,
+		DryRunPrefix+"would run: telepresence connect --docker --name test --namespace default",
+		DryRunPrefix+"would run: telepresence connect --docker --name west --namespace west",
+		DryRunPrefix+"would run: telepresence intercept api --port 9000 --address tp-proj-api --use ^west$",
+		DryRunPrefix+"would run: telepresence intercept echo --workload echo-server --port 8088 --address tp-proj-echo --use ^test$",
+	)
 }

@@ -15,6 +15,25 @@ func writes(steps []string) []string {
 	})
 }
 
+// assertChangedNothing fails the test for any step a dry run took that
+// would change something (see writes).
+func assertChangedNothing(t *testing.T, f *fixture) {
+	t.Helper()
+	if w := writes(f.j.all()); len(w) != 0 {
+		t.Errorf("a dry run changed: %v", w)
+	}
+}
+
+// assertSaid fails the test for each line that the run's output lacks.
+func assertSaid(t *testing.T, f *fixture, lines ...string) {
+	t.Helper()
+	for _, want := range lines {
+		if !strings.Contains(f.stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, f.stderr.String())
+		}
+	}
+}
+
 // A dry run decides what a run would do and says it, changing nothing:
 // Telepresence is asked its status and version only, and the engine is
 // only read.
@@ -30,19 +49,13 @@ func TestDryRunChangesNothing(t *testing.T) {
 			if err := f.up(t.Context(), true); err != nil {
 				t.Fatal(err)
 			}
-			if w := writes(f.j.all()); len(w) != 0 {
-				t.Errorf("a dry run changed: %v", w)
-			}
-			for _, want := range []string{
-				DryRunPrefix + "would run: telepresence connect --docker",
-				DryRunPrefix + "would run: telepresence intercept echo-server --port 8088",
-				DryRunPrefix + "Intercept api Created workload api for service api, port 9000",
-				DryRunPrefix + "would create and start with Compose the services api, echo, web",
-			} {
-				if !strings.Contains(f.stderr.String(), want) {
-					t.Errorf("stderr lacks %q:\n%s", want, f.stderr.String())
-				}
-			}
+			assertChangedNothing(t, f)
+			assertSaid(t, f,
+				DryRunPrefix+"would run: telepresence connect --docker",
+				DryRunPrefix+"would run: telepresence intercept echo-server --port 8088",
+				DryRunPrefix+"Intercept api Created workload api for service api, port 9000",
+				DryRunPrefix+"would create and start with Compose the services api, echo, web",
+			)
 		})
 	}
 }
@@ -62,20 +75,13 @@ func TestDryRunThenTheRealUp(t *testing.T) {
 	if err := dry.Up(t.Context(), UpOptions{Project: f.project, Intent: f.intent, Mode: Detached}); err != nil {
 		t.Fatal(err)
 	}
-	if w := writes(f.j.all()); len(w) != 0 {
-		t.Errorf("a dry run changed: %v", w)
-	}
-	out := f.stderr.String()
-	for _, want := range []string{
-		DryRunPrefix + "Intercept api Running reused by service api",
-		DryRunPrefix + `Intercept echo-server Leaving service echo: it was created with ports "8088", now "9090"`,
-		DryRunPrefix + "would end intercept echo-server",
-		DryRunPrefix + "would run: telepresence intercept echo-server --port 9090",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("stderr lacks %q:\n%s", want, out)
-		}
-	}
+	assertChangedNothing(t, f)
+	assertSaid(t, f,
+		DryRunPrefix+"Intercept api Running reused by service api",
+		DryRunPrefix+`Intercept echo-server Leaving service echo: it was created with ports "8088", now "9090"`,
+		DryRunPrefix+"would end intercept echo-server",
+		DryRunPrefix+"would run: telepresence intercept echo-server --port 9090",
+	)
 	if !hasStep(f.j, "compose create") {
 		t.Errorf("Compose was not asked, in its dry run, what it would create: %v", f.j.all())
 	}
@@ -101,15 +107,10 @@ func TestDryRunMapsIntoTheNamespaceItWouldConnect(t *testing.T) {
 	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)
 	}
-	out := f.stderr.String()
-	for _, want := range []string{
-		DryRunPrefix + "DNS db Mapped to psql." + PlaceholderNamespace + " in the daemon's network",
-		DryRunPrefix + "would set the daemon's DNS mappings to [db=psql." + PlaceholderNamespace + "]",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("stderr lacks %q:\n%s", want, out)
-		}
-	}
+	assertSaid(t, f,
+		DryRunPrefix+"DNS db Mapped to psql."+PlaceholderNamespace+" in the daemon's network",
+		DryRunPrefix+"would set the daemon's DNS mappings to [db=psql."+PlaceholderNamespace+"]",
+	)
 	f.runner.DryRun = false
 	f.j.reset()
 	if err := f.up(t.Context(), true); err != nil {
@@ -136,9 +137,7 @@ func TestDownDryRunSaysOnlyWhatItWouldDo(t *testing.T) {
 	if err := dry.Down(t.Context(), DownOptions{ProjectName: "proj"}); err != nil {
 		t.Fatal(err)
 	}
-	if w := writes(f.j.all()); len(w) != 0 {
-		t.Errorf("a dry run changed: %v", w)
-	}
+	assertChangedNothing(t, f)
 	for _, line := range strings.Split(strings.TrimSpace(f.stderr.String()), "\n") {
 		if !strings.HasPrefix(strings.TrimSpace(line), DryRunPrefix) {
 			t.Errorf("a dry run of down printed %q", line)
@@ -157,18 +156,11 @@ func TestCreateDryRunSaysItWouldEndTheAttachments(t *testing.T) {
 	if err := f.runner.Up(t.Context(), UpOptions{Project: f.project, Intent: f.intent, Mode: Create}); err != nil {
 		t.Fatal(err)
 	}
-	if w := writes(f.j.all()); len(w) != 0 {
-		t.Errorf("a dry run changed: %v", w)
-	}
-	out := f.stderr.String()
-	for _, want := range []string{
-		DryRunPrefix + "would run: telepresence intercept echo-server",
-		DryRunPrefix + "would create with Compose the services api, echo, web",
-		DryRunPrefix + "would end intercept echo-server",
-		DryRunPrefix + "would end intercept api",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("stderr lacks %q:\n%s", want, out)
-		}
-	}
+	assertChangedNothing(t, f)
+	assertSaid(t, f,
+		DryRunPrefix+"would run: telepresence intercept echo-server",
+		DryRunPrefix+"would create with Compose the services api, echo, web",
+		DryRunPrefix+"would end intercept echo-server",
+		DryRunPrefix+"would end intercept api",
+	)
 }
