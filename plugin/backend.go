@@ -73,10 +73,9 @@ func eventProcessor(dockerCli command.Cli, d displayOptions) (api.EventProcessor
 	case display.ModeTTY:
 		var opts []display.TermOption
 		if d.dryRun {
-			opts = append(opts, display.WithDryRun())
+			opts = append(opts, display.WithDryRun()) // marks its own lines
 		}
-		display.Mode = mode
-		return display.Full(dockerCli.Err(), dockerCli.Err(), d.detached, opts...), nil
+		ep = display.Full(dockerCli.Err(), dockerCli.Err(), d.detached, opts...)
 	case display.ModePlain:
 		ep = display.Plain(dockerCli.Err())
 	case display.ModeJSON:
@@ -87,7 +86,7 @@ func eventProcessor(dockerCli command.Cli, d displayOptions) (api.EventProcessor
 		return nil, fmt.Errorf("--progress %q: unsupported (hint: use one of %s)", d.progress, strings.Join(progressModes, ", "))
 	}
 	display.Mode = mode
-	if d.dryRun {
+	if d.dryRun && mode != display.ModeTTY {
 		ep = dryRunEvents{ep}
 	}
 	return ep, nil
