@@ -9,6 +9,7 @@ import (
 
 	"github.com/containerd/errdefs"
 	"github.com/docker/compose/v5/pkg/api"
+	containertypes "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 )
@@ -29,15 +30,9 @@ func (e DockerEngine) InspectDaemon(ctx context.Context, container string) (Daem
 	}
 	c := res.Container
 	info := DaemonInfo{Container: container, ID: c.ID, Running: c.State != nil && c.State.Running,
-		Networks: map[string]Endpoint{}, Published: map[string][]string{}}
+		Networks: networksOf(c.NetworkSettings), Published: map[string][]string{}}
 	if c.NetworkSettings == nil {
 		return info, nil
-	}
-	for n, ep := range c.NetworkSettings.Networks {
-		if ep == nil {
-			continue
-		}
-		info.Networks[n] = endpointOf(ep)
 	}
 	for port, bindings := range c.NetworkSettings.Ports {
 		for _, b := range bindings {
@@ -45,6 +40,20 @@ func (e DockerEngine) InspectDaemon(ctx context.Context, container string) (Daem
 		}
 	}
 	return info, nil
+}
+
+// networksOf are the networks of a container's settings, by name.
+func networksOf(settings *containertypes.NetworkSettings) map[string]Endpoint {
+	out := map[string]Endpoint{}
+	if settings == nil {
+		return out
+	}
+	for n, ep := range settings.Networks {
+		if ep != nil {
+			out[n] = endpointOf(ep)
+		}
+	}
+	return out
 }
 
 // endpointOf is a container's attachment to a network: its IPv4 address,
@@ -140,15 +149,7 @@ func (e DockerEngine) ContainerNetworks(ctx context.Context, container string) (
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]Endpoint{}
-	if res.Container.NetworkSettings != nil {
-		for n, ep := range res.Container.NetworkSettings.Networks {
-			if ep != nil {
-				out[n] = endpointOf(ep)
-			}
-		}
-	}
-	return out, nil
+	return networksOf(res.Container.NetworkSettings), nil
 }
 
 // ListNetworks lists every network with its subnets and labels.
