@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
@@ -21,9 +20,6 @@ import (
 // joined for handlers the project no longer has.
 func (u *upRun) attachDaemon(ctx context.Context, res *transform.Result) error {
 	s := u.session
-	if s.model() != telepresence.ModelNetns {
-		return nil
-	}
 	container := s.daemon.Container()
 	var wanted []string
 	for _, a := range res.DaemonNetworks {
