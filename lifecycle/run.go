@@ -254,13 +254,14 @@ func (u *upRun) daemonStillServes(ctx context.Context, s *session) error {
 // request canceled when another service failed) can land after Compose
 // listed the containers: a second down takes it.
 func (u *upRun) composeDown(ctx context.Context) error {
-	for range 2 {
-		if err := u.Compose.Down(ctx, u.project, api.DownOptions{}); err != nil {
-			return fmt.Errorf("compose down: %w", err)
-		}
-		if left, err := u.Engine.ProjectContainers(ctx, u.project); err != nil || len(left) == 0 {
-			return nil
-		}
+	if err := u.Compose.Down(ctx, u.project, api.DownOptions{}); err != nil {
+		return fmt.Errorf("compose down: %w", err)
+	}
+	if left, err := u.Engine.ProjectContainers(ctx, u.project); err != nil || len(left) == 0 {
+		return nil
+	}
+	if err := u.Compose.Down(ctx, u.project, api.DownOptions{}); err != nil {
+		return fmt.Errorf("compose down: %w", err)
 	}
 	return nil
 }
