@@ -67,6 +67,18 @@ func (o *ProjectOptions) loadProject(ctx context.Context, backend api.Compose) (
 	return p, nil
 }
 
+// namedFiles are the compose files the user named, and how: with -f, else
+// in COMPOSE_FILE; none when neither names any.
+func (o *ProjectOptions) namedFiles() (paths []string, origin string) {
+	if len(o.ConfigPaths) > 0 {
+		return o.ConfigPaths, "-f"
+	}
+	if env := os.Getenv("COMPOSE_FILE"); env != "" {
+		return filepath.SplitList(env), "COMPOSE_FILE"
+	}
+	return nil, ""
+}
+
 // defaultComposeFiles are the names Compose looks for, in the project
 // directory and the directories above it, when no file is named.
 var defaultComposeFiles = []string{"compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"}
@@ -76,12 +88,7 @@ var defaultComposeFiles = []string{"compose.yaml", "compose.yml", "docker-compos
 // (compose-go calls it "invalid"), or that there is no compose file at
 // all, with hint, which says how to name the project or its files.
 func (o *ProjectOptions) missingFiles(loadErr error, hint string) error {
-	paths, origin := o.ConfigPaths, "-f"
-	if len(paths) == 0 {
-		if env := os.Getenv("COMPOSE_FILE"); env != "" {
-			paths, origin = filepath.SplitList(env), "COMPOSE_FILE"
-		}
-	}
+	paths, origin := o.namedFiles()
 	for _, path := range paths {
 		if path == "-" || strings.Contains(path, "://") || strings.HasPrefix(path, "oci:") || strings.HasPrefix(path, "git@") {
 			continue // stdin or a remote resource: the loader's error says it
@@ -130,16 +137,12 @@ func (o *ProjectOptions) loadIntent(ctx context.Context, backend api.Compose, fl
 // diagnoseFiles finds the compose file the loader choked on when its error
 // does not say: an empty file, or one whose top level is not a mapping.
 func (o *ProjectOptions) diagnoseFiles() error {
-	paths := o.ConfigPaths
+	paths, _ := o.namedFiles()
 	if len(paths) == 0 {
-		if env := os.Getenv("COMPOSE_FILE"); env != "" {
-			paths = filepath.SplitList(env)
-		} else {
-			for _, name := range defaultComposeFiles {
-				if _, err := os.Stat(filepath.Join(o.ProjectDir, name)); err == nil {
-					paths = []string{filepath.Join(o.ProjectDir, name)}
-					break
-				}
+		for _, name := range defaultComposeFiles {
+			if _, err := os.Stat(filepath.Join(o.ProjectDir, name)); err == nil {
+				paths = []string{filepath.Join(o.ProjectDir, name)}
+				break
 			}
 		}
 	}
