@@ -88,11 +88,7 @@ func (r *Runner) detachEvery(ctx context.Context, state projectState, st *telepr
 		r.printf("Telepresence is not connected: attachments %s ended with it", names(attachments))
 	default:
 		for _, a := range attachments {
-			c, err := state.contractFor(st, a)
-			if err == nil {
-				err = r.detach(ctx, c, a)
-			}
-			if err != nil {
+			if err := r.detachHeld(ctx, state, st, a); err != nil {
 				keep[a.Name] = true
 				errs = append(errs, err)
 			}
@@ -116,6 +112,16 @@ func (r *Runner) restoreRecords(ctx context.Context, state projectState, keep ma
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// detachHeld ends an attachment through the daemon that holds it (see
+// contractFor).
+func (r *Runner) detachHeld(ctx context.Context, s projectState, st *telepresence.Status, a telepresence.DetachOptions) error {
+	c, err := s.contractFor(st, a)
+	if err != nil {
+		return err
+	}
+	return r.detach(ctx, c, a)
 }
 
 // contractFor is how to talk to the daemon that holds an attachment: the

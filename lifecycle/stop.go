@@ -57,11 +57,7 @@ func (r *Runner) endAttachments(ctx context.Context, state projectState, service
 	}
 	var errs []error
 	for _, a := range ends {
-		c, err := state.contractFor(st, a)
-		if err == nil {
-			err = r.detach(ctx, c, a)
-		}
-		errs = append(errs, err)
+		errs = append(errs, r.detachHeld(ctx, state, st, a))
 	}
 	return errors.Join(errs...)
 }
