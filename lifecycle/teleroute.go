@@ -71,11 +71,10 @@ func (u *upRun) realiasHandlers(ctx context.Context, project *types.Project) err
 	return nil
 }
 
-// isTeleroute tells a Teleroute network of the transformed project: the
-// external network under the key "teleroute", or "teleroute-<connection>"
-// for the project's other connections.
+// isTeleroute tells a Teleroute network of the transformed project: an
+// external network under a Teleroute key.
 func isTeleroute(key string, n types.NetworkConfig) bool {
-	return bool(n.External) && (key == transform.TelerouteNetwork || strings.HasPrefix(key, transform.TelerouteNetwork+"-"))
+	return bool(n.External) && transform.IsTelerouteKey(key)
 }
 
 // realias attaches a container to a network again with its aliases, unless

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"net/netip"
 	"slices"
+	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
 )
@@ -34,6 +35,13 @@ func (t *transformer) daemon(connection string) DaemonRuntime {
 		return d
 	}
 	return DaemonRuntime{Container: t.rt.DaemonContainer, IP: t.rt.DaemonIP, Network: t.rt.Network, DNS: t.rt.DNS, Subnets: t.rt.Subnets}
+}
+
+// IsTelerouteKey tells whether a network key of a transformed project is a
+// connection's Teleroute network: TelerouteNetwork for the project's
+// connection, TelerouteNetwork-<connection> for its others (networkKey).
+func IsTelerouteKey(key string) bool {
+	return key == TelerouteNetwork || strings.HasPrefix(key, TelerouteNetwork+"-")
 }
 
 // networkKey is the compose key of a connection's Teleroute network.
