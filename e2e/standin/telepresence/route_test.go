@@ -158,3 +158,22 @@ func TestMessagesByRelease(t *testing.T) {
 		t.Errorf("two daemons: %q", got)
 	}
 }
+
+// Resolving an intercept on one of a workload's several services
+// (--service) leaves the fixture's list of services as it was, so later
+// resolves in the same invocation see every service.
+func TestResolveLeavesTheServicesAlone(t *testing.T) {
+	fx := fixture.Fixture{Workloads: map[string]fixture.Workload{"web": {
+		Containers: []fixture.Container{{Name: "app", Ports: []fixture.Port{{Name: "http", Port: 8080}}}},
+		Services: []fixture.Service{
+			{Name: "web", Ports: []fixture.ServicePort{{Name: "http", Port: 80, TargetPort: "http"}}},
+			{Name: "web-internal", Ports: []fixture.ServicePort{{Name: "http", Port: 8000, TargetPort: "http"}}},
+		},
+	}}}
+	if _, err := resolveIntercept(fx, fixture.ActiveIntercept{Workload: "web", Port: "9000:http", Service: "web-internal"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := fx.Workloads["web"].Services; len(got) != 2 || got[0].Name != "web" || got[1].Name != "web-internal" {
+		t.Errorf("the fixture's services became %+v", got)
+	}
+}
