@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/telepresenceio/docker-telepresence/e2e/standin/fixture"
 )
@@ -174,16 +173,8 @@ func assertEnv(t *testing.T, e *Env, container string, want ...string) {
 // deliveries of that send, the answer first, then the copies.
 func (e *Env) send(t *testing.T, args ...string) (string, []fixture.Delivery) {
 	t.Helper()
-	var out string
-	var err error
-	for deadline := time.Now().Add(patience); ; time.Sleep(250 * time.Millisecond) {
-		if out, _, err = e.Telepresence(append([]string{"standin-send"}, args...)...); err == nil {
-			return out, siLastSend(t, e)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("standin-send %s: %v", strings.Join(args, " "), err)
-		}
-	}
+	out := siSendUntil(t, e, args...)
+	return out, siLastSend(t, e)
 }
 
 // checkStatusKinds checks `status`, as JSON and as the table: each
