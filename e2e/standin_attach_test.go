@@ -105,10 +105,7 @@ func siQuit(t *testing.T, e *Env) {
 
 func siCheckIngest(t *testing.T, e *Env, r standinRelease) {
 	t.Helper()
-	if r.minor < 21 {
-		if _, stderr := siTPFails(t, e, "ingest", "web"); !strings.Contains(stderr, `unknown command "ingest" for "telepresence"`) {
-			t.Errorf("ingest before 2.21: %q", stderr)
-		}
+	if siRefusedBefore(t, e, r, 21, "ingest", "web") {
 		return
 	}
 	if msg := siFails(t, e, r, "ingest", "web"); !strings.Contains(msg, "several containers") {
@@ -144,6 +141,19 @@ func siCheckIngest(t *testing.T, e *Env, r standinRelease) {
 
 // siCheckFlagFrom checks that a command line fails with "unknown flag:
 // FLAG" before release 2.<since> and succeeds (with check, if any) from it.
+// siRefusedBefore checks that a release before 2.since refuses the command
+// as one it does not know, and tells whether it did so.
+func siRefusedBefore(t *testing.T, e *Env, r standinRelease, since int, args ...string) bool {
+	t.Helper()
+	if r.minor >= since {
+		return false
+	}
+	if _, stderr := siTPFails(t, e, args...); !strings.Contains(stderr, `unknown command "`+args[0]+`" for "telepresence"`) {
+		t.Errorf("%s before 2.%d: %q", args[0], since, stderr)
+	}
+	return true
+}
+
 func siCheckFlagFrom(t *testing.T, e *Env, r standinRelease, since int, flag string, args []string, check func(map[string]any) bool) {
 	t.Helper()
 	if r.minor < since {
@@ -161,10 +171,7 @@ func siCheckFlagFrom(t *testing.T, e *Env, r standinRelease, since int, flag str
 
 func siCheckReplace(t *testing.T, e *Env, r standinRelease) {
 	t.Helper()
-	if r.minor < 22 {
-		if _, stderr := siTPFails(t, e, "replace", "web"); !strings.Contains(stderr, `unknown command "replace" for "telepresence"`) {
-			t.Errorf("replace before 2.22: %q", stderr)
-		}
+	if siRefusedBefore(t, e, r, 22, "replace", "web") {
 		return
 	}
 	if msg := siFails(t, e, r, "replace", "web"); !strings.Contains(msg, "several containers") {
@@ -198,10 +205,7 @@ func siCheckReplace(t *testing.T, e *Env, r standinRelease) {
 
 func siCheckWiretap(t *testing.T, e *Env, r standinRelease) {
 	t.Helper()
-	if r.minor < 23 {
-		if _, stderr := siTPFails(t, e, "wiretap", "tap"); !strings.Contains(stderr, `unknown command "wiretap" for "telepresence"`) {
-			t.Errorf("wiretap before 2.23: %q", stderr)
-		}
+	if siRefusedBefore(t, e, r, 23, "wiretap", "tap") {
 		return
 	}
 	got := siJSON(t, e, r, "wiretap", "tap", "-w", "web", "--port", "8088:http", "--detailed-output")
