@@ -8,7 +8,7 @@ import (
 
 	"github.com/docker/compose/v5/pkg/api"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
@@ -20,13 +20,13 @@ import (
 // Every record is settled first, kept or left, and only then are new
 // attachments made, all at once: a workload that moves from one handler to
 // another is free by the time its new handler asks for it.
-func (u *upRun) attach(ctx context.Context, plan *transform.Plan, handlers []string) (map[string]telepresence.Attachment, error) {
+func (u *upRun) attach(ctx context.Context, plan *transform.Plan, handlers []string) (map[string]vocab.Attachment, error) {
 	wanted := map[string]request{}
 	for _, req := range plan.Attachments {
 		s := u.sessionFor(req.Service)
-		wanted[req.Service] = requestOf(s.daemon.Name, req, s.model() == telepresence.ModelTeleroute)
+		wanted[req.Service] = requestOf(s.daemon.Name, req, s.model() == vocab.ModelTeleroute)
 	}
-	out := map[string]telepresence.Attachment{}
+	out := map[string]vocab.Attachment{}
 	for _, rec := range u.before.records {
 		q, planned := wanted[rec.service]
 		if slices.Contains(handlers, rec.service) && !planned {
@@ -56,7 +56,7 @@ func (u *upRun) attach(ctx context.Context, plan *transform.Plan, handlers []str
 	}
 	for _, req := range plan.Attachments {
 		if a, ok := out[req.Service]; ok {
-			ref := telepresence.DetachOptions{Kind: a.Kind, Name: a.Name, Container: req.Container}
+			ref := vocab.DetachOptions{Kind: a.Kind, Name: a.Name, Container: req.Container}
 			u.attached = append(u.attached, attached{ref: ref, session: u.sessionFor(req.Service)})
 		}
 	}
@@ -66,12 +66,12 @@ func (u *upRun) attach(ctx context.Context, plan *transform.Plan, handlers []str
 // makeAll makes the attachments concurrently, as Telepresence's own compose
 // support does. The first failure interrupts the others; each has pushed
 // its own undo, so the journal undoes exactly what was made.
-func (u *upRun) makeAll(ctx context.Context, reqs []transform.AttachRequest, wanted map[string]request) (map[string]telepresence.Attachment, error) {
+func (u *upRun) makeAll(ctx context.Context, reqs []transform.AttachRequest, wanted map[string]request) (map[string]vocab.Attachment, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var (
 		mu    sync.Mutex
-		out   = map[string]telepresence.Attachment{}
+		out   = map[string]vocab.Attachment{}
 		first error
 		wg    sync.WaitGroup
 	)
@@ -97,7 +97,7 @@ func (u *upRun) makeAll(ctx context.Context, reqs []transform.AttachRequest, wan
 // what it gives the handler, or left, and why.
 type verdict struct {
 	keep       bool
-	attachment telepresence.Attachment
+	attachment vocab.Attachment
 	reason     string
 }
 
@@ -105,7 +105,7 @@ func leaveIt(reason string) verdict { return verdict{reason: reason} }
 
 // settle decides the fate of a recorded attachment: kept, when it serves
 // the service's request, is live and its handler runs; otherwise left.
-func (u *upRun) settle(ctx context.Context, rec attachmentRecord, q request, planned bool, kept map[string]telepresence.Attachment) (verdict, error) {
+func (u *upRun) settle(ctx context.Context, rec attachmentRecord, q request, planned bool, kept map[string]vocab.Attachment) (verdict, error) {
 	_, taken := kept[rec.service]
 	ref := rec.ref()
 	held, known := false, true
@@ -160,6 +160,6 @@ func (u *upRun) retire(ctx context.Context, rec attachmentRecord, why string) er
 // attached is an attachment the run made or took over, and the session
 // of the daemon that holds it.
 type attached struct {
-	ref     telepresence.DetachOptions
+	ref     vocab.DetachOptions
 	session *session
 }

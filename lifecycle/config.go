@@ -10,6 +10,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
@@ -93,14 +94,14 @@ func (r *Runner) connectedRuntime(ctx context.Context, project string, plan *tra
 	if err != nil {
 		state = projectState{project: project}
 	}
-	attachments := map[string]telepresence.Attachment{}
+	attachments := map[string]vocab.Attachment{}
 	for _, req := range plan.Attachments {
 		for _, c := range state.containers {
 			name := c.Labels[transform.LabelAttachment]
 			if c.Service != req.Service || name == "" {
 				continue
 			}
-			ref := telepresence.DetachOptions{Kind: req.Kind, Name: name}
+			ref := vocab.DetachOptions{Kind: req.Kind, Name: name}
 			if a, live, err := r.liveAttachment(ctx, state, req.Service, ref); err == nil && live {
 				attachments[req.Service] = a
 			}
@@ -110,7 +111,7 @@ func (r *Runner) connectedRuntime(ctx context.Context, project string, plan *tra
 	if err != nil {
 		r.warn(err.Error())
 	}
-	if s.model() == telepresence.ModelTelerouteNoNetwork {
+	if s.model() == vocab.ModelTelerouteNoNetwork {
 		rt.Network = PlaceholderNetwork
 		if plan.NeedsDaemonNetwork() {
 			r.warn(fmt.Sprintf("the daemon %s routes no cluster subnet and has no Teleroute network: `up` refuses to start this project", s.daemon.Container()))
@@ -122,8 +123,8 @@ func (r *Runner) connectedRuntime(ctx context.Context, project string, plan *tra
 // unconnectedRuntime shows the model of the installed Telepresence, or the
 // Teleroute model (every release since 2.23) when none is installed.
 func (r *Runner) unconnectedRuntime(ctx context.Context, statusErr error) (transform.Runtime, string) {
-	rt := transform.Runtime{Model: telepresence.ModelTeleroute, DaemonContainer: PlaceholderDaemon, Network: PlaceholderNetwork,
-		VolumeDriver: r.VolumeDriver, Attachments: map[string]telepresence.Attachment{}}
+	rt := transform.Runtime{Model: vocab.ModelTeleroute, DaemonContainer: PlaceholderDaemon, Network: PlaceholderNetwork,
+		VolumeDriver: r.VolumeDriver, Attachments: map[string]vocab.Attachment{}}
 	if rt.VolumeDriver == "" {
 		rt.VolumeDriver, _, _ = r.telemount(ctx)
 	}
@@ -131,9 +132,9 @@ func (r *Runner) unconnectedRuntime(ctx context.Context, statusErr error) (trans
 	switch {
 	case err != nil:
 		return rt, fmt.Sprintf("showing the %s model of Telepresence %d.%d and newer: the telepresence CLI does not answer (%v)",
-			telepresence.ModelTeleroute, telepresence.Teleroute.Major, telepresence.Teleroute.Minor, firstErr(statusErr, err))
-	case !v.AtLeast(telepresence.Teleroute.Major, telepresence.Teleroute.Minor):
-		rt.Model, rt.Network = telepresence.ModelNetns, transform.DefaultNetwork
+			vocab.ModelTeleroute, vocab.Teleroute.Major, vocab.Teleroute.Minor, firstErr(statusErr, err))
+	case !v.AtLeast(vocab.Teleroute.Major, vocab.Teleroute.Minor):
+		rt.Model, rt.Network = vocab.ModelNetns, transform.DefaultNetwork
 	}
 	return rt, fmt.Sprintf("showing the %s model of the installed Telepresence %s: no daemon is connected, so the daemon container is shown as %q",
 		rt.Model, v, PlaceholderDaemon)
@@ -149,7 +150,7 @@ func firstErr(errs ...error) error {
 
 // maskEnvironment hides the pod's values, except Telepresence's own (the
 // container name and mount paths, which name the volumes).
-func maskEnvironment(intercepts map[string]telepresence.Attachment) {
+func maskEnvironment(intercepts map[string]vocab.Attachment) {
 	for service, ic := range intercepts {
 		masked := make(map[string]string, len(ic.Environment))
 		for k, v := range ic.Environment {

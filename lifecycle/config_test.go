@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
@@ -13,7 +14,7 @@ import (
 func TestConfigSaysWhichModelItShows(t *testing.T) {
 	tests := []struct {
 		name         string
-		release      telepresence.Version
+		release      vocab.Version
 		connected    bool
 		notInstalled bool
 		wantMode     string

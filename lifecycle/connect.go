@@ -14,6 +14,7 @@ import (
 	"github.com/docker/compose/v5/pkg/api"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
@@ -26,7 +27,7 @@ type session struct {
 	gone atomic.Bool
 }
 
-func (s *session) model() telepresence.Model { return s.daemon.Model() }
+func (s *session) model() vocab.Model { return s.daemon.Model() }
 
 // grpcAddress is where the daemon's gRPC API answers on this host
 // (docs/telepresence-contract.md#daemon-grpc-port, pkg/client/docker/daemon.go):
@@ -34,7 +35,7 @@ func (s *session) model() telepresence.Model { return s.daemon.Model() }
 // host port; from 2.23 the container port grpc.daemonPort (4038 unless
 // configured), published on the host port status calls daemon_port.
 func (s *session) grpcAddress() string {
-	if s.model() == telepresence.ModelNetns {
+	if s.model() == vocab.ModelNetns {
 		if addrs := s.info.Published[strconv.Itoa(s.daemon.DaemonPort)+"/tcp"]; len(addrs) > 0 {
 			return addrs[0]
 		}
@@ -67,7 +68,7 @@ func (u *upRun) connectOne(ctx context.Context, plan *transform.Plan, conn trans
 	if err != nil {
 		return nil, err
 	}
-	if s.model() == telepresence.ModelTelerouteNoNetwork && plan.NeedsDaemonNetwork() {
+	if s.model() == vocab.ModelTelerouteNoNetwork && plan.NeedsDaemonNetwork() {
 		return nil, fmt.Errorf("the Telepresence daemon %s routes no cluster subnet, so it made no Teleroute network and cannot reach the intercept handlers "+
 			"(hint: `telepresence status` should list the cluster's subnets; check the connection to the cluster and the traffic manager, then `telepresence quit` and try again)",
 			d.Container())
@@ -114,7 +115,7 @@ func (u *upRun) startDaemon(ctx context.Context, plan *transform.Plan, conn tran
 		Name: conn.Name, Context: conn.Context, Namespace: conn.Namespace, ManagerNamespace: conn.ManagerNamespace,
 		MappedNamespaces: conn.MappedNamespaces, AlsoProxy: conn.AlsoProxy, NeverProxy: conn.NeverProxy,
 	}
-	if !v.AtLeast(telepresence.Teleroute.Major, telepresence.Teleroute.Minor) {
+	if !v.AtLeast(vocab.Teleroute.Major, vocab.Teleroute.Minor) {
 		opts.Expose = plan.Expose
 	}
 	u.addProxies(&opts, plan, v)
@@ -159,7 +160,7 @@ func (r *Runner) open(ctx context.Context, d *telepresence.Daemon, contract tele
 	case !info.Running:
 		return nil, fmt.Errorf("the Telepresence daemon container %q is not running (hint: run `telepresence quit` and try again)", d.Container())
 	}
-	if _, ok := info.Networks[d.Network()]; d.Model() == telepresence.ModelTeleroute && !ok {
+	if _, ok := info.Networks[d.Network()]; d.Model() == vocab.ModelTeleroute && !ok {
 		return nil, fmt.Errorf("the Telepresence daemon container %q is not on its Teleroute network %q (hint: run `telepresence quit` and try again)", d.Container(), d.Network())
 	}
 	return &session{daemon: *d, contract: contract, info: info}, nil
@@ -229,7 +230,7 @@ func splitExpose(e string) (host, port string) {
 // declared: handler ports it does not publish (netns model), or another
 // context or namespace.
 func (u *upRun) checkConnection(s *session, plan *transform.Plan, conn transform.Connection) {
-	if s.model() == telepresence.ModelNetns {
+	if s.model() == vocab.ModelNetns {
 		var missing []string
 		for _, e := range plan.Expose {
 			if !publishes(s.info, e) {

@@ -11,6 +11,7 @@ import (
 	"github.com/docker/compose/v5/pkg/api"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
@@ -46,7 +47,7 @@ func (u *upRun) setDNS(ctx context.Context, plan *transform.Plan) error {
 // daemon, and records them in the volume of that connection.
 func (u *upRun) setDNSOn(ctx context.Context, s *session, volume string, mappings []transform.RemoteMapping, remote []string) error {
 	recorded := u.before.dnsIn(volume)
-	own := make([]telepresence.DNSMapping, len(mappings))
+	own := make([]vocab.DNSMapping, len(mappings))
 	for i, m := range mappings {
 		own[i] = m.DNSMapping(s.daemon.Namespace)
 		u.event("DNS "+m.Service, api.Done, "Mapped", "to "+own[i].AliasFor+" in the daemon's network")
@@ -54,7 +55,7 @@ func (u *upRun) setDNSOn(ctx context.Context, s *session, volume string, mapping
 	if err := u.recordRemote(ctx, volume, recorded, &dnsRecord{Connection: s.daemon.Name, Mappings: own, Remote: remote}); err != nil {
 		return err
 	}
-	var previous []telepresence.DNSMapping
+	var previous []vocab.DNSMapping
 	switch {
 	case recorded == nil:
 	case recorded.Connection == s.daemon.Name:
@@ -96,7 +97,7 @@ func (u *upRun) setDNSOn(ctx context.Context, s *session, volume string, mapping
 // claims), with add. Projects change the daemon's set one at a time.
 // With nothing to drop or add the set cannot change: Telepresence is not
 // asked (a project without remote services costs no status call).
-func (r *Runner) updateMappings(ctx context.Context, project string, s *session, drop, add []telepresence.DNSMapping) error {
+func (r *Runner) updateMappings(ctx context.Context, project string, s *session, drop, add []vocab.DNSMapping) error {
 	if len(drop) == 0 && len(add) == 0 {
 		return nil
 	}
@@ -117,7 +118,7 @@ func (r *Runner) updateMappings(ctx context.Context, project string, s *session,
 	if err != nil {
 		return err
 	}
-	drop = slices.DeleteFunc(slices.Clone(drop), func(m telepresence.DNSMapping) bool { return slices.Contains(claimed, m) })
+	drop = slices.DeleteFunc(slices.Clone(drop), func(m vocab.DNSMapping) bool { return slices.Contains(claimed, m) })
 	current := st.Daemons[i].DNSMappings
 	set := mergeMappings(current, drop, add)
 	if sameMappings(set, current) {
@@ -129,12 +130,12 @@ func (r *Runner) updateMappings(ctx context.Context, project string, s *session,
 // claimedMappings are the mappings the records of the other projects say
 // they set on the daemon of a connection: a mapping two projects set stays
 // while either is up.
-func (r *Runner) claimedMappings(ctx context.Context, project, connection string) ([]telepresence.DNSMapping, error) {
+func (r *Runner) claimedMappings(ctx context.Context, project, connection string) ([]vocab.DNSMapping, error) {
 	records, err := r.Engine.VolumesWithLabel(ctx, labelDNS)
 	if err != nil {
 		return nil, r.engineError(err)
 	}
-	var out []telepresence.DNSMapping
+	var out []vocab.DNSMapping
 	for _, v := range records {
 		var d dnsRecord
 		if v.Labels[api.ProjectLabel] != project && json.Unmarshal([]byte(v.Labels[labelDNS]), &d) == nil && d.Connection == connection {
@@ -169,22 +170,22 @@ func sameRecord(a, b *dnsRecord) bool {
 
 // mergeMappings is current without the mappings the project set before,
 // plus the project's own (which win over a mapping of the same name).
-func mergeMappings(current, previous, own []telepresence.DNSMapping) []telepresence.DNSMapping {
-	out := []telepresence.DNSMapping{}
+func mergeMappings(current, previous, own []vocab.DNSMapping) []vocab.DNSMapping {
+	out := []vocab.DNSMapping{}
 	for _, m := range current {
-		if slices.Contains(previous, m) || slices.ContainsFunc(own, func(o telepresence.DNSMapping) bool { return o.Name == m.Name }) {
+		if slices.Contains(previous, m) || slices.ContainsFunc(own, func(o vocab.DNSMapping) bool { return o.Name == m.Name }) {
 			continue
 		}
 		out = append(out, m)
 	}
 	out = append(out, own...)
-	slices.SortFunc(out, func(a, b telepresence.DNSMapping) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(out, func(a, b vocab.DNSMapping) int { return strings.Compare(a.Name, b.Name) })
 	return out
 }
 
 // warnReplaced says when the project maps a name the daemon maps otherwise
 // (another project's, or the user's own).
-func (u *upRun) warnReplaced(current, previous, own []telepresence.DNSMapping) {
+func (u *upRun) warnReplaced(current, previous, own []vocab.DNSMapping) {
 	for _, m := range current {
 		if slices.Contains(previous, m) {
 			continue
@@ -197,10 +198,10 @@ func (u *upRun) warnReplaced(current, previous, own []telepresence.DNSMapping) {
 	}
 }
 
-func sameMappings(a, b []telepresence.DNSMapping) bool {
-	sorted := func(l []telepresence.DNSMapping) []telepresence.DNSMapping {
+func sameMappings(a, b []vocab.DNSMapping) bool {
+	sorted := func(l []vocab.DNSMapping) []vocab.DNSMapping {
 		l = slices.Clone(l)
-		slices.SortFunc(l, func(x, y telepresence.DNSMapping) int {
+		slices.SortFunc(l, func(x, y vocab.DNSMapping) int {
 			return strings.Compare(x.Name+" "+x.AliasFor, y.Name+" "+y.AliasFor)
 		})
 		return l

@@ -11,6 +11,7 @@ import (
 	"github.com/docker/compose/v5/pkg/api"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
@@ -116,7 +117,7 @@ func (r *Runner) restoreRecords(ctx context.Context, state projectState, keep ma
 
 // detachHeld ends an attachment through the daemon that holds it (see
 // contractFor).
-func (r *Runner) detachHeld(ctx context.Context, s projectState, st *telepresence.Status, a telepresence.DetachOptions) error {
+func (r *Runner) detachHeld(ctx context.Context, s projectState, st *telepresence.Status, a vocab.DetachOptions) error {
 	c, err := s.contractFor(st, a)
 	if err != nil {
 		return err
@@ -130,7 +131,7 @@ func (r *Runner) detachHeld(ctx context.Context, s projectState, st *telepresenc
 // ended through another daemon: there, "not found" would only say that
 // daemon does not hold it. So when the daemon it names does not run, the
 // attachment's record is kept, and down says why.
-func (s projectState) contractFor(st *telepresence.Status, a telepresence.DetachOptions) (telepresence.Contract, error) {
+func (s projectState) contractFor(st *telepresence.Status, a vocab.DetachOptions) (telepresence.Contract, error) {
 	connection, container := s.holderOf(a.Name)
 	for _, d := range st.Daemons {
 		if connection != "" && d.Name == connection || connection == "" && container != "" && d.Container() == container {
@@ -208,7 +209,7 @@ func (r *Runner) removeVolumes(ctx context.Context, project string, keep map[str
 }
 
 // names lists attachments as KIND NAME, for messages.
-func names(list []telepresence.DetachOptions) string {
+func names(list []vocab.DetachOptions) string {
 	out := make([]string, len(list))
 	for i, a := range list {
 		out[i] = string(a.Kind) + " " + a.Name

@@ -10,6 +10,7 @@ import (
 	"github.com/docker/compose/v5/pkg/api"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 
 // A dry run (--dry-run, as Docker Compose's) goes through every step as a
@@ -90,7 +91,7 @@ func (t *dryTelepresence) Connect(ctx context.Context, opts telepresence.Connect
 	// Teleroute network <name>); else the kubeconfig context does, which
 	// only the connect tells: placeholders stand for them.
 	d := telepresence.Daemon{Name: opts.Name, Version: v, Context: opts.Context, Namespace: ns, ReportsDNSMappings: true}
-	teleroute := v.AtLeast(telepresence.Teleroute.Major, telepresence.Teleroute.Minor)
+	teleroute := v.AtLeast(vocab.Teleroute.Major, vocab.Teleroute.Minor)
 	switch {
 	case opts.Name != "" && !teleroute:
 		d.ContainerNetwork = "container:tp-" + opts.Name
@@ -107,12 +108,12 @@ func (t *dryTelepresence) Connect(ctx context.Context, opts telepresence.Connect
 	return nil
 }
 
-func (t *dryTelepresence) Attach(_ context.Context, opts telepresence.AttachOptions) (*telepresence.Attachment, error) {
+func (t *dryTelepresence) Attach(_ context.Context, opts telepresence.AttachOptions) (*vocab.Attachment, error) {
 	t.p.say("would run: telepresence %s", strings.Join(opts.Args(), " "))
-	return &telepresence.Attachment{Kind: opts.Kind, Name: opts.Name, Environment: map[string]string{}}, nil
+	return &vocab.Attachment{Kind: opts.Kind, Name: opts.Name, Environment: map[string]string{}}, nil
 }
 
-func (t *dryTelepresence) Detach(_ context.Context, c telepresence.Contract, opts telepresence.DetachOptions) error {
+func (t *dryTelepresence) Detach(_ context.Context, c telepresence.Contract, opts vocab.DetachOptions) error {
 	t.p.say("would end %s %s", opts.Kind, opts.Name)
 	return nil
 }
@@ -122,7 +123,7 @@ func (t *dryTelepresence) Quit(context.Context, telepresence.Contract) error {
 	return nil
 }
 
-func (t *dryTelepresence) SetDNSMappings(_ context.Context, _ string, mappings []telepresence.DNSMapping) error {
+func (t *dryTelepresence) SetDNSMappings(_ context.Context, _ string, mappings []vocab.DNSMapping) error {
 	var set []string
 	for _, m := range mappings {
 		set = append(set, m.Name+"="+m.AliasFor)

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 
 // ErrUnsupported means the Telepresence that runs cannot do what the
@@ -40,7 +40,7 @@ type ReleaseError struct {
 	Service string
 	// Key is the key of the declaration, e.g. x-telepresence.intercept.httpHeaders.
 	Key     string
-	Release telepresence.Version
+	Release vocab.Version
 	Problem string
 	Hint    string
 }

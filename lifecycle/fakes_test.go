@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 
 // steps records, in order, every call the fakes receive, so a test reads
@@ -40,7 +41,7 @@ func (j *steps) reset() {
 type fakeTP struct {
 	mu      sync.Mutex
 	j       *steps
-	release telepresence.Version
+	release vocab.Version
 	// noSubnets makes a Teleroute daemon route nothing (no network).
 	noSubnets bool
 	daemon    *telepresence.Daemon
@@ -63,10 +64,10 @@ type fakeTP struct {
 	madeUnanswered bool
 	active         map[string]bool
 	env            map[string]string
-	mounts         []telepresence.Mount
+	mounts         []vocab.Mount
 }
 
-func newFakeTP(j *steps, release telepresence.Version) *fakeTP {
+func newFakeTP(j *steps, release vocab.Version) *fakeTP {
 	return &fakeTP{j: j, release: release, active: map[string]bool{}, failIntercept: map[string]error{}}
 }
 
@@ -96,7 +97,7 @@ func (f *fakeTP) Status(context.Context) (*telepresence.Status, error) {
 	return st, nil
 }
 
-func (f *fakeTP) ClientVersion(context.Context) (telepresence.Version, error) {
+func (f *fakeTP) ClientVersion(context.Context) (vocab.Version, error) {
 	f.j.add("tp version")
 	return f.release, f.versionErr
 }
@@ -108,12 +109,12 @@ func (f *fakeTP) connect() {
 	case !f.teleroute():
 		// As 2.20.2 prints it: a dns object, whose mappings key is left out
 		// when the set is empty.
-		d.Version, d.ContainerNetwork, d.ReportsDNSMappings, d.DNSMappings = f.release, "container:tp-test", true, []telepresence.DNSMapping{}
+		d.Version, d.ContainerNetwork, d.ReportsDNSMappings, d.DNSMappings = f.release, "container:tp-test", true, []vocab.DNSMapping{}
 	case f.noSubnets:
-		d.Version, d.ContainerNetwork, d.ReportsDNSMappings, d.DNSMappings = f.release, "default bridge", true, []telepresence.DNSMapping{}
+		d.Version, d.ContainerNetwork, d.ReportsDNSMappings, d.DNSMappings = f.release, "default bridge", true, []vocab.DNSMapping{}
 	default:
 		d.Version, d.ContainerNetwork, d.ReportsDNSMappings = f.release, "tp-test", true
-		d.Subnets, d.DNSMappings = []string{"10.96.0.0/12"}, []telepresence.DNSMapping{{Name: "user", AliasFor: "users.default"}}
+		d.Subnets, d.DNSMappings = []string{"10.96.0.0/12"}, []vocab.DNSMapping{{Name: "user", AliasFor: "users.default"}}
 	}
 	f.daemon = d
 }
@@ -130,7 +131,7 @@ func (f *fakeTP) Connect(ctx context.Context, o telepresence.ConnectOptions) err
 	if o.Name != "" && f.daemon != nil && o.Name != f.daemon.Name {
 		// Another connection: its daemon is the fake's other one.
 		f.other = &telepresence.Daemon{Name: o.Name, ContainerNetwork: "tp-" + o.Name, Version: f.release, Context: "default", Namespace: o.Namespace,
-			Subnets: []string{"10.100.0.0/16"}, ReportsDNSMappings: true, DNSMappings: []telepresence.DNSMapping{}}
+			Subnets: []string{"10.100.0.0/16"}, ReportsDNSMappings: true, DNSMappings: []vocab.DNSMapping{}}
 		return nil
 	}
 	f.connect()
@@ -139,7 +140,7 @@ func (f *fakeTP) Connect(ctx context.Context, o telepresence.ConnectOptions) err
 
 // Attach makes an attachment named o.Name; failIntercept and onIntercept
 // are by workload. Attachments are made concurrently: the fake locks.
-func (f *fakeTP) Attach(ctx context.Context, o telepresence.AttachOptions) (*telepresence.Attachment, error) {
+func (f *fakeTP) Attach(ctx context.Context, o telepresence.AttachOptions) (*vocab.Attachment, error) {
 	f.j.add("tp %s", strings.Join(o.Args(), " "))
 	if f.onAttach != nil {
 		if err := f.onAttach(o.Name); err != nil {
@@ -169,10 +170,10 @@ func (f *fakeTP) Attach(ctx context.Context, o telepresence.AttachOptions) (*tel
 	for k, v := range f.env {
 		env[k] = v
 	}
-	return &telepresence.Attachment{Kind: o.Kind, Name: o.Name, Environment: env, MountPort: 34439, Mounts: f.mounts}, nil
+	return &vocab.Attachment{Kind: o.Kind, Name: o.Name, Environment: env, MountPort: 34439, Mounts: f.mounts}, nil
 }
 
-func (f *fakeTP) Detach(_ context.Context, c telepresence.Contract, a telepresence.DetachOptions) error {
+func (f *fakeTP) Detach(_ context.Context, c telepresence.Contract, a vocab.DetachOptions) error {
 	f.j.add("tp leave %s%s", a.Name, useSuffix(c))
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -200,7 +201,7 @@ func (f *fakeTP) Quit(_ context.Context, c telepresence.Contract) error {
 	return nil
 }
 
-func (f *fakeTP) SetDNSMappings(_ context.Context, addr string, m []telepresence.DNSMapping) error {
+func (f *fakeTP) SetDNSMappings(_ context.Context, addr string, m []vocab.DNSMapping) error {
 	var set []string
 	for _, x := range m {
 		set = append(set, x.Name+"="+x.AliasFor)

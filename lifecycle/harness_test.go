@@ -12,15 +12,15 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
 // Releases the fakes emulate.
 var (
-	v220 = telepresence.Version{Major: 2, Minor: 20, Patch: 2}
-	v224 = telepresence.Version{Major: 2, Minor: 24, Patch: 1}
-	v227 = telepresence.Version{Major: 2, Minor: 27, Patch: 3}
+	v220 = vocab.Version{Major: 2, Minor: 20, Patch: 2}
+	v224 = vocab.Version{Major: 2, Minor: 24, Patch: 1}
+	v227 = vocab.Version{Major: 2, Minor: 27, Patch: 3}
 )
 
 const projectYAML = `
@@ -57,7 +57,7 @@ type fixture struct {
 	intent  *transform.Intent
 }
 
-func newFixture(t *testing.T, yaml string, release telepresence.Version) *fixture {
+func newFixture(t *testing.T, yaml string, release vocab.Version) *fixture {
 	t.Helper()
 	j := &steps{}
 	f := &fixture{j: j, tp: newFakeTP(j, release), stderr: &bytes.Buffer{}}

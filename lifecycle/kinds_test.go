@@ -8,13 +8,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 
 var (
-	v221 = telepresence.Version{Major: 2, Minor: 21, Patch: 0}
-	v222 = telepresence.Version{Major: 2, Minor: 22, Patch: 4}
-	v223 = telepresence.Version{Major: 2, Minor: 23, Patch: 6}
+	v221 = vocab.Version{Major: 2, Minor: 21, Patch: 0}
+	v222 = vocab.Version{Major: 2, Minor: 22, Patch: 4}
+	v223 = vocab.Version{Major: 2, Minor: 23, Patch: 6}
 )
 
 // What a release cannot do is refused before anything is created, naming
@@ -22,7 +22,7 @@ var (
 func TestReleaseRefusals(t *testing.T) {
 	tests := []struct {
 		name    string
-		release telepresence.Version
+		release vocab.Version
 		service string
 		want    string
 	}{
@@ -114,7 +114,7 @@ services:
   tap: {image: tap, ports: ["9090:9090"], x-tele: {type: wiretap, name: tap, service: api}}
   billing: {image: billing, x-tele: {type: replace, container: app}}
   worker: {image: worker, x-tele: {type: ingest, container: main}}
-`, telepresence.Version{Major: 2, Minor: 31, Patch: 2})
+`, vocab.Version{Major: 2, Minor: 31, Patch: 2})
 	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
@@ -15,9 +15,9 @@ import (
 // the running container labelled with the attachment, its environment
 // beyond its image's, and the project's Telemount volumes for it (their
 // numbers kept, so the volumes keep their names).
-func (r *Runner) liveAttachment(ctx context.Context, s projectState, service string, a telepresence.DetachOptions) (telepresence.Attachment, bool, error) {
+func (r *Runner) liveAttachment(ctx context.Context, s projectState, service string, a vocab.DetachOptions) (vocab.Attachment, bool, error) {
 	name := a.Name
-	ic := telepresence.Attachment{Kind: a.Kind, Name: name}
+	ic := vocab.Attachment{Kind: a.Kind, Name: name}
 	i := slices.IndexFunc(s.containers, func(c Container) bool {
 		return c.Service == service && c.Labels[transform.LabelAttachment] == name && c.Running
 	})
@@ -43,8 +43,8 @@ func (r *Runner) liveAttachment(ctx context.Context, s projectState, service str
 // volumes, each at the index and with the policy its labels give (so the
 // volumes keep their names); the pod volumes that were not mounted are
 // Ignore.
-func liveMounts(volumes []Volume, attachment string) ([]telepresence.Mount, int) {
-	var mounts []telepresence.Mount
+func liveMounts(volumes []Volume, attachment string) ([]vocab.Mount, int) {
+	var mounts []vocab.Mount
 	port := 0
 	for _, v := range volumes {
 		if _, tm := v.Labels[transform.LabelTelemount]; !tm || v.Labels[transform.LabelAttachment] != attachment {
@@ -55,11 +55,11 @@ func liveMounts(volumes []Volume, attachment string) ([]telepresence.Mount, int)
 			n = len(mounts) // an older plugin made it: the next place
 		}
 		for len(mounts) <= n {
-			mounts = append(mounts, telepresence.Mount{Policy: telepresence.PolicyIgnore})
+			mounts = append(mounts, vocab.Mount{Policy: vocab.PolicyIgnore})
 		}
-		mounts[n] = telepresence.Mount{Path: v.Options["dir"], Policy: telepresence.PolicyRemote}
-		if v.Options["ro"] == "true" || v.Labels[transform.LabelMountPolicy] == string(telepresence.PolicyRemoteReadOnly) {
-			mounts[n].Policy = telepresence.PolicyRemoteReadOnly
+		mounts[n] = vocab.Mount{Path: v.Options["dir"], Policy: vocab.PolicyRemote}
+		if v.Options["ro"] == "true" || v.Labels[transform.LabelMountPolicy] == string(vocab.PolicyRemoteReadOnly) {
+			mounts[n].Policy = vocab.PolicyRemoteReadOnly
 		}
 		port, _ = strconv.Atoi(v.Options["port"])
 	}

@@ -10,18 +10,19 @@ import (
 	"github.com/docker/compose/v5/pkg/api"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
 // make records an attachment on the Docker side, then makes it, and
 // pushes how to end it. The record is written whatever happens to the run
 // meanwhile, so that the undo finds it.
-func (u *upRun) make(ctx context.Context, req transform.AttachRequest, q request) (telepresence.Attachment, error) {
+func (u *upRun) make(ctx context.Context, req transform.AttachRequest, q request) (vocab.Attachment, error) {
 	s := u.sessionFor(req.Service)
-	ref := telepresence.DetachOptions{Kind: req.Kind, Name: req.Name, Container: req.Container}
+	ref := vocab.DetachOptions{Kind: req.Kind, Name: req.Name, Container: req.Container}
 	rec := attachmentRecord{name: req.Name, service: req.Service, request: q}
 	if err := u.writeRecord(context.WithoutCancel(ctx), u.project, rec); err != nil {
-		return telepresence.Attachment{}, err
+		return vocab.Attachment{}, err
 	}
 	id := attachmentID(req.Kind, req.Name)
 	u.event(id, api.Working, api.StatusCreating, fmt.Sprintf("workload %s for service %s%s", req.Workload, req.Service, portsText(req.Ports)))
@@ -39,11 +40,11 @@ func (u *upRun) make(ctx context.Context, req transform.AttachRequest, q request
 	case ctx.Err() != nil || errors.Is(err, telepresence.ErrTimeout):
 		// It may exist though we never heard back: end it.
 		u.journal.push(string(req.Kind)+" "+req.Name, func(ctx context.Context) error { return u.detachAndForget(ctx, s.contract, u.project, ref) })
-		return telepresence.Attachment{}, fmt.Errorf("%s: %w", what, err)
+		return vocab.Attachment{}, fmt.Errorf("%s: %w", what, err)
 	default:
 		// Not made: refused, or someone else's. Only its record goes.
 		err = fmt.Errorf("%s: %w%s", what, err, refusalHint(err, req))
-		return telepresence.Attachment{}, errors.Join(err, u.removeRecord(context.WithoutCancel(ctx), u.project, ref))
+		return vocab.Attachment{}, errors.Join(err, u.removeRecord(context.WithoutCancel(ctx), u.project, ref))
 	}
 	made := ref
 	made.Name = a.Name
@@ -56,7 +57,7 @@ func (u *upRun) make(ctx context.Context, req transform.AttachRequest, q request
 			err = u.removeRecord(context.WithoutCancel(ctx), u.project, ref)
 		}
 		if err != nil {
-			return telepresence.Attachment{}, err
+			return vocab.Attachment{}, err
 		}
 	}
 	u.event(id, api.Done, api.StatusCreated, fmt.Sprintf("workload %s for service %s%s", req.Workload, req.Service, portsText(req.Ports)))
@@ -90,7 +91,7 @@ func portsText(ports []string) string {
 
 // detachAndForget ends an attachment and, once it is gone, removes its
 // record: a detach that fails keeps the record for the next `down`.
-func (r *Runner) detachAndForget(ctx context.Context, c telepresence.Contract, project string, a telepresence.DetachOptions) error {
+func (r *Runner) detachAndForget(ctx context.Context, c telepresence.Contract, project string, a vocab.DetachOptions) error {
 	if err := r.detach(ctx, c, a); err != nil {
 		return err
 	}
@@ -98,7 +99,7 @@ func (r *Runner) detachAndForget(ctx context.Context, c telepresence.Contract, p
 }
 
 // detach ends an attachment; one that is already gone is fine.
-func (r *Runner) detach(ctx context.Context, c telepresence.Contract, a telepresence.DetachOptions) error {
+func (r *Runner) detach(ctx context.Context, c telepresence.Contract, a vocab.DetachOptions) error {
 	err := r.Telepresence.Detach(ctx, c, a)
 	switch {
 	case err == nil:

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
@@ -14,7 +14,7 @@ import (
 // keys of the service's block, or to use a wiretap. Other refusals get no
 // such hint.
 func TestGlobalInterceptsTurnedOffHintsAtFilters(t *testing.T) {
-	req := transform.AttachRequest{Kind: telepresence.KindIntercept, Service: "api", Block: "x-telepresence.intercept"}
+	req := transform.AttachRequest{Kind: vocab.KindIntercept, Service: "api", Block: "x-telepresence.intercept"}
 	refused := errors.New("telepresence intercept: exit status 1: telepresence intercept: error: rpc error: code = Unknown desc = " +
 		"global TCP/UDP intercepts and replaces are disabled. Use --http-header or --http-path-* flags for HTTP intercepts")
 	hint := refusalHint(refused, req)

@@ -8,7 +8,7 @@ import (
 
 	"github.com/docker/compose/v5/pkg/api"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
@@ -27,10 +27,10 @@ const (
 // installed, the handlers run without the pod's volumes, as Telepresence's
 // own compose does ("Remote mount disabled"), unless a handler asked for
 // them (mount: true).
-func (r *Runner) volumeDriver(ctx context.Context, plan *transform.Plan, attachments map[string]telepresence.Attachment) (string, error) {
+func (r *Runner) volumeDriver(ctx context.Context, plan *transform.Plan, attachments map[string]vocab.Attachment) (string, error) {
 	var needed, required []string
 	for _, req := range plan.Attachments {
-		if req.Mount && slices.ContainsFunc(attachments[req.Service].Mounts, func(m telepresence.Mount) bool { return m.Policy.Mounted() }) {
+		if req.Mount && slices.ContainsFunc(attachments[req.Service].Mounts, func(m vocab.Mount) bool { return m.Policy.Mounted() }) {
 			needed = append(needed, req.Service)
 			if req.MountRequired {
 				required = append(required, req.Service)
@@ -71,7 +71,7 @@ func telemountTakesReadOnly(driver string) bool {
 	if !ok {
 		return true
 	}
-	v, ok := telepresence.ParseVersion(tag[strings.LastIndex(tag, "-")+1:])
+	v, ok := vocab.ParseVersion(tag[strings.LastIndex(tag, "-")+1:])
 	return !ok || v.Major > 0 || v.Minor > 1 || v.Minor == 1 && v.Patch >= 6
 }
 

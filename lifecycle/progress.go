@@ -7,7 +7,7 @@ import (
 
 	"github.com/docker/compose/v5/pkg/api"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 
 // Telepresence's steps are shown in Compose's own progress display, as
@@ -58,10 +58,10 @@ func (r *Runner) event(id string, status api.EventStatus, text, details string) 
 }
 
 // attachmentID is the row of an attachment: its kind and name.
-func attachmentID(kind telepresence.Kind, name string) string {
+func attachmentID(kind vocab.Kind, name string) string {
 	k := string(kind)
 	if k == "" {
-		k = string(telepresence.KindIntercept)
+		k = string(vocab.KindIntercept)
 	}
 	return strings.ToUpper(k[:1]) + k[1:] + " " + name
 }

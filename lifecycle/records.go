@@ -8,7 +8,7 @@ import (
 
 	"github.com/docker/compose/v5/pkg/api"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
@@ -35,10 +35,10 @@ const (
 
 // recordVolume names the record of an attachment: the kind and the name,
 // made a volume name ('/' of a replaced container, ':' become '.').
-func recordVolume(project string, a telepresence.DetachOptions) string {
+func recordVolume(project string, a vocab.DetachOptions) string {
 	kind := a.Kind
 	if kind == "" {
-		kind = telepresence.KindIntercept
+		kind = vocab.KindIntercept
 	}
 	name := strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' {
@@ -70,17 +70,17 @@ type attachmentRecord struct {
 }
 
 // ref names the recorded attachment for Telepresence.
-func (rec attachmentRecord) ref() telepresence.DetachOptions {
-	return telepresence.DetachOptions{Kind: rec.request.kind(), Name: rec.name, Container: rec.request.Container}
+func (rec attachmentRecord) ref() vocab.DetachOptions {
+	return vocab.DetachOptions{Kind: rec.request.kind(), Name: rec.name, Container: rec.request.Container}
 }
 
 // dnsRecord is the record of a project's remote services and of the DNS
 // mappings it set on a daemon for them.
 type dnsRecord struct {
 	// Connection names the daemon (JSON key as earlier releases wrote it).
-	Connection string                    `json:"daemon"`
-	Mappings   []telepresence.DNSMapping `json:"mappings"`
-	Remote     []string                  `json:"remote,omitempty"`
+	Connection string             `json:"daemon"`
+	Mappings   []vocab.DNSMapping `json:"mappings"`
+	Remote     []string           `json:"remote,omitempty"`
 	// volume is the record's volume.
 	volume string
 }
@@ -156,15 +156,15 @@ func (s projectState) empty() bool {
 
 // attachments are the project's attachments, from the records, the
 // handler containers and the Telemount volumes, by kind and name.
-func (s projectState) attachments() []telepresence.DetachOptions {
-	var out []telepresence.DetachOptions
-	add := func(a telepresence.DetachOptions) {
+func (s projectState) attachments() []vocab.DetachOptions {
+	var out []vocab.DetachOptions
+	add := func(a vocab.DetachOptions) {
 		if a.Kind == "" {
-			a.Kind = telepresence.KindIntercept
+			a.Kind = vocab.KindIntercept
 		}
 		// A record says the kind; a container or volume of the same name is
 		// the same attachment.
-		if !slices.ContainsFunc(out, func(o telepresence.DetachOptions) bool { return o.Name == a.Name }) {
+		if !slices.ContainsFunc(out, func(o vocab.DetachOptions) bool { return o.Name == a.Name }) {
 			out = append(out, a)
 		}
 	}
@@ -173,15 +173,15 @@ func (s projectState) attachments() []telepresence.DetachOptions {
 	}
 	for _, c := range s.containers {
 		if name := c.Labels[transform.LabelAttachment]; name != "" {
-			add(telepresence.DetachOptions{Kind: telepresence.Kind(c.Labels[transform.LabelKind]), Name: name})
+			add(vocab.DetachOptions{Kind: vocab.Kind(c.Labels[transform.LabelKind]), Name: name})
 		}
 	}
 	for _, v := range s.volumes {
 		if name := v.Labels[transform.LabelAttachment]; name != "" {
-			add(telepresence.DetachOptions{Kind: telepresence.Kind(v.Labels[transform.LabelKind]), Name: name})
+			add(vocab.DetachOptions{Kind: vocab.Kind(v.Labels[transform.LabelKind]), Name: name})
 		}
 	}
-	slices.SortFunc(out, func(a, b telepresence.DetachOptions) int {
+	slices.SortFunc(out, func(a, b vocab.DetachOptions) int {
 		return strings.Compare(a.Name+" "+string(a.Kind), b.Name+" "+string(b.Kind))
 	})
 	return out
@@ -239,7 +239,7 @@ func (r *Runner) writeRecord(ctx context.Context, project string, rec attachment
 	return nil
 }
 
-func (r *Runner) removeRecord(ctx context.Context, project string, a telepresence.DetachOptions) error {
+func (r *Runner) removeRecord(ctx context.Context, project string, a vocab.DetachOptions) error {
 	if err := r.Engine.RemoveVolume(ctx, recordVolume(project, a)); err != nil {
 		return r.engineError(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
@@ -14,24 +15,24 @@ import (
 // attachment from the release that added its command, HTTP filters and
 // metadata from 2.25, several ports from 2.22, a container from 2.21, and
 // a proxy's ports from 2.24.
-func checkRelease(plan *transform.Plan, v telepresence.Version) error {
+func checkRelease(plan *transform.Plan, v vocab.Version) error {
 	var errs []error
 	for _, req := range plan.Attachments {
 		errs = append(errs, checkAttachment(req, v)...)
 	}
 	for _, px := range plan.Proxies {
-		if px.Declared && !v.AtLeast(telepresence.Reroute.Major, telepresence.Reroute.Minor) {
+		if px.Declared && !v.AtLeast(vocab.Reroute.Major, vocab.Reroute.Minor) {
 			errs = append(errs, &ReleaseError{Service: px.Service, Key: px.Key, Release: v,
-				Problem: fmt.Sprintf("cannot reroute a remote service's ports: `telepresence connect --reroute-remote` needs %s or newer", short(telepresence.Reroute)),
+				Problem: fmt.Sprintf("cannot reroute a remote service's ports: `telepresence connect --reroute-remote` needs %s or newer", short(vocab.Reroute)),
 				Hint:    "upgrade Telepresence, or remove the ports so that dependents dial the cluster service's own ports"})
 		}
 	}
 	return errors.Join(errs...)
 }
 
-func checkAttachment(req transform.AttachRequest, v telepresence.Version) []error {
+func checkAttachment(req transform.AttachRequest, v vocab.Version) []error {
 	var errs []error
-	need := func(since telepresence.Version, key, what, hint string) {
+	need := func(since vocab.Version, key, what, hint string) {
 		if !v.AtLeast(since.Major, since.Minor) {
 			errs = append(errs, &ReleaseError{Service: req.Service, Key: key, Release: v,
 				Problem: fmt.Sprintf("cannot %s: it needs %s or newer", what, short(since)), Hint: hint})
@@ -46,26 +47,26 @@ func checkAttachment(req transform.AttachRequest, v telepresence.Version) []erro
 		need(since, kindKey, kindVerbs[req.Kind]+" (`telepresence "+string(req.Kind)+"`)", upgrade+", or make the service an interceptHandler")
 	}
 	if req.HTTP.Any() {
-		need(telepresence.HTTPHeaders, req.Key(filterKey(req)), "filter the traffic by HTTP header or path (--http-header, --http-path-*)",
+		need(vocab.HTTPHeaders, req.Key(filterKey(req)), "filter the traffic by HTTP header or path (--http-header, --http-path-*)",
 			upgrade+", or remove the filters to take all of the workload's traffic")
 	}
 	if len(req.Metadata) > 0 {
-		need(telepresence.HTTPHeaders, req.Key("metadata"), "attach metadata (--metadata)", upgrade+", or remove metadata")
+		need(vocab.HTTPHeaders, req.Key("metadata"), "attach metadata (--metadata)", upgrade+", or remove metadata")
 	}
 	if len(req.Ports) > 1 {
-		need(telepresence.Replace, req.Key("ports"), "take several ports at once (--port repeated)", upgrade+", or keep one port")
+		need(vocab.Replace, req.Key("ports"), "take several ports at once (--port repeated)", upgrade+", or keep one port")
 	}
 	if req.Container != "" {
-		need(telepresence.Ingest, req.Key("container"), "choose the container (--container)", upgrade+", or remove container")
+		need(vocab.Ingest, req.Key("container"), "choose the container (--container)", upgrade+", or remove container")
 	}
 	return errs
 }
 
 // kindVerbs say what each kind does, for refusals.
-var kindVerbs = map[telepresence.Kind]string{
-	telepresence.KindIngest:  "ingest a workload's container",
-	telepresence.KindReplace: "replace a workload's container",
-	telepresence.KindWiretap: "wiretap a workload",
+var kindVerbs = map[vocab.Kind]string{
+	vocab.KindIngest:  "ingest a workload's container",
+	vocab.KindReplace: "replace a workload's container",
+	vocab.KindWiretap: "wiretap a workload",
 }
 
 // filterKey is the key of the filters a request declares, for errors.
@@ -83,13 +84,13 @@ func filterKey(req transform.AttachRequest) string {
 	return "httpPathRegexps"
 }
 
-func short(v telepresence.Version) string { return fmt.Sprintf("%d.%d", v.Major, v.Minor) }
+func short(v vocab.Version) string { return fmt.Sprintf("%d.%d", v.Major, v.Minor) }
 
 // addProxies has a daemon this run connects reroute the ports of remote
 // services (2.24+); before 2.24 it says which published ports stay local.
-func (u *upRun) addProxies(opts *telepresence.ConnectOptions, plan *transform.Plan, v telepresence.Version) {
+func (u *upRun) addProxies(opts *telepresence.ConnectOptions, plan *transform.Plan, v vocab.Version) {
 	for _, px := range plan.Proxies {
-		if !v.AtLeast(telepresence.Reroute.Major, telepresence.Reroute.Minor) {
+		if !v.AtLeast(vocab.Reroute.Major, vocab.Reroute.Minor) {
 			u.warn(fmt.Sprintf("service %q: ports %s are not published: Telepresence %s cannot reroute them to the cluster (2.24 can)",
 				px.Service, strings.Join(px.Expose, ", "), v))
 			continue
@@ -104,7 +105,7 @@ func (u *upRun) addProxies(opts *telepresence.ConnectOptions, plan *transform.Pl
 // lack: reroutes are given to `telepresence connect`, and the daemon's
 // status does not tell which it has.
 func (u *upRun) checkProxies(s *session, plan *transform.Plan) {
-	if !s.daemon.Release().AtLeast(telepresence.Reroute.Major, telepresence.Reroute.Minor) {
+	if !s.daemon.Release().AtLeast(vocab.Reroute.Major, vocab.Reroute.Minor) {
 		return
 	}
 	for _, px := range plan.Proxies {

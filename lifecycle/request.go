@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
@@ -19,7 +19,7 @@ import (
 type request struct {
 	// Kind is the attachment's kind; empty in records of the first
 	// releases, which made intercepts only.
-	Kind telepresence.Kind `json:"kind,omitempty"`
+	Kind vocab.Kind `json:"kind,omitempty"`
 	// Connection is the name of the daemon's connection (its container is
 	// tp-<Connection>). The JSON key is the one earlier releases wrote.
 	Connection string   `json:"daemon"`
@@ -50,9 +50,9 @@ func requestOf(connection string, req transform.AttachRequest, teleroute bool) r
 	return normal(q)
 }
 
-func (q request) kind() telepresence.Kind {
+func (q request) kind() vocab.Kind {
 	if q.Kind == "" {
-		return telepresence.KindIntercept
+		return vocab.KindIntercept
 	}
 	return q.Kind
 }

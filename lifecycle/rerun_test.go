@@ -10,17 +10,17 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
 // Running `up` again on a project that is up keeps what has not changed.
 func TestUpAgainReusesTheLiveIntercepts(t *testing.T) {
-	for _, release := range []telepresence.Version{v220, v227} {
+	for _, release := range []vocab.Version{v220, v227} {
 		t.Run(release.String(), func(t *testing.T) {
 			f := newFixture(t, projectYAML, release)
 			f.tp.env = map[string]string{"DB_HOST": "psql"}
-			f.tp.mounts = []telepresence.Mount{{Path: "/var/run/secrets", Policy: "Remote"}, {Path: "/cache", Policy: "Local"}, {Path: "/ro", Policy: "RemoteReadOnly"}}
+			f.tp.mounts = []vocab.Mount{{Path: "/var/run/secrets", Policy: "Remote"}, {Path: "/cache", Policy: "Local"}, {Path: "/ro", Policy: "RemoteReadOnly"}}
 			if err := f.up(t.Context(), true); err != nil {
 				t.Fatal(err)
 			}

@@ -11,7 +11,7 @@ import (
 	"github.com/containerd/errdefs"
 	"github.com/docker/compose/v5/pkg/api"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
@@ -272,7 +272,7 @@ func (u *upRun) composeDown(ctx context.Context) error {
 // records of intercepts are left to the intercepts' own undo).
 func (u *upRun) removeCreated(ctx context.Context, res *transform.Result) error {
 	var errs []error
-	if u.session.model() == telepresence.ModelNetns {
+	if u.session.model() == vocab.ModelNetns {
 		var networks []string
 		for _, a := range res.DaemonNetworks {
 			networks = append(networks, a.Name)

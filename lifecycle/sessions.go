@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
@@ -71,7 +72,7 @@ func usedConnections(in *transform.Intent) []transform.Connection {
 // anything is created.
 func (u *upRun) checkSeveral(ctx context.Context, st *telepresence.Status, conns []transform.Connection) error {
 	for _, conn := range conns {
-		if d, _, err := selectDaemon(st, conn); err == nil && d != nil && d.Model() == telepresence.ModelNetns {
+		if d, _, err := selectDaemon(st, conn); err == nil && d != nil && d.Model() == vocab.ModelNetns {
 			return severalRefused(d.Release())
 		}
 	}
@@ -79,16 +80,16 @@ func (u *upRun) checkSeveral(ctx context.Context, st *telepresence.Status, conns
 	if err != nil {
 		return err
 	}
-	if !v.AtLeast(telepresence.Teleroute.Major, telepresence.Teleroute.Minor) {
+	if !v.AtLeast(vocab.Teleroute.Major, vocab.Teleroute.Minor) {
 		return severalRefused(v)
 	}
 	return nil
 }
 
-func severalRefused(v telepresence.Version) error {
+func severalRefused(v vocab.Version) error {
 	return &ReleaseError{Key: "connections", Release: v,
 		Problem: fmt.Sprintf("cannot use several connections in one project: before %d.%d a handler shares its daemon's network namespace, which reaches one cluster",
-			telepresence.Teleroute.Major, telepresence.Teleroute.Minor),
+			vocab.Teleroute.Major, vocab.Teleroute.Minor),
 		Hint: "upgrade Telepresence to 2.23 or newer, or keep one connection"}
 }
 

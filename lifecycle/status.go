@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
@@ -115,7 +116,7 @@ func (r *Runner) Status(ctx context.Context, project string) (*ProjectStatus, er
 	for _, rec := range state.dns {
 		for _, name := range rec.Remote {
 			rs := RemoteStatus{Service: name, Connection: rec.Connection}
-			if i := slices.IndexFunc(rec.Mappings, func(m telepresence.DNSMapping) bool { return m.Name == name }); i >= 0 {
+			if i := slices.IndexFunc(rec.Mappings, func(m vocab.DNSMapping) bool { return m.Name == name }); i >= 0 {
 				rs.AliasFor = rec.Mappings[i].AliasFor
 			}
 			out.Remote = append(out.Remote, rs)

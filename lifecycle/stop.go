@@ -9,7 +9,7 @@ import (
 
 	"github.com/docker/compose/v5/pkg/api"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 
 // StopOptions are the options of `stop`.
@@ -38,7 +38,7 @@ func (r *Runner) Stop(ctx context.Context, opts StopOptions) error {
 // endAttachments ends the recorded attachments of the services (all when
 // none is named), each through the daemon that holds it; records stay.
 func (r *Runner) endAttachments(ctx context.Context, state projectState, services []string) error {
-	var ends []telepresence.DetachOptions
+	var ends []vocab.DetachOptions
 	for _, rec := range state.records {
 		if len(services) == 0 || slices.Contains(services, rec.service) {
 			ends = append(ends, rec.ref())

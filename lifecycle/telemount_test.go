@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 
 // The Telemount plugin is installed only when a pod has volumes to mount.
@@ -24,7 +24,7 @@ func TestTelemountIsInstalledOnlyForPodVolumes(t *testing.T) {
 func TestWithoutTelemountTheHandlersRunWithoutPodVolumes(t *testing.T) {
 	f := newFixture(t, projectYAML, v220)
 	f.runner.VolumeDriver = ""
-	f.tp.mounts = []telepresence.Mount{{Path: "/secrets", Policy: telepresence.PolicyRemote}}
+	f.tp.mounts = []vocab.Mount{{Path: "/secrets", Policy: vocab.PolicyRemote}}
 	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +41,7 @@ func TestWithoutTelemountTheHandlersRunWithoutPodVolumes(t *testing.T) {
 func TestMountTrueWithoutTelemountIsAnError(t *testing.T) {
 	f := newFixture(t, edit(t, projectYAML, "{workload: echo-server}", "{workload: echo-server, mount: true}"), v220)
 	f.runner.VolumeDriver = ""
-	f.tp.mounts = []telepresence.Mount{{Path: "/secrets", Policy: telepresence.PolicyRemote}}
+	f.tp.mounts = []vocab.Mount{{Path: "/secrets", Policy: vocab.PolicyRemote}}
 	err := f.up(t.Context(), true)
 	if err == nil || !strings.Contains(err.Error(), "installing the Telemount volume plugin ghcr.io/telepresenceio/telemount:amd64-0.3.2, which the pod's volumes of echo need") ||
 		!strings.Contains(err.Error(), "remove `mount: true`") {
@@ -54,7 +54,7 @@ func TestMountTrueWithoutTelemountIsAnError(t *testing.T) {
 func TestUpReusesTheTelemountPluginTelepresenceInstalled(t *testing.T) {
 	f := newFixture(t, projectYAML, v220)
 	f.runner.VolumeDriver = ""
-	f.tp.mounts = []telepresence.Mount{{Path: "/secrets", Policy: telepresence.PolicyRemote}}
+	f.tp.mounts = []vocab.Mount{{Path: "/secrets", Policy: vocab.PolicyRemote}}
 	f.engine.plugins = []Plugin{{Name: "other/thing:1", Enabled: true}, {Name: "ghcr.io/telepresenceio/telemount:amd64-0.1.5", Enabled: true}}
 	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)

@@ -9,7 +9,7 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/types"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
@@ -17,7 +17,7 @@ import (
 // names once Compose has created them: the daemon joins their networks
 // (netns model), or each keeps its alias on the Teleroute network.
 func (u *upRun) attachHandlers(ctx context.Context, project *types.Project, res *transform.Result) error {
-	if u.session.model() == telepresence.ModelNetns {
+	if u.session.model() == vocab.ModelNetns {
 		return u.attachDaemon(ctx, res)
 	}
 	return u.realiasHandlers(ctx, project)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
@@ -128,7 +129,7 @@ services:
 	if err := f.newRunner().Down(t.Context(), DownOptions{ProjectName: "proj"}); err != nil {
 		t.Fatal(err)
 	}
-	if got := f.tp.daemon.DNSMappings; !sameMappings(got, []telepresence.DNSMapping{{Name: "db", AliasFor: "psql.default"}, {Name: "user", AliasFor: "users.default"}}) {
+	if got := f.tp.daemon.DNSMappings; !sameMappings(got, []vocab.DNSMapping{{Name: "db", AliasFor: "psql.default"}, {Name: "user", AliasFor: "users.default"}}) {
 		t.Errorf("after proj's down the daemon maps %v; twin still needs db", got)
 	}
 }
@@ -138,17 +139,17 @@ services:
 func TestAFailedUpKeepsTheMappingsOthersSetMeanwhile(t *testing.T) {
 	f := newFixture(t, projectYAML, v227)
 	f.tp.connect() // the user's daemon: the undo does not quit it
-	other := telepresence.DNSMapping{Name: "cache", AliasFor: "redis.default"}
+	other := vocab.DNSMapping{Name: "cache", AliasFor: "redis.default"}
 	f.compose.onCreate = func() {
 		f.tp.daemon.DNSMappings = append(f.tp.daemon.DNSMappings, other) // another project's up, meanwhile
-		raw, _ := json.Marshal(dnsRecord{Connection: "test", Mappings: []telepresence.DNSMapping{other}})
+		raw, _ := json.Marshal(dnsRecord{Connection: "test", Mappings: []vocab.DNSMapping{other}})
 		f.engine.volumes["other"] = []Volume{{Name: "other_telepresence-dns", Labels: map[string]string{"com.docker.compose.project": "other", labelDNS: string(raw)}}}
 	}
 	f.compose.upErr = errors.New("boom")
 	if err := f.up(t.Context(), true); err == nil {
 		t.Fatal("up succeeded")
 	}
-	if got := f.tp.daemon.DNSMappings; !sameMappings(got, []telepresence.DNSMapping{other, {Name: "user", AliasFor: "users.default"}}) {
+	if got := f.tp.daemon.DNSMappings; !sameMappings(got, []vocab.DNSMapping{other, {Name: "user", AliasFor: "users.default"}}) {
 		t.Errorf("after the undo the daemon maps %v", got)
 	}
 }
@@ -160,13 +161,13 @@ func TestMovingToAnotherDaemonTakesTheMappingsOffTheOldOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.tp.other = &telepresence.Daemon{Name: "other", ContainerNetwork: "tp-other", Version: v227, Context: "default", Namespace: "other",
-		ReportsDNSMappings: true, DNSMappings: []telepresence.DNSMapping{}, Subnets: []string{"10.96.0.0/12"}}
+		ReportsDNSMappings: true, DNSMappings: []vocab.DNSMapping{}, Subnets: []string{"10.96.0.0/12"}}
 	f.load(t, "x-telepresence: {namespace: other}\n"+projectYAML)
 	f.upAgain(t)
-	if got := f.tp.daemon.DNSMappings; !sameMappings(got, []telepresence.DNSMapping{{Name: "user", AliasFor: "users.default"}}) {
+	if got := f.tp.daemon.DNSMappings; !sameMappings(got, []vocab.DNSMapping{{Name: "user", AliasFor: "users.default"}}) {
 		t.Errorf("the old daemon still maps %v", got)
 	}
-	if got := f.tp.other.DNSMappings; !sameMappings(got, []telepresence.DNSMapping{{Name: "db", AliasFor: "psql.other"}}) {
+	if got := f.tp.other.DNSMappings; !sameMappings(got, []vocab.DNSMapping{{Name: "db", AliasFor: "psql.other"}}) {
 		t.Errorf("the new daemon maps %v", got)
 	}
 }

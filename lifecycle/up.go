@@ -11,7 +11,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/docker/compose/v5/pkg/api"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
@@ -215,15 +215,15 @@ func (u *upRun) up(ctx context.Context, plan *transform.Plan, selected []string)
 }
 
 // runtime is what the transform needs to know of the daemon and Docker.
-func (r *Runner) runtime(ctx context.Context, s *session, driver string, attachments map[string]telepresence.Attachment, state projectState) (transform.Runtime, error) {
+func (r *Runner) runtime(ctx context.Context, s *session, driver string, attachments map[string]vocab.Attachment, state projectState) (transform.Runtime, error) {
 	rt := transform.Runtime{DaemonContainer: s.daemon.Container(), DaemonID: s.info.ID, VolumeDriver: driver, Attachments: attachments,
 		TelemountReadOnly: telemountTakesReadOnly(driver)}
-	if s.model() == telepresence.ModelNetns {
-		rt.Model, rt.Network = telepresence.ModelNetns, netnsNetwork(s.info)
+	if s.model() == vocab.ModelNetns {
+		rt.Model, rt.Network = vocab.ModelNetns, netnsNetwork(s.info)
 		rt.DaemonIP = s.info.Networks[rt.Network].IP
 		return rt, nil
 	}
-	rt.Model, rt.Network = telepresence.ModelTeleroute, s.daemon.Network()
+	rt.Model, rt.Network = vocab.ModelTeleroute, s.daemon.Network()
 	rt.DNS = s.info.Networks[rt.Network].IP
 	// The Telemount plugin runs on the host and reaches the daemon on the
 	// default bridge (pkg/client/cli/docker/compose: ContainerIP).

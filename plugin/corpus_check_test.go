@@ -8,17 +8,17 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/types"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
 // checkRules checks the rewrite rules of docs/network-models.md on a
 // transformed corpus project.
-func checkRules(t *testing.T, orig, out *types.Project, model telepresence.Model, handler, remote string) {
+func checkRules(t *testing.T, orig, out *types.Project, model vocab.Model, handler, remote string) {
 	t.Helper()
 	checkRemote(t, out, model, remote)
 	checkPodEnvironment(t, out.Services[handler], model)
-	if model == telepresence.ModelNetns {
+	if model == vocab.ModelNetns {
 		checkNetns(t, out, handler)
 		return
 	}
@@ -26,7 +26,7 @@ func checkRules(t *testing.T, orig, out *types.Project, model telepresence.Model
 }
 
 // checkRemote: the remote service does not run, and nothing depends on it.
-func checkRemote(t *testing.T, out *types.Project, model telepresence.Model, remote string) {
+func checkRemote(t *testing.T, out *types.Project, model vocab.Model, remote string) {
 	t.Helper()
 	if remote == "" {
 		return
@@ -43,7 +43,7 @@ func checkRemote(t *testing.T, out *types.Project, model telepresence.Model, rem
 
 // checkPodEnvironment: the handler has the pod's environment and its
 // Remote volume, not the Local one.
-func checkPodEnvironment(t *testing.T, h types.ServiceConfig, model telepresence.Model) {
+func checkPodEnvironment(t *testing.T, h types.ServiceConfig, model vocab.Model) {
 	t.Helper()
 	if v := h.Environment["POD_ONLY"]; v == nil || *v != "from the pod" {
 		t.Errorf("%s: the handler lacks the pod's environment: %v", model, v)

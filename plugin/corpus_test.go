@@ -18,7 +18,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"go.yaml.in/yaml/v4"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
@@ -69,7 +69,7 @@ func TestCorpus(t *testing.T) {
 			if err != nil {
 				t.Fatalf("--handler %s --remote %s: %v", handler, remote, err)
 			}
-			for _, model := range []telepresence.Model{telepresence.ModelNetns, telepresence.ModelTeleroute} {
+			for _, model := range []vocab.Model{vocab.ModelNetns, vocab.ModelTeleroute} {
 				res, err := transform.Apply(p, in, corpusRuntime(model, handler))
 				if err != nil {
 					t.Fatalf("%s: %v", model, err)
@@ -162,17 +162,17 @@ func sharedWith(p *types.Project, target string) bool {
 	return false
 }
 
-func corpusRuntime(model telepresence.Model, handler string) transform.Runtime {
+func corpusRuntime(model vocab.Model, handler string) transform.Runtime {
 	network := "corpus-cn"
-	if model == telepresence.ModelNetns {
+	if model == vocab.ModelNetns {
 		network = transform.DefaultNetwork
 	}
 	return transform.Runtime{
 		Model: model, DaemonContainer: "tp-corpus", DaemonID: "c0ffee", DaemonIP: "172.17.0.9", Network: network,
 		DNS: "172.30.0.9", Subnets: []string{"10.96.0.0/12"}, VolumeDriver: "telemount",
-		Attachments: map[string]telepresence.Attachment{handler: {Name: "corpus-workload", MountPort: 34439,
+		Attachments: map[string]vocab.Attachment{handler: {Name: "corpus-workload", MountPort: 34439,
 			Environment: map[string]string{"TELEPRESENCE_CONTAINER": "app", "POD_ONLY": "from the pod"},
-			Mounts:      []telepresence.Mount{{Path: "/var/run/secrets/pod", Policy: telepresence.PolicyRemote}, {Path: "/cache", Policy: telepresence.PolicyLocal}}}},
+			Mounts:      []vocab.Mount{{Path: "/var/run/secrets/pod", Policy: vocab.PolicyRemote}, {Path: "/cache", Policy: vocab.PolicyLocal}}}},
 	}
 }
 

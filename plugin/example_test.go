@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
@@ -27,12 +27,12 @@ func TestXTeleExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kinds := map[string]telepresence.Kind{}
+	kinds := map[string]vocab.Kind{}
 	for _, r := range plan.Attachments {
 		kinds[r.Service] = r.Kind
 	}
-	want := map[string]telepresence.Kind{"api": telepresence.KindIntercept, "billing": telepresence.KindReplace,
-		"audit": telepresence.KindWiretap, "worker": telepresence.KindIngest}
+	want := map[string]vocab.Kind{"api": vocab.KindIntercept, "billing": vocab.KindReplace,
+		"audit": vocab.KindWiretap, "worker": vocab.KindIngest}
 	for service, kind := range want {
 		if kinds[service] != kind {
 			t.Errorf("service %s: %q, want %q", service, kinds[service], kind)
@@ -44,7 +44,7 @@ func TestXTeleExample(t *testing.T) {
 	if len(plan.Proxies) != 1 || plan.Proxies[0].RerouteRemote[0] != "postgres:5432:5432" {
 		t.Errorf("proxies = %+v", plan.Proxies)
 	}
-	res, err := transform.Apply(p, in, transform.Runtime{Model: telepresence.ModelTeleroute, DaemonContainer: "tp-x", Network: "x", VolumeDriver: "telemount"})
+	res, err := transform.Apply(p, in, transform.Runtime{Model: vocab.ModelTeleroute, DaemonContainer: "tp-x", Network: "x", VolumeDriver: "telemount"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,8 @@ import (
 	"os/exec"
 	"strings"
 	"time"
+
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 
 // DefaultTimeout bounds every telepresence command unless configured.
@@ -144,15 +146,15 @@ func (c *CLI) Status(ctx context.Context) (*Status, error) {
 }
 
 // ClientVersion runs `telepresence version` and reads the client's line.
-func (c *CLI) ClientVersion(ctx context.Context) (Version, error) {
+func (c *CLI) ClientVersion(ctx context.Context) (vocab.Version, error) {
 	args := []string{"version"}
 	out, err := c.run(ctx, args...)
 	if err != nil {
-		return Version{}, err
+		return vocab.Version{}, err
 	}
 	v, ok := ParseClientVersion(out)
 	if !ok {
-		return Version{}, &CommandError{Args: args, Err: ErrBadOutput,
+		return vocab.Version{}, &CommandError{Args: args, Err: ErrBadOutput,
 			Message: fmt.Sprintf("no client version in %q", truncate(out))}
 	}
 	return v, nil
@@ -166,7 +168,7 @@ func (c *CLI) Connect(ctx context.Context, opts ConnectOptions) error {
 
 // Attach runs the command of an attachment (intercept, replace, wiretap
 // or ingest) with JSON output, and reads what it gives the handler.
-func (c *CLI) Attach(ctx context.Context, opts AttachOptions) (*Attachment, error) {
+func (c *CLI) Attach(ctx context.Context, opts AttachOptions) (*vocab.Attachment, error) {
 	args := opts.Args()
 	out, err := c.run(ctx, args...)
 	if err != nil {
@@ -187,9 +189,9 @@ func (c *CLI) Quit(ctx context.Context, contract Contract) error {
 // differs by release: `Intercept named "X"
 // not found` in 2.20, `Intercept or ingest named "X" not found` in 2.21
 // and 2.22, `Found no replace, intercept, or ingest named "X"` since.
-func (c *CLI) Detach(ctx context.Context, contract Contract, opts DetachOptions) error {
+func (c *CLI) Detach(ctx context.Context, contract Contract, opts vocab.DetachOptions) error {
 	args := []string{contract.leaveCommand(), opts.Name}
-	if opts.Kind == KindIngest && opts.Container != "" && contract.atLeast(Reroute) {
+	if opts.Kind == vocab.KindIngest && opts.Container != "" && contract.atLeast(vocab.Reroute) {
 		args = append(args, "--container", opts.Container)
 	}
 	_, err := c.run(ctx, append(args, contract.useFlags()...)...)

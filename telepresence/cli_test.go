@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
+
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -51,7 +53,7 @@ func TestStatusCommand(t *testing.T) {
 		t.Errorf("not JSON: err = %v", err)
 	}
 	c, _ = fakeBinary(t, `{"cmd":"status","stdout":`+string(sample(t, "status-2.20-netns.json"))+`}`, "", 0)
-	if st, err := c.Status(t.Context()); err != nil || len(st.Daemons) != 1 || st.Daemons[0].Model() != ModelNetns {
+	if st, err := c.Status(t.Context()); err != nil || len(st.Daemons) != 1 || st.Daemons[0].Model() != vocab.ModelNetns {
 		t.Errorf("in an envelope: %+v %v", st, err)
 	}
 }
@@ -59,7 +61,7 @@ func TestStatusCommand(t *testing.T) {
 func TestClientVersion(t *testing.T) {
 	c, args := fakeBinary(t, string(sample(t, "version.txt")), "", 0)
 	v, err := c.ClientVersion(t.Context())
-	if err != nil || v != (Version{2, 27, 3}) || args() != "version" {
+	if err != nil || v != (vocab.Version{Major: 2, Minor: 27, Patch: 3}) || args() != "version" {
 		t.Errorf("version = %v, %v (args %q)", v, err, args())
 	}
 	c, _ = fakeBinary(t, "nothing useful", "", 0)
@@ -120,35 +122,35 @@ func TestAttachParsesEverySample(t *testing.T) {
 		"TELEPRESENCE_ROOT": "/Users/dev/telfs-3141592", "TELEPRESENCE_INTERCEPT_ID": "5b1f0c7e-2a9d-4e57-8d8c-0e6d2c9b7f44:echo-server",
 		"DB_HOST": "psql", "API_TOKEN": "s3cr3t",
 	}
-	base := Attachment{Kind: KindIntercept, Name: "echo-server", Environment: env, MountPort: 34439}
+	base := vocab.Attachment{Kind: vocab.KindIntercept, Name: "echo-server", Environment: env, MountPort: 34439}
 	list, byPolicy := base, base
-	list.Mounts = []Mount{{Path: "/var/run/secrets/kubernetes.io", Policy: PolicyRemote}, {Path: "/data", Policy: PolicyRemote}}
-	byPolicy.Mounts = []Mount{{Path: "/data", Policy: PolicyRemote}, {Path: "/tmp/cache", Policy: PolicyLocal},
-		{Path: "/var/log/app", Policy: PolicyIgnore}, {Path: "/var/run/secrets/kubernetes.io", Policy: PolicyRemoteReadOnly}}
+	list.Mounts = []vocab.Mount{{Path: "/var/run/secrets/kubernetes.io", Policy: vocab.PolicyRemote}, {Path: "/data", Policy: vocab.PolicyRemote}}
+	byPolicy.Mounts = []vocab.Mount{{Path: "/data", Policy: vocab.PolicyRemote}, {Path: "/tmp/cache", Policy: vocab.PolicyLocal},
+		{Path: "/var/log/app", Policy: vocab.PolicyIgnore}, {Path: "/var/run/secrets/kubernetes.io", Policy: vocab.PolicyRemoteReadOnly}}
 	// An ingest is named by its workload and mounts everything read-only,
 	// whatever policy a path has.
-	ingest := Attachment{Kind: KindIngest, Name: "echo-server", MountPort: 34441, Environment: map[string]string{
+	ingest := vocab.Attachment{Kind: vocab.KindIngest, Name: "echo-server", MountPort: 34441, Environment: map[string]string{
 		"TELEPRESENCE_CONTAINER": "echo-server", "TELEPRESENCE_MOUNTS": "/var/run/secrets/kubernetes.io:/data",
 		"TELEPRESENCE_ROOT": "/Users/dev/telfs-2718281", "DB_HOST": "psql", "API_TOKEN": "s3cr3t",
-	}, Mounts: []Mount{{Path: "/data", Policy: PolicyRemoteReadOnly}, {Path: "/var/run/secrets/kubernetes.io", Policy: PolicyRemoteReadOnly}}}
-	replace := Attachment{Kind: KindReplace, Name: "echo-server", MountPort: 34443, Environment: map[string]string{
+	}, Mounts: []vocab.Mount{{Path: "/data", Policy: vocab.PolicyRemoteReadOnly}, {Path: "/var/run/secrets/kubernetes.io", Policy: vocab.PolicyRemoteReadOnly}}}
+	replace := vocab.Attachment{Kind: vocab.KindReplace, Name: "echo-server", MountPort: 34443, Environment: map[string]string{
 		"TELEPRESENCE_CONTAINER": "echo-server", "TELEPRESENCE_MOUNTS": "/data", "TELEPRESENCE_ROOT": "/Users/dev/telfs-1618033",
 		"TELEPRESENCE_INTERCEPT_ID": "7c2e9a41-5d3b-4f0e-9a6c-1b2d3e4f5a6b:echo-server", "DB_HOST": "psql",
-	}, Mounts: []Mount{{Path: "/data", Policy: PolicyRemote}}}
-	wiretap := Attachment{Kind: KindWiretap, Name: "echo-server-tap", MountPort: 34445, Environment: map[string]string{
+	}, Mounts: []vocab.Mount{{Path: "/data", Policy: vocab.PolicyRemote}}}
+	wiretap := vocab.Attachment{Kind: vocab.KindWiretap, Name: "echo-server-tap", MountPort: 34445, Environment: map[string]string{
 		"TELEPRESENCE_CONTAINER": "echo-server", "TELEPRESENCE_MOUNTS": "/data", "TELEPRESENCE_ROOT": "/Users/dev/telfs-1414213",
 		"TELEPRESENCE_INTERCEPT_ID": "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b:echo-server-tap",
-	}, Mounts: []Mount{{Path: "/data", Policy: PolicyRemoteReadOnly}}}
+	}, Mounts: []vocab.Mount{{Path: "/data", Policy: vocab.PolicyRemoteReadOnly}}}
 	for _, tc := range []struct {
 		file string
-		kind Kind
-		want *Attachment
+		kind vocab.Kind
+		want *vocab.Attachment
 	}{
-		{"intercept-2.20.json", KindIntercept, &list},
-		{"intercept-2.27.json", KindIntercept, &byPolicy},
-		{"ingest-2.31.json", KindIngest, &ingest},
-		{"replace-2.31.json", KindReplace, &replace},
-		{"wiretap-2.31.json", KindWiretap, &wiretap},
+		{"intercept-2.20.json", vocab.KindIntercept, &list},
+		{"intercept-2.27.json", vocab.KindIntercept, &byPolicy},
+		{"ingest-2.31.json", vocab.KindIngest, &ingest},
+		{"replace-2.31.json", vocab.KindReplace, &replace},
+		{"wiretap-2.31.json", vocab.KindWiretap, &wiretap},
 	} {
 		got, err := parseAttachment(tc.kind, []string{string(tc.kind), tc.want.Name}, sample(t, tc.file))
 		if err != nil {
@@ -159,12 +161,12 @@ func TestAttachParsesEverySample(t *testing.T) {
 		}
 	}
 	c, _ := fakeBinary(t, string(sample(t, "intercept-error.json")), "", 1)
-	_, err := c.Attach(t.Context(), AttachOptions{Kind: KindIntercept, Name: "echo-server", Ports: []string{"8088"}})
+	_, err := c.Attach(t.Context(), AttachOptions{Kind: vocab.KindIntercept, Name: "echo-server", Ports: []string{"8088"}})
 	if !AlreadyExists(err) || !strings.Contains(err.Error(), `Intercept with name "echo-server" already exists`) {
 		t.Errorf("intercept-error.json: err = %v", err)
 	}
 	// 2.22 spells RemoteReadonly (fixed in 2.23.4).
-	if m, err := parseMounts([]byte(`{"/a":"RemoteReadonly"}`)); err != nil || m[0].Policy != PolicyRemoteReadOnly {
+	if m, err := parseMounts([]byte(`{"/a":"RemoteReadonly"}`)); err != nil || m[0].Policy != vocab.PolicyRemoteReadOnly {
 		t.Errorf("RemoteReadonly: %v, %v", m, err)
 	}
 	if _, err := parseMounts([]byte(`{"/a":"Sometimes"}`)); err == nil || !strings.Contains(err.Error(), `unknown policy "Sometimes"`) {
@@ -174,28 +176,28 @@ func TestAttachParsesEverySample(t *testing.T) {
 
 // The command lines of each kind and release (docs/telepresence-contract.md).
 func TestAttachArgs(t *testing.T) {
-	v227, v230 := Contract{Version: Version{2, 27, 3}}, Contract{Version: Version{2, 30, 1}, Use: "big"}
+	v227, v230 := Contract{Version: vocab.Version{Major: 2, Minor: 27, Patch: 3}}, Contract{Version: vocab.Version{Major: 2, Minor: 30, Patch: 1}, Use: "big"}
 	tests := []struct {
 		name string
 		opts AttachOptions
 		want string
 	}{
-		{"2.20 intercept, netns", AttachOptions{Kind: KindIntercept, Name: "echo-server", Workload: "echo-server", Ports: []string{"8088:http"},
-			Service: "echo", HTTP: HTTPFilter{Headers: []string{"x-dev=alice"}}},
+		{"2.20 intercept, netns", AttachOptions{Kind: vocab.KindIntercept, Name: "echo-server", Workload: "echo-server", Ports: []string{"8088:http"},
+			Service: "echo", HTTP: vocab.HTTPFilter{Headers: []string{"x-dev=alice"}}},
 			"intercept echo-server --port 8088:http --service echo --http-header x-dev=alice --mount=false --detailed-output --output json"},
-		{"2.27 intercept with an address and every filter", AttachOptions{Kind: KindIntercept, Contract: v227, Name: "echo", Workload: "echo-server",
+		{"2.27 intercept with an address and every filter", AttachOptions{Kind: vocab.KindIntercept, Contract: v227, Name: "echo", Workload: "echo-server",
 			Ports: []string{"8088:http", "9090:metrics"}, Address: "p-echo", Container: "app", ToPod: []string{"8081"},
-			HTTP:     HTTPFilter{Headers: []string{"x-dev=alice"}, Paths: []string{"/a"}, PathPrefixes: []string{"/api"}, PathRegexps: []string{"^/v[0-9]"}},
+			HTTP:     vocab.HTTPFilter{Headers: []string{"x-dev=alice"}, Paths: []string{"/a"}, PathPrefixes: []string{"/api"}, PathRegexps: []string{"^/v[0-9]"}},
 			Metadata: map[string]string{"owner": "alice", "app": "echo"}, Mount: true},
 			"intercept echo --workload echo-server --port 8088:http --port 9090:metrics --address p-echo --container app --to-pod 8081 " +
 				"--http-header x-dev=alice --http-path-equal /a --http-path-prefix /api --http-path-regex ^/v[0-9] --metadata app=echo --metadata owner=alice " +
 				"--detailed-output --output json"},
-		{"2.30 replace of every port, several daemons", AttachOptions{Kind: KindReplace, Contract: v230, Name: "echo-server", Workload: "echo-server",
+		{"2.30 replace of every port, several daemons", AttachOptions{Kind: vocab.KindReplace, Contract: v230, Name: "echo-server", Workload: "echo-server",
 			Address: "p-echo", Container: "app", Mount: true},
 			"replace echo-server --address p-echo --container app --use ^big$ --detailed-output --format json"},
-		{"2.27 wiretap", AttachOptions{Kind: KindWiretap, Contract: v227, Name: "tap", Workload: "echo-server", Ports: []string{"8088"}, Address: "p-tap", Mount: true},
+		{"2.27 wiretap", AttachOptions{Kind: vocab.KindWiretap, Contract: v227, Name: "tap", Workload: "echo-server", Ports: []string{"8088"}, Address: "p-tap", Mount: true},
 			"wiretap tap --workload echo-server --port 8088 --address p-tap --detailed-output --output json"},
-		{"2.27 ingest", AttachOptions{Kind: KindIngest, Contract: v227, Name: "echo-server", Workload: "echo-server", Container: "app", ToPod: []string{"5432"}},
+		{"2.27 ingest", AttachOptions{Kind: vocab.KindIngest, Contract: v227, Name: "echo-server", Workload: "echo-server", Container: "app", ToPod: []string{"5432"}},
 			"ingest echo-server --container app --to-pod 5432 --mount=false --output json"},
 	}
 	for _, tc := range tests {
@@ -221,7 +223,7 @@ func TestInterceptFailures(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			c, _ := fakeBinary(t, tc.stdout, "", tc.code)
-			_, err := c.Attach(t.Context(), AttachOptions{Kind: KindIntercept, Name: "echo-server", Ports: []string{"8088"}, Mount: true})
+			_, err := c.Attach(t.Context(), AttachOptions{Kind: vocab.KindIntercept, Name: "echo-server", Ports: []string{"8088"}, Mount: true})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want it to contain %q", err, tc.want)
 			}
@@ -250,19 +252,19 @@ func errorLines(t *testing.T, prefix string) []string {
 }
 
 func TestDetachByRelease(t *testing.T) {
-	intercept := DetachOptions{Kind: KindIntercept, Name: "echo-server"}
-	ingest := DetachOptions{Kind: KindIngest, Name: "echo-server", Container: "app"}
+	intercept := vocab.DetachOptions{Kind: vocab.KindIntercept, Name: "echo-server"}
+	ingest := vocab.DetachOptions{Kind: vocab.KindIngest, Name: "echo-server", Container: "app"}
 	for _, tc := range []struct {
 		contract Contract
-		opts     DetachOptions
+		opts     vocab.DetachOptions
 		want     string
 	}{
 		{Contract{}, intercept, "leave echo-server"},
-		{Contract{Version: Version{2, 27, 3}, Use: "a"}, intercept, "leave echo-server --use ^a$"},
-		{Contract{Version: Version{2, 29, 2}}, intercept, "leave echo-server"},
-		{Contract{Version: Version{2, 30, 1}}, intercept, "detach echo-server"},
-		{Contract{Version: Version{2, 22, 4}}, ingest, "leave echo-server"}, // leave has no --container before 2.24
-		{Contract{Version: Version{2, 31, 2}}, ingest, "detach echo-server --container app"},
+		{Contract{Version: vocab.Version{Major: 2, Minor: 27, Patch: 3}, Use: "a"}, intercept, "leave echo-server --use ^a$"},
+		{Contract{Version: vocab.Version{Major: 2, Minor: 29, Patch: 2}}, intercept, "leave echo-server"},
+		{Contract{Version: vocab.Version{Major: 2, Minor: 30, Patch: 1}}, intercept, "detach echo-server"},
+		{Contract{Version: vocab.Version{Major: 2, Minor: 22, Patch: 4}}, ingest, "leave echo-server"}, // leave has no --container before 2.24
+		{Contract{Version: vocab.Version{Major: 2, Minor: 31, Patch: 2}}, ingest, "detach echo-server --container app"},
 	} {
 		c, args := fakeBinary(t, "", "", 0)
 		if err := c.Detach(t.Context(), tc.contract, tc.opts); err != nil {

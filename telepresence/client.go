@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 
 // Client is what the plugin needs from Telepresence. Tests use a fake.
@@ -18,20 +20,20 @@ type Client interface {
 	// error: Status.Running() is false.
 	Status(ctx context.Context) (*Status, error)
 	// ClientVersion is the release of the installed CLI (`telepresence version`).
-	ClientVersion(ctx context.Context) (Version, error)
+	ClientVersion(ctx context.Context) (vocab.Version, error)
 	// Connect starts a containerized daemon (telepresence connect --docker).
 	Connect(ctx context.Context, opts ConnectOptions) error
 	// Attach makes one attachment (intercept, replace, wiretap or ingest)
 	// and returns what the pod gives its handler.
-	Attach(ctx context.Context, opts AttachOptions) (*Attachment, error)
+	Attach(ctx context.Context, opts AttachOptions) (*vocab.Attachment, error)
 	// Detach ends an attachment. Ending one that does not exist returns an
 	// error wrapping ErrNotFound.
-	Detach(ctx context.Context, c Contract, opts DetachOptions) error
+	Detach(ctx context.Context, c Contract, opts vocab.DetachOptions) error
 	// Quit stops the daemon (telepresence quit).
 	Quit(ctx context.Context, c Contract) error
 	// SetDNSMappings replaces the daemon's DNS mappings; addr is the host
 	// address of its gRPC port.
-	SetDNSMappings(ctx context.Context, addr string, mappings []DNSMapping) error
+	SetDNSMappings(ctx context.Context, addr string, mappings []vocab.DNSMapping) error
 }
 
 // Sentinel errors, wrapped by the errors of Client implementations.
@@ -101,12 +103,6 @@ func (o ConnectOptions) Args() []string {
 		args = append(args, "--reroute-remote", r)
 	}
 	return args
-}
-
-// DNSMapping makes Name resolve to AliasFor in the daemon's network.
-type DNSMapping struct {
-	Name     string
-	AliasFor string
 }
 
 // CommandError is a failed telepresence command with what it said.

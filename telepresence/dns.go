@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
+
 	"github.com/telepresenceio/telepresence/rpc/v2/connector"
 	"github.com/telepresenceio/telepresence/rpc/v2/daemon"
 	"google.golang.org/grpc"
@@ -14,7 +16,7 @@ import (
 // github.com/telepresenceio/telepresence/rpc/v2, connector/connector.proto)
 // on the daemon's gRPC port at addr (host:port, an IPv6 host bracketed). The
 // call replaces the daemon's whole mapping set.
-func (c *CLI) SetDNSMappings(ctx context.Context, addr string, mappings []DNSMapping) error {
+func (c *CLI) SetDNSMappings(ctx context.Context, addr string, mappings []vocab.DNSMapping) error {
 	if addr == "" {
 		return fmt.Errorf("%w: the daemon publishes no gRPC port, cannot set DNS mappings", ErrBadOutput)
 	}

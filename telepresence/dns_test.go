@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
+
 	"github.com/telepresenceio/telepresence/rpc/v2/connector"
 	"github.com/telepresenceio/telepresence/rpc/v2/daemon"
 	"google.golang.org/grpc"
@@ -40,7 +42,7 @@ func TestSetDNSMappings(t *testing.T) {
 	defer srv.Stop()
 
 	c := &CLI{Timeout: 10 * time.Second}
-	if err := c.SetDNSMappings(t.Context(), lis.Addr().String(), []DNSMapping{{Name: "postgres", AliasFor: "psql.big-data"}}); err != nil {
+	if err := c.SetDNSMappings(t.Context(), lis.Addr().String(), []vocab.DNSMapping{{Name: "postgres", AliasFor: "psql.big-data"}}); err != nil {
 		t.Fatal(err)
 	}
 	fake.mu.Lock()
@@ -66,13 +68,13 @@ func TestSetDNSMappingsOverIPv6(t *testing.T) {
 	if !strings.HasPrefix(addr, "[::1]:") {
 		t.Fatalf("listener address %q", addr)
 	}
-	if err := (&CLI{Timeout: 10 * time.Second}).SetDNSMappings(t.Context(), addr, []DNSMapping{{Name: "a", AliasFor: "b"}}); err != nil {
+	if err := (&CLI{Timeout: 10 * time.Second}).SetDNSMappings(t.Context(), addr, []vocab.DNSMapping{{Name: "a", AliasFor: "b"}}); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func TestSetDNSMappingsWithoutPort(t *testing.T) {
-	err := (&CLI{}).SetDNSMappings(t.Context(), "", []DNSMapping{{Name: "a", AliasFor: "b"}})
+	err := (&CLI{}).SetDNSMappings(t.Context(), "", []vocab.DNSMapping{{Name: "a", AliasFor: "b"}})
 	if !errors.Is(err, ErrBadOutput) {
 		t.Errorf("err = %v", err)
 	}

@@ -5,23 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-)
 
-// Model is how handlers reach the cluster through a containerized daemon
-// (docs/network-models.md).
-type Model string
-
-const (
-	// ModelNetns (2.20–2.22): handlers share the daemon container's network
-	// namespace; the daemon sits on the network "telepresence".
-	ModelNetns Model = "netns"
-	// ModelTeleroute (2.23 and newer): the daemon sits on the default bridge
-	// and on an internal network whose driver is the Teleroute plugin;
-	// handlers join that network and keep their own namespace.
-	ModelTeleroute Model = "teleroute"
-	// ModelTelerouteNoNetwork: a 2.23+ daemon that routes no cluster subnet
-	// made no Teleroute network, so nothing can join it.
-	ModelTelerouteNoNetwork Model = "teleroute-no-network"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 
 // noNetwork is what 2.23+ status prints as container_network when the
@@ -39,7 +24,7 @@ type Daemon struct {
 	// (Teleroute) or "default bridge" (Teleroute, no network).
 	ContainerNetwork string
 	// Version is the daemon's release; zero when status does not say.
-	Version   Version
+	Version   vocab.Version
 	Context   string
 	Namespace string
 	// Attachments are the names of the intercepts, replacements and
@@ -56,7 +41,7 @@ type Daemon struct {
 	AlsoProxySubnets []string
 	// DNSMappings is the daemon's mapping set; ReportsDNSMappings is false
 	// when status prints no dns object at all, so the set is unknown.
-	DNSMappings        []DNSMapping
+	DNSMappings        []vocab.DNSMapping
 	ReportsDNSMappings bool
 }
 
@@ -68,8 +53,8 @@ type IngestRef struct {
 
 // Holds tells whether the daemon holds an attachment; ok is false when
 // status cannot tell (an ingest before 2.31).
-func (d *Daemon) Holds(kind Kind, name, container string) (held, ok bool) {
-	if kind != KindIngest {
+func (d *Daemon) Holds(kind vocab.Kind, name, container string) (held, ok bool) {
+	if kind != vocab.KindIngest {
 		return slices.Contains(d.Attachments, name), true
 	}
 	if !d.ListsIngests {
@@ -81,16 +66,16 @@ func (d *Daemon) Holds(kind Kind, name, container string) (held, ok bool) {
 }
 
 // Model tells the network model of the daemon from container_network.
-func (d *Daemon) Model() Model {
+func (d *Daemon) Model() vocab.Model {
 	switch {
 	case strings.HasPrefix(d.ContainerNetwork, "container:"):
-		return ModelNetns
+		return vocab.ModelNetns
 	case d.ContainerNetwork == noNetwork:
-		return ModelTelerouteNoNetwork
-	case d.ContainerNetwork == "" && !d.Version.AtLeast(Teleroute.Major, Teleroute.Minor):
-		return ModelNetns
+		return vocab.ModelTelerouteNoNetwork
+	case d.ContainerNetwork == "" && !d.Version.AtLeast(vocab.Teleroute.Major, vocab.Teleroute.Minor):
+		return vocab.ModelNetns
 	}
-	return ModelTeleroute
+	return vocab.ModelTeleroute
 }
 
 // Container is the name of the daemon container.
@@ -109,9 +94,9 @@ func (d *Daemon) Network() string { return d.Name }
 
 // Release is the daemon's version, or, when status does not print it, the
 // oldest release of its model.
-func (d *Daemon) Release() Version {
-	if d.Version.IsZero() && d.Model() != ModelNetns {
-		return Teleroute
+func (d *Daemon) Release() vocab.Version {
+	if d.Version.IsZero() && d.Model() != vocab.ModelNetns {
+		return vocab.Teleroute
 	}
 	return d.Version
 }
@@ -121,10 +106,10 @@ func (d *Daemon) ReleaseName() string {
 	switch {
 	case !d.Version.IsZero():
 		return d.Version.String()
-	case d.Model() == ModelNetns:
+	case d.Model() == vocab.ModelNetns:
 		return "2.22 or older"
 	}
-	return Teleroute.String() + " or newer"
+	return vocab.Teleroute.String() + " or newer"
 }
 
 // Status is what `telepresence status` says.
@@ -243,7 +228,7 @@ func (d *daemonJSON) daemon() Daemon {
 		Context: d.Context, Namespace: d.Namespace,
 		Subnets: d.Subnets, AlsoProxySubnets: d.AlsoProxySubnets,
 	}
-	out.Version, _ = ParseVersion(d.Version)
+	out.Version, _ = vocab.ParseVersion(d.Version)
 	for _, a := range slices.Concat(d.Intercepts, d.Replacements, d.Wiretaps) {
 		out.Attachments = append(out.Attachments, a.Name)
 	}
@@ -258,9 +243,9 @@ func (d *daemonJSON) daemon() Daemon {
 	// mappings means none.
 	if d.DNS != nil {
 		out.ReportsDNSMappings = true
-		out.DNSMappings = []DNSMapping{}
+		out.DNSMappings = []vocab.DNSMapping{}
 		for _, m := range d.DNS.Mappings {
-			out.DNSMappings = append(out.DNSMappings, DNSMapping{Name: m.Name, AliasFor: m.AliasFor})
+			out.DNSMappings = append(out.DNSMappings, vocab.DNSMapping{Name: m.Name, AliasFor: m.AliasFor})
 		}
 	}
 	return out

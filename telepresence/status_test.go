@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/telepresenceio/docker-telepresence/e2e/standin/samples"
@@ -57,17 +59,17 @@ func TestSamplesMatchShared(t *testing.T) {
 
 func TestParseEveryStatusSample(t *testing.T) {
 	netns := Daemon{Name: "minikube-default-cn", DaemonPort: 53127, ContainerNetwork: "container:tp-minikube-default-cn",
-		Version: Version{2, 20, 2}, Context: "minikube", Namespace: "default", Attachments: []string{"echo-server"},
+		Version: vocab.Version{Major: 2, Minor: 20, Patch: 2}, Context: "minikube", Namespace: "default", Attachments: []string{"echo-server"},
 		Subnets:     []string{"10.96.0.0/12", "10.244.0.0/16"},
-		DNSMappings: []DNSMapping{{Name: "postgres", AliasFor: "psql.big-data"}}, ReportsDNSMappings: true}
+		DNSMappings: []vocab.DNSMapping{{Name: "postgres", AliasFor: "psql.big-data"}}, ReportsDNSMappings: true}
 	teleroute := Daemon{Name: "minikube-default-cn", DaemonPort: 49321, ContainerNetwork: "tp-minikube-default-cn",
-		Version: Version{2, 27, 3}, Context: "minikube", Namespace: "default",
+		Version: vocab.Version{Major: 2, Minor: 27, Patch: 3}, Context: "minikube", Namespace: "default",
 		Attachments: []string{"echo-server"}, Subnets: []string{"10.96.0.0/12", "10.244.0.0/16"}, AlsoProxySubnets: []string{},
-		DNSMappings: []DNSMapping{{Name: "postgres", AliasFor: "psql.big-data"}}, ReportsDNSMappings: true}
+		DNSMappings: []vocab.DNSMapping{{Name: "postgres", AliasFor: "psql.big-data"}}, ReportsDNSMappings: true}
 	noSubnets := teleroute
-	noSubnets.ContainerNetwork, noSubnets.Subnets, noSubnets.DNSMappings = "default bridge", []string{}, []DNSMapping{}
+	noSubnets.ContainerNetwork, noSubnets.Subnets, noSubnets.DNSMappings = "default bridge", []string{}, []vocab.DNSMapping{}
 	recent := teleroute
-	recent.Version, recent.AlsoProxySubnets = Version{2, 31, 2}, []string{}
+	recent.Version, recent.AlsoProxySubnets = vocab.Version{Major: 2, Minor: 31, Patch: 2}, []string{}
 	recent.Attachments = []string{"echo-server", "billing", "echo-server-tap"}
 	recent.Ingests, recent.ListsIngests = []IngestRef{{Workload: "worker", Container: "worker"}}, true
 	bigData := teleroute
@@ -77,14 +79,14 @@ func TestParseEveryStatusSample(t *testing.T) {
 		file      string
 		want      *Status
 		wantErr   error
-		model     Model
+		model     vocab.Model
 		container string
 	}{
-		{file: "status-2.20-netns.json", want: &Status{Daemons: []Daemon{netns}}, model: ModelNetns, container: "tp-minikube-default-cn"},
-		{file: "status-2.27-teleroute.json", want: &Status{Daemons: []Daemon{teleroute}}, model: ModelTeleroute, container: "tp-minikube-default-cn"},
-		{file: "status-2.31-teleroute.json", want: &Status{Daemons: []Daemon{recent}}, model: ModelTeleroute, container: "tp-minikube-default-cn"},
-		{file: "status-2.27-no-subnets.json", want: &Status{Daemons: []Daemon{noSubnets}}, model: ModelTelerouteNoNetwork, container: "tp-minikube-default-cn"},
-		{file: "status-2.27-multi.json", want: &Status{Daemons: []Daemon{teleroute, bigData}, Several: true}, model: ModelTeleroute, container: "tp-minikube-default-cn"},
+		{file: "status-2.20-netns.json", want: &Status{Daemons: []Daemon{netns}}, model: vocab.ModelNetns, container: "tp-minikube-default-cn"},
+		{file: "status-2.27-teleroute.json", want: &Status{Daemons: []Daemon{teleroute}}, model: vocab.ModelTeleroute, container: "tp-minikube-default-cn"},
+		{file: "status-2.31-teleroute.json", want: &Status{Daemons: []Daemon{recent}}, model: vocab.ModelTeleroute, container: "tp-minikube-default-cn"},
+		{file: "status-2.27-no-subnets.json", want: &Status{Daemons: []Daemon{noSubnets}}, model: vocab.ModelTelerouteNoNetwork, container: "tp-minikube-default-cn"},
+		{file: "status-2.27-multi.json", want: &Status{Daemons: []Daemon{teleroute, bigData}, Several: true}, model: vocab.ModelTeleroute, container: "tp-minikube-default-cn"},
 		{file: "status-host-daemon.json", wantErr: errNotDocker},
 		{file: "status-not-running-2.20.json", want: &Status{}},
 		{file: "status-not-running-2.27.json", want: &Status{}},
@@ -162,7 +164,7 @@ func TestSelect(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || d.Name != tc.wantName || c.Use != tc.wantUse || c.Version != (Version{2, 27, 3}) {
+		if err != nil || d.Name != tc.wantName || c.Use != tc.wantUse || c.Version != (vocab.Version{Major: 2, Minor: 27, Patch: 3}) {
 			t.Errorf("Select(%q, %q) = %v, %+v, %v", tc.context, tc.namespace, d, c, err)
 		}
 	}
@@ -183,26 +185,14 @@ func TestRelease(t *testing.T) {
 		t.Errorf("a netns daemon without a version is the oldest release, got %s", v)
 	}
 	unknown := Daemon{ContainerNetwork: "tp-x"}
-	if v := unknown.Release(); v != Teleroute {
-		t.Errorf("a Teleroute daemon without a version is at least %s, got %s", Teleroute, v)
+	if v := unknown.Release(); v != vocab.Teleroute {
+		t.Errorf("a vocab.Teleroute daemon without a version is at least %s, got %s", vocab.Teleroute, v)
 	}
 }
 
-func TestParseVersion(t *testing.T) {
-	for in, want := range map[string]Version{
-		"v2.20.2": {2, 20, 2}, "2.27.3": {2, 27, 3}, "2.30.0-rc.1": {2, 30, 0}, "v2.25": {2, 25, 0},
-	} {
-		if got, ok := ParseVersion(in); !ok || got != want {
-			t.Errorf("ParseVersion(%q) = %v, %v", in, got, ok)
-		}
-	}
-	for _, bad := range []string{"", "two", "2", "v2.x.1"} {
-		if _, ok := ParseVersion(bad); ok {
-			t.Errorf("ParseVersion(%q) accepted", bad)
-		}
-	}
+func TestParseClientVersion(t *testing.T) {
 	v, ok := ParseClientVersion(sample(t, "version.txt"))
-	if !ok || v != (Version{2, 27, 3}) {
+	if !ok || v != (vocab.Version{Major: 2, Minor: 27, Patch: 3}) {
 		t.Errorf("version.txt: %v %v", v, ok)
 	}
 }

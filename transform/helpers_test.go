@@ -9,7 +9,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 
 // load parses compose YAML the way Compose does (normalised, validated), in
@@ -83,15 +83,15 @@ func assertErrorContains(t testing.TB, err error, parts ...string) {
 
 // The tests' names for what an intercept returns.
 type (
-	Intercept = telepresence.Attachment
-	Mount     = telepresence.Mount
+	Intercept = vocab.Attachment
+	Mount     = vocab.Mount
 )
 
 const (
-	PolicyRemote         = telepresence.PolicyRemote
-	PolicyRemoteReadOnly = telepresence.PolicyRemoteReadOnly
-	PolicyLocal          = telepresence.PolicyLocal
-	PolicyIgnore         = telepresence.PolicyIgnore
+	PolicyRemote         = vocab.PolicyRemote
+	PolicyRemoteReadOnly = vocab.PolicyRemoteReadOnly
+	PolicyLocal          = vocab.PolicyLocal
+	PolicyIgnore         = vocab.PolicyIgnore
 )
 
 // paths are pod volumes listed without policies (Telepresence 2.20, 2.21):

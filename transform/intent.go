@@ -11,7 +11,7 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/types"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 
 // Behavior is what a compose service does when the project runs with
@@ -40,16 +40,16 @@ var behaviors = []Behavior{InterceptHandler, Ingest, Replace, Wiretap, Remote, L
 
 // Kind is the Telepresence attachment a behaviour makes; "" when it makes
 // none.
-func (b Behavior) Kind() telepresence.Kind {
+func (b Behavior) Kind() vocab.Kind {
 	switch b {
 	case InterceptHandler:
-		return telepresence.KindIntercept
+		return vocab.KindIntercept
 	case Ingest:
-		return telepresence.KindIngest
+		return vocab.KindIngest
 	case Replace:
-		return telepresence.KindReplace
+		return vocab.KindReplace
 	case Wiretap:
-		return telepresence.KindWiretap
+		return vocab.KindWiretap
 	}
 	return ""
 }
@@ -83,7 +83,7 @@ type AttachSpec struct {
 	// Ports are LOCAL[:REMOTE] entries: the first is the intercepted port.
 	Ports []string
 	// HTTP makes a personal intercept.
-	HTTP     telepresence.HTTPFilter
+	HTTP     vocab.HTTPFilter
 	Metadata map[string]string
 	// ToPod are ports of the pod the handler reaches.
 	ToPod []string
@@ -172,7 +172,7 @@ func (si ServiceIntent) key(name string) string { return si.block() + "." + name
 type MountOverride struct {
 	Volume  string
 	Pattern *regexp.Regexp
-	Policy  telepresence.MountPolicy
+	Policy  vocab.MountPolicy
 }
 
 // Matches tells whether the override is about a compose volume.

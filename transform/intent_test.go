@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 
 func TestParseIntent(t *testing.T) {
@@ -45,7 +45,7 @@ services:
 		Connections: []Connection{{Context: "minikube", Namespace: "default", ManagerNamespace: "ambassador", MappedNamespaces: []string{"default", "big-data"}}},
 		Services: map[string]ServiceIntent{
 			"echo": {Behavior: InterceptHandler, Source: "file", Attach: AttachSpec{
-				Workload: "echo-server", Ports: []string{"8088:http"}, Service: "echo-server", HTTP: telepresence.HTTPFilter{Headers: []string{"x-dev=alice"}}, Mount: &no}},
+				Workload: "echo-server", Ports: []string{"8088:http"}, Service: "echo-server", HTTP: vocab.HTTPFilter{Headers: []string{"x-dev=alice"}}, Mount: &no}},
 			"postgres": {Behavior: Remote, Source: "file", Mapping: Mapping{Name: "psql", Namespace: "big-data"}},
 		},
 	}

@@ -8,13 +8,13 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/types"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 
 // AttachRequest is one attachment to make: an intercept, a replace, a
 // wiretap or an ingest.
 type AttachRequest struct {
-	Kind telepresence.Kind
+	Kind vocab.Kind
 	// Service is the compose service that handles it.
 	Service string
 	// Name is the attachment's name: the workload's, unless declared
@@ -31,7 +31,7 @@ type AttachRequest struct {
 	// K8sService is the Kubernetes service, when the workload has several.
 	K8sService string
 	Container  string
-	HTTP       telepresence.HTTPFilter
+	HTTP       vocab.HTTPFilter
 	Metadata   map[string]string
 	ToPod      []string
 	// Mount is false when the pod's volumes must not be mounted;
@@ -63,7 +63,7 @@ type RemoteMapping struct {
 
 // DNSMapping is the daemon's mapping for it, once the connected namespace
 // is known.
-func (m RemoteMapping) DNSMapping(connectedNamespace string) telepresence.DNSMapping {
+func (m RemoteMapping) DNSMapping(connectedNamespace string) vocab.DNSMapping {
 	ns := m.Namespace
 	if ns == "" {
 		ns = connectedNamespace
@@ -72,7 +72,7 @@ func (m RemoteMapping) DNSMapping(connectedNamespace string) telepresence.DNSMap
 	if ns != "" {
 		alias += "." + ns
 	}
-	return telepresence.DNSMapping{Name: m.Service, AliasFor: alias}
+	return vocab.DNSMapping{Name: m.Service, AliasFor: alias}
 }
 
 // Plan is what Telepresence must do before the project can start.
@@ -157,7 +157,7 @@ func NewPlan(project *types.Project, in *Intent) (*Plan, error) {
 			return nil, err
 		}
 		var warnings []string
-		if req.Kind == telepresence.KindWiretap && len(req.Metadata) > 0 {
+		if req.Kind == vocab.KindWiretap && len(req.Metadata) > 0 {
 			// x-tele takes it (upstream's compose passes it over gRPC); the
 			// telepresence CLI's wiretap has no --metadata.
 			p.Warnings = append(p.Warnings, fmt.Sprintf("service %q: %s: not passed: `telepresence wiretap` takes no metadata", name, req.Key("metadata")))
@@ -202,7 +202,7 @@ func attachRequest(project string, svc types.ServiceConfig, si ServiceIntent) (A
 	if req.Kind.Traffic() {
 		req.Address = InterceptAddress(project, svc.Name)
 	}
-	if len(req.Ports) > 0 || req.Kind == telepresence.KindReplace || req.Kind == telepresence.KindIngest {
+	if len(req.Ports) > 0 || req.Kind == vocab.KindReplace || req.Kind == vocab.KindIngest {
 		return req, nil
 	}
 	port, ok := firstContainerPort(svc)

@@ -9,7 +9,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 
 func TestNewPlan(t *testing.T) {
@@ -51,10 +51,10 @@ services:
 	}
 	want := &Plan{
 		Attachments: []AttachRequest{
-			{Kind: telepresence.KindIntercept, Service: "api", Name: "api", Workload: "api", Ports: []string{"9000:http"}, Address: "tp-p-api",
+			{Kind: vocab.KindIntercept, Service: "api", Name: "api", Workload: "api", Ports: []string{"9000:http"}, Address: "tp-p-api",
 				K8sService: "api-svc", Mount: true, Block: "x-telepresence.intercept", Source: "file"},
-			{Kind: telepresence.KindIntercept, Service: "echo", Name: "echo-server", Workload: "echo-server", Ports: []string{"8088"}, Address: "tp-p-echo",
-				HTTP: telepresence.HTTPFilter{Headers: []string{"x-dev=alice"}}, Mount: false, Expose: []string{"8088:8088", "127.0.0.1:9090:9000", "7000", "127.0.0.1::7001"},
+			{Kind: vocab.KindIntercept, Service: "echo", Name: "echo-server", Workload: "echo-server", Ports: []string{"8088"}, Address: "tp-p-echo",
+				HTTP: vocab.HTTPFilter{Headers: []string{"x-dev=alice"}}, Mount: false, Expose: []string{"8088:8088", "127.0.0.1:9090:9000", "7000", "127.0.0.1::7001"},
 				Block: "x-telepresence.intercept", Source: "file"},
 		},
 		Expose: []string{"127.0.0.1:9090:9000", "127.0.0.1::7001", "7000", "8088:8088"},
@@ -69,7 +69,7 @@ services:
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("plan (-want +got):\n%s", d)
 	}
-	if m := got.DNSMappings[1].DNSMapping("default"); m != (telepresence.DNSMapping{Name: "db", AliasFor: "psql.big-data"}) {
+	if m := got.DNSMappings[1].DNSMapping("default"); m != (vocab.DNSMapping{Name: "db", AliasFor: "psql.big-data"}) {
 		t.Errorf("mapping = %+v", m)
 	}
 	if m := (RemoteMapping{Service: "x", Name: "x"}).DNSMapping("default"); m.AliasFor != "x.default" {

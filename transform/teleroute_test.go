@@ -7,13 +7,13 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 
 // trt is a Teleroute runtime as a 2.27 daemon named "cn" reports it.
 func trt(intercepts map[string]Intercept) Runtime {
 	return Runtime{
-		Model: telepresence.ModelTeleroute, TelemountReadOnly: true, DaemonContainer: "tp-cn", DaemonID: "d43m0n", DaemonIP: "172.17.0.2",
+		Model: vocab.ModelTeleroute, TelemountReadOnly: true, DaemonContainer: "tp-cn", DaemonID: "d43m0n", DaemonIP: "172.17.0.2",
 		Network: "cn", DNS: "172.30.0.2", VolumeDriver: "telemount", Attachments: intercepts,
 	}
 }

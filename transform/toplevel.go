@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 
 // parseTopLevel reads the project's top-level x-telepresence or x-tele
@@ -118,12 +118,10 @@ func (d decoder) mountOverride(m map[string]any) (MountOverride, bool) {
 
 // mountPolicy reads a policy, without regard to case as Telepresence does
 // (pkg/types/mountpolicy.go).
-func (d decoder) mountPolicy(raw any) telepresence.MountPolicy {
+func (d decoder) mountPolicy(raw any) vocab.MountPolicy {
 	s := d.str(raw)
-	for _, p := range []telepresence.MountPolicy{telepresence.PolicyRemote, telepresence.PolicyRemoteReadOnly, telepresence.PolicyLocal, telepresence.PolicyIgnore} {
-		if strings.EqualFold(s, string(p)) {
-			return p
-		}
+	if p, ok := vocab.ParsePolicy(s); ok {
+		return p
 	}
 	if s != "" {
 		d.fail(fmt.Sprintf("unknown policy %q", s), "use local, ignore, remote or remoteReadOnly")

@@ -9,7 +9,7 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/types"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 
 // Labels written on what the plugin creates, so that `down` in a new process
@@ -50,7 +50,7 @@ var ErrNoModel = errors.New("the runtime names no network model")
 type Runtime struct {
 	// Model is the network model (docs/network-models.md): ModelNetns or
 	// ModelTeleroute; any other value is refused.
-	Model telepresence.Model
+	Model vocab.Model
 	// DaemonContainer is the name of the containerized Telepresence daemon,
 	// DaemonID its container ID (handlers of the netns model join the
 	// namespace of that very container; the name when empty).
@@ -81,13 +81,13 @@ type Runtime struct {
 	// Attachments holds what each handler's attachment gave it, by compose
 	// service name. A handler without an entry gets no environment and no
 	// volumes (config).
-	Attachments map[string]telepresence.Attachment
+	Attachments map[string]vocab.Attachment
 	// TelemountReadOnly tells a volume driver that takes the `ro` option
 	// (Telemount 0.1.6 and newer).
 	TelemountReadOnly bool
 }
 
-func (rt Runtime) netns() bool { return rt.Model == telepresence.ModelNetns }
+func (rt Runtime) netns() bool { return rt.Model == vocab.ModelNetns }
 
 // NetworkAttachment is a network the daemon container must join, with the
 // aliases the handler had on it (netns model).
@@ -114,8 +114,8 @@ func Apply(project *types.Project, in *Intent, rt Runtime) (*Result, error) {
 	if err := Validate(project, in); err != nil {
 		return nil, err
 	}
-	if rt.Model != telepresence.ModelNetns && rt.Model != telepresence.ModelTeleroute {
-		return nil, fmt.Errorf("%w: %q (want %s or %s)", ErrNoModel, rt.Model, telepresence.ModelNetns, telepresence.ModelTeleroute)
+	if rt.Model != vocab.ModelNetns && rt.Model != vocab.ModelTeleroute {
+		return nil, fmt.Errorf("%w: %q (want %s or %s)", ErrNoModel, rt.Model, vocab.ModelNetns, vocab.ModelTeleroute)
 	}
 	t := &transformer{project: project, in: in, rt: rt, res: &Result{}, expanded: expandRemotes(project, in), joined: map[string]string{}}
 	if rt.netns() {

@@ -6,13 +6,13 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 
 // rt is the runtime the tests pretend Telepresence and Docker returned.
 func rt(intercepts map[string]Intercept) Runtime {
 	return Runtime{
-		Model:             telepresence.ModelNetns,
+		Model:             vocab.ModelNetns,
 		TelemountReadOnly: true,
 		DaemonContainer:   "tp-test",
 		DaemonIP:          "172.20.0.2",
@@ -299,7 +299,7 @@ services:
     ports: ["8088:8088"]
     x-telepresence: {behavior: interceptHandler}
 `)
-	res, err := Apply(project, mustIntent(t, project, Flags{}), Runtime{Model: telepresence.ModelNetns, DaemonContainer: "tp-daemon"})
+	res, err := Apply(project, mustIntent(t, project, Flags{}), Runtime{Model: vocab.ModelNetns, DaemonContainer: "tp-daemon"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/types"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 
 // The pod's volumes reach a handler through the Telemount volume plugin
@@ -17,7 +17,7 @@ import (
 // podMounts are the pod volumes of a handler with the policy that applies:
 // the traffic-agent's, unless a top-level mounts override names the
 // compose volume the service has at that path.
-func (t *transformer) podMounts(svc types.ServiceConfig, ic telepresence.Attachment) []telepresence.Mount {
+func (t *transformer) podMounts(svc types.ServiceConfig, ic vocab.Attachment) []vocab.Mount {
 	mounts := slices.Clone(ic.Mounts)
 	for i, m := range mounts {
 		at := slices.IndexFunc(svc.Volumes, func(v types.ServiceVolumeConfig) bool {
@@ -29,8 +29,8 @@ func (t *transformer) podMounts(svc types.ServiceConfig, ic telepresence.Attachm
 		if j := slices.IndexFunc(t.in.Mounts, func(o MountOverride) bool { return o.Matches(svc.Volumes[at].Source) }); j >= 0 {
 			mounts[i].Policy = t.in.Mounts[j].Policy
 		}
-		if svc.Volumes[at].ReadOnly && mounts[i].Policy == telepresence.PolicyRemote {
-			mounts[i].Policy = telepresence.PolicyRemoteReadOnly
+		if svc.Volumes[at].ReadOnly && mounts[i].Policy == vocab.PolicyRemote {
+			mounts[i].Policy = vocab.PolicyRemoteReadOnly
 		}
 	}
 	return mounts
@@ -38,11 +38,11 @@ func (t *transformer) podMounts(svc types.ServiceConfig, ic telepresence.Attachm
 
 // mounted tells whether a pod volume is mounted through Telemount; one that
 // is not leaves the service's own volume at that path, if any, in place.
-func mounted(m telepresence.Mount) bool { return m.Policy.Mounted() }
+func mounted(m vocab.Mount) bool { return m.Policy.Mounted() }
 
 // mountVolumes mounts the pod's volumes in the handler, each replacing a
 // compose volume at the same path; a read-only one is a read-only mount.
-func (t *transformer) mountVolumes(svc types.ServiceConfig, ic telepresence.Attachment) types.ServiceConfig {
+func (t *transformer) mountVolumes(svc types.ServiceConfig, ic vocab.Attachment) types.ServiceConfig {
 	if !t.mounts(svc.Name) {
 		return svc
 	}
@@ -92,7 +92,7 @@ func (t *transformer) nameVolumes() {
 }
 
 // containerName is the pod container that was attached to.
-func containerName(ic telepresence.Attachment) string {
+func containerName(ic vocab.Attachment) string {
 	if c := ic.Environment["TELEPRESENCE_CONTAINER"]; c != "" {
 		return c
 	}
@@ -120,9 +120,9 @@ func (t *transformer) addVolumes(out *types.Project) error {
 // connection: `ro` is set only when every mounted volume is read-only (a
 // single read-only path is a read-only container mount), and only for a
 // Telemount that knows it.
-func (t *transformer) addVolumesOf(out *types.Project, service string, ic telepresence.Attachment) error {
+func (t *transformer) addVolumesOf(out *types.Project, service string, ic vocab.Attachment) error {
 	mounts := t.podMounts(t.project.Services[service], ic)
-	allReadOnly := slices.ContainsFunc(mounts, mounted) && !slices.ContainsFunc(mounts, func(m telepresence.Mount) bool {
+	allReadOnly := slices.ContainsFunc(mounts, mounted) && !slices.ContainsFunc(mounts, func(m vocab.Mount) bool {
 		return mounted(m) && !m.Policy.ReadOnly()
 	})
 	for i, m := range mounts {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 
 // An x-tele file and its x-telepresence twin are one intent: the same plan
@@ -120,7 +120,7 @@ services:
 		t.Fatal(err)
 	}
 	type short struct {
-		Kind                          telepresence.Kind
+		Kind                          vocab.Kind
 		Name, Workload, Address, Port string
 	}
 	var got []short
@@ -132,11 +132,11 @@ services:
 		got = append(got, s)
 	}
 	want := []short{
-		{telepresence.KindReplace, "billing", "billing", "tp-p-all", ""}, // every port of the container
-		{telepresence.KindIntercept, "api", "api", "tp-p-api", "8080"},   // x-tele names it after the service
-		{telepresence.KindIngest, "worker", "worker", "", ""},            // no traffic: no address, no port
-		{telepresence.KindIngest, "worker", "worker", "", ""},            // any number may ingest one container
-		{telepresence.KindWiretap, "tap", "api", "tp-p-tap", "9000"},     // named after the service, not its workload's intercept
+		{vocab.KindReplace, "billing", "billing", "tp-p-all", ""}, // every port of the container
+		{vocab.KindIntercept, "api", "api", "tp-p-api", "8080"},   // x-tele names it after the service
+		{vocab.KindIngest, "worker", "worker", "", ""},            // no traffic: no address, no port
+		{vocab.KindIngest, "worker", "worker", "", ""},            // any number may ingest one container
+		{vocab.KindWiretap, "tap", "api", "tp-p-tap", "9000"},     // named after the service, not its workload's intercept
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("requests (-want +got):\n%s", d)
