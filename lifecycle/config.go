@@ -131,9 +131,9 @@ func (r *Runner) unconnectedRuntime(ctx context.Context, statusErr error) (trans
 	v, err := r.Telepresence.ClientVersion(ctx)
 	switch {
 	case err != nil:
-		return rt, fmt.Sprintf("showing the %s model of Telepresence %d.%d and newer: the telepresence CLI does not answer (%v)",
-			vocab.ModelTeleroute, vocab.Teleroute.Major, vocab.Teleroute.Minor, firstErr(statusErr, err))
-	case !v.AtLeast(vocab.Teleroute.Major, vocab.Teleroute.Minor):
+		return rt, fmt.Sprintf("showing the %s model of Telepresence %s and newer: the telepresence CLI does not answer (%v)",
+			vocab.ModelTeleroute, vocab.Teleroute, firstErr(statusErr, err))
+	case vocab.ModelFor(v) == vocab.ModelNetns:
 		rt.Model, rt.Network = vocab.ModelNetns, transform.DefaultNetwork
 	}
 	return rt, fmt.Sprintf("showing the %s model of the installed Telepresence %s: no daemon is connected, so the daemon container is shown as %q",

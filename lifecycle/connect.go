@@ -115,7 +115,7 @@ func (u *upRun) startDaemon(ctx context.Context, plan *transform.Plan, conn tran
 		Name: conn.Name, Context: conn.Context, Namespace: conn.Namespace, ManagerNamespace: conn.ManagerNamespace,
 		MappedNamespaces: conn.MappedNamespaces, AlsoProxy: conn.AlsoProxy, NeverProxy: conn.NeverProxy,
 	}
-	if !v.AtLeast(vocab.Teleroute.Major, vocab.Teleroute.Minor) {
+	if vocab.ModelFor(v) == vocab.ModelNetns {
 		opts.Expose = plan.Expose
 	}
 	u.addProxies(&opts, plan, v)

@@ -91,7 +91,7 @@ func (t *dryTelepresence) Connect(ctx context.Context, opts telepresence.Connect
 	// Teleroute network <name>); else the kubeconfig context does, which
 	// only the connect tells: placeholders stand for them.
 	d := telepresence.Daemon{Name: opts.Name, Version: v, Context: opts.Context, Namespace: ns, ReportsDNSMappings: true}
-	teleroute := v.AtLeast(vocab.Teleroute.Major, vocab.Teleroute.Minor)
+	teleroute := vocab.ModelFor(v) == vocab.ModelTeleroute
 	switch {
 	case opts.Name != "" && !teleroute:
 		d.ContainerNetwork = "container:tp-" + opts.Name

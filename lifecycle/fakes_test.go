@@ -71,7 +71,7 @@ func newFakeTP(j *steps, release vocab.Version) *fakeTP {
 	return &fakeTP{j: j, release: release, active: map[string]bool{}, failIntercept: map[string]error{}}
 }
 
-func (f *fakeTP) teleroute() bool { return f.release.AtLeast(2, 23) }
+func (f *fakeTP) teleroute() bool { return f.release.Has(vocab.Teleroute) }
 
 func (f *fakeTP) Status(context.Context) (*telepresence.Status, error) {
 	f.j.add("tp status")

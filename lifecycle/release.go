@@ -21,9 +21,9 @@ func checkRelease(plan *transform.Plan, v vocab.Version) error {
 		errs = append(errs, checkAttachment(req, v)...)
 	}
 	for _, px := range plan.Proxies {
-		if px.Declared && !v.AtLeast(vocab.Reroute.Major, vocab.Reroute.Minor) {
+		if px.Declared && !v.Has(vocab.Reroute) {
 			errs = append(errs, &ReleaseError{Service: px.Service, Key: px.Key, Release: v,
-				Problem: fmt.Sprintf("cannot reroute a remote service's ports: `telepresence connect --reroute-remote` needs %s or newer", short(vocab.Reroute)),
+				Problem: fmt.Sprintf("cannot reroute a remote service's ports: `telepresence connect --reroute-remote` needs %s or newer", vocab.Reroute),
 				Hint:    "upgrade Telepresence, or remove the ports so that dependents dial the cluster service's own ports"})
 		}
 	}
@@ -32,10 +32,10 @@ func checkRelease(plan *transform.Plan, v vocab.Version) error {
 
 func checkAttachment(req transform.AttachRequest, v vocab.Version) []error {
 	var errs []error
-	need := func(since vocab.Version, key, what, hint string) {
-		if !v.AtLeast(since.Major, since.Minor) {
+	need := func(f vocab.Feature, key, what, hint string) {
+		if !v.Has(f) {
 			errs = append(errs, &ReleaseError{Service: req.Service, Key: key, Release: v,
-				Problem: fmt.Sprintf("cannot %s: it needs %s or newer", what, short(since)), Hint: hint})
+				Problem: fmt.Sprintf("cannot %s: it needs %s or newer", what, f), Hint: hint})
 		}
 	}
 	upgrade := "upgrade Telepresence"
@@ -43,21 +43,21 @@ func checkAttachment(req transform.AttachRequest, v vocab.Version) []error {
 	if req.Block == transform.TeleKey {
 		kindKey = transform.TeleKey + ".type"
 	}
-	if since := req.Kind.Since(); !since.IsZero() {
-		need(since, kindKey, kindVerbs[req.Kind]+" (`telepresence "+string(req.Kind)+"`)", upgrade+", or make the service an interceptHandler")
+	if f, ok := req.Kind.Command(); ok {
+		need(f, kindKey, kindVerbs[req.Kind]+" (`telepresence "+string(req.Kind)+"`)", upgrade+", or make the service an interceptHandler")
 	}
 	if req.HTTP.Any() {
-		need(vocab.HTTPHeaders, req.Key(filterKey(req)), "filter the traffic by HTTP header or path (--http-header, --http-path-*)",
+		need(vocab.HTTPFilters, req.Key(filterKey(req)), "filter the traffic by HTTP header or path (--http-header, --http-path-*)",
 			upgrade+", or remove the filters to take all of the workload's traffic")
 	}
 	if len(req.Metadata) > 0 {
-		need(vocab.HTTPHeaders, req.Key("metadata"), "attach metadata (--metadata)", upgrade+", or remove metadata")
+		need(vocab.HTTPFilters, req.Key("metadata"), "attach metadata (--metadata)", upgrade+", or remove metadata")
 	}
 	if len(req.Ports) > 1 {
-		need(vocab.Replace, req.Key("ports"), "take several ports at once (--port repeated)", upgrade+", or keep one port")
+		need(vocab.ReplaceCommand, req.Key("ports"), "take several ports at once (--port repeated)", upgrade+", or keep one port")
 	}
 	if req.Container != "" {
-		need(vocab.Ingest, req.Key("container"), "choose the container (--container)", upgrade+", or remove container")
+		need(vocab.IngestCommand, req.Key("container"), "choose the container (--container)", upgrade+", or remove container")
 	}
 	return errs
 }
@@ -84,13 +84,11 @@ func filterKey(req transform.AttachRequest) string {
 	return "httpPathRegexps"
 }
 
-func short(v vocab.Version) string { return fmt.Sprintf("%d.%d", v.Major, v.Minor) }
-
 // addProxies has a daemon this run connects reroute the ports of remote
 // services (2.24+); before 2.24 it says which published ports stay local.
 func (u *upRun) addProxies(opts *telepresence.ConnectOptions, plan *transform.Plan, v vocab.Version) {
 	for _, px := range plan.Proxies {
-		if !v.AtLeast(vocab.Reroute.Major, vocab.Reroute.Minor) {
+		if !v.Has(vocab.Reroute) {
 			u.warn(fmt.Sprintf("service %q: ports %s are not published: Telepresence %s cannot reroute them to the cluster (2.24 can)",
 				px.Service, strings.Join(px.Expose, ", "), v))
 			continue
@@ -105,7 +103,7 @@ func (u *upRun) addProxies(opts *telepresence.ConnectOptions, plan *transform.Pl
 // lack: reroutes are given to `telepresence connect`, and the daemon's
 // status does not tell which it has.
 func (u *upRun) checkProxies(s *session, plan *transform.Plan) {
-	if !s.daemon.Release().AtLeast(vocab.Reroute.Major, vocab.Reroute.Minor) {
+	if !s.daemon.Release().Has(vocab.Reroute) {
 		return
 	}
 	for _, px := range plan.Proxies {

@@ -80,7 +80,7 @@ func (u *upRun) checkSeveral(ctx context.Context, st *telepresence.Status, conns
 	if err != nil {
 		return err
 	}
-	if !v.AtLeast(vocab.Teleroute.Major, vocab.Teleroute.Minor) {
+	if vocab.ModelFor(v) == vocab.ModelNetns {
 		return severalRefused(v)
 	}
 	return nil
@@ -88,9 +88,8 @@ func (u *upRun) checkSeveral(ctx context.Context, st *telepresence.Status, conns
 
 func severalRefused(v vocab.Version) error {
 	return &ReleaseError{Key: "connections", Release: v,
-		Problem: fmt.Sprintf("cannot use several connections in one project: before %d.%d a handler shares its daemon's network namespace, which reaches one cluster",
-			vocab.Teleroute.Major, vocab.Teleroute.Minor),
-		Hint: "upgrade Telepresence to 2.23 or newer, or keep one connection"}
+		Problem: fmt.Sprintf("cannot use several connections in one project: before %s a handler shares its daemon's network namespace, which reaches one cluster", vocab.Teleroute),
+		Hint:    "upgrade Telepresence to 2.23 or newer, or keep one connection"}
 }
 
 // selectDaemon is the running daemon of a connection: by its name, or,

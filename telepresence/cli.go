@@ -191,7 +191,7 @@ func (c *CLI) Quit(ctx context.Context, contract Contract) error {
 // and 2.22, `Found no replace, intercept, or ingest named "X"` since.
 func (c *CLI) Detach(ctx context.Context, contract Contract, opts vocab.DetachOptions) error {
 	args := []string{contract.leaveCommand(), opts.Name}
-	if opts.Kind == vocab.KindIngest && opts.Container != "" && contract.atLeast(vocab.Reroute) {
+	if opts.Kind == vocab.KindIngest && opts.Container != "" && contract.has(vocab.LeaveIngestContainer) {
 		args = append(args, "--container", opts.Container)
 	}
 	_, err := c.run(ctx, append(args, contract.useFlags()...)...)

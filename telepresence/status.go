@@ -72,8 +72,8 @@ func (d *Daemon) Model() vocab.Model {
 		return vocab.ModelNetns
 	case d.ContainerNetwork == noNetwork:
 		return vocab.ModelTelerouteNoNetwork
-	case d.ContainerNetwork == "" && !d.Version.AtLeast(vocab.Teleroute.Major, vocab.Teleroute.Minor):
-		return vocab.ModelNetns
+	case d.ContainerNetwork == "":
+		return vocab.ModelFor(d.Version)
 	}
 	return vocab.ModelTeleroute
 }
@@ -96,7 +96,7 @@ func (d *Daemon) Network() string { return d.Name }
 // oldest release of its model.
 func (d *Daemon) Release() vocab.Version {
 	if d.Version.IsZero() && d.Model() != vocab.ModelNetns {
-		return vocab.Teleroute
+		return vocab.Teleroute.Release()
 	}
 	return d.Version
 }
@@ -109,7 +109,7 @@ func (d *Daemon) ReleaseName() string {
 	case d.Model() == vocab.ModelNetns:
 		return "2.22 or older"
 	}
-	return vocab.Teleroute.String() + " or newer"
+	return vocab.Teleroute.Release().String() + " or newer"
 }
 
 // Status is what `telepresence status` says.

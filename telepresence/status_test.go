@@ -185,8 +185,8 @@ func TestRelease(t *testing.T) {
 		t.Errorf("a netns daemon without a version is the oldest release, got %s", v)
 	}
 	unknown := Daemon{ContainerNetwork: "tp-x"}
-	if v := unknown.Release(); v != vocab.Teleroute {
-		t.Errorf("a vocab.Teleroute daemon without a version is at least %s, got %s", vocab.Teleroute, v)
+	if v := unknown.Release(); v != vocab.Teleroute.Release() {
+		t.Errorf("a Teleroute daemon without a version is at least %s, got %s", vocab.Teleroute.Release(), v)
 	}
 }
 

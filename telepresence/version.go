@@ -18,12 +18,12 @@ type Contract struct {
 	Use string
 }
 
-func (c Contract) atLeast(v vocab.Version) bool { return c.Version.AtLeast(v.Major, v.Minor) }
+func (c Contract) has(f vocab.Feature) bool { return c.Version.Has(f) }
 
 // jsonFlags ask for JSON output: --format json where it exists, so that
 // the deprecation note of --output stays away from the user.
 func (c Contract) jsonFlags() []string {
-	if c.atLeast(vocab.FormatFlag) {
+	if c.has(vocab.FormatFlag) {
 		return []string{"--format", "json"}
 	}
 	return []string{"--output", "json"}
@@ -43,14 +43,11 @@ func (c Contract) useFlags() []string {
 // leaveCommand ends an intercept: `detach` on the 2.30 line, where `leave`
 // is a deprecated alias, `leave` before.
 func (c Contract) leaveCommand() string {
-	if c.atLeast(vocab.Detach) {
+	if c.has(vocab.DetachCommand) {
 		return "detach"
 	}
 	return "leave"
 }
-
-// SupportsHTTPHeaders tells whether `intercept --http-header` exists.
-func (c Contract) SupportsHTTPHeaders() bool { return c.atLeast(vocab.HTTPHeaders) }
 
 // ParseClientVersion reads the client's release from `telepresence version`,
 // whose first line is "OSS Client : v2.27.3" (the label varies: "Client",

@@ -20,17 +20,18 @@ const (
 	KindIngest Kind = "ingest"
 )
 
-// Since is the first release that has the command of a kind.
-func (k Kind) Since() Version {
+// Command is the feature of a kind's command; false for intercept, which
+// every release has.
+func (k Kind) Command() (Feature, bool) {
 	switch k {
 	case KindIngest:
-		return Ingest
+		return IngestCommand, true
 	case KindReplace:
-		return Replace
+		return ReplaceCommand, true
 	case KindWiretap:
-		return Wiretap
+		return WiretapCommand, true
 	}
-	return Version{}
+	return Feature{}, false
 }
 
 // Traffic tells whether the attachment receives traffic (all but ingest).

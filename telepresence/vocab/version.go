@@ -36,11 +36,6 @@ func ParseVersion(s string) (Version, bool) {
 // IsZero tells an unknown version.
 func (v Version) IsZero() bool { return v == Version{} }
 
-// AtLeast tells whether v is major.minor or newer.
-func (v Version) AtLeast(major, minor int) bool {
-	return v.Major > major || v.Major == major && v.Minor >= minor
-}
-
 func (v Version) String() string {
 	if v.IsZero() {
 		return "unknown"
@@ -48,31 +43,57 @@ func (v Version) String() string {
 	return fmt.Sprintf("%d.%d.%d", v.Major, v.Minor, v.Patch)
 }
 
-// Releases where the CLI contract changed (docs/telepresence-contract.md).
+// A Feature is a part of the CLI's contract that a release added, named by
+// what it is; its value is the release that added it
+// (docs/telepresence-contract.md#release-table).
+type Feature struct{ major, minor int }
+
+// The features the plugin depends on.
 var (
+	// IngestCommand: `telepresence ingest` exists from 2.21, as does
+	// --container.
+	IngestCommand = Feature{2, 21}
+	// ReplaceCommand: `telepresence replace` exists from 2.22, and --port
+	// may be repeated from 2.22.
+	ReplaceCommand = Feature{2, 22}
 	// Teleroute: 2.23 replaced the shared network namespace of docker mode
 	// with the Teleroute network plugin.
-	Teleroute = Version{2, 23, 0}
-	// HTTPHeaders: `intercept --http-header` exists from 2.25.
-	HTTPHeaders = Version{2, 25, 0}
+	Teleroute = Feature{2, 23}
+	// WiretapCommand: `telepresence wiretap` exists from 2.23.
+	WiretapCommand = Feature{2, 23}
+	// Reroute: `connect --reroute-local/--reroute-remote` exist from 2.24.
+	Reroute = Feature{2, 24}
+	// LeaveIngestContainer: `leave --container` names the container of an
+	// ingest from 2.24.
+	LeaveIngestContainer = Feature{2, 24}
+	// HTTPFilters: `intercept --http-header`, --http-path-* and --metadata
+	// exist from 2.25.
+	HTTPFilters = Feature{2, 25}
 	// FormatFlag: --format json exists from 2.29, where --output is
 	// deprecated with a note on stderr (pkg/client/cli/output/output.go).
-	FormatFlag = Version{2, 29, 0}
-	// Detach: 2.30 renamed leave to detach and kept leave as a hidden,
-	// deprecated alias (pkg/client/cli/cmd/detach.go).
-	Detach = Version{2, 30, 0}
+	FormatFlag = Feature{2, 29}
+	// DetachCommand: 2.30 renamed leave to detach and kept leave as a
+	// hidden, deprecated alias (pkg/client/cli/cmd/detach.go).
+	DetachCommand = Feature{2, 30}
 )
 
-// Releases that added a command or a flag of the attachments
-// (docs/telepresence-contract.md#release-table).
-var (
-	// Ingest: `telepresence ingest` exists from 2.21, as does --container.
-	Ingest = Version{2, 21, 0}
-	// Replace: `telepresence replace` exists from 2.22, and --port may be
-	// repeated from 2.22.
-	Replace = Version{2, 22, 0}
-	// Wiretap: `telepresence wiretap` exists from 2.23.
-	Wiretap = Version{2, 23, 0}
-	// Reroute: `connect --reroute-local/--reroute-remote` exist from 2.24.
-	Reroute = Version{2, 24, 0}
-)
+// Has tells whether the release v has the feature. An unknown release has
+// none.
+func (v Version) Has(f Feature) bool {
+	return v.Major > f.major || v.Major == f.major && v.Minor >= f.minor
+}
+
+// Release is the first release that has the feature.
+func (f Feature) Release() Version { return Version{f.major, f.minor, 0} }
+
+// String names the release line that added the feature, such as 2.24.
+func (f Feature) String() string { return fmt.Sprintf("%d.%d", f.major, f.minor) }
+
+// ModelFor is the network model of a release's docker mode: netns before
+// 2.23, Teleroute since.
+func ModelFor(v Version) Model {
+	if v.Has(Teleroute) {
+		return ModelTeleroute
+	}
+	return ModelNetns
+}
