@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/telepresenceio/docker-telepresence/internal/labels"
+
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence"
@@ -97,7 +99,7 @@ func (r *Runner) connectedRuntime(ctx context.Context, project string, plan *tra
 	attachments := map[string]vocab.Attachment{}
 	for _, req := range plan.Attachments {
 		for _, c := range state.containers {
-			name := c.Labels[transform.LabelAttachment]
+			name := c.Labels[labels.Attachment]
 			if c.Service != req.Service || name == "" {
 				continue
 			}

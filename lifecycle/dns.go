@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/telepresenceio/docker-telepresence/internal/labels"
+
 	"github.com/docker/compose/v5/pkg/api"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence"
@@ -131,14 +133,14 @@ func (r *Runner) updateMappings(ctx context.Context, project string, s *session,
 // they set on the daemon of a connection: a mapping two projects set stays
 // while either is up.
 func (r *Runner) claimedMappings(ctx context.Context, project, connection string) ([]vocab.DNSMapping, error) {
-	records, err := r.Engine.VolumesWithLabel(ctx, labelDNS)
+	records, err := r.Engine.VolumesWithLabel(ctx, labels.DNSMappings)
 	if err != nil {
 		return nil, r.engineError(err)
 	}
 	var out []vocab.DNSMapping
 	for _, v := range records {
 		var d dnsRecord
-		if v.Labels[api.ProjectLabel] != project && json.Unmarshal([]byte(v.Labels[labelDNS]), &d) == nil && d.Connection == connection {
+		if v.Labels[api.ProjectLabel] != project && json.Unmarshal([]byte(v.Labels[labels.DNSMappings]), &d) == nil && d.Connection == connection {
 			out = append(out, d.Mappings...)
 		}
 	}

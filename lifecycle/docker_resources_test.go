@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/telepresenceio/docker-telepresence/internal/labels"
+
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -32,7 +34,7 @@ func TestVolumesByLabel(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("ProjectVolumes (-want +got):\n%s", d)
 	}
-	if _, err := e.VolumesWithLabel(t.Context(), labelDNS); err != nil {
+	if _, err := e.VolumesWithLabel(t.Context(), labels.DNSMappings); err != nil {
 		t.Fatal(err)
 	}
 	api.on("POST /volumes/create", http.StatusCreated, `{"Name": "proj_telepresence-dns"}`)

@@ -8,11 +8,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/telepresenceio/docker-telepresence/internal/labels"
+
 	"github.com/docker/compose/v5/pkg/api"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence"
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
-	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
 // DownOptions are the options of `down`.
@@ -163,8 +164,8 @@ func (s projectState) holderOf(attachment string) (connection, container string)
 		}
 	}
 	for _, c := range s.containers {
-		if c.Labels[transform.LabelAttachment] == attachment && c.Labels[transform.LabelDaemonContainer] != "" {
-			container = c.Labels[transform.LabelDaemonContainer]
+		if c.Labels[labels.Attachment] == attachment && c.Labels[labels.DaemonContainer] != "" {
+			container = c.Labels[labels.DaemonContainer]
 		}
 	}
 	return connection, container
@@ -196,8 +197,8 @@ func (r *Runner) removeVolumes(ctx context.Context, project string, keep map[str
 	}
 	var errs []error
 	for _, v := range volumes {
-		_, telemount := v.Labels[transform.LabelTelemount]
-		intercept, marker := v.Labels[transform.LabelAttachment]
+		_, telemount := v.Labels[labels.Telemount]
+		intercept, marker := v.Labels[labels.Attachment]
 		if !telemount && (!marker || keep[intercept]) {
 			continue
 		}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/telepresenceio/docker-telepresence/internal/labels"
+
 	"github.com/telepresenceio/docker-telepresence/telepresence"
 )
 
@@ -56,7 +58,7 @@ func TestDownKeepsTheRecordOfAnInterceptItCannotLeave(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "connection refused") {
 		t.Fatalf("err = %v", err)
 	}
-	if got := f.engine.labelled(labelRequest); len(got) != 1 || got[0] != "proj_telepresence-intercept-api" {
+	if got := f.engine.labelled(labels.Request); len(got) != 1 || got[0] != "proj_telepresence-intercept-api" {
 		t.Fatalf("records after a failed leave = %v, want only the record of api", got)
 	}
 	// The next down finds it again and finishes the job.
@@ -122,7 +124,7 @@ func TestDownLeavesThroughTheDaemonTheRecordNames(t *testing.T) {
 	if hasStep(f.j, "tp leave") {
 		t.Errorf("down left an intercept through another daemon: %v", f.j.all())
 	}
-	if got := f.engine.labelled(labelRequest); !slices.Equal(got, []string{"proj_telepresence-intercept-api", "proj_telepresence-intercept-echo-server"}) {
+	if got := f.engine.labelled(labels.Request); !slices.Equal(got, []string{"proj_telepresence-intercept-api", "proj_telepresence-intercept-echo-server"}) {
 		t.Errorf("records kept = %v, want both", got)
 	}
 	// The daemon is back: the next down leaves through it.

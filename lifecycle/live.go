@@ -7,8 +7,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/telepresenceio/docker-telepresence/internal/labels"
+
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
-	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
 // liveAttachment reads what a previous `up` of the project gave a handler:
@@ -19,7 +20,7 @@ func (r *Runner) liveAttachment(ctx context.Context, s projectState, service str
 	name := a.Name
 	ic := vocab.Attachment{Kind: a.Kind, Name: name}
 	i := slices.IndexFunc(s.containers, func(c Container) bool {
-		return c.Service == service && c.Labels[transform.LabelAttachment] == name && c.Running
+		return c.Service == service && c.Labels[labels.Attachment] == name && c.Running
 	})
 	if i < 0 {
 		return ic, false, nil
@@ -30,7 +31,7 @@ func (r *Runner) liveAttachment(ctx context.Context, s projectState, service str
 	}
 	// The pod's variables, not those the compose file gave the container
 	// (the label names them; a handler made before it existed has all).
-	if names, ok := s.containers[i].Labels[transform.LabelPodEnv]; ok {
+	if names, ok := s.containers[i].Labels[labels.PodEnv]; ok {
 		keep := strings.Split(names, ",")
 		maps.DeleteFunc(env, func(k, _ string) bool { return !slices.Contains(keep, k) })
 	}
@@ -47,10 +48,10 @@ func liveMounts(volumes []Volume, attachment string) ([]vocab.Mount, int) {
 	var mounts []vocab.Mount
 	port := 0
 	for _, v := range volumes {
-		if _, tm := v.Labels[transform.LabelTelemount]; !tm || v.Labels[transform.LabelAttachment] != attachment {
+		if _, tm := v.Labels[labels.Telemount]; !tm || v.Labels[labels.Attachment] != attachment {
 			continue
 		}
-		n, err := strconv.Atoi(v.Labels[transform.LabelMountIndex])
+		n, err := strconv.Atoi(v.Labels[labels.MountIndex])
 		if err != nil || n < 0 || n > maxMounts {
 			n = len(mounts) // an older plugin made it: the next place
 		}
@@ -58,7 +59,7 @@ func liveMounts(volumes []Volume, attachment string) ([]vocab.Mount, int) {
 			mounts = append(mounts, vocab.Mount{Policy: vocab.PolicyIgnore})
 		}
 		mounts[n] = vocab.Mount{Path: v.Options["dir"], Policy: vocab.PolicyRemote}
-		if v.Options["ro"] == "true" || v.Labels[transform.LabelMountPolicy] == string(vocab.PolicyRemoteReadOnly) {
+		if v.Options["ro"] == "true" || v.Labels[labels.MountPolicy] == string(vocab.PolicyRemoteReadOnly) {
 			mounts[n].Policy = vocab.PolicyRemoteReadOnly
 		}
 		port, _ = strconv.Atoi(v.Options["port"])

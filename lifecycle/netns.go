@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/telepresenceio/docker-telepresence/internal/labels"
+
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
@@ -87,7 +89,7 @@ func (r *Runner) detachDaemon(ctx context.Context, project, container string, ne
 // handlersOf lists the handler containers, of any project, that work with
 // a daemon container.
 func (r *Runner) handlersOf(ctx context.Context, daemonContainer string) ([]Container, error) {
-	users, err := r.Engine.ContainersWithLabel(ctx, transform.LabelDaemonContainer, daemonContainer)
+	users, err := r.Engine.ContainersWithLabel(ctx, labels.DaemonContainer, daemonContainer)
 	if err != nil {
 		return nil, r.engineError(err)
 	}

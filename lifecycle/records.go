@@ -6,32 +6,19 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/telepresenceio/docker-telepresence/internal/labels"
+
 	"github.com/docker/compose/v5/pkg/api"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
-	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
 // What the Docker side records of a project, so that `down`, `status` and
 // the next `up` find everything from a new process, even after a crash
-// (docs/records-and-undo.md):
-//   - a handler container carries transform.LabelAttachment,
-//     LabelDaemonContainer, LabelPodEnv and, in the netns model,
-//     LabelDaemonNetworks;
-//   - a Telemount volume carries transform.LabelTelemount, LabelAttachment
-//     and LabelMountIndex;
-//   - each intercept has a record: a local volume created before the
-//     intercept, labelled with the intercept, its service and the request
-//     it was created with;
-//   - the DNS mappings the project set have a record volume too.
-//
-// Records carry the compose project label, so `docker compose ls` and
-// `down -v` see them as the project's.
-const (
-	labelService = "io.telepresence.compose.service"
-	labelRequest = "io.telepresence.compose.request"
-	labelDNS     = "io.telepresence.compose.dns-mappings"
-)
+// (docs/records-and-undo.md): the labels of handler containers and
+// Telemount volumes (internal/labels), a record volume per attachment,
+// created before the attachment and labelled with it, its service and the
+// request it was made with, and a record volume of the DNS mappings.
 
 // recordVolume names the record of an attachment: the kind and the name,
 // made a volume name ('/' of a replaced container, ':' become '.').
@@ -120,14 +107,14 @@ func (r *Runner) find(ctx context.Context, project string) (projectState, error)
 		return s, r.engineError(err)
 	}
 	for _, v := range s.volumes {
-		if _, tm := v.Labels[transform.LabelTelemount]; tm {
+		if _, tm := v.Labels[labels.Telemount]; tm {
 			continue
 		}
-		if name, ok := v.Labels[transform.LabelAttachment]; ok {
-			q, read := readRequest(v.Labels[labelRequest])
-			s.records = append(s.records, attachmentRecord{name: name, service: v.Labels[labelService], request: q, unread: !read})
+		if name, ok := v.Labels[labels.Attachment]; ok {
+			q, read := readRequest(v.Labels[labels.Request])
+			s.records = append(s.records, attachmentRecord{name: name, service: v.Labels[labels.Service], request: q, unread: !read})
 		}
-		if raw, ok := v.Labels[labelDNS]; ok {
+		if raw, ok := v.Labels[labels.DNSMappings]; ok {
 			d := &dnsRecord{volume: v.Name}
 			if json.Unmarshal([]byte(raw), d) == nil {
 				s.dns = append(s.dns, d)
@@ -139,9 +126,9 @@ func (r *Runner) find(ctx context.Context, project string) (projectState, error)
 
 // isRecord tells the volumes that record attachments and DNS mappings.
 func isRecord(v Volume) bool {
-	_, tm := v.Labels[transform.LabelTelemount]
-	_, ic := v.Labels[transform.LabelAttachment]
-	_, dns := v.Labels[labelDNS]
+	_, tm := v.Labels[labels.Telemount]
+	_, ic := v.Labels[labels.Attachment]
+	_, dns := v.Labels[labels.DNSMappings]
 	return !tm && (ic || dns)
 }
 
@@ -172,13 +159,13 @@ func (s projectState) attachments() []vocab.DetachOptions {
 		add(rec.ref())
 	}
 	for _, c := range s.containers {
-		if name := c.Labels[transform.LabelAttachment]; name != "" {
-			add(vocab.DetachOptions{Kind: vocab.Kind(c.Labels[transform.LabelKind]), Name: name})
+		if name := c.Labels[labels.Attachment]; name != "" {
+			add(vocab.DetachOptions{Kind: vocab.Kind(c.Labels[labels.Kind]), Name: name})
 		}
 	}
 	for _, v := range s.volumes {
-		if name := v.Labels[transform.LabelAttachment]; name != "" {
-			add(vocab.DetachOptions{Kind: vocab.Kind(v.Labels[transform.LabelKind]), Name: name})
+		if name := v.Labels[labels.Attachment]; name != "" {
+			add(vocab.DetachOptions{Kind: vocab.Kind(v.Labels[labels.Kind]), Name: name})
 		}
 	}
 	slices.SortFunc(out, func(a, b vocab.DetachOptions) int {
@@ -192,7 +179,7 @@ func (s projectState) attachments() []vocab.DetachOptions {
 func (s projectState) daemonContainers() []string {
 	var names []string
 	for _, c := range s.containers {
-		if d := c.Labels[transform.LabelDaemonContainer]; d != "" && !slices.Contains(names, d) {
+		if d := c.Labels[labels.DaemonContainer]; d != "" && !slices.Contains(names, d) {
 			names = append(names, d)
 		}
 	}
@@ -210,7 +197,7 @@ func (s projectState) daemonNetworks(container string) []string {
 		}
 	}
 	for _, c := range s.containers {
-		if c.Labels[transform.LabelDaemonContainer] == container {
+		if c.Labels[labels.DaemonContainer] == container {
 			names = append(names, daemonNetworksOf(c)...)
 		}
 	}
@@ -221,7 +208,7 @@ func (s projectState) daemonNetworks(container string) []string {
 // daemonNetworksOf are the networks a handler's label says the daemon
 // joined for it.
 func daemonNetworksOf(c Container) []string {
-	if l := c.Labels[transform.LabelDaemonNetworks]; l != "" {
+	if l := c.Labels[labels.DaemonNetworks]; l != "" {
 		return strings.Split(l, ",")
 	}
 	return nil
@@ -230,8 +217,8 @@ func daemonNetworksOf(c Container) []string {
 // writeRecord records an attachment before it is made.
 func (r *Runner) writeRecord(ctx context.Context, project string, rec attachmentRecord) error {
 	err := r.Engine.CreateVolume(ctx, recordVolume(project, rec.ref()), map[string]string{
-		api.ProjectLabel: project, transform.LabelAttachment: rec.name, transform.LabelKind: string(rec.request.kind()),
-		labelService: rec.service, labelRequest: rec.request.String(),
+		api.ProjectLabel: project, labels.Attachment: rec.name, labels.Kind: string(rec.request.kind()),
+		labels.Service: rec.service, labels.Request: rec.request.String(),
 	})
 	if err != nil {
 		return r.engineError(err)
@@ -261,7 +248,7 @@ func (r *Runner) writeDNSRecord(ctx context.Context, project, volume string, was
 	if err != nil {
 		return err
 	}
-	if err := r.Engine.CreateVolume(ctx, volume, map[string]string{api.ProjectLabel: project, labelDNS: string(b)}); err != nil {
+	if err := r.Engine.CreateVolume(ctx, volume, map[string]string{api.ProjectLabel: project, labels.DNSMappings: string(b)}); err != nil {
 		return r.engineError(err)
 	}
 	return nil

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/telepresenceio/docker-telepresence/internal/labels"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
@@ -85,7 +87,7 @@ services:
 			if want := "Intercept echo-server Leaving service echo: it was created with " + tc.wantWhy; !strings.Contains(f.stderr.String(), want) {
 				t.Errorf("stderr lacks %q:\n%s", want, f.stderr.String())
 			}
-			records := f.engine.labelled(labelRequest)
+			records := f.engine.labelled(labels.Request)
 			if len(records) != 1 || len(f.tp.active) != 1 {
 				t.Errorf("records %v, intercepts %v: want one of each", records, f.tp.active)
 			}
@@ -221,7 +223,7 @@ services:
 	if leave < 0 || create < leave {
 		t.Errorf("backend must be left before api intercepts it: %v", steps)
 	}
-	if got := f.engine.labelled(labelRequest); !slices.Equal(got, []string{"proj_telepresence-intercept-backend", "proj_telepresence-intercept-worker"}) {
+	if got := f.engine.labelled(labels.Request); !slices.Equal(got, []string{"proj_telepresence-intercept-backend", "proj_telepresence-intercept-worker"}) {
 		t.Errorf("records = %v", got)
 	}
 	if !f.tp.active["backend"] || !f.tp.active["worker"] || f.tp.active["api"] {

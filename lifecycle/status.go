@@ -5,9 +5,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/telepresenceio/docker-telepresence/internal/labels"
+
 	"github.com/telepresenceio/docker-telepresence/telepresence"
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
-	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
 // ProjectStatus is what `status` shows of a project: found, like `down`
@@ -109,7 +110,7 @@ func (r *Runner) Status(ctx context.Context, project string) (*ProjectStatus, er
 	}
 	slices.SortFunc(out.Attachments, func(a, b AttachmentStatus) int { return strings.Compare(a.Name, b.Name) })
 	for _, c := range state.containers {
-		if name := c.Labels[transform.LabelAttachment]; name != "" {
+		if name := c.Labels[labels.Attachment]; name != "" {
 			out.Handlers = append(out.Handlers, HandlerStatus{Container: c.Name, Service: c.Service, Attachment: name, Running: c.Running})
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/telepresenceio/docker-telepresence/internal/labels"
+
 	"github.com/telepresenceio/docker-telepresence/telepresence"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
@@ -40,10 +42,10 @@ func TestUpDetachedNetns(t *testing.T) {
 	if echo.NetworkMode != "container:0123456789abcdef" {
 		t.Errorf("network_mode = %q, want the daemon container's ID", echo.NetworkMode)
 	}
-	labels := echo.CustomLabels
-	if labels[transform.LabelAttachment] != "echo-server" || labels[transform.LabelDaemonContainer] != "tp-test" ||
-		labels[transform.LabelDaemonNetworks] != "proj_green,proj_telepresence-handlers" {
-		t.Errorf("handler container labels = %v", labels)
+	got := echo.CustomLabels
+	if got[labels.Attachment] != "echo-server" || got[labels.DaemonContainer] != "tp-test" ||
+		got[labels.DaemonNetworks] != "proj_green,proj_telepresence-handlers" {
+		t.Errorf("handler container labels = %v", got)
 	}
 	if strings.Contains(f.stderr.String(), "does not report the daemon's DNS mappings") {
 		t.Errorf("2.20.2 reports the set (an empty one without the mappings key), yet: %s", f.stderr.String())
@@ -291,7 +293,7 @@ func TestConnectFailsOnATakenPort(t *testing.T) {
 
 func TestAFailedUpKeepsADaemonAnotherProjectUses(t *testing.T) {
 	f := newFixture(t, projectYAML, v220)
-	f.engine.containers["other"] = []Container{{Name: "other-h-1", Project: "other", Labels: map[string]string{transform.LabelDaemonContainer: "tp-test"}}}
+	f.engine.containers["other"] = []Container{{Name: "other-h-1", Project: "other", Labels: map[string]string{labels.DaemonContainer: "tp-test"}}}
 	f.compose.upErr = errors.New("boom")
 	if err := f.up(t.Context(), true); err == nil {
 		t.Fatal("up succeeded")

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/telepresenceio/docker-telepresence/internal/labels"
+
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
@@ -241,7 +243,7 @@ func mergedKeys(a, b map[string]any) map[string]bool {
 func telemountKeys(p *types.Project) []string {
 	var keys []string
 	for key, v := range p.Volumes {
-		if v.Labels[transform.LabelTelemount] == "true" {
+		if v.Labels[labels.Telemount] == "true" {
 			keys = append(keys, key)
 		}
 	}

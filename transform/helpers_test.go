@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/telepresenceio/docker-telepresence/internal/labels"
+
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/google/go-cmp/cmp"
@@ -109,7 +111,7 @@ func paths(list ...string) []Mount {
 func telemountKeys(p *types.Project) []string {
 	var keys []string
 	for key, v := range p.Volumes {
-		if v.Labels[LabelTelemount] == "true" {
+		if v.Labels[labels.Telemount] == "true" {
 			keys = append(keys, key)
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/telepresenceio/docker-telepresence/internal/labels"
+
 	"github.com/compose-spec/compose-go/v2/types"
 )
 
@@ -93,7 +95,7 @@ func (t *transformer) netnsHandler(svc types.ServiceConfig) types.ServiceConfig 
 			}
 		}
 		if len(joined) > 0 {
-			svc.CustomLabels = svc.CustomLabels.Add(LabelDaemonNetworks, strings.Join(joined, ","))
+			svc.CustomLabels = svc.CustomLabels.Add(labels.DaemonNetworks, strings.Join(joined, ","))
 		}
 	}
 	return svc

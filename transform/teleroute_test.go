@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/telepresenceio/docker-telepresence/internal/labels"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
@@ -280,7 +282,7 @@ networks:
 			t.Errorf("%s: network_mode = %q", s, m)
 		}
 	}
-	if l := res.Project.Services["echo"].CustomLabels[LabelDaemonNetworks]; l != "p_green" {
+	if l := res.Project.Services["echo"].CustomLabels[labels.DaemonNetworks]; l != "p_green" {
 		t.Errorf("the handler does not record the networks the daemon joined for it: %q", l)
 	}
 }

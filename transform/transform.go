@@ -7,40 +7,11 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/telepresenceio/docker-telepresence/internal/labels"
+
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
-)
-
-// Labels written on what the plugin creates, so that `down` in a new process
-// (or after a crash) finds everything from the Docker side.
-const (
-	// LabelAttachment is set on a handler container, its Telemount volumes
-	// and the record of its attachment: the attachment's name. (The key
-	// keeps the name it had when intercepts were the only attachments.)
-	LabelAttachment = "io.telepresence.compose.intercept"
-	// LabelKind is set on a handler container and the record of its
-	// attachment: intercept, replace, wiretap or ingest (none: intercept).
-	LabelKind = "io.telepresence.compose.kind"
-	// LabelDaemonContainer is set on a handler container: the name of the
-	// daemon container it works with.
-	LabelDaemonContainer = "io.telepresence.compose.daemon"
-	// LabelDaemonNetworks is set on a handler container in the netns model:
-	// the Docker networks the daemon container joined for it.
-	LabelDaemonNetworks = "io.telepresence.compose.daemon-networks"
-	// LabelTelemount marks the volumes backed by the Telemount driver.
-	LabelTelemount = "io.telepresence.compose.telemount"
-	// LabelPodEnv is set on a handler container: the names (not the values)
-	// of the pod's environment variables, so that a later `up` can tell
-	// them from the compose file's.
-	LabelPodEnv = "io.telepresence.compose.pod-env"
-	// LabelMountIndex is set on a Telemount volume: the index of its pod
-	// volume in the intercept's mount list, so that a later `up` rebuilds
-	// the list as it was.
-	LabelMountIndex = "io.telepresence.compose.mount-index"
-	// LabelMountPolicy is set on a Telemount volume: the policy it was
-	// mounted with (Remote or RemoteReadOnly).
-	LabelMountPolicy = "io.telepresence.compose.mount-policy"
 )
 
 // ErrNoModel means the Runtime names no network model the transform knows.
@@ -205,10 +176,10 @@ func (t *transformer) podEnvironment(svc types.ServiceConfig) types.ServiceConfi
 	if !ok {
 		return svc
 	}
-	svc.CustomLabels = svc.CustomLabels.Add(LabelAttachment, ic.Name).Add(LabelDaemonContainer, t.daemon(t.in.ConnectionOf(svc.Name)).Container).
-		Add(LabelKind, string(t.in.Behavior(svc.Name).Kind()))
+	svc.CustomLabels = svc.CustomLabels.Add(labels.Attachment, ic.Name).Add(labels.DaemonContainer, t.daemon(t.in.ConnectionOf(svc.Name)).Container).
+		Add(labels.Kind, string(t.in.Behavior(svc.Name).Kind()))
 	if len(ic.Environment) > 0 {
-		svc.CustomLabels = svc.CustomLabels.Add(LabelPodEnv, strings.Join(slices.Sorted(maps.Keys(ic.Environment)), ","))
+		svc.CustomLabels = svc.CustomLabels.Add(labels.PodEnv, strings.Join(slices.Sorted(maps.Keys(ic.Environment)), ","))
 		env := make(types.MappingWithEquals, len(svc.Environment)+len(ic.Environment))
 		for k, v := range ic.Environment {
 			env[k] = &v

@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/telepresenceio/docker-telepresence/internal/labels"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
@@ -280,7 +282,7 @@ services:
 		t.Fatal(err)
 	}
 	got := res.Project.Services["echo"].CustomLabels
-	want := map[string]string{LabelAttachment: "echo-server", LabelDaemonContainer: "tp-test"}
+	want := map[string]string{labels.Attachment: "echo-server", labels.DaemonContainer: "tp-test"}
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("label %s = %q, want %q", k, got[k], v)
@@ -307,7 +309,7 @@ services:
 	if svc.NetworkMode != "container:tp-daemon" || len(svc.Environment) != 0 || len(svc.Volumes) != 0 {
 		t.Errorf("want network mode only, got network_mode=%q env=%v volumes=%v", svc.NetworkMode, svc.Environment, svc.Volumes)
 	}
-	if _, ok := svc.CustomLabels[LabelAttachment]; ok {
+	if _, ok := svc.CustomLabels[labels.Attachment]; ok {
 		t.Errorf("no intercept exists, yet the handler is labelled with one")
 	}
 }

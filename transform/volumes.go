@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/telepresenceio/docker-telepresence/internal/labels"
+
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
@@ -144,8 +146,8 @@ func (t *transformer) addVolumesOf(out *types.Project, service string, ic vocab.
 		}
 		out.Volumes[key] = types.VolumeConfig{
 			Name: out.Name + "_" + key, Driver: t.rt.VolumeDriver, DriverOpts: opts,
-			Labels: types.Labels{LabelTelemount: "true", LabelAttachment: ic.Name, LabelMountIndex: strconv.Itoa(i),
-				LabelMountPolicy: string(m.Policy)},
+			Labels: types.Labels{labels.Telemount: "true", labels.Attachment: ic.Name, labels.MountIndex: strconv.Itoa(i),
+				labels.MountPolicy: string(m.Policy)},
 		}
 	}
 	return nil

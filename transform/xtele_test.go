@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/telepresenceio/docker-telepresence/internal/labels"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
@@ -326,8 +328,8 @@ services:
 	if n := api.Networks["teleroute-west"]; n == nil || n.Aliases[0] != "tp-p-api" || len(api.DNS) != 1 || api.DNS[0] != "172.31.0.2" {
 		t.Errorf("api: networks %v, dns %v", api.Networks, api.DNS)
 	}
-	if _, ok := api.Networks["teleroute"]; ok || api.CustomLabels[LabelDaemonContainer] != "tp-west" {
-		t.Errorf("api joined east, or is labelled with %q", api.CustomLabels[LabelDaemonContainer])
+	if _, ok := api.Networks["teleroute"]; ok || api.CustomLabels[labels.DaemonContainer] != "tp-west" {
+		t.Errorf("api joined east, or is labelled with %q", api.CustomLabels[labels.DaemonContainer])
 	}
 	if _, east := web.Networks["teleroute"]; !east || !slices.Equal(web.DNS, []string{"172.31.0.2", "172.30.0.2"}) { // by dependency: cache (west), db (east)
 		t.Errorf("web: networks %v, dns %v", web.Networks, web.DNS)
