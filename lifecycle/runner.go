@@ -19,6 +19,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/docker/compose/v5/pkg/api"
 
+	"github.com/telepresenceio/docker-telepresence/internal/lock"
 	"github.com/telepresenceio/docker-telepresence/telepresence"
 )
 
@@ -52,7 +53,7 @@ type Runner struct {
 	// daemon container still runs (default 2s).
 	DaemonCheck time.Duration
 	// Locker serialises runs of one project; nil means no locking.
-	Locker Locker
+	Locker lock.Locker
 	// DNSLockWait bounds the wait for another run that changes the same
 	// daemon's DNS mappings (default a minute).
 	DNSLockWait time.Duration
@@ -94,27 +95,16 @@ func (r *Runner) lockDNS(ctx context.Context, daemon string) (func(), error) {
 	if wait <= 0 {
 		wait = time.Minute
 	}
-	deadline := time.Now().Add(wait)
-	for {
-		unlock, err := r.lock("daemon@" + daemon)
-		if !errors.Is(err, ErrBusy) {
-			return unlock, err
-		}
-		if time.Now().After(deadline) {
-			holder := "another docker telepresence command"
-			var busy *BusyError
-			if errors.As(err, &busy) {
-				holder += " (pid " + busy.PID + ")"
-			}
-			return nil, fmt.Errorf("waited %s for the DNS mappings of the Telepresence daemon %s, which %s is changing "+
-				"(hint: if that command hangs, stop it, then try again)", wait, daemon, holder)
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
+	if r.Locker == nil || r.DryRun {
+		return func() {}, nil
 	}
+	unlock, err := lock.Wait(ctx, r.Locker, "daemon@"+daemon, wait)
+	var busy *lock.BusyError
+	if errors.As(err, &busy) {
+		return nil, fmt.Errorf("waited %s for the DNS mappings of the Telepresence daemon %s, which another docker telepresence command (pid %s) is changing "+
+			"(hint: if that command hangs, stop it, then try again)", wait, daemon, busy.PID)
+	}
+	return unlock, err
 }
 
 // engineError says which engine did not answer and what to check.

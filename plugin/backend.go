@@ -14,6 +14,7 @@ import (
 	"github.com/docker/compose/v5/pkg/compose"
 	"github.com/sirupsen/logrus"
 
+	"github.com/telepresenceio/docker-telepresence/internal/lock"
 	"github.com/telepresenceio/docker-telepresence/lifecycle"
 )
 
@@ -130,7 +131,7 @@ func newRunner(dockerCli command.Cli, opts *globalOptions, backend *composeBacke
 		VolumeDriver: opts.volumeDriver,
 		EngineName:   engineName(dockerCli),
 		DryRun:       opts.dryRun,
-		Locker:       lifecycle.FileLocker{Dir: lifecycle.DefaultLockDir()},
+		Locker:       lock.FileLocker{Dir: lock.DefaultDir()},
 	}
 }
 

@@ -1,6 +1,10 @@
-package lifecycle
+// Package lock keeps two runs of one project, or two changes of one
+// daemon's DNS mappings, from happening at once, with advisory file locks
+// the kernel releases when the process dies (docs/records-and-undo.md#project-lock).
+package lock
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/url"
@@ -8,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // ErrBusy means another `up` or `watch` of the same project is running.
@@ -48,9 +53,9 @@ type FileLocker struct {
 	Dir string
 }
 
-// DefaultLockDir is $XDG_RUNTIME_DIR/docker-telepresence, or the user's
+// DefaultDir is $XDG_RUNTIME_DIR/docker-telepresence, or the user's
 // cache directory when there is no runtime directory.
-func DefaultLockDir() string {
+func DefaultDir() string {
 	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
 		return filepath.Join(d, "docker-telepresence")
 	}
@@ -108,4 +113,30 @@ func stillNamed(f *os.File, path string) bool {
 	}
 	named, err := os.Stat(path)
 	return err == nil && os.SameFile(held, named)
+}
+
+// Wait takes the lock of name, trying again while another holds it, for
+// up to wait: for locks that others hold only briefly. It fails with the
+// holder's *BusyError when the time is up, and with ctx's error when ctx
+// ends first.
+func Wait(ctx context.Context, l Locker, name string, wait time.Duration) (func(), error) {
+	deadline := time.Now().Add(wait)
+	for {
+		unlock, err := l.Lock(name)
+		if !errors.Is(err, ErrBusy) {
+			return unlock, err
+		}
+		if time.Now().After(deadline) {
+			var busy *BusyError
+			if !errors.As(err, &busy) {
+				busy = &BusyError{Name: name, PID: "unknown"}
+			}
+			return nil, busy
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
