@@ -58,7 +58,7 @@ func TestConfigOfARunningProjectMasksThePodEnvironment(t *testing.T) {
 	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)
 	}
-	f.engine.handlerEnv = map[string]map[string]string{
+	f.engine.HandlerEnv = map[string]map[string]string{
 		"proj-echo-1": {"DB_PASSWORD": "s3cret", "TELEPRESENCE_CONTAINER": "echo-server"},
 	}
 	for _, show := range []bool{false, true} {

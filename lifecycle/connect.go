@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
+
 	"github.com/containerd/errdefs"
 	"github.com/docker/compose/v5/pkg/api"
 
@@ -22,7 +24,7 @@ import (
 type session struct {
 	daemon   telepresence.Daemon
 	contract telepresence.Contract
-	info     DaemonInfo
+	info     engine.DaemonInfo
 	// gone is set once the daemon container stopped while the project ran.
 	gone atomic.Bool
 }
@@ -179,7 +181,7 @@ func (u *upRun) disconnect(ctx context.Context, mine func(telepresence.Daemon) b
 			continue
 		}
 		users, err := u.handlersOf(ctx, d.Container())
-		others := slices.ContainsFunc(users, func(c Container) bool { return c.Project != u.project })
+		others := slices.ContainsFunc(users, func(c engine.Container) bool { return c.Project != u.project })
 		if err != nil || others {
 			u.printf("Leaving Telepresence connected: other projects use its daemon %s", d.Container())
 			continue
@@ -258,7 +260,7 @@ func (u *upRun) checkConnection(s *session, plan *transform.Plan, conn transform
 func anyPort(host string) bool { return host == "" || host == "0" }
 
 // publishes tells whether the daemon container publishes an --expose value.
-func publishes(info DaemonInfo, expose string) bool {
+func publishes(info engine.DaemonInfo, expose string) bool {
 	host, port := splitExpose(expose)
 	for _, addr := range info.Published[port+"/tcp"] {
 		if _, p, err := net.SplitHostPort(addr); err == nil && (anyPort(host) || p == host) {

@@ -66,7 +66,7 @@ func TestADaemonGoneEndsTheOtherConnectionsAttachments(t *testing.T) {
 	f.runner.DaemonCheck = 10 * time.Millisecond
 	f.compose.blockAttached = true
 	f.compose.keepRunning = true
-	f.compose.onUp = func() { f.engine.stopDaemon("tp-west") }
+	f.compose.onUp = func() { f.engine.StopDaemon("tp-west") }
 	err := f.up(t.Context(), false)
 	if !errors.Is(err, ErrDaemonGone) || !strings.Contains(err.Error(), "tp-west stopped while the project ran") {
 		t.Fatalf("err = %v", err)

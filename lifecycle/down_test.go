@@ -58,7 +58,7 @@ func TestDownKeepsTheRecordOfAnInterceptItCannotLeave(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "connection refused") {
 		t.Fatalf("err = %v", err)
 	}
-	if got := f.engine.labelled(labels.Request); len(got) != 1 || got[0] != "proj_telepresence-intercept-api" {
+	if got := f.engine.Labelled("proj", labels.Request); len(got) != 1 || got[0] != "proj_telepresence-intercept-api" {
 		t.Fatalf("records after a failed leave = %v, want only the record of api", got)
 	}
 	// The next down finds it again and finishes the job.
@@ -88,7 +88,7 @@ func TestInterruptingAnUpThatReusedInterceptsLeavesThem(t *testing.T) {
 	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)
 	}
-	f.engine.handlerEnv = map[string]map[string]string{"proj-echo-1": {}, "proj-api-1": {}}
+	f.engine.HandlerEnv = map[string]map[string]string{"proj-echo-1": {}, "proj-api-1": {}}
 	ctx, cancel := context.WithCancel(t.Context())
 	f.compose.onUp = cancel
 	f.compose.blockAttached = true
@@ -124,7 +124,7 @@ func TestDownLeavesThroughTheDaemonTheRecordNames(t *testing.T) {
 	if hasStep(f.j, "tp leave") {
 		t.Errorf("down left an intercept through another daemon: %v", f.j.all())
 	}
-	if got := f.engine.labelled(labels.Request); !slices.Equal(got, []string{"proj_telepresence-intercept-api", "proj_telepresence-intercept-echo-server"}) {
+	if got := f.engine.Labelled("proj", labels.Request); !slices.Equal(got, []string{"proj_telepresence-intercept-api", "proj_telepresence-intercept-echo-server"}) {
 		t.Errorf("records kept = %v, want both", got)
 	}
 	// The daemon is back: the next down leaves through it.

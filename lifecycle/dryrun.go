@@ -2,9 +2,10 @@ package lifecycle
 
 import (
 	"context"
-	"io"
 	"strings"
 	"sync"
+
+	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
 
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/docker/compose/v5/pkg/api"
@@ -30,7 +31,7 @@ const DryRunPrefix = "DRY-RUN MODE - "
 func (r *Runner) dryRun() *Runner {
 	p := &pretend{}
 	d := &Runner{
-		Compose: r.Compose, Engine: &dryEngine{Engine: r.Engine, p: p}, Telepresence: &dryTelepresence{Client: r.Telepresence, p: p},
+		Compose: r.Compose, Engine: &engine.Dry{Engine: r.Engine, Say: p.sayf, Pretended: p.network}, Telepresence: &dryTelepresence{Client: r.Telepresence, p: p},
 		Err: r.Err, VolumeDriver: r.VolumeDriver, EngineName: r.EngineName, DaemonCheck: r.DaemonCheck, DryRun: true,
 	}
 	p.say = func(format string, args ...any) { d.printf(DryRunPrefix+format, args...) }
@@ -54,6 +55,14 @@ func (p *pretend) daemon(container string) (telepresence.Daemon, bool) {
 		}
 	}
 	return telepresence.Daemon{}, false
+}
+
+func (p *pretend) sayf(format string, args ...any) { p.say(format, args...) }
+
+// network tells a pretended daemon container, and its Teleroute network.
+func (p *pretend) network(container string) (string, bool) {
+	d, ok := p.daemon(container)
+	return d.Network(), ok
 }
 
 // dryTelepresence answers status and version from Telepresence, and says
@@ -129,46 +138,6 @@ func (t *dryTelepresence) SetDNSMappings(_ context.Context, _ string, mappings [
 		set = append(set, m.Name+"="+m.AliasFor)
 	}
 	t.p.say("would set the daemon's DNS mappings to [%s]", strings.Join(set, " "))
-	return nil
-}
-
-// dryEngine reads from the engine and says what it would write; the daemon
-// a dry run would connect is answered as running.
-type dryEngine struct {
-	Engine
-	p *pretend
-}
-
-func (e *dryEngine) InspectDaemon(ctx context.Context, container string) (DaemonInfo, error) {
-	if d, ok := e.p.daemon(container); ok {
-		return DaemonInfo{Container: container, Running: true, Pretended: true,
-			Networks: map[string]Endpoint{d.Network(): {}, "bridge": {}, "telepresence": {}}}, nil
-	}
-	return e.Engine.InspectDaemon(ctx, container)
-}
-
-func (e *dryEngine) ConnectNetwork(_ context.Context, network, container string, aliases []string) error {
-	e.p.say("would attach %s to network %s as %s", container, network, strings.Join(aliases, ", "))
-	return nil
-}
-
-func (e *dryEngine) DisconnectNetwork(_ context.Context, network, container string) error {
-	e.p.say("would detach %s from network %s", container, network)
-	return nil
-}
-
-func (e *dryEngine) CreateVolume(_ context.Context, name string, _ map[string]string) error {
-	e.p.say("would create the record volume %s", name)
-	return nil
-}
-
-func (e *dryEngine) RemoveVolume(_ context.Context, name string) error {
-	e.p.say("would remove the volume %s", name)
-	return nil
-}
-
-func (e *dryEngine) InstallVolumePlugin(_ context.Context, name, _ string, _ io.Writer) error {
-	e.p.say("would install the volume plugin %s", name)
 	return nil
 }
 

@@ -3,6 +3,8 @@ package lifecycle
 import (
 	"errors"
 	"testing"
+
+	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
 )
 
 // When one service's image cannot be had, Compose cancels the creates of
@@ -15,15 +17,15 @@ func TestAFailedUpRemovesAContainerThatLandsLate(t *testing.T) {
 	f.compose.onDown = func() {
 		if !landed { // once: the create the engine finished after the first down
 			landed = true
-			f.engine.mu.Lock()
-			f.engine.containers["proj"] = append(f.engine.containers["proj"], Container{Name: "proj-web-1", Project: "proj", Service: "web"})
-			f.engine.mu.Unlock()
+			f.engine.Lock()
+			f.engine.Containers["proj"] = append(f.engine.Containers["proj"], engine.Container{Name: "proj-web-1", Project: "proj", Service: "web"})
+			f.engine.Unlock()
 		}
 	}
 	if err := f.up(t.Context(), true); err == nil {
 		t.Fatal("up succeeded")
 	}
-	if left := f.engine.containers["proj"]; len(left) != 0 {
+	if left := f.engine.Containers["proj"]; len(left) != 0 {
 		t.Errorf("left behind: %v", left)
 	}
 	f.assertNothingLeft(t)

@@ -6,6 +6,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
+	"github.com/telepresenceio/docker-telepresence/lifecycle/engine/enginetest"
+
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/docker/compose/v5/pkg/api"
 )
@@ -14,7 +17,7 @@ import (
 // keeps the options it was given.
 type fakeCompose struct {
 	j     *steps
-	e     *fakeEngine
+	e     *enginetest.Fake
 	upErr error
 	onUp  func()
 	// blockAttached makes an attached Up run until its context ends, then
@@ -35,7 +38,7 @@ type fakeCompose struct {
 	watches  []api.WatchOptions
 }
 
-func newFakeCompose(j *steps, e *fakeEngine) *fakeCompose {
+func newFakeCompose(j *steps, e *enginetest.Fake) *fakeCompose {
 	return &fakeCompose{j: j, e: e, projects: map[string]*types.Project{}}
 }
 
@@ -49,29 +52,29 @@ func (c *fakeCompose) Create(ctx context.Context, p *types.Project, o api.Create
 		}
 	}
 	c.projects[p.Name] = p
-	c.e.mu.Lock()
-	defer c.e.mu.Unlock()
-	c.e.containers[p.Name] = nil
+	c.e.Lock()
+	defer c.e.Unlock()
+	c.e.Containers[p.Name] = nil
 	for _, name := range p.ServiceNames() {
 		s := p.Services[name]
 		container := p.Name + "-" + name + "-1"
-		c.e.containers[p.Name] = append(c.e.containers[p.Name], Container{Name: container, Project: p.Name, Service: name, Labels: s.CustomLabels, Running: true})
-		if _, exists := c.e.endpoints[container]; !exists { // as Compose, which recreates only what changed
-			c.e.endpoints[container] = endpointsOf(p, s)
+		c.e.Containers[p.Name] = append(c.e.Containers[p.Name], engine.Container{Name: container, Project: p.Name, Service: name, Labels: s.CustomLabels, Running: true})
+		if _, exists := c.e.Endpoints[container]; !exists { // as Compose, which recreates only what changed
+			c.e.Endpoints[container] = endpointsOf(p, s)
 		}
 	}
 	for _, key := range p.NetworkNames() {
-		if n := p.Networks[key]; !bool(n.External) && !slices.ContainsFunc(c.e.networks[p.Name], func(x Network) bool { return x.Name == n.Name }) {
-			c.e.networks[p.Name] = append(c.e.networks[p.Name], Network{Name: n.Name})
+		if n := p.Networks[key]; !bool(n.External) && !slices.ContainsFunc(c.e.Networks[p.Name], func(x engine.Network) bool { return x.Name == n.Name }) {
+			c.e.Networks[p.Name] = append(c.e.Networks[p.Name], engine.Network{Name: n.Name})
 		}
 	}
 	for key, v := range p.Volumes {
-		if !bool(v.External) && !slices.ContainsFunc(c.e.volumes[p.Name], func(x Volume) bool { return x.Name == v.Name }) {
+		if !bool(v.External) && !slices.ContainsFunc(c.e.Volumes[p.Name], func(x engine.Volume) bool { return x.Name == v.Name }) {
 			labels := map[string]string{api.ProjectLabel: p.Name, api.VolumeLabel: key}
 			for k, l := range v.Labels {
 				labels[k] = l
 			}
-			c.e.volumes[p.Name] = append(c.e.volumes[p.Name], Volume{Name: v.Name, Labels: labels, Options: v.DriverOpts})
+			c.e.Volumes[p.Name] = append(c.e.Volumes[p.Name], engine.Volume{Name: v.Name, Labels: labels, Options: v.DriverOpts})
 		}
 	}
 	return nil
@@ -85,12 +88,12 @@ func (c *fakeCompose) Up(ctx context.Context, p *types.Project, o api.UpOptions)
 		c.onUp()
 	}
 	if c.upErr == nil || c.ran {
-		c.e.startAll(p.Name)
+		c.e.StartAll(p.Name)
 	}
 	if attached && c.blockAttached {
 		<-ctx.Done() // like Compose: run until interrupted, then stop
 		if !c.keepRunning {
-			c.e.stopAll(p.Name)
+			c.e.StopAll(p.Name)
 			c.j.add("compose stopped the project")
 		}
 	}
@@ -105,20 +108,20 @@ func (c *fakeCompose) Stop(_ context.Context, name string, _ api.StopOptions) er
 func (c *fakeCompose) Down(_ context.Context, name string, o api.DownOptions) error {
 	c.j.add("compose down %s", name)
 	c.downs = append(c.downs, o)
-	c.e.mu.Lock()
-	defer c.e.mu.Unlock()
-	for _, ctr := range c.e.containers[name] {
-		delete(c.e.endpoints, ctr.Name)
+	c.e.Lock()
+	defer c.e.Unlock()
+	for _, ctr := range c.e.Containers[name] {
+		delete(c.e.Endpoints, ctr.Name)
 	}
-	delete(c.e.containers, name)
-	delete(c.e.networks, name)
+	delete(c.e.Containers, name)
+	delete(c.e.Networks, name)
 	if o.Volumes { // as Compose may: every volume labelled with the project
-		delete(c.e.volumes, name)
+		delete(c.e.Volumes, name)
 	}
 	if c.onDown != nil {
-		c.e.mu.Unlock()
+		c.e.Unlock()
 		c.onDown()
-		c.e.mu.Lock()
+		c.e.Lock()
 	}
 	return nil
 }
@@ -132,10 +135,10 @@ func (c *fakeCompose) Watch(ctx context.Context, _ *types.Project, o api.WatchOp
 
 // endpointsOf are the networks Compose attaches a service's container to,
 // with the aliases it declares there and its service name.
-func endpointsOf(p *types.Project, s types.ServiceConfig) map[string]Endpoint {
-	out := map[string]Endpoint{}
+func endpointsOf(p *types.Project, s types.ServiceConfig) map[string]engine.Endpoint {
+	out := map[string]engine.Endpoint{}
 	for key, cfg := range s.Networks {
-		ep := Endpoint{Aliases: []string{s.Name}}
+		ep := engine.Endpoint{Aliases: []string{s.Name}}
 		if cfg != nil {
 			ep.Aliases = append(slices.Clone(cfg.Aliases), s.Name)
 		}

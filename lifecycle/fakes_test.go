@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
 	"github.com/telepresenceio/docker-telepresence/telepresence"
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
@@ -217,35 +218,31 @@ func (f *fakeTP) SetDNSMappings(_ context.Context, addr string, m []vocab.DNSMap
 	return nil
 }
 
-// labelled lists, sorted, the names of the volumes of the project "proj"
-// with a label.
-func (e *fakeEngine) labelled(label string) []string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var names []string
-	for _, v := range e.volumes["proj"] {
-		if _, ok := v.Labels[label]; ok {
-			names = append(names, v.Name)
+// daemonInfo is what Docker answers of fakeTP's daemon: on the network
+// "telepresence" with its port published 1:1 (netns), or on the bridge and
+// the Teleroute network with 4038 published (Teleroute). published
+// replaces the ports the daemon tp-test publishes.
+func daemonInfo(tp *fakeTP, published func() map[string][]string) func(name string) engine.DaemonInfo {
+	return func(name string) engine.DaemonInfo {
+		info := engine.DaemonInfo{Networks: map[string]engine.Endpoint{}, Published: map[string][]string{}}
+		if tp.teleroute() {
+			info.Networks["bridge"] = engine.Endpoint{IP: "172.17.0.2"}
+			if !tp.noSubnets {
+				info.Networks["test"] = engine.Endpoint{IP: "172.30.0.2"}
+			}
+			info.Published["4038/tcp"] = []string{"127.0.0.1:49321"}
+			if name != "tp-test" {
+				info.Published["4038/tcp"] = []string{"127.0.0.1:49322"} // fakeTP's other daemon
+				info.Networks[strings.TrimPrefix(name, "tp-")] = engine.Endpoint{IP: "172.31.0.2"}
+			}
+		} else {
+			info.Networks["telepresence"] = engine.Endpoint{IP: "172.20.0.2"}
+			info.Published["9999/tcp"] = []string{"127.0.0.1:9999"}
+			info.Published["8088/tcp"] = []string{"127.0.0.1:8088"}
 		}
-	}
-	slices.Sort(names)
-	return names
-}
-
-// startAll marks the project's containers as started.
-func (e *fakeEngine) startAll(project string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for i := range e.containers[project] {
-		e.containers[project][i].Started = true
-	}
-}
-
-// stopAll marks the project's containers as stopped.
-func (e *fakeEngine) stopAll(project string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for i := range e.containers[project] {
-		e.containers[project][i].Running = false
+		if p := published(); p != nil && name == "tp-test" {
+			info.Published = p
+		}
+		return info
 	}
 }

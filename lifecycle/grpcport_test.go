@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
+
 	"github.com/telepresenceio/docker-telepresence/telepresence"
 )
 
@@ -16,7 +18,7 @@ func TestSetDNSMappingsDialsTheConfiguredGRPCPort(t *testing.T) {
 	f := newFixture(t, projectYAML, v227)
 	f.tp.connect()
 	f.tp.daemon.DaemonPort = 49500
-	f.engine.published = map[string][]string{
+	f.published = map[string][]string{
 		"5000/tcp": {"[::1]:49500"},
 		"8080/tcp": {"127.0.0.1:8080", "[::1]:8080"}, // connect --expose 8080:8080
 	}
@@ -67,7 +69,7 @@ func TestGRPCAddress(t *testing.T) {
 		{"netns: nothing published", netns, nil, "127.0.0.1:53127"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := &session{daemon: tc.daemon, info: DaemonInfo{Published: tc.published}}
+			s := &session{daemon: tc.daemon, info: engine.DaemonInfo{Published: tc.published}}
 			if got := s.grpcAddress(); got != tc.want {
 				t.Errorf("grpcAddress = %q, want %q", got, tc.want)
 			}

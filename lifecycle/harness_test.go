@@ -12,6 +12,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/telepresenceio/docker-telepresence/lifecycle/engine/enginetest"
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
@@ -47,21 +48,25 @@ networks:
 `
 
 type fixture struct {
-	j       *steps
-	tp      *fakeTP
-	engine  *fakeEngine
-	compose *fakeCompose
-	stderr  *bytes.Buffer
-	runner  *Runner
-	project *types.Project
-	intent  *transform.Intent
+	j      *steps
+	tp     *fakeTP
+	engine *enginetest.Fake
+	// published replaces the ports the daemon tp-test publishes.
+	published map[string][]string
+	compose   *fakeCompose
+	stderr    *bytes.Buffer
+	runner    *Runner
+	project   *types.Project
+	intent    *transform.Intent
 }
 
 func newFixture(t *testing.T, yaml string, release vocab.Version) *fixture {
 	t.Helper()
 	j := &steps{}
 	f := &fixture{j: j, tp: newFakeTP(j, release), stderr: &bytes.Buffer{}}
-	f.engine = newFakeEngine(j, f.tp)
+	f.engine = enginetest.New(j.add)
+	f.engine.InstallErr = errPullDenied
+	f.engine.Daemon = daemonInfo(f.tp, func() map[string][]string { return f.published })
 	f.compose = newFakeCompose(j, f.engine)
 	f.runner = f.newRunner()
 	f.load(t, yaml)
@@ -118,8 +123,8 @@ func (f *fixture) lastProject() *types.Project { return f.compose.projects["proj
 // remain.
 func (f *fixture) assertNothingLeft(t *testing.T) {
 	t.Helper()
-	if len(f.tp.active) != 0 || len(f.engine.volumes["proj"]) != 0 {
-		t.Errorf("left behind: intercepts %v, volumes %v", f.tp.active, f.engine.volumes["proj"])
+	if len(f.tp.active) != 0 || len(f.engine.Volumes["proj"]) != 0 {
+		t.Errorf("left behind: intercepts %v, volumes %v", f.tp.active, f.engine.Volumes["proj"])
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
+
 	"github.com/telepresenceio/docker-telepresence/internal/labels"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
@@ -19,7 +21,7 @@ import (
 func (r *Runner) liveAttachment(ctx context.Context, s projectState, service string, a vocab.DetachOptions) (vocab.Attachment, bool, error) {
 	name := a.Name
 	ic := vocab.Attachment{Kind: a.Kind, Name: name}
-	i := slices.IndexFunc(s.containers, func(c Container) bool {
+	i := slices.IndexFunc(s.containers, func(c engine.Container) bool {
 		return c.Service == service && c.Labels[labels.Attachment] == name && c.Running
 	})
 	if i < 0 {
@@ -44,7 +46,7 @@ func (r *Runner) liveAttachment(ctx context.Context, s projectState, service str
 // volumes, each at the index and with the policy its labels give (so the
 // volumes keep their names); the pod volumes that were not mounted are
 // Ignore.
-func liveMounts(volumes []Volume, attachment string) ([]vocab.Mount, int) {
+func liveMounts(volumes []engine.Volume, attachment string) ([]vocab.Mount, int) {
 	var mounts []vocab.Mount
 	port := 0
 	for _, v := range volumes {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
+
 	"github.com/telepresenceio/docker-telepresence/internal/labels"
 
 	"github.com/telepresenceio/docker-telepresence/transform"
@@ -50,7 +52,7 @@ func (u *upRun) attachDaemon(ctx context.Context, res *transform.Result) error {
 
 // sameAliases tells whether a daemon's aliases on a network are those a
 // handler needs; Docker adds the container's short ID itself.
-func sameAliases(have, want []string, info DaemonInfo) bool {
+func sameAliases(have, want []string, info engine.DaemonInfo) bool {
 	for _, a := range have {
 		if !slices.Contains(want, a) && a != info.Container && (len(info.ID) < 12 || a != info.ID[:12]) {
 			return false
@@ -76,7 +78,7 @@ func (r *Runner) detachDaemon(ctx context.Context, project, container string, ne
 	}
 	var errs []error
 	for _, n := range networks {
-		needed := slices.ContainsFunc(users, func(c Container) bool {
+		needed := slices.ContainsFunc(users, func(c engine.Container) bool {
 			return c.Project != project && slices.Contains(daemonNetworksOf(c), n)
 		})
 		if !needed {
@@ -88,7 +90,7 @@ func (r *Runner) detachDaemon(ctx context.Context, project, container string, ne
 
 // handlersOf lists the handler containers, of any project, that work with
 // a daemon container.
-func (r *Runner) handlersOf(ctx context.Context, daemonContainer string) ([]Container, error) {
+func (r *Runner) handlersOf(ctx context.Context, daemonContainer string) ([]engine.Container, error) {
 	users, err := r.Engine.ContainersWithLabel(ctx, labels.DaemonContainer, daemonContainer)
 	if err != nil {
 		return nil, r.engineError(err)

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
+
 	"github.com/telepresenceio/docker-telepresence/internal/labels"
 
 	"github.com/docker/compose/v5/pkg/api"
@@ -75,9 +77,9 @@ type dnsRecord struct {
 // projectState is what belongs to a project on the Docker side.
 type projectState struct {
 	project    string
-	containers []Container
-	networks   []Network
-	volumes    []Volume
+	containers []engine.Container
+	networks   []engine.Network
+	volumes    []engine.Volume
 	records    []attachmentRecord
 	// dns are the records of the DNS mappings, one per connection.
 	dns []*dnsRecord
@@ -125,7 +127,7 @@ func (r *Runner) find(ctx context.Context, project string) (projectState, error)
 }
 
 // isRecord tells the volumes that record attachments and DNS mappings.
-func isRecord(v Volume) bool {
+func isRecord(v engine.Volume) bool {
 	_, tm := v.Labels[labels.Telemount]
 	_, ic := v.Labels[labels.Attachment]
 	_, dns := v.Labels[labels.DNSMappings]
@@ -134,7 +136,7 @@ func isRecord(v Volume) bool {
 
 // hasResources tells whether Compose has anything of the project to remove.
 func (s projectState) hasResources() bool {
-	return len(s.containers)+len(s.networks) > 0 || slices.ContainsFunc(s.volumes, func(v Volume) bool { return !isRecord(v) })
+	return len(s.containers)+len(s.networks) > 0 || slices.ContainsFunc(s.volumes, func(v engine.Volume) bool { return !isRecord(v) })
 }
 
 func (s projectState) empty() bool {
@@ -207,7 +209,7 @@ func (s projectState) daemonNetworks(container string) []string {
 
 // daemonNetworksOf are the networks a handler's label says the daemon
 // joined for it.
-func daemonNetworksOf(c Container) []string {
+func daemonNetworksOf(c engine.Container) []string {
 	if l := c.Labels[labels.DaemonNetworks]; l != "" {
 		return strings.Split(l, ",")
 	}

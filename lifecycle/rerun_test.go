@@ -29,7 +29,7 @@ func TestUpAgainReusesTheLiveIntercepts(t *testing.T) {
 			first := yamlOf(t, f.lastProject())
 			// What the running handlers got beyond their images: the pod's
 			// variables, and one the compose file set then and no longer does.
-			f.engine.handlerEnv = map[string]map[string]string{
+			f.engine.HandlerEnv = map[string]map[string]string{
 				"proj-echo-1": {"DB_HOST": "psql", "TELEPRESENCE_CONTAINER": "echo-server", "GONE": "from the file"},
 				"proj-api-1":  {"DB_HOST": "psql", "TELEPRESENCE_CONTAINER": "api"},
 			}
@@ -75,7 +75,7 @@ services:
 			if err := f.up(t.Context(), true); err != nil {
 				t.Fatal(err)
 			}
-			f.engine.handlerEnv = map[string]map[string]string{"proj-echo-1": {"TELEPRESENCE_CONTAINER": "echo-server"}}
+			f.engine.HandlerEnv = map[string]map[string]string{"proj-echo-1": {"TELEPRESENCE_CONTAINER": "echo-server"}}
 			f.load(t, edit(t, base, "%s", tc.change))
 			f.upAgain(t)
 			if !slices.Contains(f.j.all(), "tp leave echo-server") {
@@ -87,7 +87,7 @@ services:
 			if want := "Intercept echo-server Leaving service echo: it was created with " + tc.wantWhy; !strings.Contains(f.stderr.String(), want) {
 				t.Errorf("stderr lacks %q:\n%s", want, f.stderr.String())
 			}
-			records := f.engine.labelled(labels.Request)
+			records := f.engine.Labelled("proj", labels.Request)
 			if len(records) != 1 || len(f.tp.active) != 1 {
 				t.Errorf("records %v, intercepts %v: want one of each", records, f.tp.active)
 			}
@@ -174,7 +174,7 @@ func TestHandlersFollowARestartedDaemon(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := f.lastProject().Services["echo"].NetworkMode
-	f.engine.daemonID = "fedcba9876543210" // quit, connect: a new container of the same name
+	f.engine.DaemonID = "fedcba9876543210" // quit, connect: a new container of the same name
 	f.upAgain(t)
 	if after := f.lastProject().Services["echo"].NetworkMode; after == before || after != "container:fedcba9876543210" {
 		t.Errorf("network_mode %q then %q: the handler keeps the old daemon's namespace", before, after)
@@ -223,7 +223,7 @@ services:
 	if leave < 0 || create < leave {
 		t.Errorf("backend must be left before api intercepts it: %v", steps)
 	}
-	if got := f.engine.labelled(labels.Request); !slices.Equal(got, []string{"proj_telepresence-intercept-backend", "proj_telepresence-intercept-worker"}) {
+	if got := f.engine.Labelled("proj", labels.Request); !slices.Equal(got, []string{"proj_telepresence-intercept-backend", "proj_telepresence-intercept-worker"}) {
 		t.Errorf("records = %v", got)
 	}
 	if !f.tp.active["backend"] || !f.tp.active["worker"] || f.tp.active["api"] {

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
+
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/containerd/errdefs"
 	"github.com/docker/compose/v5/pkg/api"
@@ -181,7 +183,7 @@ func (u *upRun) endWith(project *types.Project) {
 // stopIfRunning stops the project if a container of it runs.
 func (u *upRun) stopIfRunning(ctx context.Context, project *types.Project) error {
 	containers, err := u.Engine.ProjectContainers(ctx, u.project)
-	if err == nil && !slices.ContainsFunc(containers, func(c Container) bool { return c.Running }) {
+	if err == nil && !slices.ContainsFunc(containers, func(c engine.Container) bool { return c.Running }) {
 		return nil
 	}
 	return u.Compose.Stop(ctx, project.Name, api.StopOptions{Project: project})
@@ -194,7 +196,7 @@ func (u *upRun) anythingRan(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, u.engineError(err)
 	}
-	return slices.ContainsFunc(containers, func(c Container) bool { return c.Started }), nil
+	return slices.ContainsFunc(containers, func(c engine.Container) bool { return c.Started }), nil
 }
 
 func ignoreCanceled(err error) error {
@@ -285,7 +287,7 @@ func (u *upRun) removeCreated(ctx context.Context, res *transform.Result) error 
 		return errors.Join(append(errs, u.engineError(err))...)
 	}
 	for _, v := range volumes {
-		existed := slices.ContainsFunc(u.before.volumes, func(b Volume) bool { return b.Name == v.Name })
+		existed := slices.ContainsFunc(u.before.volumes, func(b engine.Volume) bool { return b.Name == v.Name })
 		if !existed && !isRecord(v) {
 			errs = append(errs, u.Engine.RemoveVolume(ctx, v.Name))
 		}

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
+
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/docker/compose/v5/pkg/api"
 
@@ -38,7 +40,7 @@ const cleanupTimeout = 2 * time.Minute
 // Runner drives one project. Its fields are the seams tests replace.
 type Runner struct {
 	Compose      Compose
-	Engine       Engine
+	Engine       engine.Engine
 	Telepresence telepresence.Client
 	// Err receives notes and warnings (and the steps, without Events).
 	Err io.Writer
@@ -109,9 +111,9 @@ func (r *Runner) lockDNS(ctx context.Context, daemon string) (func(), error) {
 
 // engineError says which engine did not answer and what to check.
 func (r *Runner) engineError(err error) error {
-	engine := "the Docker Engine"
+	name := "the Docker Engine"
 	if r.EngineName != "" {
-		engine += " (" + r.EngineName + ")"
+		name += " (" + r.EngineName + ")"
 	}
-	return fmt.Errorf("talking to %s: %w (hint: is Docker running? check `docker context ls` and DOCKER_HOST)", engine, err)
+	return fmt.Errorf("talking to %s: %w (hint: is Docker running? check `docker context ls` and DOCKER_HOST)", name, err)
 }

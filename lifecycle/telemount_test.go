@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
+
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 
@@ -55,7 +57,7 @@ func TestUpReusesTheTelemountPluginTelepresenceInstalled(t *testing.T) {
 	f := newFixture(t, projectYAML, v220)
 	f.runner.VolumeDriver = ""
 	f.tp.mounts = []vocab.Mount{{Path: "/secrets", Policy: vocab.PolicyRemote}}
-	f.engine.plugins = []Plugin{{Name: "other/thing:1", Enabled: true}, {Name: "ghcr.io/telepresenceio/telemount:amd64-0.1.5", Enabled: true}}
+	f.engine.Plugins = []engine.Plugin{{Name: "other/thing:1", Enabled: true}, {Name: "ghcr.io/telepresenceio/telemount:amd64-0.1.5", Enabled: true}}
 	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)
 	}

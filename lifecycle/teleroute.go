@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
+
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
@@ -79,7 +81,7 @@ func isTeleroute(key string, n types.NetworkConfig) bool {
 
 // realias attaches a container to a network again with its aliases, unless
 // it has them there.
-func (u *upRun) realias(ctx context.Context, container, network string, aliases []string, networks map[string]Endpoint) error {
+func (u *upRun) realias(ctx context.Context, container, network string, aliases []string, networks map[string]engine.Endpoint) error {
 	ep, attached := networks[network]
 	if attached && !slices.ContainsFunc(aliases, func(a string) bool { return !slices.Contains(ep.Aliases, a) }) {
 		return nil

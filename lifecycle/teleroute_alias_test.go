@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
 )
 
 // A reconnect of the daemon made its Teleroute network again and
@@ -17,10 +19,10 @@ func TestUpRestoresAHandlersTelerouteAlias(t *testing.T) {
 	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)
 	}
-	f.engine.mu.Lock()
-	f.engine.endpoints["proj-echo-1"]["test"] = Endpoint{IP: "172.30.0.5"} // reconnected without aliases
-	delete(f.engine.endpoints["proj-api-1"], "test")                       // not reconnected at all
-	f.engine.mu.Unlock()
+	f.engine.Lock()
+	f.engine.Endpoints["proj-echo-1"]["test"] = engine.Endpoint{IP: "172.30.0.5"} // reconnected without aliases
+	delete(f.engine.Endpoints["proj-api-1"], "test")                              // not reconnected at all
+	f.engine.Unlock()
 	f.upAgain(t)
 	assertTail(t, f.j, []string{
 		"compose create api,echo,web",
@@ -33,7 +35,7 @@ func TestUpRestoresAHandlersTelerouteAlias(t *testing.T) {
 		t.Errorf("the user is not told: %s", f.stderr.String())
 	}
 	for c, alias := range map[string]string{"proj-echo-1": "tp-proj-echo", "proj-api-1": "tp-proj-api"} {
-		if got := f.engine.endpoints[c]["test"].Aliases; !slices.Contains(got, alias) {
+		if got := f.engine.Endpoints[c]["test"].Aliases; !slices.Contains(got, alias) {
 			t.Errorf("%s has the aliases %v on the Teleroute network, want %s", c, got, alias)
 		}
 	}
@@ -50,10 +52,10 @@ func TestUpRestoresTheAliasOnEachConnectionsNetwork(t *testing.T) {
 	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)
 	}
-	f.engine.mu.Lock()
-	f.engine.endpoints["proj-api-1"]["west"] = Endpoint{}
-	f.engine.endpoints["proj-echo-1"]["test"] = Endpoint{}
-	f.engine.mu.Unlock()
+	f.engine.Lock()
+	f.engine.Endpoints["proj-api-1"]["west"] = engine.Endpoint{}
+	f.engine.Endpoints["proj-echo-1"]["test"] = engine.Endpoint{}
+	f.engine.Unlock()
 	f.upAgain(t)
 	for _, want := range []string{
 		"docker network connect west proj-api-1 [tp-proj-api]",

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
+
 	"github.com/telepresenceio/docker-telepresence/internal/labels"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence"
@@ -111,7 +113,7 @@ services:
 	if !slices.Contains(f.j.all(), "tp dns 127.0.0.1:49321 [cache=redis.infra user=users.default]") {
 		t.Errorf("down does not take out only its project's mappings: %v", f.j.all())
 	}
-	if got := f.engine.labelled(labels.DNSMappings); len(got) != 0 {
+	if got := f.engine.Labelled("proj", labels.DNSMappings); len(got) != 0 {
 		t.Errorf("the record of the mappings stays: %v", got)
 	}
 }
@@ -145,7 +147,7 @@ func TestAFailedUpKeepsTheMappingsOthersSetMeanwhile(t *testing.T) {
 	f.compose.onCreate = func() {
 		f.tp.daemon.DNSMappings = append(f.tp.daemon.DNSMappings, other) // another project's up, meanwhile
 		raw, _ := json.Marshal(dnsRecord{Connection: "test", Mappings: []vocab.DNSMapping{other}})
-		f.engine.volumes["other"] = []Volume{{Name: "other_telepresence-dns", Labels: map[string]string{"com.docker.compose.project": "other", labels.DNSMappings: string(raw)}}}
+		f.engine.Volumes["other"] = []engine.Volume{{Name: "other_telepresence-dns", Labels: map[string]string{"com.docker.compose.project": "other", labels.DNSMappings: string(raw)}}}
 	}
 	f.compose.upErr = errors.New("boom")
 	if err := f.up(t.Context(), true); err == nil {

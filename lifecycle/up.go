@@ -8,6 +8,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
+
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/docker/compose/v5/pkg/api"
 
@@ -238,7 +240,7 @@ func (r *Runner) runtime(ctx context.Context, s *session, driver string, attachm
 	}
 	rt.ProjectSubnets = map[string]string{}
 	for _, n := range networks {
-		own := slices.ContainsFunc(state.networks, func(p Network) bool { return p.Name == n.Name })
+		own := slices.ContainsFunc(state.networks, func(p engine.Network) bool { return p.Name == n.Name })
 		switch {
 		case own && len(n.Subnets) > 0:
 			rt.ProjectSubnets[n.Name] = n.Subnets[0]
@@ -251,7 +253,7 @@ func (r *Runner) runtime(ctx context.Context, s *session, driver string, attachm
 
 // netnsNetwork is the daemon's own network in the netns model:
 // "telepresence", or the first the daemon is on.
-func netnsNetwork(info DaemonInfo) string {
+func netnsNetwork(info engine.DaemonInfo) string {
 	if _, ok := info.Networks[transform.DefaultNetwork]; ok || len(info.Networks) == 0 {
 		return transform.DefaultNetwork
 	}

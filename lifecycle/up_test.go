@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
+
 	"github.com/telepresenceio/docker-telepresence/internal/labels"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence"
@@ -117,7 +119,7 @@ volumes:
   data: {}
 `, v220)
 	f.tp.connect()
-	f.engine.volumes["proj"] = []Volume{{Name: "proj_old", Labels: map[string]string{"com.docker.compose.project": "proj"}}}
+	f.engine.Volumes["proj"] = []engine.Volume{{Name: "proj_old", Labels: map[string]string{"com.docker.compose.project": "proj"}}}
 	f.compose.upErr = errors.New("port is already allocated")
 	if err := f.up(t.Context(), true); err == nil || !strings.Contains(err.Error(), "port is already allocated") {
 		t.Fatalf("err = %v", err)
@@ -139,8 +141,8 @@ volumes:
 	if hasStep(f.j, "tp quit") {
 		t.Errorf("quit a daemon this run did not connect")
 	}
-	if len(f.engine.containers["proj"]) != 0 || len(f.tp.active) != 0 || len(f.engine.volumes["proj"]) != 1 {
-		t.Errorf("left behind: containers %v, intercepts %v, volumes %v", f.engine.containers["proj"], f.tp.active, f.engine.volumes["proj"])
+	if len(f.engine.Containers["proj"]) != 0 || len(f.tp.active) != 0 || len(f.engine.Volumes["proj"]) != 1 {
+		t.Errorf("left behind: containers %v, intercepts %v, volumes %v", f.engine.Containers["proj"], f.tp.active, f.engine.Volumes["proj"])
 	}
 }
 
@@ -197,7 +199,7 @@ func TestUpAttachedInterruptedStopsAndLeaves(t *testing.T) {
 	}
 	// Compose stopped the project: it is not stopped twice.
 	assertTail(t, f.j, []string{"compose up attached=true watch=false", "compose stopped the project", "tp leave echo-server", "tp leave api"})
-	if len(f.engine.containers["proj"]) == 0 {
+	if len(f.engine.Containers["proj"]) == 0 {
 		t.Errorf("the containers were removed; Ctrl-C only stops them")
 	}
 }
@@ -207,7 +209,7 @@ func TestAttachedUpStopsWhenTheDaemonGoes(t *testing.T) {
 	f.runner.DaemonCheck = 10 * time.Millisecond
 	f.compose.blockAttached = true
 	f.compose.keepRunning = true // Compose may return without stopping: the run must
-	f.compose.onUp = func() { f.engine.setDaemon(true, nil) }
+	f.compose.onUp = func() { f.engine.SetDaemon(true, nil) }
 	err := f.up(t.Context(), false)
 	if !errors.Is(err, ErrDaemonGone) || !strings.Contains(err.Error(), "tp-test stopped while the project ran") {
 		t.Fatalf("err = %v", err)
@@ -245,7 +247,7 @@ func TestAttachedUpRidesOutAnEngineErrorWhileCheckingTheDaemon(t *testing.T) {
 	f.compose.blockAttached = true
 	ctx, cancel := context.WithCancel(t.Context())
 	f.compose.onUp = func() {
-		f.engine.setDaemon(false, errors.New("context deadline exceeded"))
+		f.engine.SetDaemon(false, errors.New("context deadline exceeded"))
 		time.AfterFunc(100*time.Millisecond, cancel) // then Ctrl-C
 	}
 	if err := f.up(ctx, false); !errors.Is(err, ErrInterrupted) {
@@ -281,7 +283,7 @@ services:
 
 func TestConnectFailsOnATakenPort(t *testing.T) {
 	f := newFixture(t, projectYAML, v220)
-	f.engine.portUsers = map[string][]string{"8088": {"other-web-1"}}
+	f.engine.PortHolders = map[string][]string{"8088": {"other-web-1"}}
 	f.tp.connectErr = &telepresence.CommandError{Args: []string{"connect", "--docker"}, Err: telepresence.ErrFailed,
 		Message: "docker: Error response from daemon: driver failed programming external connectivity: Bind for 0.0.0.0:8088 failed: port is already allocated."}
 	err := f.up(t.Context(), true)
@@ -293,7 +295,7 @@ func TestConnectFailsOnATakenPort(t *testing.T) {
 
 func TestAFailedUpKeepsADaemonAnotherProjectUses(t *testing.T) {
 	f := newFixture(t, projectYAML, v220)
-	f.engine.containers["other"] = []Container{{Name: "other-h-1", Project: "other", Labels: map[string]string{labels.DaemonContainer: "tp-test"}}}
+	f.engine.Containers["other"] = []engine.Container{{Name: "other-h-1", Project: "other", Labels: map[string]string{labels.DaemonContainer: "tp-test"}}}
 	f.compose.upErr = errors.New("boom")
 	if err := f.up(t.Context(), true); err == nil {
 		t.Fatal("up succeeded")
@@ -323,7 +325,7 @@ func TestAFailedUpQuitsOnlyTheDaemonItConnected(t *testing.T) {
 // A port the engine chooses (none given, or 0) is published whatever host
 // port the daemon got: no warning that it is not.
 func TestAnEngineChosenPortIsPublished(t *testing.T) {
-	info := DaemonInfo{Published: map[string][]string{"8088/tcp": {"127.0.0.1:49153"}}}
+	info := engine.DaemonInfo{Published: map[string][]string{"8088/tcp": {"127.0.0.1:49153"}}}
 	for _, e := range []string{"8088", "127.0.0.1:0:8088", "127.0.0.1::8088"} {
 		if !publishes(info, e) {
 			t.Errorf("%s: not published by %v", e, info.Published)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
+
 	"github.com/docker/cli/cli/command"
 	"github.com/docker/compose/v5/cmd/display"
 	"github.com/docker/compose/v5/pkg/api"
@@ -125,7 +127,7 @@ func newRunner(dockerCli command.Cli, opts *globalOptions, backend *composeBacke
 	return &lifecycle.Runner{
 		Compose:      backend,
 		Events:       backend.events,
-		Engine:       lifecycle.DockerEngine{Client: dockerCli.Client()},
+		Engine:       engine.Docker{Client: dockerCli.Client()},
 		Telepresence: opts.telepresenceClient(),
 		Err:          dockerCli.Err(),
 		VolumeDriver: opts.volumeDriver,

@@ -1,4 +1,4 @@
-package lifecycle
+package engine
 
 import (
 	"context"
@@ -12,16 +12,16 @@ import (
 )
 
 // ProjectVolumes lists the project's volumes.
-func (e DockerEngine) ProjectVolumes(ctx context.Context, project string) ([]Volume, error) {
+func (e Docker) ProjectVolumes(ctx context.Context, project string) ([]Volume, error) {
 	return e.volumes(ctx, projectFilter(project))
 }
 
 // VolumesWithLabel lists the volumes that carry the label key.
-func (e DockerEngine) VolumesWithLabel(ctx context.Context, key string) ([]Volume, error) {
+func (e Docker) VolumesWithLabel(ctx context.Context, key string) ([]Volume, error) {
 	return e.volumes(ctx, make(client.Filters).Add("label", key))
 }
 
-func (e DockerEngine) volumes(ctx context.Context, filters client.Filters) ([]Volume, error) {
+func (e Docker) volumes(ctx context.Context, filters client.Filters) ([]Volume, error) {
 	res, err := e.Client.VolumeList(ctx, client.VolumeListOptions{Filters: filters})
 	if err != nil {
 		return nil, err
@@ -34,13 +34,13 @@ func (e DockerEngine) volumes(ctx context.Context, filters client.Filters) ([]Vo
 }
 
 // CreateVolume creates a local volume.
-func (e DockerEngine) CreateVolume(ctx context.Context, name string, labels map[string]string) error {
+func (e Docker) CreateVolume(ctx context.Context, name string, labels map[string]string) error {
 	_, err := e.Client.VolumeCreate(ctx, client.VolumeCreateOptions{Name: name, Labels: labels})
 	return err
 }
 
 // RemoveVolume removes a volume.
-func (e DockerEngine) RemoveVolume(ctx context.Context, name string) error {
+func (e Docker) RemoveVolume(ctx context.Context, name string) error {
 	_, err := e.Client.VolumeRemove(ctx, name, client.VolumeRemoveOptions{})
 	if errdefs.IsNotFound(err) {
 		return nil
@@ -49,7 +49,7 @@ func (e DockerEngine) RemoveVolume(ctx context.Context, name string) error {
 }
 
 // ContainerEnv returns the container's environment minus what its image sets.
-func (e DockerEngine) ContainerEnv(ctx context.Context, container string) (map[string]string, error) {
+func (e Docker) ContainerEnv(ctx context.Context, container string) (map[string]string, error) {
 	res, err := e.Client.ContainerInspect(ctx, container, client.ContainerInspectOptions{})
 	if err != nil {
 		return nil, err
@@ -72,7 +72,7 @@ func (e DockerEngine) ContainerEnv(ctx context.Context, container string) (map[s
 }
 
 // VolumePlugins lists the installed managed volume plugins.
-func (e DockerEngine) VolumePlugins(ctx context.Context) ([]Plugin, error) {
+func (e Docker) VolumePlugins(ctx context.Context) ([]Plugin, error) {
 	res, err := e.Client.PluginList(ctx, client.PluginListOptions{})
 	if err != nil {
 		return nil, err
@@ -91,7 +91,7 @@ func (e DockerEngine) VolumePlugins(ctx context.Context) ([]Plugin, error) {
 
 // InstallVolumePlugin installs (with its privileges granted) and enables a
 // managed plugin, as `docker plugin install --grant-all-permissions` does.
-func (e DockerEngine) InstallVolumePlugin(ctx context.Context, name, remote string, progress io.Writer) error {
+func (e Docker) InstallVolumePlugin(ctx context.Context, name, remote string, progress io.Writer) error {
 	res, err := e.Client.PluginInspect(ctx, name, client.PluginInspectOptions{})
 	switch {
 	case err == nil && res.Plugin.Enabled:
@@ -122,7 +122,7 @@ func (e DockerEngine) InstallVolumePlugin(ctx context.Context, name, remote stri
 }
 
 // Architecture returns the engine's architecture as GOARCH.
-func (e DockerEngine) Architecture(ctx context.Context) (string, error) {
+func (e Docker) Architecture(ctx context.Context) (string, error) {
 	res, err := e.Client.Info(ctx, client.InfoOptions{})
 	if err != nil {
 		return "", err

@@ -1,4 +1,4 @@
-package lifecycle
+package engine
 
 import (
 	"context"
@@ -14,16 +14,16 @@ import (
 	"github.com/moby/moby/client"
 )
 
-// DockerEngine implements Engine with the Docker API client. It uses only
+// Docker implements Engine with the Docker API client. It uses only
 // what API 1.41 (Engine 20.10) offers.
-type DockerEngine struct {
+type Docker struct {
 	Client client.APIClient
 }
 
-var _ Engine = DockerEngine{}
+var _ Engine = Docker{}
 
 // InspectDaemon inspects the daemon container.
-func (e DockerEngine) InspectDaemon(ctx context.Context, container string) (DaemonInfo, error) {
+func (e Docker) InspectDaemon(ctx context.Context, container string) (DaemonInfo, error) {
 	res, err := e.Client.ContainerInspect(ctx, container, client.ContainerInspectOptions{})
 	if err != nil {
 		return DaemonInfo{}, fmt.Errorf("inspecting the Telepresence daemon container %q: %w", container, err)
@@ -86,14 +86,14 @@ func hostAddress(b network.PortBinding) string {
 }
 
 // ContainersWithLabel lists the containers whose label key has the value.
-func (e DockerEngine) ContainersWithLabel(ctx context.Context, key, value string) ([]Container, error) {
+func (e Docker) ContainersWithLabel(ctx context.Context, key, value string) ([]Container, error) {
 	return e.containers(ctx, client.ContainerListOptions{
 		All: true, Filters: make(client.Filters).Add("label", key+"="+value),
 	})
 }
 
 // PortUsers lists the containers that publish the host port.
-func (e DockerEngine) PortUsers(ctx context.Context, port string) ([]string, error) {
+func (e Docker) PortUsers(ctx context.Context, port string) ([]string, error) {
 	list, err := e.containers(ctx, client.ContainerListOptions{Filters: make(client.Filters).Add("publish", port)})
 	names := make([]string, len(list))
 	for i, c := range list {
@@ -102,7 +102,7 @@ func (e DockerEngine) PortUsers(ctx context.Context, port string) ([]string, err
 	return names, err
 }
 
-func (e DockerEngine) containers(ctx context.Context, opts client.ContainerListOptions) ([]Container, error) {
+func (e Docker) containers(ctx context.Context, opts client.ContainerListOptions) ([]Container, error) {
 	res, err := e.Client.ContainerList(ctx, opts)
 	if err != nil {
 		return nil, err
@@ -120,7 +120,7 @@ func (e DockerEngine) containers(ctx context.Context, opts client.ContainerListO
 }
 
 // ConnectNetwork attaches container to network with aliases.
-func (e DockerEngine) ConnectNetwork(ctx context.Context, name, container string, aliases []string) error {
+func (e Docker) ConnectNetwork(ctx context.Context, name, container string, aliases []string) error {
 	_, err := e.Client.NetworkConnect(ctx, name, client.NetworkConnectOptions{
 		Container:      container,
 		EndpointConfig: &network.EndpointSettings{Aliases: aliases},
@@ -129,7 +129,7 @@ func (e DockerEngine) ConnectNetwork(ctx context.Context, name, container string
 }
 
 // DisconnectNetwork detaches container from network.
-func (e DockerEngine) DisconnectNetwork(ctx context.Context, name, container string) error {
+func (e Docker) DisconnectNetwork(ctx context.Context, name, container string) error {
 	_, err := e.Client.NetworkDisconnect(ctx, name, client.NetworkDisconnectOptions{Container: container, Force: true})
 	if err == nil || errdefs.IsNotFound(err) {
 		return nil
@@ -144,7 +144,7 @@ func (e DockerEngine) DisconnectNetwork(ctx context.Context, name, container str
 }
 
 // ContainerNetworks are the networks a container is attached to.
-func (e DockerEngine) ContainerNetworks(ctx context.Context, container string) (map[string]Endpoint, error) {
+func (e Docker) ContainerNetworks(ctx context.Context, container string) (map[string]Endpoint, error) {
 	res, err := e.Client.ContainerInspect(ctx, container, client.ContainerInspectOptions{})
 	if err != nil {
 		return nil, err
@@ -153,7 +153,7 @@ func (e DockerEngine) ContainerNetworks(ctx context.Context, container string) (
 }
 
 // ListNetworks lists every network with its subnets and labels.
-func (e DockerEngine) ListNetworks(ctx context.Context) ([]Network, error) {
+func (e Docker) ListNetworks(ctx context.Context) ([]Network, error) {
 	res, err := e.Client.NetworkList(ctx, client.NetworkListOptions{})
 	if err != nil {
 		return nil, err
@@ -180,12 +180,12 @@ func projectFilter(project string) client.Filters {
 }
 
 // ProjectContainers lists the project's containers.
-func (e DockerEngine) ProjectContainers(ctx context.Context, project string) ([]Container, error) {
+func (e Docker) ProjectContainers(ctx context.Context, project string) ([]Container, error) {
 	return e.containers(ctx, client.ContainerListOptions{All: true, Filters: projectFilter(project)})
 }
 
 // ProjectNetworks lists the project's networks with their containers.
-func (e DockerEngine) ProjectNetworks(ctx context.Context, project string) ([]Network, error) {
+func (e Docker) ProjectNetworks(ctx context.Context, project string) ([]Network, error) {
 	res, err := e.Client.NetworkList(ctx, client.NetworkListOptions{Filters: projectFilter(project)})
 	if err != nil {
 		return nil, err

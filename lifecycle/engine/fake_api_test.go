@@ -1,4 +1,4 @@
-package lifecycle
+package engine
 
 import (
 	"io"
@@ -13,7 +13,7 @@ import (
 	"github.com/moby/moby/client"
 )
 
-// fakeAPI is a Docker Engine API on net/http/httptest, for DockerEngine's
+// fakeAPI is a Docker Engine API on net/http/httptest, for Docker's
 // tests: each route ("GET /containers/x/json", without the version prefix)
 // answers what a test gave it, and every request is recorded. The client
 // talks API 1.41, what Engine 20.10 offers.
@@ -25,8 +25,8 @@ type fakeAPI struct {
 	calls []string
 }
 
-// newFakeAPI serves the fake and returns a DockerEngine that talks to it.
-func newFakeAPI(t *testing.T) (*fakeAPI, DockerEngine) {
+// newFakeAPI serves the fake and returns a Docker that talks to it.
+func newFakeAPI(t *testing.T) (*fakeAPI, Docker) {
 	t.Helper()
 	f := &fakeAPI{t: t, routes: map[string]http.HandlerFunc{}}
 	srv := httptest.NewServer(http.HandlerFunc(f.serve))
@@ -37,7 +37,7 @@ func newFakeAPI(t *testing.T) (*fakeAPI, DockerEngine) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.Close() })
-	return f, DockerEngine{Client: c}
+	return f, Docker{Client: c}
 }
 
 func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
