@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
+
 	"github.com/docker/compose/v5/pkg/api"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
@@ -21,15 +23,15 @@ import (
 // attachments made, all at once: a workload that moves from one handler to
 // another is free by the time its new handler asks for it.
 func (u *upRun) attach(ctx context.Context, plan *transform.Plan, handlers []string) (map[string]vocab.Attachment, error) {
-	wanted := map[string]request{}
+	wanted := map[string]records.Request{}
 	for _, req := range plan.Attachments {
 		s := u.sessionFor(req.Service)
-		wanted[req.Service] = requestOf(s.daemon.Name, req, s.model() == vocab.ModelTeleroute)
+		wanted[req.Service] = records.RequestOf(s.daemon.Name, req, s.model() == vocab.ModelTeleroute)
 	}
 	out := map[string]vocab.Attachment{}
-	for _, rec := range u.before.records {
-		q, planned := wanted[rec.service]
-		if slices.Contains(handlers, rec.service) && !planned {
+	for _, rec := range u.before.Attachments {
+		q, planned := wanted[rec.Service]
+		if slices.Contains(handlers, rec.Service) && !planned {
 			continue // a handler this run does not start (up SERVICE...)
 		}
 		v, err := u.settle(ctx, rec, q, planned, out)
@@ -37,7 +39,7 @@ func (u *upRun) attach(ctx context.Context, plan *transform.Plan, handlers []str
 			return nil, err
 		}
 		if v.keep {
-			out[rec.service] = v.attachment
+			out[rec.Service] = v.attachment
 			continue
 		}
 		if err := u.retire(ctx, rec, v.reason); err != nil {
@@ -66,7 +68,7 @@ func (u *upRun) attach(ctx context.Context, plan *transform.Plan, handlers []str
 // makeAll makes the attachments concurrently, as Telepresence's own compose
 // support does. The first failure interrupts the others; each has pushed
 // its own undo, so the journal undoes exactly what was made.
-func (u *upRun) makeAll(ctx context.Context, reqs []transform.AttachRequest, wanted map[string]request) (map[string]vocab.Attachment, error) {
+func (u *upRun) makeAll(ctx context.Context, reqs []transform.AttachRequest, wanted map[string]records.Request) (map[string]vocab.Attachment, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var (
@@ -105,44 +107,44 @@ func leaveIt(reason string) verdict { return verdict{reason: reason} }
 
 // settle decides the fate of a recorded attachment: kept, when it serves
 // the service's request, is live and its handler runs; otherwise left.
-func (u *upRun) settle(ctx context.Context, rec attachmentRecord, q request, planned bool, kept map[string]vocab.Attachment) (verdict, error) {
-	_, taken := kept[rec.service]
-	ref := rec.ref()
+func (u *upRun) settle(ctx context.Context, rec records.Attachment, q records.Request, planned bool, kept map[string]vocab.Attachment) (verdict, error) {
+	_, taken := kept[rec.Service]
+	ref := rec.Ref()
 	held, known := false, true
-	if s := u.sessionOfDaemon(rec.request.Connection); s != nil {
+	if s := u.sessionOfDaemon(rec.Request.Connection); s != nil {
 		held, known = s.daemon.Holds(ref.Kind, ref.Name, ref.Container)
 	}
 	switch {
 	case !planned:
-		return leaveIt(fmt.Sprintf("service %q is no longer attached to a workload", rec.service)), nil
-	case !q.same(rec):
-		return leaveIt(q.changes(rec)), nil
+		return leaveIt(fmt.Sprintf("service %q is no longer attached to a workload", rec.Service)), nil
+	case !q.Same(rec):
+		return leaveIt(q.Changes(rec)), nil
 	case taken || known && !held:
 		return leaveIt("it has ended"), nil
 	}
-	a, running, err := u.liveAttachment(ctx, u.before, rec.service, ref)
+	a, running, err := u.liveAttachment(ctx, u.before, rec.Service, ref)
 	if err != nil {
 		return verdict{}, err
 	}
 	if !running {
 		return leaveIt("its handler does not run"), nil
 	}
-	u.event(attachmentID(ref.Kind, ref.Name), api.Done, api.StatusRunning, "reused by service "+rec.service)
+	u.event(attachmentID(ref.Kind, ref.Name), api.Done, api.StatusRunning, "reused by service "+rec.Service)
 	return verdict{keep: true, attachment: a}, nil
 }
 
 // retire ends a recorded attachment the project no longer uses, through
 // the daemon that holds it, and forgets it. One whose daemon no longer
 // runs ended with it.
-func (u *upRun) retire(ctx context.Context, rec attachmentRecord, why string) error {
-	ref := rec.ref()
-	s := u.sessionOfDaemon(rec.request.Connection)
-	if s == nil && !rec.unread {
+func (u *upRun) retire(ctx context.Context, rec records.Attachment, why string) error {
+	ref := rec.Ref()
+	s := u.sessionOfDaemon(rec.Request.Connection)
+	if s == nil && !rec.Unread {
 		st, err := u.Telepresence.Status(ctx)
 		if err != nil {
 			return err
 		}
-		d, contract := st.SelectNamed(rec.request.Connection)
+		d, contract := st.SelectNamed(rec.Request.Connection)
 		if d == nil {
 			return u.removeRecord(ctx, u.project, ref) // its daemon is gone, and the attachment with it
 		}
@@ -152,7 +154,7 @@ func (u *upRun) retire(ctx context.Context, rec attachmentRecord, why string) er
 		s = u.session
 	}
 	if held, known := s.daemon.Holds(ref.Kind, ref.Name, ref.Container); held || !known {
-		u.event(attachmentID(ref.Kind, ref.Name), api.Working, "Leaving", "service "+rec.service+": "+why)
+		u.event(attachmentID(ref.Kind, ref.Name), api.Working, "Leaving", "service "+rec.Service+": "+why)
 	}
 	return u.detachAndForget(ctx, s.contract, u.project, ref)
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
+
 	"github.com/telepresenceio/docker-telepresence/internal/labels"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -94,11 +96,11 @@ func (r *Runner) connectedRuntime(ctx context.Context, project string, plan *tra
 	}
 	state, err := r.find(ctx, project)
 	if err != nil {
-		state = projectState{project: project}
+		state = records.State{Project: project}
 	}
 	attachments := map[string]vocab.Attachment{}
 	for _, req := range plan.Attachments {
-		for _, c := range state.containers {
+		for _, c := range state.Containers {
 			name := c.Labels[labels.Attachment]
 			if c.Service != req.Service || name == "" {
 				continue

@@ -2,11 +2,12 @@ package lifecycle
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
 
 	"github.com/telepresenceio/docker-telepresence/internal/labels"
 
@@ -38,7 +39,7 @@ func (u *upRun) setDNS(ctx context.Context, plan *transform.Plan) error {
 				remote = append(remote, r)
 			}
 		}
-		if err := u.setDNSOn(ctx, u.sessions[conn.Name], dnsVolume(u.project, conn.Name, i == 0), mappings, remote); err != nil {
+		if err := u.setDNSOn(ctx, u.sessions[conn.Name], records.DNSVolumeName(u.project, conn.Name, i == 0), mappings, remote); err != nil {
 			return err
 		}
 	}
@@ -48,13 +49,13 @@ func (u *upRun) setDNS(ctx context.Context, plan *transform.Plan) error {
 // setDNSOn sets the mappings of one connection's remote services on its
 // daemon, and records them in the volume of that connection.
 func (u *upRun) setDNSOn(ctx context.Context, s *session, volume string, mappings []transform.RemoteMapping, remote []string) error {
-	recorded := u.before.dnsIn(volume)
+	recorded := u.before.DNSIn(volume)
 	own := make([]vocab.DNSMapping, len(mappings))
 	for i, m := range mappings {
 		own[i] = m.DNSMapping(s.daemon.Namespace)
 		u.event("DNS "+m.Service, api.Done, "Mapped", "to "+own[i].AliasFor+" in the daemon's network")
 	}
-	if err := u.recordRemote(ctx, volume, recorded, &dnsRecord{Connection: s.daemon.Name, Mappings: own, Remote: remote}); err != nil {
+	if err := u.recordRemote(ctx, volume, recorded, &records.DNS{Connection: s.daemon.Name, Mappings: own, Remote: remote}); err != nil {
 		return err
 	}
 	var previous []vocab.DNSMapping
@@ -133,14 +134,13 @@ func (r *Runner) updateMappings(ctx context.Context, project string, s *session,
 // they set on the daemon of a connection: a mapping two projects set stays
 // while either is up.
 func (r *Runner) claimedMappings(ctx context.Context, project, connection string) ([]vocab.DNSMapping, error) {
-	records, err := r.Engine.VolumesWithLabel(ctx, labels.DNSMappings)
+	volumes, err := r.Engine.VolumesWithLabel(ctx, labels.DNSMappings)
 	if err != nil {
 		return nil, r.engineError(err)
 	}
 	var out []vocab.DNSMapping
-	for _, v := range records {
-		var d dnsRecord
-		if v.Labels[api.ProjectLabel] != project && json.Unmarshal([]byte(v.Labels[labels.DNSMappings]), &d) == nil && d.Connection == connection {
+	for _, v := range volumes {
+		if d, ok := records.ReadDNS(v); ok && v.Labels[api.ProjectLabel] != project && d.Connection == connection {
 			out = append(out, d.Mappings...)
 		}
 	}
@@ -149,7 +149,7 @@ func (r *Runner) claimedMappings(ctx context.Context, project, connection string
 
 // recordRemote replaces the record of the project's remote services in
 // volume, was, when it differs from now; a project without any has none.
-func (u *upRun) recordRemote(ctx context.Context, volume string, was, now *dnsRecord) error {
+func (u *upRun) recordRemote(ctx context.Context, volume string, was, now *records.DNS) error {
 	if len(now.Mappings)+len(now.Remote) == 0 {
 		now = nil
 	}
@@ -163,7 +163,7 @@ func (u *upRun) recordRemote(ctx context.Context, volume string, was, now *dnsRe
 	return nil
 }
 
-func sameRecord(a, b *dnsRecord) bool {
+func sameRecord(a, b *records.DNS) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
@@ -214,21 +214,21 @@ func sameMappings(a, b []vocab.DNSMapping) bool {
 // removeDNS takes the project's mappings out of the daemon's set (where
 // status shows it; those another project also set stay) and removes their
 // record, once they are out.
-func (r *Runner) removeDNS(ctx context.Context, state projectState, st *telepresence.Status) error {
+func (r *Runner) removeDNS(ctx context.Context, state records.State, st *telepresence.Status) error {
 	var errs []error
-	for _, rec := range state.dns {
-		if err := r.dropMappings(ctx, state.project, st, rec); err != nil {
+	for _, rec := range state.DNS {
+		if err := r.dropMappings(ctx, state.Project, st, rec); err != nil {
 			errs = append(errs, err) // the record stays, for the next down
 			continue
 		}
-		errs = append(errs, r.writeDNSRecord(ctx, state.project, rec.volume, rec, nil))
+		errs = append(errs, r.writeDNSRecord(ctx, state.Project, rec.Volume, rec, nil))
 	}
 	return errors.Join(errs...)
 }
 
 // dropMappings takes the mappings a record names out of its daemon's set,
 // if that daemon runs and shows its set.
-func (r *Runner) dropMappings(ctx context.Context, project string, st *telepresence.Status, rec *dnsRecord) error {
+func (r *Runner) dropMappings(ctx context.Context, project string, st *telepresence.Status, rec *records.DNS) error {
 	i := slices.IndexFunc(st.Daemons, func(d telepresence.Daemon) bool { return d.Name == rec.Connection })
 	if i < 0 || !st.Daemons[i].ReportsDNSMappings || len(rec.Mappings) == 0 {
 		return nil

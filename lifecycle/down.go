@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
+
 	"github.com/telepresenceio/docker-telepresence/internal/labels"
 
 	"github.com/docker/compose/v5/pkg/api"
@@ -49,14 +51,14 @@ func (r *Runner) Down(ctx context.Context, opts DownOptions) error {
 		dnsErr = r.removeDNS(ctx, state, st)
 		errs = append(errs, dnsErr)
 	}
-	containers := state.daemonContainers()
+	containers := state.DaemonContainers()
 	if stErr == nil {
 		for _, d := range st.Daemons {
 			containers = append(containers, d.Container())
 		}
 	}
 	op.done(len(errs) == 0) // Compose's down comes next
-	if state.hasResources() {
+	if state.HasResources() {
 		errs = append(errs, r.removeProject(ctx, state, containers, api.DownOptions{
 			Volumes: opts.Volumes, RemoveOrphans: opts.RemoveOrphans, Images: opts.Images, Timeout: opts.Timeout,
 		}, keep))
@@ -76,9 +78,9 @@ func (r *Runner) Down(ctx context.Context, opts DownOptions) error {
 
 // detachEvery ends every attachment of the project; keep are those that
 // could not be ended, whose records must stay.
-func (r *Runner) detachEvery(ctx context.Context, state projectState, st *telepresence.Status, stErr error) (keep map[string]bool, errs []error) {
+func (r *Runner) detachEvery(ctx context.Context, state records.State, st *telepresence.Status, stErr error) (keep map[string]bool, errs []error) {
 	keep = map[string]bool{}
-	attachments := state.attachments()
+	attachments := state.Refs()
 	switch {
 	case len(attachments) == 0:
 	case stErr != nil:
@@ -101,89 +103,34 @@ func (r *Runner) detachEvery(ctx context.Context, state projectState, st *telepr
 
 // restoreRecords writes again the records of the intercepts in keep, and
 // the record of the DNS mappings when they could not be taken out.
-func (r *Runner) restoreRecords(ctx context.Context, state projectState, keep map[string]bool, dns bool) error {
+func (r *Runner) restoreRecords(ctx context.Context, state records.State, keep map[string]bool, dns bool) error {
 	var errs []error
-	for _, rec := range state.records {
-		if keep[rec.name] {
-			errs = append(errs, r.writeRecord(ctx, state.project, rec))
+	for _, rec := range state.Attachments {
+		if keep[rec.Name] {
+			errs = append(errs, r.writeRecord(ctx, state.Project, rec))
 		}
 	}
 	if dns {
-		for _, rec := range state.dns {
-			errs = append(errs, r.writeDNSRecord(ctx, state.project, rec.volume, nil, rec))
+		for _, rec := range state.DNS {
+			errs = append(errs, r.writeDNSRecord(ctx, state.Project, rec.Volume, nil, rec))
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// detachHeld ends an attachment through the daemon that holds it (see
-// contractFor).
-func (r *Runner) detachHeld(ctx context.Context, s projectState, st *telepresence.Status, a vocab.DetachOptions) error {
-	c, err := s.contractFor(st, a)
-	if err != nil {
-		return err
-	}
-	return r.detach(ctx, c, a)
-}
-
-// contractFor is how to talk to the daemon that holds an attachment: the
-// one its record names (the connection it was made through), else the one
-// its handler names, else the only one that runs. An attachment is never
-// ended through another daemon: there, "not found" would only say that
-// daemon does not hold it. So when the daemon it names does not run, the
-// attachment's record is kept, and down says why.
-func (s projectState) contractFor(st *telepresence.Status, a vocab.DetachOptions) (telepresence.Contract, error) {
-	connection, container := s.holderOf(a.Name)
-	for _, d := range st.Daemons {
-		if connection != "" && d.Name == connection || connection == "" && container != "" && d.Container() == container {
-			return st.ContractFor(d), nil
-		}
-	}
-	daemon := connection
-	switch {
-	case daemon == "" && container != "":
-		daemon = container
-	case daemon == "" && len(st.Daemons) == 1:
-		return st.ContractFor(st.Daemons[0]), nil
-	case daemon == "":
-		return telepresence.Contract{}, fmt.Errorf("cannot end %s %s: nothing records which of the %d Telepresence daemons holds it, so its record is kept (hint: end it with telepresence and --use <daemon>)",
-			a.Kind, a.Name, len(st.Daemons))
-	}
-	return telepresence.Contract{}, fmt.Errorf("cannot end %s %s: it was made through the Telepresence daemon %s, which does not run now, so its record is kept "+
-		"(hint: connect that daemon again and run down again; if it quit, the %s ended with it, and `docker volume rm %s` forgets it)",
-		a.Kind, a.Name, daemon, a.Kind, recordVolume(s.project, a))
-}
-
-// holderOf names the daemon an attachment was made through: the
-// connection its record names, and the daemon container its handler's
-// label names.
-func (s projectState) holderOf(attachment string) (connection, container string) {
-	for _, rec := range s.records {
-		if rec.name == attachment && !rec.unread {
-			connection = rec.request.Connection
-		}
-	}
-	for _, c := range s.containers {
-		if c.Labels[labels.Attachment] == attachment && c.Labels[labels.DaemonContainer] != "" {
-			container = c.Labels[labels.DaemonContainer]
-		}
-	}
-	return connection, container
 }
 
 // removeProject detaches the daemon containers from the networks they
 // joined for the project (a network with a foreign endpoint cannot be
 // removed), runs Compose down and removes the Telemount volumes and the
 // records.
-func (r *Runner) removeProject(ctx context.Context, state projectState, daemonContainers []string, down api.DownOptions, keep map[string]bool) error {
+func (r *Runner) removeProject(ctx context.Context, state records.State, daemonContainers []string, down api.DownOptions, keep map[string]bool) error {
 	var errs []error
 	for _, c := range slices.Compact(slices.Sorted(slices.Values(daemonContainers))) {
-		errs = append(errs, r.detachDaemon(ctx, state.project, c, state.daemonNetworks(c)))
+		errs = append(errs, r.detachDaemon(ctx, state.Project, c, state.DaemonNetworks(c)))
 	}
-	if err := r.Compose.Down(ctx, state.project, down); err != nil {
+	if err := r.Compose.Down(ctx, state.Project, down); err != nil {
 		errs = append(errs, fmt.Errorf("compose down: %w", err))
 	}
-	errs = append(errs, r.removeVolumes(ctx, state.project, keep))
+	errs = append(errs, r.removeVolumes(ctx, state.Project, keep))
 	return errors.Join(errs...)
 }
 
@@ -216,4 +163,13 @@ func names(list []vocab.DetachOptions) string {
 		out[i] = string(a.Kind) + " " + a.Name
 	}
 	return "[" + strings.Join(out, ", ") + "]"
+}
+
+// detachHeld ends an attachment through the daemon that holds it.
+func (r *Runner) detachHeld(ctx context.Context, s records.State, st *telepresence.Status, a vocab.DetachOptions) error {
+	c, err := holderContract(s, st, a)
+	if err != nil {
+		return err
+	}
+	return r.detach(ctx, c, a)
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
+
 	"github.com/docker/compose/v5/pkg/api"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence"
@@ -17,10 +19,10 @@ import (
 // make records an attachment on the Docker side, then makes it, and
 // pushes how to end it. The record is written whatever happens to the run
 // meanwhile, so that the undo finds it.
-func (u *upRun) make(ctx context.Context, req transform.AttachRequest, q request) (vocab.Attachment, error) {
+func (u *upRun) make(ctx context.Context, req transform.AttachRequest, q records.Request) (vocab.Attachment, error) {
 	s := u.sessionFor(req.Service)
 	ref := vocab.DetachOptions{Kind: req.Kind, Name: req.Name, Container: req.Container}
-	rec := attachmentRecord{name: req.Name, service: req.Service, request: q}
+	rec := records.Attachment{Name: req.Name, Service: req.Service, Request: q}
 	if err := u.writeRecord(context.WithoutCancel(ctx), u.project, rec); err != nil {
 		return vocab.Attachment{}, err
 	}
@@ -51,7 +53,7 @@ func (u *upRun) make(ctx context.Context, req transform.AttachRequest, q request
 	u.journal.push(string(req.Kind)+" "+a.Name, func(ctx context.Context) error { return u.detachAndForget(ctx, s.contract, u.project, made) })
 	if a.Name != req.Name {
 		// Telepresence named it otherwise: the record must say so.
-		rec.name = a.Name
+		rec.Name = a.Name
 		err := u.writeRecord(context.WithoutCancel(ctx), u.project, rec)
 		if err == nil {
 			err = u.removeRecord(context.WithoutCancel(ctx), u.project, ref)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
+
 	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
 
 	"github.com/telepresenceio/docker-telepresence/internal/labels"
@@ -42,7 +44,7 @@ func (u *upRun) attachDaemon(ctx context.Context, res *transform.Result) error {
 		}
 	}
 	var stale []string
-	for _, n := range u.before.daemonNetworks(container) {
+	for _, n := range u.before.DaemonNetworks(container) {
 		if !slices.Contains(wanted, n) {
 			stale = append(stale, n)
 		}
@@ -79,7 +81,7 @@ func (r *Runner) detachDaemon(ctx context.Context, project, container string, ne
 	var errs []error
 	for _, n := range networks {
 		needed := slices.ContainsFunc(users, func(c engine.Container) bool {
-			return c.Project != project && slices.Contains(daemonNetworksOf(c), n)
+			return c.Project != project && slices.Contains(records.DaemonNetworksOf(c), n)
 		})
 		if !needed {
 			errs = append(errs, r.Engine.DisconnectNetwork(ctx, n, container))

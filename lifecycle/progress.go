@@ -60,10 +60,8 @@ func (r *Runner) event(id string, status api.EventStatus, text, details string) 
 // attachmentID is the row of an attachment: its kind and name.
 func attachmentID(kind vocab.Kind, name string) string {
 	k := string(kind)
-	if k == "" {
-		k = string(vocab.KindIntercept)
-	}
-	return strings.ToUpper(k[:1]) + k[1:] + " " + name
+	first := min(1, len(k))
+	return strings.ToUpper(k[:first]) + k[first:] + " " + name
 }
 
 // briefly is the first line of an error, for the Details of an event (the

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
+
 	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -28,7 +30,7 @@ var ErrDaemonGone = errors.New("the Telepresence daemon container is gone")
 func (u *upRun) run(ctx context.Context, project *types.Project, res *transform.Result, declaresWatch bool) error {
 	create := u.createOptions(project)
 	u.op.done(true)
-	if len(u.before.containers) == 0 {
+	if len(u.before.Containers) == 0 {
 		// A failed create may leave containers, networks and volumes.
 		u.journal.push("the project's containers", func(ctx context.Context) error { return u.removeCreated(ctx, res) })
 	}
@@ -287,8 +289,8 @@ func (u *upRun) removeCreated(ctx context.Context, res *transform.Result) error 
 		return errors.Join(append(errs, u.engineError(err))...)
 	}
 	for _, v := range volumes {
-		existed := slices.ContainsFunc(u.before.volumes, func(b engine.Volume) bool { return b.Name == v.Name })
-		if !existed && !isRecord(v) {
+		existed := slices.ContainsFunc(u.before.Volumes, func(b engine.Volume) bool { return b.Name == v.Name })
+		if !existed && !records.IsRecord(v) {
 			errs = append(errs, u.Engine.RemoveVolume(ctx, v.Name))
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
+
 	"github.com/telepresenceio/docker-telepresence/internal/labels"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence"
@@ -87,7 +89,7 @@ func (r *Runner) Status(ctx context.Context, project string) (*ProjectStatus, er
 	if err != nil {
 		return nil, err
 	}
-	out := &ProjectStatus{Project: project, Up: !state.empty(), Attachments: []AttachmentStatus{}, Handlers: []HandlerStatus{}, Remote: []RemoteStatus{}}
+	out := &ProjectStatus{Project: project, Up: !state.Empty(), Attachments: []AttachmentStatus{}, Handlers: []HandlerStatus{}, Remote: []RemoteStatus{}}
 	if !out.Up {
 		return out, nil
 	}
@@ -96,25 +98,22 @@ func (r *Runner) Status(ctx context.Context, project string) (*ProjectStatus, er
 		out.Problem = err.Error()
 		st = &telepresence.Status{}
 	}
-	d := state.daemonOf(st)
+	d := projectDaemon(state, st)
 	if d != nil {
 		out.Daemon = &DaemonStatus{Name: d.Name, Container: d.Container(), Model: string(d.Model()), Version: d.ReleaseName(),
 			Context: d.Context, Namespace: d.Namespace}
 	}
-	for _, rec := range state.records {
-		holder := d // the daemon of the record's connection, if it runs
-		if named, _ := st.SelectNamed(rec.request.Connection); named != nil || !rec.unread {
-			holder = named
-		}
+	for _, rec := range state.Attachments {
+		holder, _ := holdingOf(state, rec.Name).in(st.Daemons)
 		out.Attachments = append(out.Attachments, attachmentStatus(rec, holder, out.Problem != ""))
 	}
 	slices.SortFunc(out.Attachments, func(a, b AttachmentStatus) int { return strings.Compare(a.Name, b.Name) })
-	for _, c := range state.containers {
+	for _, c := range state.Containers {
 		if name := c.Labels[labels.Attachment]; name != "" {
 			out.Handlers = append(out.Handlers, HandlerStatus{Container: c.Name, Service: c.Service, Attachment: name, Running: c.Running})
 		}
 	}
-	for _, rec := range state.dns {
+	for _, rec := range state.DNS {
 		for _, name := range rec.Remote {
 			rs := RemoteStatus{Service: name, Connection: rec.Connection}
 			if i := slices.IndexFunc(rec.Mappings, func(m vocab.DNSMapping) bool { return m.Name == name }); i >= 0 {
@@ -128,13 +127,13 @@ func (r *Runner) Status(ctx context.Context, project string) (*ProjectStatus, er
 
 // attachmentStatus is what a record says of its attachment, and whether
 // the daemon d holds it.
-func attachmentStatus(rec attachmentRecord, d *telepresence.Daemon, unanswered bool) AttachmentStatus {
-	ref := rec.ref()
-	as := AttachmentStatus{Kind: string(ref.Kind), Name: rec.name, Service: rec.service, Ports: []string{}, HTTPHeaders: []string{}, State: StateEnded}
-	if !rec.unread {
-		as.Workload, as.Connection = rec.request.Workload, rec.request.Connection
-		as.Ports = append(as.Ports, rec.request.Ports...)
-		as.HTTPHeaders = append(as.HTTPHeaders, rec.request.Headers...)
+func attachmentStatus(rec records.Attachment, d *telepresence.Daemon, unanswered bool) AttachmentStatus {
+	ref := rec.Ref()
+	as := AttachmentStatus{Kind: string(ref.Kind), Name: rec.Name, Service: rec.Service, Ports: []string{}, HTTPHeaders: []string{}, State: StateEnded}
+	if !rec.Unread {
+		as.Workload, as.Connection = rec.Request.Workload, rec.Request.Connection
+		as.Ports = append(as.Ports, rec.Request.Ports...)
+		as.HTTPHeaders = append(as.HTTPHeaders, rec.Request.Headers...)
 	}
 	switch {
 	case unanswered:
@@ -149,19 +148,20 @@ func attachmentStatus(rec attachmentRecord, d *telepresence.Daemon, unanswered b
 	return as
 }
 
-// daemonOf is the running daemon whose connection the project's records
-// name, or whose container its handlers name, else the only one that runs.
-func (s projectState) daemonOf(st *telepresence.Status) *telepresence.Daemon {
+// projectDaemon is the daemon the project works with, which status shows:
+// the running daemon whose connection the project's records name, or whose
+// container its handlers name, else the only one that runs.
+func projectDaemon(s records.State, st *telepresence.Status) *telepresence.Daemon {
 	var connections []string
-	for _, rec := range s.dns {
+	for _, rec := range s.DNS {
 		connections = append(connections, rec.Connection)
 	}
-	for _, rec := range s.records {
-		if !rec.unread {
-			connections = append(connections, rec.request.Connection)
+	for _, rec := range s.Attachments {
+		if !rec.Unread {
+			connections = append(connections, rec.Request.Connection)
 		}
 	}
-	containers := s.daemonContainers()
+	containers := s.DaemonContainers()
 	for i, d := range st.Daemons {
 		if slices.Contains(connections, d.Name) || slices.Contains(containers, d.Container()) {
 			return &st.Daemons[i]

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
+
 	"github.com/docker/compose/v5/pkg/api"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
@@ -37,11 +39,11 @@ func (r *Runner) Stop(ctx context.Context, opts StopOptions) error {
 
 // endAttachments ends the recorded attachments of the services (all when
 // none is named), each through the daemon that holds it; records stay.
-func (r *Runner) endAttachments(ctx context.Context, state projectState, services []string) error {
+func (r *Runner) endAttachments(ctx context.Context, state records.State, services []string) error {
 	var ends []vocab.DetachOptions
-	for _, rec := range state.records {
-		if len(services) == 0 || slices.Contains(services, rec.service) {
-			ends = append(ends, rec.ref())
+	for _, rec := range state.Attachments {
+		if len(services) == 0 || slices.Contains(services, rec.Service) {
+			ends = append(ends, rec.Ref())
 		}
 	}
 	if len(ends) == 0 {
@@ -66,19 +68,19 @@ func (r *Runner) endAttachments(ctx context.Context, state projectState, service
 // runner that dry-runs if asked, the project's lock and what the Docker
 // side holds of it. A project with nothing is said so, and unlock is nil:
 // there is nothing to do.
-func (r *Runner) openProject(ctx context.Context, project string) (*Runner, projectState, func(), error) {
+func (r *Runner) openProject(ctx context.Context, project string) (*Runner, records.State, func(), error) {
 	if r.DryRun && !isDry(r.Telepresence) {
 		r = r.dryRun()
 	}
 	unlock, err := r.lock(project)
 	if err != nil {
-		return r, projectState{}, nil, err
+		return r, records.State{}, nil, err
 	}
 	state, err := r.find(ctx, project)
-	if err == nil && state.empty() {
+	if err == nil && state.Empty() {
 		r.printf("Nothing to do: project %q has no containers, networks, volumes or attachments", project)
 	}
-	if err != nil || state.empty() {
+	if err != nil || state.Empty() {
 		unlock()
 		return r, state, nil, err
 	}

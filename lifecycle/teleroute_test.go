@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
+
 	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
 
 	"github.com/telepresenceio/docker-telepresence/internal/labels"
@@ -146,7 +148,7 @@ func TestAFailedUpKeepsTheMappingsOthersSetMeanwhile(t *testing.T) {
 	other := vocab.DNSMapping{Name: "cache", AliasFor: "redis.default"}
 	f.compose.onCreate = func() {
 		f.tp.daemon.DNSMappings = append(f.tp.daemon.DNSMappings, other) // another project's up, meanwhile
-		raw, _ := json.Marshal(dnsRecord{Connection: "test", Mappings: []vocab.DNSMapping{other}})
+		raw, _ := json.Marshal(records.DNS{Connection: "test", Mappings: []vocab.DNSMapping{other}})
 		f.engine.Volumes["other"] = []engine.Volume{{Name: "other_telepresence-dns", Labels: map[string]string{"com.docker.compose.project": "other", labels.DNSMappings: string(raw)}}}
 	}
 	f.compose.upErr = errors.New("boom")

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
+
 	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -102,7 +104,7 @@ type upRun struct {
 	project string
 	opts    UpOptions
 	// before is the project as it was on the Docker side when the run began.
-	before projectState
+	before records.State
 	// session is the daemon of the project's first connection, once
 	// connected; sessions those of every connection it uses, by name.
 	session  *session
@@ -217,7 +219,7 @@ func (u *upRun) up(ctx context.Context, plan *transform.Plan, selected []string)
 }
 
 // runtime is what the transform needs to know of the daemon and Docker.
-func (r *Runner) runtime(ctx context.Context, s *session, driver string, attachments map[string]vocab.Attachment, state projectState) (transform.Runtime, error) {
+func (r *Runner) runtime(ctx context.Context, s *session, driver string, attachments map[string]vocab.Attachment, state records.State) (transform.Runtime, error) {
 	rt := transform.Runtime{DaemonContainer: s.daemon.Container(), DaemonID: s.info.ID, VolumeDriver: driver, Attachments: attachments,
 		TelemountReadOnly: telemountTakesReadOnly(driver)}
 	if s.model() == vocab.ModelNetns {
@@ -240,7 +242,7 @@ func (r *Runner) runtime(ctx context.Context, s *session, driver string, attachm
 	}
 	rt.ProjectSubnets = map[string]string{}
 	for _, n := range networks {
-		own := slices.ContainsFunc(state.networks, func(p engine.Network) bool { return p.Name == n.Name })
+		own := slices.ContainsFunc(state.Networks, func(p engine.Network) bool { return p.Name == n.Name })
 		switch {
 		case own && len(n.Subnets) > 0:
 			rt.ProjectSubnets[n.Name] = n.Subnets[0]

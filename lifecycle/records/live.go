@@ -1,4 +1,4 @@
-package lifecycle
+package records
 
 import (
 	"context"
@@ -14,31 +14,31 @@ import (
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 
-// liveAttachment reads what a previous `up` of the project gave a handler:
+// Live reads what a previous `up` of the project gave a handler:
 // the running container labelled with the attachment, its environment
 // beyond its image's, and the project's Telemount volumes for it (their
 // numbers kept, so the volumes keep their names).
-func (r *Runner) liveAttachment(ctx context.Context, s projectState, service string, a vocab.DetachOptions) (vocab.Attachment, bool, error) {
+func Live(ctx context.Context, eng engine.Resources, s State, service string, a vocab.DetachOptions) (vocab.Attachment, bool, error) {
 	name := a.Name
 	ic := vocab.Attachment{Kind: a.Kind, Name: name}
-	i := slices.IndexFunc(s.containers, func(c engine.Container) bool {
+	i := slices.IndexFunc(s.Containers, func(c engine.Container) bool {
 		return c.Service == service && c.Labels[labels.Attachment] == name && c.Running
 	})
 	if i < 0 {
 		return ic, false, nil
 	}
-	env, err := r.Engine.ContainerEnv(ctx, s.containers[i].Name)
+	env, err := eng.ContainerEnv(ctx, s.Containers[i].Name)
 	if err != nil {
-		return ic, false, r.engineError(err)
+		return ic, false, err
 	}
 	// The pod's variables, not those the compose file gave the container
 	// (the label names them; a handler made before it existed has all).
-	if names, ok := s.containers[i].Labels[labels.PodEnv]; ok {
+	if names, ok := s.Containers[i].Labels[labels.PodEnv]; ok {
 		keep := strings.Split(names, ",")
 		maps.DeleteFunc(env, func(k, _ string) bool { return !slices.Contains(keep, k) })
 	}
 	ic.Environment = env
-	ic.Mounts, ic.MountPort = liveMounts(s.volumes, name)
+	ic.Mounts, ic.MountPort = liveMounts(s.Volumes, name)
 	return ic, true, nil
 }
 

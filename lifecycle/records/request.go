@@ -1,4 +1,4 @@
-package lifecycle
+package records
 
 import (
 	"encoding/json"
@@ -13,10 +13,10 @@ import (
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
-// request is what an attachment is made with. Two requests that differ
+// Request is what an attachment is made with. Two requests that differ
 // need two different attachments. Records carry it as JSON; the keys of
 // the first releases (intercepts only) are still read.
-type request struct {
+type Request struct {
 	// Kind is the attachment's kind; empty in records of the first
 	// releases, which made intercepts only.
 	Kind vocab.Kind `json:"kind,omitempty"`
@@ -39,9 +39,9 @@ type request struct {
 	Mount            bool              `json:"mount"`
 }
 
-// requestOf is what req is made with on the daemon of connection.
-func requestOf(connection string, req transform.AttachRequest, teleroute bool) request {
-	q := request{Kind: req.Kind, Connection: connection, Workload: req.Workload, Ports: req.Ports, Service: req.K8sService,
+// RequestOf is what req is made with on the daemon of connection.
+func RequestOf(connection string, req transform.AttachRequest, teleroute bool) Request {
+	q := Request{Kind: req.Kind, Connection: connection, Workload: req.Workload, Ports: req.Ports, Service: req.K8sService,
 		Container: req.Container, Headers: req.HTTP.Headers, HTTPPaths: req.HTTP.Paths, HTTPPathPrefixes: req.HTTP.PathPrefixes,
 		HTTPPathRegexps: req.HTTP.PathRegexps, Metadata: req.Metadata, ToPod: req.ToPod, Mount: req.Mount}
 	if teleroute {
@@ -50,39 +50,43 @@ func requestOf(connection string, req transform.AttachRequest, teleroute bool) r
 	return normal(q)
 }
 
-func (q request) kind() vocab.Kind {
-	if q.Kind == "" {
+// kindOf reads the kind a record or a label gives: none means intercept,
+// as in the records and containers of the first releases, which made
+// intercepts only. Every kind is read through here, so that the rest of
+// the plugin always has one.
+func kindOf(recorded string) vocab.Kind {
+	if recorded == "" {
 		return vocab.KindIntercept
 	}
-	return q.Kind
+	return vocab.Kind(recorded)
 }
 
-func (q request) String() string {
+func (q Request) String() string {
 	b, _ := json.Marshal(q)
 	return string(b)
 }
 
 // readRequest reads the request label of a record.
-func readRequest(label string) (request, bool) {
-	var q request
+func readRequest(label string) (Request, bool) {
+	var q Request
 	if json.Unmarshal([]byte(label), &q) != nil || q.Workload == "" {
-		return request{}, false
+		return Request{}, false
 	}
 	if q.Port != "" && len(q.Ports) == 0 {
 		q.Ports, q.Port = []string{q.Port}, ""
 	}
-	q.Kind = q.kind()
+	q.Kind = kindOf(string(q.Kind))
 	return normal(q), true
 }
 
-// same tells whether the attachment of a record serves q.
-func (q request) same(rec attachmentRecord) bool {
-	return !rec.unread && reflect.DeepEqual(normal(rec.request), normal(q))
+// Same tells whether the attachment of a record serves q.
+func (q Request) Same(rec Attachment) bool {
+	return !rec.Unread && reflect.DeepEqual(normal(rec.Request), normal(q))
 }
 
 // normal is q with empty lists and maps as nil, so that JSON's [] and nil
 // compare equal.
-func normal(q request) request {
+func normal(q Request) Request {
 	for _, l := range []*[]string{&q.Ports, &q.Headers, &q.HTTPPaths, &q.HTTPPathPrefixes, &q.HTTPPathRegexps, &q.ToPod} {
 		if len(*l) == 0 {
 			*l = nil
@@ -94,13 +98,13 @@ func normal(q request) request {
 	return q
 }
 
-// changes says how q differs from what the attachment of a record was made
+// Changes says how q differs from what the attachment of a record was made
 // with.
-func (q request) changes(rec attachmentRecord) string {
-	if rec.unread {
+func (q Request) Changes(rec Attachment) string {
+	if rec.Unread {
 		return "it was created by an older docker telepresence"
 	}
-	old := rec.request
+	old := rec.Request
 	var diffs []string
 	add := func(what, was, is string) {
 		if was != is {
@@ -108,7 +112,7 @@ func (q request) changes(rec attachmentRecord) string {
 		}
 	}
 	list := func(l []string) string { return strings.Join(l, ",") }
-	add("kind", string(old.kind()), string(q.kind()))
+	add("kind", string(old.Kind), string(q.Kind))
 	add("connection", old.Connection, q.Connection)
 	add("workload", old.Workload, q.Workload)
 	add("ports", list(old.Ports), list(q.Ports))
