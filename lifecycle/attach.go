@@ -58,7 +58,7 @@ func (u *upRun) attach(ctx context.Context, plan *transform.Plan, handlers []str
 	}
 	for _, req := range plan.Attachments {
 		if a, ok := out[req.Service]; ok {
-			ref := vocab.DetachOptions{Kind: a.Kind, Name: a.Name, Container: req.Container}
+			ref := vocab.AttachmentRef{Kind: a.Kind, Name: a.Name, Container: req.Container}
 			u.attached = append(u.attached, attached{ref: ref, session: u.sessionFor(req.Service)})
 		}
 	}
@@ -111,7 +111,7 @@ func (u *upRun) settle(ctx context.Context, rec records.Attachment, q records.Re
 	_, taken := kept[rec.Service]
 	ref := rec.Ref()
 	held, known := false, true
-	if s := u.sessionOfDaemon(rec.Request.Connection); s != nil {
+	if s := u.sessionHolding(holdingOf(u.before, rec.Name)); s != nil {
 		held, known = s.daemon.Holds(ref.Kind, ref.Name, ref.Container)
 	}
 	switch {
@@ -131,37 +131,4 @@ func (u *upRun) settle(ctx context.Context, rec records.Attachment, q records.Re
 	}
 	u.event(attachmentID(ref.Kind, ref.Name), api.Done, api.StatusRunning, "reused by service "+rec.Service)
 	return verdict{keep: true, attachment: a}, nil
-}
-
-// retire ends a recorded attachment the project no longer uses, through
-// the daemon that holds it, and forgets it. One whose daemon no longer
-// runs ended with it.
-func (u *upRun) retire(ctx context.Context, rec records.Attachment, why string) error {
-	ref := rec.Ref()
-	s := u.sessionOfDaemon(rec.Request.Connection)
-	if s == nil && !rec.Unread {
-		st, err := u.Telepresence.Status(ctx)
-		if err != nil {
-			return err
-		}
-		d, contract := st.SelectNamed(rec.Request.Connection)
-		if d == nil {
-			return u.removeRecord(ctx, u.project, ref) // its daemon is gone, and the attachment with it
-		}
-		s = &session{daemon: *d, contract: contract}
-	}
-	if s == nil {
-		s = u.session
-	}
-	if held, known := s.daemon.Holds(ref.Kind, ref.Name, ref.Container); held || !known {
-		u.event(attachmentID(ref.Kind, ref.Name), api.Working, "Leaving", "service "+rec.Service+": "+why)
-	}
-	return u.detachAndForget(ctx, s.contract, u.project, ref)
-}
-
-// attached is an attachment the run made or took over, and the session
-// of the daemon that holds it.
-type attached struct {
-	ref     vocab.DetachOptions
-	session *session
 }

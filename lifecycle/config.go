@@ -79,16 +79,16 @@ func (r *Runner) configRuntime(ctx context.Context, project string, plan *transf
 	if err == nil && d != nil {
 		s, err := r.open(ctx, d, contract)
 		if err == nil {
-			return r.connectedRuntime(ctx, project, plan, s)
+			return r.connectedRuntime(ctx, project, plan, conn, s)
 		}
 		r.warn(err.Error())
 	}
-	return r.unconnectedRuntime(ctx, err)
+	return r.unconnectedRuntime(ctx, conn, err)
 }
 
 // connectedRuntime is the runtime of the daemon that runs, with the live
 // intercepts of the project when it is up.
-func (r *Runner) connectedRuntime(ctx context.Context, project string, plan *transform.Plan, s *session) (transform.Runtime, string) {
+func (r *Runner) connectedRuntime(ctx context.Context, project string, plan *transform.Plan, conn transform.Connection, s *session) (transform.Runtime, string) {
 	why := fmt.Sprintf("showing the %s model: Telepresence %s runs the daemon %s", s.model(), s.daemon.ReleaseName(), s.daemon.Container())
 	driver := r.VolumeDriver
 	if driver == "" {
@@ -105,18 +105,20 @@ func (r *Runner) connectedRuntime(ctx context.Context, project string, plan *tra
 			if c.Service != req.Service || name == "" {
 				continue
 			}
-			ref := vocab.DetachOptions{Kind: req.Kind, Name: name}
+			ref := vocab.AttachmentRef{Kind: req.Kind, Name: name}
 			if a, live, err := r.liveAttachment(ctx, state, req.Service, ref); err == nil && live {
 				attachments[req.Service] = a
 			}
 		}
 	}
-	rt, err := r.runtime(ctx, s, driver, attachments, state)
+	rt, err := r.runtime(ctx, map[string]*session{conn.Name: s}, driver, attachments, state)
 	if err != nil {
 		r.warn(err.Error())
 	}
 	if s.model() == vocab.ModelTelerouteNoNetwork {
-		rt.Network = PlaceholderNetwork
+		d := rt.Daemons[conn.Name]
+		d.Network = PlaceholderNetwork
+		rt.Daemons[conn.Name] = d
 		if plan.NeedsDaemonNetwork() {
 			r.warn(fmt.Sprintf("the daemon %s routes no cluster subnet and has no Teleroute network: `up` refuses to start this project", s.daemon.Container()))
 		}
@@ -126,8 +128,9 @@ func (r *Runner) connectedRuntime(ctx context.Context, project string, plan *tra
 
 // unconnectedRuntime shows the model of the installed Telepresence, or the
 // Teleroute model (every release since 2.23) when none is installed.
-func (r *Runner) unconnectedRuntime(ctx context.Context, statusErr error) (transform.Runtime, string) {
-	rt := transform.Runtime{Model: vocab.ModelTeleroute, DaemonContainer: PlaceholderDaemon, Network: PlaceholderNetwork,
+func (r *Runner) unconnectedRuntime(ctx context.Context, conn transform.Connection, statusErr error) (transform.Runtime, string) {
+	placeholder := transform.DaemonRuntime{Container: PlaceholderDaemon, Network: PlaceholderNetwork}
+	rt := transform.Runtime{Model: vocab.ModelTeleroute, Daemons: map[string]transform.DaemonRuntime{conn.Name: placeholder},
 		VolumeDriver: r.VolumeDriver, Attachments: map[string]vocab.Attachment{}}
 	if rt.VolumeDriver == "" {
 		rt.VolumeDriver, _, _ = r.telemount(ctx)
@@ -138,7 +141,8 @@ func (r *Runner) unconnectedRuntime(ctx context.Context, statusErr error) (trans
 		return rt, fmt.Sprintf("showing the %s model of Telepresence %s and newer: the telepresence CLI does not answer (%v)",
 			vocab.ModelTeleroute, vocab.Teleroute, firstErr(statusErr, err))
 	case vocab.ModelFor(v) == vocab.ModelNetns:
-		rt.Model, rt.Network = vocab.ModelNetns, transform.DefaultNetwork
+		placeholder.Network = transform.DefaultNetwork
+		rt.Model, rt.Daemons[conn.Name] = vocab.ModelNetns, placeholder
 	}
 	return rt, fmt.Sprintf("showing the %s model of the installed Telepresence %s: no daemon is connected, so the daemon container is shown as %q",
 		rt.Model, v, PlaceholderDaemon)

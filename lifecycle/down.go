@@ -14,7 +14,6 @@ import (
 
 	"github.com/docker/compose/v5/pkg/api"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence"
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 
@@ -45,7 +44,7 @@ func (r *Runner) Down(ctx context.Context, opts DownOptions) error {
 	// Leave first: the labels are the only record of the intercepts, so a
 	// record goes only once its intercept is gone, and a failed leave can be
 	// retried by the next down.
-	keep, errs := r.detachEvery(ctx, state, st, stErr)
+	keep, errs := r.endEvery(ctx, state, st, stErr)
 	dnsErr := stErr
 	if stErr == nil {
 		dnsErr = r.removeDNS(ctx, state, st)
@@ -76,31 +75,6 @@ func (r *Runner) Down(ctx context.Context, opts DownOptions) error {
 	return errors.Join(errs...)
 }
 
-// detachEvery ends every attachment of the project; keep are those that
-// could not be ended, whose records must stay.
-func (r *Runner) detachEvery(ctx context.Context, state records.State, st *telepresence.Status, stErr error) (keep map[string]bool, errs []error) {
-	keep = map[string]bool{}
-	attachments := state.Refs()
-	switch {
-	case len(attachments) == 0:
-	case stErr != nil:
-		errs = append(errs, fmt.Errorf("cannot end attachments %s (their records are kept for the next down): %w", names(attachments), stErr))
-		for _, a := range attachments {
-			keep[a.Name] = true
-		}
-	case !st.Running():
-		r.printf("Telepresence is not connected: attachments %s ended with it", names(attachments))
-	default:
-		for _, a := range attachments {
-			if err := r.detachHeld(ctx, state, st, a); err != nil {
-				keep[a.Name] = true
-				errs = append(errs, err)
-			}
-		}
-	}
-	return keep, errs
-}
-
 // restoreRecords writes again the records of the intercepts in keep, and
 // the record of the DNS mappings when they could not be taken out.
 func (r *Runner) restoreRecords(ctx context.Context, state records.State, keep map[string]bool, dns bool) error {
@@ -125,7 +99,7 @@ func (r *Runner) restoreRecords(ctx context.Context, state records.State, keep m
 func (r *Runner) removeProject(ctx context.Context, state records.State, daemonContainers []string, down api.DownOptions, keep map[string]bool) error {
 	var errs []error
 	for _, c := range slices.Compact(slices.Sorted(slices.Values(daemonContainers))) {
-		errs = append(errs, r.detachDaemon(ctx, state.Project, c, state.DaemonNetworks(c)))
+		errs = append(errs, r.disconnectDaemon(ctx, state.Project, c, state.DaemonNetworks(c)))
 	}
 	if err := r.Compose.Down(ctx, state.Project, down); err != nil {
 		errs = append(errs, fmt.Errorf("compose down: %w", err))
@@ -157,19 +131,10 @@ func (r *Runner) removeVolumes(ctx context.Context, project string, keep map[str
 }
 
 // names lists attachments as KIND NAME, for messages.
-func names(list []vocab.DetachOptions) string {
+func names(list []vocab.AttachmentRef) string {
 	out := make([]string, len(list))
 	for i, a := range list {
 		out[i] = string(a.Kind) + " " + a.Name
 	}
 	return "[" + strings.Join(out, ", ") + "]"
-}
-
-// detachHeld ends an attachment through the daemon that holds it.
-func (r *Runner) detachHeld(ctx context.Context, s records.State, st *telepresence.Status, a vocab.DetachOptions) error {
-	c, err := holderContract(s, st, a)
-	if err != nil {
-		return err
-	}
-	return r.detach(ctx, c, a)
 }

@@ -122,7 +122,7 @@ func (t *dryTelepresence) Attach(_ context.Context, opts telepresence.AttachOpti
 	return &vocab.Attachment{Kind: opts.Kind, Name: opts.Name, Environment: map[string]string{}}, nil
 }
 
-func (t *dryTelepresence) Detach(_ context.Context, c telepresence.Contract, opts vocab.DetachOptions) error {
+func (t *dryTelepresence) Detach(_ context.Context, c telepresence.Contract, opts vocab.AttachmentRef) error {
 	t.p.say("would end %s %s", opts.Kind, opts.Name)
 	return nil
 }
@@ -140,10 +140,6 @@ func (t *dryTelepresence) SetDNSMappings(_ context.Context, _ string, mappings [
 	t.p.say("would set the daemon's DNS mappings to [%s]", strings.Join(set, " "))
 	return nil
 }
-
-// pretended tells a session with the daemon a dry run would connect, whose
-// networks do not exist for Compose to look at.
-func (s *session) pretended() bool { return s.info.Pretended }
 
 // sayCompose is what Compose would be asked, where it cannot be asked (the
 // daemon's networks do not exist yet).
@@ -184,7 +180,7 @@ func isDry(c telepresence.Client) bool {
 // its own dry run (which reads the engine and writes nothing), where the
 // daemon's networks exist; else what it would ask.
 func (u *upRun) dryCompose(ctx context.Context, project *types.Project, create api.CreateOptions) error {
-	if u.session.pretended() || u.opts.Mode == Watch && u.opts.NoUp {
+	if u.pretended() || u.opts.Mode == Watch && u.opts.NoUp {
 		u.sayCompose(project)
 		return nil
 	}

@@ -174,7 +174,7 @@ func (f *fakeTP) Attach(ctx context.Context, o telepresence.AttachOptions) (*voc
 	return &vocab.Attachment{Kind: o.Kind, Name: o.Name, Environment: env, MountPort: 34439, Mounts: f.mounts}, nil
 }
 
-func (f *fakeTP) Detach(_ context.Context, c telepresence.Contract, a vocab.DetachOptions) error {
+func (f *fakeTP) Detach(_ context.Context, c telepresence.Contract, a vocab.AttachmentRef) error {
 	f.j.add("tp leave %s%s", a.Name, useSuffix(c))
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/telepresenceio/docker-telepresence/internal/labels"
@@ -56,6 +57,23 @@ func (h holding) in(daemons []telepresence.Daemon) (d *telepresence.Daemon, unre
 	return nil, len(daemons) > 1
 }
 
+// sessionHolding is the session of this run whose daemon holds an
+// attachment, if any.
+func (u *upRun) sessionHolding(h holding) *session {
+	names := slices.Sorted(maps.Keys(u.sessions))
+	daemons := make([]telepresence.Daemon, len(names))
+	for i, name := range names {
+		daemons[i] = u.sessions[name].daemon
+	}
+	d, _ := h.in(daemons)
+	for _, name := range names {
+		if s := u.sessions[name]; d != nil && s.daemon.Name == d.Name {
+			return s
+		}
+	}
+	return nil
+}
+
 // name names the holder for messages.
 func (h holding) name() string {
 	if h.connection != "" {
@@ -67,7 +85,7 @@ func (h holding) name() string {
 // holderContract is how to talk to the daemon that holds an attachment,
 // among those status reports. When the daemon it names does not run, the
 // attachment's record is kept, and the error says why.
-func holderContract(s records.State, st *telepresence.Status, a vocab.DetachOptions) (telepresence.Contract, error) {
+func holderContract(s records.State, st *telepresence.Status, a vocab.AttachmentRef) (telepresence.Contract, error) {
 	h := holdingOf(s, a.Name)
 	d, unrecorded := h.in(st.Daemons)
 	switch {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
@@ -21,7 +20,7 @@ import (
 // meanwhile, so that the undo finds it.
 func (u *upRun) make(ctx context.Context, req transform.AttachRequest, q records.Request) (vocab.Attachment, error) {
 	s := u.sessionFor(req.Service)
-	ref := vocab.DetachOptions{Kind: req.Kind, Name: req.Name, Container: req.Container}
+	ref := vocab.AttachmentRef{Kind: req.Kind, Name: req.Name, Container: req.Container}
 	rec := records.Attachment{Name: req.Name, Service: req.Service, Request: q}
 	if err := u.writeRecord(context.WithoutCancel(ctx), u.project, rec); err != nil {
 		return vocab.Attachment{}, err
@@ -41,7 +40,7 @@ func (u *upRun) make(ctx context.Context, req transform.AttachRequest, q records
 	case err == nil:
 	case ctx.Err() != nil || errors.Is(err, telepresence.ErrTimeout):
 		// It may exist though we never heard back: end it.
-		u.journal.push(string(req.Kind)+" "+req.Name, func(ctx context.Context) error { return u.detachAndForget(ctx, s.contract, u.project, ref) })
+		u.journal.push(string(req.Kind)+" "+req.Name, func(ctx context.Context) error { return u.endAndForget(ctx, s.contract, u.project, ref) })
 		return vocab.Attachment{}, fmt.Errorf("%s: %w", what, err)
 	default:
 		// Not made: refused, or someone else's. Only its record goes.
@@ -50,7 +49,7 @@ func (u *upRun) make(ctx context.Context, req transform.AttachRequest, q records
 	}
 	made := ref
 	made.Name = a.Name
-	u.journal.push(string(req.Kind)+" "+a.Name, func(ctx context.Context) error { return u.detachAndForget(ctx, s.contract, u.project, made) })
+	u.journal.push(string(req.Kind)+" "+a.Name, func(ctx context.Context) error { return u.endAndForget(ctx, s.contract, u.project, made) })
 	if a.Name != req.Name {
 		// Telepresence named it otherwise: the record must say so.
 		rec.Name = a.Name
@@ -89,38 +88,4 @@ func portsText(ports []string) string {
 		return ""
 	}
 	return ", port " + strings.Join(ports, ", ")
-}
-
-// detachAndForget ends an attachment and, once it is gone, removes its
-// record: a detach that fails keeps the record for the next `down`.
-func (r *Runner) detachAndForget(ctx context.Context, c telepresence.Contract, project string, a vocab.DetachOptions) error {
-	if err := r.detach(ctx, c, a); err != nil {
-		return err
-	}
-	return r.removeRecord(ctx, project, a)
-}
-
-// detach ends an attachment; one that is already gone is fine.
-func (r *Runner) detach(ctx context.Context, c telepresence.Contract, a vocab.DetachOptions) error {
-	err := r.Telepresence.Detach(ctx, c, a)
-	switch {
-	case err == nil:
-		r.event(attachmentID(a.Kind, a.Name), api.Done, "Left", "")
-	case errors.Is(err, telepresence.ErrNotFound):
-		err = nil
-	}
-	return err
-}
-
-// detachAll ends the project's attachments after it stopped, but for
-// those of a daemon that went: they went with it. Their records stay for
-// `down`.
-func (u *upRun) detachAll(ctx context.Context) error {
-	var errs []error
-	for _, a := range slices.Backward(u.attached) {
-		if !a.session.gone.Load() {
-			errs = append(errs, u.detach(ctx, a.session.contract, a.ref))
-		}
-	}
-	return errors.Join(errs...)
 }

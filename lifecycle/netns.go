@@ -24,8 +24,7 @@ import (
 // (netns model): it is attached again where its aliases differ, since
 // Docker cannot change them in place, and detached from the networks it
 // joined for handlers the project no longer has.
-func (u *upRun) attachDaemon(ctx context.Context, res *transform.Result) error {
-	s := u.session
+func (u *upRun) attachDaemon(ctx context.Context, s *session, res *transform.Result) error {
 	container := s.daemon.Container()
 	var wanted []string
 	for _, a := range res.DaemonNetworks {
@@ -49,7 +48,7 @@ func (u *upRun) attachDaemon(ctx context.Context, res *transform.Result) error {
 			stale = append(stale, n)
 		}
 	}
-	return u.detachDaemon(ctx, u.project, container, stale)
+	return u.disconnectDaemon(ctx, u.project, container, stale)
 }
 
 // sameAliases tells whether a daemon's aliases on a network are those a
@@ -68,9 +67,9 @@ func sameAliases(have, want []string, info engine.DaemonInfo) bool {
 	return true
 }
 
-// detachDaemon detaches a daemon container from networks it joined for a
+// disconnectDaemon detaches a daemon container from networks it joined for a
 // project, but not from one that another project's handler still needs.
-func (r *Runner) detachDaemon(ctx context.Context, project, container string, networks []string) error {
+func (r *Runner) disconnectDaemon(ctx context.Context, project, container string, networks []string) error {
 	if len(networks) == 0 {
 		return nil
 	}

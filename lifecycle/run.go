@@ -15,7 +15,6 @@ import (
 	"github.com/containerd/errdefs"
 	"github.com/docker/compose/v5/pkg/api"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
@@ -39,7 +38,7 @@ func (u *upRun) run(ctx context.Context, project *types.Project, res *transform.
 		if err := u.dryCompose(ctx, project, create); err != nil || u.opts.Mode != Create {
 			return err
 		}
-		return u.detachAll(ctx) // says which attachments create would end
+		return u.endAll(ctx) // says which attachments create would end
 	}
 	if u.opts.Mode == Watch && u.opts.NoUp {
 		return u.watch(ctx, project, build) // watch --no-up: the project runs already
@@ -76,16 +75,6 @@ func (u *upRun) run(ctx context.Context, project *types.Project, res *transform.
 	start.Watch = (declaresWatch || u.opts.Watch) && !u.opts.NoWatch
 	start.OnExit, start.ExitCodeFrom = u.opts.OnExit, u.opts.ExitCodeFrom
 	return u.runAttached(ctx, project, api.UpOptions{Create: create, Start: start})
-}
-
-// endCreated ends what `create` made besides the containers: the
-// attachments (their records stay, so that `up` makes them again and
-// `down` finds them), as Telepresence's own compose does.
-func (u *upRun) endCreated() {
-	u.started = true
-	u.journal.replace("the attachments of the created project", func(ctx context.Context) error {
-		return u.detachAll(ctx)
-	})
 }
 
 // attachTo is what an attached run streams, as Compose chooses it
@@ -168,18 +157,6 @@ func (u *upRun) watch(ctx context.Context, project *types.Project, build *api.Bu
 		return gone
 	}
 	return ignoreCanceled(err)
-}
-
-// endWith replaces the journal with what ending a started run does: stop
-// the project (unless nothing of it runs: Compose stops an attached project
-// it is interrupted in itself), then end the attachments (but for those of
-// a daemon that went). What the project made, its data volumes among them,
-// stays for `down`, and so do the attachments' records.
-func (u *upRun) endWith(project *types.Project) {
-	u.started = true
-	u.journal.replace("the project", func(ctx context.Context) error {
-		return errors.Join(u.stopIfRunning(ctx, project), u.detachAll(ctx))
-	})
 }
 
 // stopIfRunning stops the project if a container of it runs.
@@ -276,12 +253,12 @@ func (u *upRun) composeDown(ctx context.Context) error {
 // records of intercepts are left to the intercepts' own undo).
 func (u *upRun) removeCreated(ctx context.Context, res *transform.Result) error {
 	var errs []error
-	if u.session.model() == vocab.ModelNetns {
+	if s := u.netnsSession(); s != nil {
 		var networks []string
 		for _, a := range res.DaemonNetworks {
 			networks = append(networks, a.Name)
 		}
-		errs = append(errs, u.detachDaemon(ctx, u.project, u.session.daemon.Container(), networks))
+		errs = append(errs, u.disconnectDaemon(ctx, u.project, s.daemon.Container(), networks))
 	}
 	errs = append(errs, u.composeDown(ctx))
 	volumes, err := u.Engine.ProjectVolumes(ctx, u.project)

@@ -3,7 +3,6 @@ package lifecycle
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence"
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
@@ -38,9 +37,6 @@ func (u *upRun) connect(ctx context.Context, plan *transform.Plan) error {
 			s.contract.Use = s.daemon.Name // other daemons run, or will
 		}
 		u.sessions[conn.Name] = s
-		if i == 0 {
-			u.session = s
-		}
 		if i < len(conns)-1 { // the next one's daemon may have come up meanwhile
 			if st, err = u.Telepresence.Status(ctx); err != nil {
 				return err
@@ -102,36 +98,28 @@ func selectDaemon(st *telepresence.Status, conn transform.Connection) (*telepres
 	return st.Select(conn.Context, conn.Namespace)
 }
 
-// otherDaemons are the daemons of the connections but the first, as the
-// transform needs them.
-func (u *upRun) otherDaemons() map[string]transform.DaemonRuntime {
-	out := map[string]transform.DaemonRuntime{}
-	for name, s := range u.sessions {
-		if s == u.session {
-			continue
-		}
-		network := s.daemon.Network()
-		out[name] = transform.DaemonRuntime{Container: s.daemon.Container(), IP: s.info.Networks["bridge"].IP, Network: network,
-			DNS: s.info.Networks[network].IP, Subnets: slices.Concat(s.daemon.Subnets, s.daemon.AlsoProxySubnets)}
-	}
-	return out
-}
-
 // sessionFor is the session of a service's connection.
 func (u *upRun) sessionFor(service string) *session {
-	if s, ok := u.sessions[u.opts.Intent.ConnectionOf(service)]; ok {
-		return s
-	}
-	return u.session
+	return u.sessions[u.opts.Intent.ConnectionOf(service)]
 }
 
-// sessionOfDaemon is the session whose daemon has a connection's name, if
-// the run works with it.
-func (u *upRun) sessionOfDaemon(name string) *session {
+// netnsSession is the session of a run in the netns model, which has one
+// connection; nil in the Teleroute model.
+func (u *upRun) netnsSession() *session {
 	for _, s := range u.sessions {
-		if s.daemon.Name == name {
+		if s.model() == vocab.ModelNetns {
 			return s
 		}
 	}
 	return nil
+}
+
+// pretended tells a dry run that pretends a daemon it would connect.
+func (u *upRun) pretended() bool {
+	for _, s := range u.sessions {
+		if s.info.Pretended {
+			return true
+		}
+	}
+	return false
 }

@@ -28,7 +28,7 @@ func (r *Runner) writeRecord(ctx context.Context, project string, rec records.At
 }
 
 // removeRecord forgets an attachment.
-func (r *Runner) removeRecord(ctx context.Context, project string, a vocab.DetachOptions) error {
+func (r *Runner) removeRecord(ctx context.Context, project string, a vocab.AttachmentRef) error {
 	if err := records.Remove(ctx, r.Engine, project, a); err != nil {
 		return r.engineError(err)
 	}
@@ -45,7 +45,7 @@ func (r *Runner) writeDNSRecord(ctx context.Context, project, volume string, was
 }
 
 // liveAttachment reads what a previous `up` gave a handler (records.Live).
-func (r *Runner) liveAttachment(ctx context.Context, s records.State, service string, a vocab.DetachOptions) (vocab.Attachment, bool, error) {
+func (r *Runner) liveAttachment(ctx context.Context, s records.State, service string, a vocab.AttachmentRef) (vocab.Attachment, bool, error) {
 	ic, live, err := records.Live(ctx, r.Engine, s, service, a)
 	if err != nil {
 		return ic, false, r.engineError(err)

@@ -3,15 +3,11 @@ package lifecycle
 import (
 	"context"
 	"errors"
-	"fmt"
-	"slices"
 	"time"
 
 	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
 
 	"github.com/docker/compose/v5/pkg/api"
-
-	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 
 // StopOptions are the options of `stop`.
@@ -35,33 +31,6 @@ func (r *Runner) Stop(ctx context.Context, opts StopOptions) error {
 	defer unlock()
 	stopErr := r.Compose.Stop(ctx, opts.ProjectName, api.StopOptions{Services: opts.Services, Timeout: opts.Timeout})
 	return errors.Join(stopErr, r.endAttachments(ctx, state, opts.Services))
-}
-
-// endAttachments ends the recorded attachments of the services (all when
-// none is named), each through the daemon that holds it; records stay.
-func (r *Runner) endAttachments(ctx context.Context, state records.State, services []string) error {
-	var ends []vocab.DetachOptions
-	for _, rec := range state.Attachments {
-		if len(services) == 0 || slices.Contains(services, rec.Service) {
-			ends = append(ends, rec.Ref())
-		}
-	}
-	if len(ends) == 0 {
-		return nil
-	}
-	st, err := r.Telepresence.Status(ctx)
-	switch {
-	case err != nil:
-		return fmt.Errorf("cannot end attachments %s: %w", names(ends), err)
-	case !st.Running():
-		r.printf("Telepresence is not connected: attachments %s ended with it", names(ends))
-		return nil
-	}
-	var errs []error
-	for _, a := range ends {
-		errs = append(errs, r.detachHeld(ctx, state, st, a))
-	}
-	return errors.Join(errs...)
 }
 
 // openProject is how stop and down begin on a project that exists: the

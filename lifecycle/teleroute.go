@@ -11,7 +11,6 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/types"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
@@ -19,8 +18,8 @@ import (
 // names once Compose has created them: the daemon joins their networks
 // (netns model), or each keeps its alias on the Teleroute network.
 func (u *upRun) attachHandlers(ctx context.Context, project *types.Project, res *transform.Result) error {
-	if u.session.model() == vocab.ModelNetns {
-		return u.attachDaemon(ctx, res)
+	if s := u.netnsSession(); s != nil {
+		return u.attachDaemon(ctx, s, res)
 	}
 	return u.realiasHandlers(ctx, project)
 }

@@ -4,18 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"time"
 
 	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
 
-	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
-
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/docker/compose/v5/pkg/api"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
@@ -105,9 +100,8 @@ type upRun struct {
 	opts    UpOptions
 	// before is the project as it was on the Docker side when the run began.
 	before records.State
-	// session is the daemon of the project's first connection, once
-	// connected; sessions those of every connection it uses, by name.
-	session  *session
+	// sessions are the daemons of the connections it uses, by connection
+	// name, once connected.
 	sessions map[string]*session
 	journal  journal
 	// started is true once the project has started: ending the run no
@@ -196,11 +190,10 @@ func (u *upRun) up(ctx context.Context, plan *transform.Plan, selected []string)
 	if err := u.setDNS(ctx, plan); err != nil {
 		return err
 	}
-	rt, err := u.runtime(ctx, u.session, driver, attachments, u.before)
+	rt, err := u.runtime(ctx, u.sessions, driver, attachments, u.before)
 	if err != nil {
 		return err
 	}
-	rt.Connections = u.otherDaemons()
 	res, err := transform.Apply(u.opts.Project, in.Only(selected), rt)
 	if err != nil {
 		return err
@@ -216,50 +209,6 @@ func (u *upRun) up(ctx context.Context, plan *transform.Plan, selected []string)
 		return err
 	}
 	return u.run(ctx, project, res, len(plan.Watch) > 0)
-}
-
-// runtime is what the transform needs to know of the daemon and Docker.
-func (r *Runner) runtime(ctx context.Context, s *session, driver string, attachments map[string]vocab.Attachment, state records.State) (transform.Runtime, error) {
-	rt := transform.Runtime{DaemonContainer: s.daemon.Container(), DaemonID: s.info.ID, VolumeDriver: driver, Attachments: attachments,
-		TelemountReadOnly: telemountTakesReadOnly(driver)}
-	if s.model() == vocab.ModelNetns {
-		rt.Model, rt.Network = vocab.ModelNetns, netnsNetwork(s.info)
-		rt.DaemonIP = s.info.Networks[rt.Network].IP
-		return rt, nil
-	}
-	rt.Model, rt.Network = vocab.ModelTeleroute, s.daemon.Network()
-	rt.DNS = s.info.Networks[rt.Network].IP
-	// The Telemount plugin runs on the host and reaches the daemon on the
-	// default bridge (pkg/client/cli/docker/compose: ContainerIP).
-	rt.DaemonIP = s.info.Networks["bridge"].IP
-	rt.Subnets = slices.Concat(s.daemon.Subnets, s.daemon.AlsoProxySubnets)
-	if len(rt.Subnets) == 0 {
-		return rt, nil
-	}
-	networks, err := r.Engine.ListNetworks(ctx)
-	if err != nil {
-		return rt, r.engineError(err)
-	}
-	rt.ProjectSubnets = map[string]string{}
-	for _, n := range networks {
-		own := slices.ContainsFunc(state.Networks, func(p engine.Network) bool { return p.Name == n.Name })
-		switch {
-		case own && len(n.Subnets) > 0:
-			rt.ProjectSubnets[n.Name] = n.Subnets[0]
-		case !own:
-			rt.TakenSubnets = append(rt.TakenSubnets, n.Subnets...)
-		}
-	}
-	return rt, nil
-}
-
-// netnsNetwork is the daemon's own network in the netns model:
-// "telepresence", or the first the daemon is on.
-func netnsNetwork(info engine.DaemonInfo) string {
-	if _, ok := info.Networks[transform.DefaultNetwork]; ok || len(info.Networks) == 0 {
-		return transform.DefaultNetwork
-	}
-	return slices.Sorted(maps.Keys(info.Networks))[0]
 }
 
 // withoutUnusedTeleroute drops the Teleroute network when no service that

@@ -168,8 +168,9 @@ func corpusRuntime(model vocab.Model, handler string) transform.Runtime {
 		network = transform.DefaultNetwork
 	}
 	return transform.Runtime{
-		Model: model, DaemonContainer: "tp-corpus", DaemonID: "c0ffee", DaemonIP: "172.17.0.9", Network: network,
-		DNS: "172.30.0.9", Subnets: []string{"10.96.0.0/12"}, VolumeDriver: "telemount",
+		Model: model, VolumeDriver: "telemount",
+		Daemons: map[string]transform.DaemonRuntime{"": {Container: "tp-corpus", ID: "c0ffee", IP: "172.17.0.9", Network: network,
+			DNS: "172.30.0.9", Subnets: []string{"10.96.0.0/12"}}},
 		Attachments: map[string]vocab.Attachment{handler: {Name: "corpus-workload", MountPort: 34439,
 			Environment: map[string]string{"TELEPRESENCE_CONTAINER": "app", "POD_ONLY": "from the pod"},
 			Mounts:      []vocab.Mount{{Path: "/var/run/secrets/pod", Policy: vocab.PolicyRemote}, {Path: "/cache", Policy: vocab.PolicyLocal}}}},

@@ -44,7 +44,7 @@ func TestXTeleExample(t *testing.T) {
 	if len(plan.Proxies) != 1 || plan.Proxies[0].RerouteRemote[0] != "postgres:5432:5432" {
 		t.Errorf("proxies = %+v", plan.Proxies)
 	}
-	res, err := transform.Apply(p, in, transform.Runtime{Model: vocab.ModelTeleroute, DaemonContainer: "tp-x", Network: "x", VolumeDriver: "telemount"})
+	res, err := transform.Apply(p, in, transform.Runtime{Model: vocab.ModelTeleroute, Daemons: map[string]transform.DaemonRuntime{"": {Container: "tp-x", Network: "x"}}, VolumeDriver: "telemount"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,7 +55,7 @@ func (c *CLI) run(ctx context.Context, args ...string) (stdout []byte, err error
 	cmd := exec.CommandContext(ctx, c.binary(), args...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
-	detach(cmd)
+	ownProcessGroup(cmd)
 	cmd.WaitDelay = InterruptGrace
 	err = cmd.Run()
 	switch {
@@ -189,7 +189,7 @@ func (c *CLI) Quit(ctx context.Context, contract Contract) error {
 // differs by release: `Intercept named "X"
 // not found` in 2.20, `Intercept or ingest named "X" not found` in 2.21
 // and 2.22, `Found no replace, intercept, or ingest named "X"` since.
-func (c *CLI) Detach(ctx context.Context, contract Contract, opts vocab.DetachOptions) error {
+func (c *CLI) Detach(ctx context.Context, contract Contract, opts vocab.AttachmentRef) error {
 	args := []string{contract.leaveCommand(), opts.Name}
 	if opts.Kind == vocab.KindIngest && opts.Container != "" && contract.has(vocab.LeaveIngestContainer) {
 		args = append(args, "--container", opts.Container)

@@ -252,11 +252,11 @@ func errorLines(t *testing.T, prefix string) []string {
 }
 
 func TestDetachByRelease(t *testing.T) {
-	intercept := vocab.DetachOptions{Kind: vocab.KindIntercept, Name: "echo-server"}
-	ingest := vocab.DetachOptions{Kind: vocab.KindIngest, Name: "echo-server", Container: "app"}
+	intercept := vocab.AttachmentRef{Kind: vocab.KindIntercept, Name: "echo-server"}
+	ingest := vocab.AttachmentRef{Kind: vocab.KindIngest, Name: "echo-server", Container: "app"}
 	for _, tc := range []struct {
 		contract Contract
-		opts     vocab.DetachOptions
+		opts     vocab.AttachmentRef
 		want     string
 	}{
 		{Contract{}, intercept, "leave echo-server"},

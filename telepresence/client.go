@@ -28,7 +28,7 @@ type Client interface {
 	Attach(ctx context.Context, opts AttachOptions) (*vocab.Attachment, error)
 	// Detach ends an attachment. Ending one that does not exist returns an
 	// error wrapping ErrNotFound.
-	Detach(ctx context.Context, c Contract, opts vocab.DetachOptions) error
+	Detach(ctx context.Context, c Contract, opts vocab.AttachmentRef) error
 	// Quit stops the daemon (telepresence quit).
 	Quit(ctx context.Context, c Contract) error
 	// SetDNSMappings replaces the daemon's DNS mappings; addr is the host

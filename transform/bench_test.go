@@ -65,7 +65,7 @@ func loadBench(b *testing.B, n int) (*types.Project, Runtime) {
 // and one volume, so Apply does all of its work (environment merge,
 // Telemount volumes) for the handlers that mount.
 func benchRuntime(p *types.Project) Runtime {
-	rt := Runtime{Model: vocab.ModelNetns, DaemonContainer: "tp-bench", DaemonIP: "172.20.0.2", VolumeDriver: "telemount", Attachments: map[string]Intercept{}}
+	rt := Runtime{Model: vocab.ModelNetns, Daemons: map[string]DaemonRuntime{"": {Container: "tp-bench", IP: "172.20.0.2"}}, VolumeDriver: "telemount", Attachments: map[string]Intercept{}}
 	in, err := ParseIntent(p, Flags{})
 	if err != nil {
 		return rt

@@ -19,22 +19,36 @@ import (
 
 // DaemonRuntime is what one connection's daemon is to the project.
 type DaemonRuntime struct {
-	// Container is the daemon container's name; IP its address on the
-	// default bridge (where Telemount reaches it).
-	Container, IP string
-	// Network is its Teleroute network; DNS its IP there.
+	// Container is the daemon container's name, ID its container ID
+	// (handlers of the netns model join the namespace of that very
+	// container; the name when empty).
+	Container, ID string
+	// IP is where the Telemount driver reaches the daemon: its IP on its
+	// network (netns), or on the default bridge (Teleroute).
+	IP string
+	// Network is the daemon's network: the external network that replaces
+	// the default one (netns; DefaultNetwork if empty), or the Teleroute
+	// network that handlers join (Teleroute). DNS is its IP there, where
+	// it answers DNS (Teleroute).
 	Network, DNS string
-	// Subnets are the cluster subnets it routes.
+	// Subnets are the cluster subnets it routes (Teleroute); the project's
+	// networks must not overlap them.
 	Subnets []string
 }
 
-// daemon is the daemon of a connection: the Runtime's own fields for the
-// project's first connection, Connections for the others.
+// daemon is the daemon of a connection. A connection the runtime has no
+// daemon for is shown with the only daemon it has: `config` knows one
+// daemon, whichever connections the project has.
 func (t *transformer) daemon(connection string) DaemonRuntime {
-	if d, ok := t.rt.Connections[connection]; ok && connection != t.in.Connection().Name {
+	if d, ok := t.rt.Daemons[connection]; ok {
 		return d
 	}
-	return DaemonRuntime{Container: t.rt.DaemonContainer, IP: t.rt.DaemonIP, Network: t.rt.Network, DNS: t.rt.DNS, Subnets: t.rt.Subnets}
+	if len(t.rt.Daemons) == 1 {
+		for _, d := range t.rt.Daemons {
+			return d
+		}
+	}
+	return DaemonRuntime{}
 }
 
 // IsTelerouteKey tells whether a network key of a transformed project is a
@@ -120,9 +134,9 @@ func (t *transformer) overlap(d DaemonRuntime, joined []string) (clash, with str
 
 // routedSubnets are the subnets every daemon of the project routes.
 func (t *transformer) routedSubnets() []netip.Prefix {
-	routed := parsePrefixes(t.rt.Subnets)
-	for _, d := range t.rt.Connections {
-		routed = append(routed, parsePrefixes(d.Subnets)...)
+	var routed []netip.Prefix
+	for _, name := range slices.Sorted(maps.Keys(t.rt.Daemons)) {
+		routed = append(routed, parsePrefixes(t.rt.Daemons[name].Subnets)...)
 	}
 	return routed
 }

@@ -72,10 +72,11 @@ func (t *transformer) localOnDefault() bool {
 // namespace: its container ID when known, so that a restarted daemon (same
 // name, new container) makes Compose recreate them.
 func (t *transformer) daemonMode() string {
-	if t.rt.DaemonID != "" {
-		return types.ContainerPrefix + t.rt.DaemonID
+	d := t.daemon(t.in.Connection().Name)
+	if d.ID != "" {
+		return types.ContainerPrefix + d.ID
 	}
-	return types.ContainerPrefix + t.rt.DaemonContainer
+	return types.ContainerPrefix + d.Container
 }
 
 // netnsHandler puts a handler in the daemon's network namespace.
@@ -117,7 +118,7 @@ func (t *transformer) netnsLocal(svc types.ServiceConfig) types.ServiceConfig {
 // netnsNetworks replaces the default network with the daemon's and adds
 // the handlers network.
 func (t *transformer) netnsNetworks(out *types.Project) {
-	network := t.rt.Network
+	network := t.daemon(t.in.Connection().Name).Network
 	if network == "" {
 		network = DefaultNetwork
 	}

@@ -102,7 +102,7 @@ func (t *transformer) localWarnings(svc types.ServiceConfig) []string {
 	if t.rt.netns() {
 		if sharesHandler {
 			warnings = append(warnings, fmt.Sprintf("service %q: network_mode: shares the network of handler %q, so it now shares the network of the Telepresence daemon %q",
-				svc.Name, target, t.rt.DaemonContainer))
+				svc.Name, target, t.daemon(t.in.Connection().Name).Container))
 		}
 		if t.in.Services[svc.Name].Cluster {
 			warnings = append(warnings, fmt.Sprintf("service %q: %s.cluster has no effect with this Telepresence (before 2.23, only intercept handlers share the daemon's network)",

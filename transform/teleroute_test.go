@@ -15,8 +15,8 @@ import (
 // trt is a Teleroute runtime as a 2.27 daemon named "cn" reports it.
 func trt(intercepts map[string]Intercept) Runtime {
 	return Runtime{
-		Model: vocab.ModelTeleroute, TelemountReadOnly: true, DaemonContainer: "tp-cn", DaemonID: "d43m0n", DaemonIP: "172.17.0.2",
-		Network: "cn", DNS: "172.30.0.2", VolumeDriver: "telemount", Attachments: intercepts,
+		Model: vocab.ModelTeleroute, TelemountReadOnly: true, VolumeDriver: "telemount", Attachments: intercepts,
+		Daemons: map[string]DaemonRuntime{"": {Container: "tp-cn", ID: "d43m0n", IP: "172.17.0.2", Network: "cn", DNS: "172.30.0.2"}},
 	}
 }
 
@@ -182,7 +182,7 @@ networks:
     external: true
 `,
 			runtime: func(rt *Runtime) {
-				rt.Subnets = []string{"172.16.0.0/16", "10.96.0.0/12"}
+				rt.Daemons[""] = withSubnets(rt.Daemons[""], "172.16.0.0/16", "10.96.0.0/12")
 				rt.TakenSubnets = []string{"172.17.0.0/16", "172.18.0.0/24"}
 				rt.ProjectSubnets = map[string]string{"p_back": "172.18.5.0/24"}
 			},
@@ -210,7 +210,7 @@ services:
   web: {image: web}
 `,
 			runtime: func(rt *Runtime) {
-				rt.Subnets = []string{"172.20.0.0/16"}
+				rt.Daemons[""] = withSubnets(rt.Daemons[""], "172.20.0.0/16")
 				rt.ProjectSubnets = map[string]string{"p_default": "172.20.3.0/24"}
 			},
 			want: `
@@ -272,7 +272,9 @@ networks:
   green: {}
 `)
 	runtime := rt(map[string]Intercept{"echo": {Name: "echo"}})
-	runtime.DaemonID = "0123abcd"
+	d := runtime.Daemons[""]
+	d.ID = "0123abcd"
+	runtime.Daemons[""] = d
 	res, err := Apply(project, mustIntent(t, project, Flags{}), runtime)
 	if err != nil {
 		t.Fatal(err)
@@ -341,4 +343,9 @@ func TestFreeSubnet(t *testing.T) {
 	if !strings.HasPrefix(next24(netip.MustParsePrefix("10.0.255.0/24")).String(), "10.1.0.0") {
 		t.Errorf("next24 does not carry")
 	}
+}
+
+func withSubnets(d DaemonRuntime, subnets ...string) DaemonRuntime {
+	d.Subnets = subnets
+	return d
 }

@@ -22,26 +22,10 @@ type Runtime struct {
 	// Model is the network model (docs/network-models.md): ModelNetns or
 	// ModelTeleroute; any other value is refused.
 	Model vocab.Model
-	// DaemonContainer is the name of the containerized Telepresence daemon,
-	// DaemonID its container ID (handlers of the netns model join the
-	// namespace of that very container; the name when empty).
-	DaemonContainer string
-	DaemonID        string
-	// DaemonIP is where the Telemount driver reaches the daemon: its IP on
-	// its network (netns) or on the default bridge (Teleroute).
-	DaemonIP string
-	// Network is the daemon's network: the external network that replaces
-	// the default one (netns; DefaultNetwork if empty), or the Teleroute
-	// network that handlers join (Teleroute).
-	Network string
-	// DNS is the daemon's IP on the Teleroute network, where it answers DNS.
-	DNS string
-	// Subnets are the cluster subnets the daemon routes (Teleroute); the
-	// project's networks must not overlap them.
-	Subnets []string
-	// Connections are the daemons of the project's other connections, by
-	// connection name (Teleroute); the fields above are the first one's.
-	Connections map[string]DaemonRuntime
+	// Daemons are the daemons of the project's connections, by connection
+	// name: its only one, or each of several (Teleroute). The netns model
+	// has one.
+	Daemons map[string]DaemonRuntime
 	// TakenSubnets are the subnets of the Docker networks that exist,
 	// except the project's own, whose subnets are in ProjectSubnets by
 	// Docker network name.

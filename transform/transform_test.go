@@ -16,8 +16,7 @@ func rt(intercepts map[string]Intercept) Runtime {
 	return Runtime{
 		Model:             vocab.ModelNetns,
 		TelemountReadOnly: true,
-		DaemonContainer:   "tp-test",
-		DaemonIP:          "172.20.0.2",
+		Daemons:           map[string]DaemonRuntime{"": {Container: "tp-test", IP: "172.20.0.2"}},
 		VolumeDriver:      "telemount",
 		Attachments:       intercepts,
 	}
@@ -301,7 +300,7 @@ services:
     ports: ["8088:8088"]
     x-telepresence: {behavior: interceptHandler}
 `)
-	res, err := Apply(project, mustIntent(t, project, Flags{}), Runtime{Model: vocab.ModelNetns, DaemonContainer: "tp-daemon"})
+	res, err := Apply(project, mustIntent(t, project, Flags{}), Runtime{Model: vocab.ModelNetns, Daemons: map[string]DaemonRuntime{"": {Container: "tp-daemon"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

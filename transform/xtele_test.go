@@ -318,8 +318,10 @@ services:
   web: {image: web, depends_on: [db, cache]}
 `)
 	runtime := trt(map[string]Intercept{"api": {Name: "api", Environment: map[string]string{"TELEPRESENCE_CONTAINER": "api"}}})
-	runtime.Network, runtime.DNS, runtime.DaemonContainer, runtime.Subnets = "east", "172.30.0.2", "tp-east", []string{"10.96.0.0/16"}
-	runtime.Connections = map[string]DaemonRuntime{"west": {Container: "tp-west", IP: "172.17.0.3", Network: "west", DNS: "172.31.0.2", Subnets: []string{"10.100.0.0/16"}}}
+	runtime.Daemons = map[string]DaemonRuntime{
+		"east": {Container: "tp-east", ID: "d43m0n", IP: "172.17.0.2", Network: "east", DNS: "172.30.0.2", Subnets: []string{"10.96.0.0/16"}},
+		"west": {Container: "tp-west", IP: "172.17.0.3", Network: "west", DNS: "172.31.0.2", Subnets: []string{"10.100.0.0/16"}},
+	}
 	res, err := Apply(project, mustIntent(t, project, Flags{}), runtime)
 	if err != nil {
 		t.Fatal(err)
@@ -341,7 +343,7 @@ services:
 		t.Errorf("west's network: %+v", n)
 	}
 	// Overlapping subnets: east, second, is not joined by web, which says why.
-	runtime.Connections["west"] = DaemonRuntime{Container: "tp-west", Network: "west", DNS: "172.31.0.2", Subnets: []string{"10.96.5.0/24"}}
+	runtime.Daemons["west"] = DaemonRuntime{Container: "tp-west", Network: "west", DNS: "172.31.0.2", Subnets: []string{"10.96.5.0/24"}}
 	res, err = Apply(project, mustIntent(t, project, Flags{}), runtime)
 	if err != nil {
 		t.Fatal(err)

@@ -18,7 +18,7 @@ import (
 // the running container labelled with the attachment, its environment
 // beyond its image's, and the project's Telemount volumes for it (their
 // numbers kept, so the volumes keep their names).
-func Live(ctx context.Context, eng engine.Resources, s State, service string, a vocab.DetachOptions) (vocab.Attachment, bool, error) {
+func Live(ctx context.Context, eng engine.Resources, s State, service string, a vocab.AttachmentRef) (vocab.Attachment, bool, error) {
 	name := a.Name
 	ic := vocab.Attachment{Kind: a.Kind, Name: name}
 	i := slices.IndexFunc(s.Containers, func(c engine.Container) bool {

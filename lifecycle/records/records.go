@@ -24,7 +24,7 @@ import (
 
 // VolumeName names the record of an attachment: the kind and the name,
 // made a volume name ('/' of a replaced container, ':' become '.').
-func VolumeName(project string, a vocab.DetachOptions) string {
+func VolumeName(project string, a vocab.AttachmentRef) string {
 	name := strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' {
 			return r
@@ -55,8 +55,8 @@ type Attachment struct {
 }
 
 // Ref names the recorded attachment for Telepresence.
-func (rec Attachment) Ref() vocab.DetachOptions {
-	return vocab.DetachOptions{Kind: rec.Request.Kind, Name: rec.Name, Container: rec.Request.Container}
+func (rec Attachment) Ref() vocab.AttachmentRef {
+	return vocab.AttachmentRef{Kind: rec.Request.Kind, Name: rec.Name, Container: rec.Request.Container}
 }
 
 // DNS is the record of a project's remote services and of the DNS
@@ -155,12 +155,12 @@ func (s State) Empty() bool {
 
 // Refs are the project's Refs, from the records, the
 // handler containers and the Telemount volumes, by kind and name.
-func (s State) Refs() []vocab.DetachOptions {
-	var out []vocab.DetachOptions
-	add := func(a vocab.DetachOptions) {
+func (s State) Refs() []vocab.AttachmentRef {
+	var out []vocab.AttachmentRef
+	add := func(a vocab.AttachmentRef) {
 		// A record says the kind; a container or volume of the same name is
 		// the same attachment.
-		if !slices.ContainsFunc(out, func(o vocab.DetachOptions) bool { return o.Name == a.Name }) {
+		if !slices.ContainsFunc(out, func(o vocab.AttachmentRef) bool { return o.Name == a.Name }) {
 			out = append(out, a)
 		}
 	}
@@ -169,15 +169,15 @@ func (s State) Refs() []vocab.DetachOptions {
 	}
 	for _, c := range s.Containers {
 		if name := c.Labels[labels.Attachment]; name != "" {
-			add(vocab.DetachOptions{Kind: kindOf(c.Labels[labels.Kind]), Name: name})
+			add(vocab.AttachmentRef{Kind: kindOf(c.Labels[labels.Kind]), Name: name})
 		}
 	}
 	for _, v := range s.Volumes {
 		if name := v.Labels[labels.Attachment]; name != "" {
-			add(vocab.DetachOptions{Kind: kindOf(v.Labels[labels.Kind]), Name: name})
+			add(vocab.AttachmentRef{Kind: kindOf(v.Labels[labels.Kind]), Name: name})
 		}
 	}
-	slices.SortFunc(out, func(a, b vocab.DetachOptions) int {
+	slices.SortFunc(out, func(a, b vocab.AttachmentRef) int {
 		return strings.Compare(a.Name+" "+string(a.Kind), b.Name+" "+string(b.Kind))
 	})
 	return out
@@ -232,7 +232,7 @@ func Write(ctx context.Context, eng engine.Resources, project string, rec Attach
 }
 
 // Remove removes the record of an attachment.
-func Remove(ctx context.Context, eng engine.Resources, project string, a vocab.DetachOptions) error {
+func Remove(ctx context.Context, eng engine.Resources, project string, a vocab.AttachmentRef) error {
 	return eng.RemoveVolume(ctx, VolumeName(project, a))
 }
 

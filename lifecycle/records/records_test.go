@@ -49,7 +49,7 @@ func TestFindReadsTheRecordsOfEveryRelease(t *testing.T) {
 	if diff := cmp.Diff(want, s.Attachments); diff != "" {
 		t.Errorf("attachments (-want +got):\n%s", diff)
 	}
-	refs := []vocab.DetachOptions{{Kind: vocab.KindReplace, Name: "billing"}, {Kind: vocab.KindIntercept, Name: "echo"},
+	refs := []vocab.AttachmentRef{{Kind: vocab.KindReplace, Name: "billing"}, {Kind: vocab.KindIntercept, Name: "echo"},
 		{Kind: vocab.KindIntercept, Name: "odd"}, {Kind: vocab.KindIntercept, Name: "worker"}}
 	if diff := cmp.Diff(refs, s.Refs()); diff != "" {
 		t.Errorf("refs (-want +got):\n%s", diff)
@@ -58,7 +58,7 @@ func TestFindReadsTheRecordsOfEveryRelease(t *testing.T) {
 	if diff := cmp.Diff(dns, s.DNS); diff != "" {
 		t.Errorf("dns (-want +got):\n%s", diff)
 	}
-	if got := VolumeName("proj", vocab.DetachOptions{Kind: vocab.KindReplace, Name: "billing/app:x"}); got != "proj_telepresence-replace-billing.app.x" {
+	if got := VolumeName("proj", vocab.AttachmentRef{Kind: vocab.KindReplace, Name: "billing/app:x"}); got != "proj_telepresence-replace-billing.app.x" {
 		t.Errorf("VolumeName = %s", got)
 	}
 }

@@ -69,8 +69,8 @@ type Attachment struct {
 	Mounts []Mount
 }
 
-// DetachOptions name an attachment to end.
-type DetachOptions struct {
+// AttachmentRef name an attachment to end.
+type AttachmentRef struct {
 	Kind Kind
 	Name string
 	// Container tells which container of the workload an ingest is of.
