@@ -6,10 +6,9 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
-
 	"github.com/docker/compose/v5/pkg/api"
 
+	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )

@@ -4,50 +4,103 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"slices"
-	"strconv"
-	"strings"
-	"sync/atomic"
 
-	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
-
-	"github.com/containerd/errdefs"
 	"github.com/docker/compose/v5/pkg/api"
 
+	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
 	"github.com/telepresenceio/docker-telepresence/telepresence"
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
-// session is the daemon a run works with, as status and Docker report it.
-type session struct {
-	daemon   telepresence.Daemon
-	contract telepresence.Contract
-	info     engine.DaemonInfo
-	// gone is set once the daemon container stopped while the project ran.
-	gone atomic.Bool
+// A project uses one connection, or several (docs/network-models.md):
+// each has its own daemon, and each service works with its connection's.
+
+// connect finds, or connects, the daemon of each connection the project
+// uses. Several connections need the Teleroute model: in the netns model
+// a handler shares one daemon's namespace, so it cannot reach two.
+func (u *upRun) connect(ctx context.Context, plan *transform.Plan) error {
+	in := u.opts.Intent
+	conns := usedConnections(in)
+	st, err := u.Telepresence.Status(ctx)
+	if err != nil {
+		return err
+	}
+	if len(conns) > 1 {
+		if err := u.checkSeveral(ctx, st, conns); err != nil {
+			return err
+		}
+	}
+	u.sessions = map[string]*session{}
+	for i, conn := range conns {
+		s, err := u.connectOne(ctx, plan.ForConnection(conn.Name, i == 0), conn, st)
+		if err != nil {
+			return err
+		}
+		if len(conns) > 1 {
+			s.contract.Use = s.daemon.Name // other daemons run, or will
+		}
+		u.sessions[conn.Name] = s
+		if i < len(conns)-1 { // the next one's daemon may have come up meanwhile
+			if st, err = u.Telepresence.Status(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
-func (s *session) model() vocab.Model { return s.daemon.Model() }
-
-// grpcAddress is where the daemon's gRPC API answers on this host
-// (docs/telepresence-contract.md#daemon-grpc-port, pkg/client/docker/daemon.go):
-// in 2.20–2.22 the container port <daemon_port>/tcp, published on the same
-// host port; from 2.23 the container port grpc.daemonPort (4038 unless
-// configured), published on the host port status calls daemon_port.
-func (s *session) grpcAddress() string {
-	if s.model() == vocab.ModelNetns {
-		if addrs := s.info.Published[strconv.Itoa(s.daemon.DaemonPort)+"/tcp"]; len(addrs) > 0 {
-			return addrs[0]
+// usedConnections are the connections the project uses: its only one, or,
+// of several, those a service names.
+func usedConnections(in *transform.Intent) []transform.Connection {
+	if !in.Several() {
+		return []transform.Connection{in.Connection()}
+	}
+	var out []transform.Connection
+	for _, c := range in.Connections {
+		for name := range in.Services {
+			if in.ConnectionOf(name) == c.Name {
+				out = append(out, c)
+				break
+			}
 		}
-	} else if addr := publishedGRPC(s.info.Published, s.daemon.DaemonPort); addr != "" {
-		return addr
 	}
-	if s.daemon.DaemonPort > 0 {
-		return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.daemon.DaemonPort))
+	return out
+}
+
+// checkSeveral refuses several connections in the netns model, before
+// anything is created.
+func (u *upRun) checkSeveral(ctx context.Context, st *telepresence.Status, conns []transform.Connection) error {
+	for _, conn := range conns {
+		if d, _, err := selectDaemon(st, conn); err == nil && d != nil && d.Model() == vocab.ModelNetns {
+			return severalRefused(d.Release())
+		}
 	}
-	return ""
+	v, err := u.Telepresence.ClientVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if vocab.ModelFor(v) == vocab.ModelNetns {
+		return severalRefused(v)
+	}
+	return nil
+}
+
+func severalRefused(v vocab.Version) error {
+	return &ReleaseError{Key: "connections", Release: v,
+		Problem: fmt.Sprintf("cannot use several connections in one project: before %s a handler shares its daemon's network namespace, which reaches one cluster", vocab.Teleroute),
+		Hint:    "upgrade Telepresence to 2.23 or newer, or keep one connection"}
+}
+
+// selectDaemon is the running daemon of a connection: by its name, or,
+// for the default connection, by context and namespace.
+func selectDaemon(st *telepresence.Status, conn transform.Connection) (*telepresence.Daemon, telepresence.Contract, error) {
+	if conn.Name != "" {
+		d, c := st.SelectNamed(conn.Name)
+		return d, c, nil
+	}
+	return st.Select(conn.Context, conn.Namespace)
 }
 
 // connectOne finds the daemon of a connection, and connects one in docker
@@ -89,17 +142,6 @@ type connectAttempt struct {
 	before                   []string
 	name, context, namespace string
 	chosen                   string
-}
-
-func (a *connectAttempt) made(d telepresence.Daemon) bool {
-	switch {
-	case a.chosen != "":
-		return d.Name == a.chosen
-	case a.name != "":
-		return d.Name == a.name && !slices.Contains(a.before, d.Name)
-	}
-	return !slices.Contains(a.before, d.Name) &&
-		(a.context == "" || d.Context == a.context) && (a.namespace == "" || d.Namespace == a.namespace)
 }
 
 // startDaemon connects Telepresence in docker mode. The client's release
@@ -151,23 +193,6 @@ func daemonNames(st *telepresence.Status) []string {
 	return names
 }
 
-// open inspects the daemon's container and checks it can serve.
-func (r *Runner) open(ctx context.Context, d *telepresence.Daemon, contract telepresence.Contract) (*session, error) {
-	info, err := r.Engine.InspectDaemon(ctx, d.Container())
-	switch {
-	case errdefs.IsNotFound(err):
-		return nil, fmt.Errorf("telepresence status names the daemon container %q, which does not exist (hint: run `telepresence quit` and try again)", d.Container())
-	case err != nil:
-		return nil, r.engineError(err)
-	case !info.Running:
-		return nil, fmt.Errorf("the Telepresence daemon container %q is not running (hint: run `telepresence quit` and try again)", d.Container())
-	}
-	if _, ok := info.Networks[d.Network()]; d.Model() == vocab.ModelTeleroute && !ok {
-		return nil, fmt.Errorf("the Telepresence daemon container %q is not on its Teleroute network %q (hint: run `telepresence quit` and try again)", d.Container(), d.Network())
-	}
-	return &session{daemon: *d, contract: contract, info: info}, nil
-}
-
 // disconnect quits the daemons this run connected, unless another
 // project's handlers use them meanwhile.
 func (u *upRun) disconnect(ctx context.Context, mine func(telepresence.Daemon) bool) error {
@@ -195,77 +220,4 @@ func (u *upRun) disconnect(ctx context.Context, mine func(telepresence.Daemon) b
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
-}
-
-// portHint explains a connect that failed because a host port the daemon
-// must publish is taken, naming the container that holds it if Docker knows.
-func (u *upRun) portHint(ctx context.Context, err error, expose []string) string {
-	msg := err.Error()
-	if !strings.Contains(msg, "already allocated") && !strings.Contains(msg, "address already in use") {
-		return ""
-	}
-	for _, e := range expose {
-		host, _ := splitExpose(e)
-		if anyPort(host) || !strings.Contains(msg, ":"+host+" ") && !strings.Contains(msg, ":"+host+":") && !strings.HasSuffix(msg, ":"+host) {
-			continue
-		}
-		by := "another program"
-		if users, uerr := u.Engine.PortUsers(ctx, host); uerr == nil && len(users) > 0 {
-			by = "container " + strings.Join(users, ", ")
-		}
-		return fmt.Sprintf(" (hint: host port %s, published by an intercept handler, is already in use by %s; stop it or change the handler's published port)", host, by)
-	}
-	return " (hint: a host port the handlers publish is already in use)"
-}
-
-// splitExpose reads the host and container ports of an --expose value:
-// [IP:]HOST:PORT, or PORT alone (a random host port).
-func splitExpose(e string) (host, port string) {
-	parts := strings.Split(e, ":")
-	if len(parts) > 1 {
-		host = parts[len(parts)-2]
-	}
-	return host, parts[len(parts)-1]
-}
-
-// checkConnection warns when the running daemon cannot serve the project as
-// declared: handler ports it does not publish (netns model), or another
-// context or namespace.
-func (u *upRun) checkConnection(s *session, plan *transform.Plan, conn transform.Connection) {
-	if s.model() == vocab.ModelNetns {
-		var missing []string
-		for _, e := range plan.Expose {
-			if !publishes(s.info, e) {
-				missing = append(missing, e)
-			}
-		}
-		if len(missing) > 0 {
-			cmd := "telepresence quit && telepresence connect --docker --expose " + strings.Join(plan.Expose, " --expose ")
-			for _, m := range missing {
-				u.warn(fmt.Sprintf("the running Telepresence daemon does not publish port %s, so the handler is not reachable there from this host; reconnect with: %s", m, cmd))
-			}
-		}
-	}
-	u.checkProxies(s, plan)
-	d := s.daemon
-	if conn.Context != "" && d.Context != "" && conn.Context != d.Context {
-		u.warn(fmt.Sprintf("x-telepresence.context is %q but Telepresence is connected to %q; run `telepresence quit` to reconnect", conn.Context, d.Context))
-	}
-	if conn.Namespace != "" && d.Namespace != "" && conn.Namespace != d.Namespace {
-		u.warn(fmt.Sprintf("x-telepresence.namespace is %q but Telepresence is connected to %q; run `telepresence quit` to reconnect", conn.Namespace, d.Namespace))
-	}
-}
-
-// anyPort tells a host port the engine chooses (none given, or 0).
-func anyPort(host string) bool { return host == "" || host == "0" }
-
-// publishes tells whether the daemon container publishes an --expose value.
-func publishes(info engine.DaemonInfo, expose string) bool {
-	host, port := splitExpose(expose)
-	for _, addr := range info.Published[port+"/tcp"] {
-		if _, p, err := net.SplitHostPort(addr); err == nil && (anyPort(host) || p == host) {
-			return true
-		}
-	}
-	return false
 }

@@ -7,12 +7,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
-
-	"github.com/telepresenceio/docker-telepresence/internal/labels"
-
 	"github.com/docker/compose/v5/pkg/api"
 
+	"github.com/telepresenceio/docker-telepresence/internal/labels"
+	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
 	"github.com/telepresenceio/docker-telepresence/telepresence"
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 	"github.com/telepresenceio/docker-telepresence/transform"

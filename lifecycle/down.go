@@ -8,12 +8,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
-
-	"github.com/telepresenceio/docker-telepresence/internal/labels"
-
 	"github.com/docker/compose/v5/pkg/api"
 
+	"github.com/telepresenceio/docker-telepresence/internal/labels"
+	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 

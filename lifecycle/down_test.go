@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/telepresenceio/docker-telepresence/internal/labels"
-
 	"github.com/telepresenceio/docker-telepresence/telepresence"
 )
 

@@ -6,11 +6,11 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
-	"github.com/telepresenceio/docker-telepresence/lifecycle/engine/enginetest"
-
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/docker/compose/v5/pkg/api"
+
+	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
+	"github.com/telepresenceio/docker-telepresence/lifecycle/engine/enginetest"
 )
 
 // fakeCompose turns Create/Up/Down into containers of the fake engine and

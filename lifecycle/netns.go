@@ -6,12 +6,9 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
-
-	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
-
 	"github.com/telepresenceio/docker-telepresence/internal/labels"
-
+	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
+	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 

@@ -8,10 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/telepresenceio/docker-telepresence/internal/labels"
-
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/telepresenceio/docker-telepresence/internal/labels"
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )

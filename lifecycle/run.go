@@ -7,14 +7,12 @@ import (
 	"slices"
 	"time"
 
-	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
-
-	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
-
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/containerd/errdefs"
 	"github.com/docker/compose/v5/pkg/api"
 
+	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
+	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 

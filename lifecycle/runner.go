@@ -1,11 +1,3 @@
-// Package lifecycle runs a compose project with Telepresence: it connects
-// the daemon, creates the intercepts, transforms the project and drives
-// Compose in-process, and undoes what it did when something fails.
-//
-// An `up` is a sequence of steps (connect.go, intercept.go, dns.go,
-// run.go), each of which pushes its own undo on the run's journal once it
-// has done something (journal.go); what the Docker side records for `down`
-// is in records.go.
 package lifecycle
 
 import (
@@ -16,12 +8,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
-
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/docker/compose/v5/pkg/api"
 
 	"github.com/telepresenceio/docker-telepresence/internal/lock"
+	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
 	"github.com/telepresenceio/docker-telepresence/telepresence"
 )
 

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"time"
 
-	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
-
 	"github.com/docker/compose/v5/pkg/api"
+
+	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
 )
 
 // StopOptions are the options of `stop`.

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
-
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 

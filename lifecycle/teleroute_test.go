@@ -7,12 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
-
-	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
-
 	"github.com/telepresenceio/docker-telepresence/internal/labels"
-
+	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
+	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
 	"github.com/telepresenceio/docker-telepresence/telepresence"
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 	"github.com/telepresenceio/docker-telepresence/transform"

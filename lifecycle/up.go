@@ -6,11 +6,10 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
-
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/docker/compose/v5/pkg/api"
 
+	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 

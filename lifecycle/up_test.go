@@ -8,10 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
-
 	"github.com/telepresenceio/docker-telepresence/internal/labels"
-
+	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
 	"github.com/telepresenceio/docker-telepresence/telepresence"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )

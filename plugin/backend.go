@@ -8,8 +8,6 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
-
 	"github.com/docker/cli/cli/command"
 	"github.com/docker/compose/v5/cmd/display"
 	"github.com/docker/compose/v5/pkg/api"
@@ -18,6 +16,7 @@ import (
 
 	"github.com/telepresenceio/docker-telepresence/internal/lock"
 	"github.com/telepresenceio/docker-telepresence/lifecycle"
+	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
 )
 
 // composeBackend is the in-process Compose service and the progress

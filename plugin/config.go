@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
-
 	"github.com/docker/cli/cli/command"
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v4"

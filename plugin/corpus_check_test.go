@@ -6,10 +6,9 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/telepresenceio/docker-telepresence/internal/labels"
-
 	"github.com/compose-spec/compose-go/v2/types"
 
+	"github.com/telepresenceio/docker-telepresence/internal/labels"
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )

@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
-
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 
 // fakeBinary writes a shell script standing in for telepresence: it records

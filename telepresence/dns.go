@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
-
 	"github.com/telepresenceio/telepresence/rpc/v2/connector"
 	"github.com/telepresenceio/telepresence/rpc/v2/daemon"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 
 // SetDNSMappings calls telepresence.connector.Connector/SetDNSMappings (from

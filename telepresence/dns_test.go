@@ -9,12 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
-
 	"github.com/telepresenceio/telepresence/rpc/v2/connector"
 	"github.com/telepresenceio/telepresence/rpc/v2/daemon"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/emptypb"
+
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 
 type dnsServer struct {

@@ -8,11 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
-
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/telepresenceio/docker-telepresence/e2e/standin/samples"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 
 func sample(t *testing.T, name string) []byte {

@@ -5,12 +5,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/telepresenceio/docker-telepresence/internal/labels"
-
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/telepresenceio/docker-telepresence/internal/labels"
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 

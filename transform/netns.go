@@ -6,9 +6,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/telepresenceio/docker-telepresence/internal/labels"
-
 	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/telepresenceio/docker-telepresence/internal/labels"
 )
 
 // DefaultNetwork is the external network of the containerized daemon in the

@@ -5,10 +5,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/telepresenceio/docker-telepresence/internal/labels"
-
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/telepresenceio/docker-telepresence/internal/labels"
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 

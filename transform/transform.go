@@ -7,10 +7,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/telepresenceio/docker-telepresence/internal/labels"
-
 	"github.com/compose-spec/compose-go/v2/types"
 
+	"github.com/telepresenceio/docker-telepresence/internal/labels"
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 

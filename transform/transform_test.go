@@ -4,10 +4,9 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/telepresenceio/docker-telepresence/internal/labels"
-
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/telepresenceio/docker-telepresence/internal/labels"
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 

@@ -5,10 +5,9 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/telepresenceio/docker-telepresence/internal/labels"
-
 	"github.com/compose-spec/compose-go/v2/types"
 
+	"github.com/telepresenceio/docker-telepresence/internal/labels"
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 

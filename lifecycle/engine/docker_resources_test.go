@@ -7,9 +7,9 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/telepresenceio/docker-telepresence/internal/labels"
-
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/telepresenceio/docker-telepresence/internal/labels"
 )
 
 // Volumes by the project's label or by a label alone, with their labels

@@ -7,10 +7,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
-
 	"github.com/telepresenceio/docker-telepresence/internal/labels"
-
+	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 

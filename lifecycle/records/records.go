@@ -6,12 +6,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
-
-	"github.com/telepresenceio/docker-telepresence/internal/labels"
-
 	"github.com/docker/compose/v5/pkg/api"
 
+	"github.com/telepresenceio/docker-telepresence/internal/labels"
+	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 

@@ -9,13 +9,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/telepresenceio/telepresence/rpc/v2/connector"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	grpcstatus "google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/emptypb"
-
-	"github.com/telepresenceio/telepresence/rpc/v2/connector"
 )
 
 const (

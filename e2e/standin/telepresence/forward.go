@@ -16,11 +16,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/telepresenceio/telepresence/rpc/v2/daemon"
 	"google.golang.org/grpc/codes"
 	grpcstatus "google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/emptypb"
-
-	"github.com/telepresenceio/telepresence/rpc/v2/daemon"
 
 	"github.com/telepresenceio/docker-telepresence/e2e/standin/fixture"
 )

@@ -9,9 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
-
 	"github.com/telepresenceio/telepresence/rpc/v2/connector"
+	"google.golang.org/grpc"
 
 	"github.com/telepresenceio/docker-telepresence/e2e/standin/fixture"
 )
