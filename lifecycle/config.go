@@ -37,7 +37,7 @@ const probeTimeout = 5 * time.Second
 // Config transforms the project without creating anything, in the model of
 // the connected daemon, or of the installed Telepresence, and says which.
 // When the project is up, the handlers get the environment and volumes of
-// their live intercepts (environment values masked unless showEnv).
+// their live attachments (environment values masked unless showEnv).
 func (r *Runner) Config(ctx context.Context, project *types.Project, in *transform.Intent, showEnv bool) (*transform.Result, error) {
 	plan, err := transform.NewPlan(project, in)
 	if err != nil {
@@ -85,7 +85,7 @@ func (r *Runner) configRuntime(ctx context.Context, project string, plan *transf
 }
 
 // connectedRuntime is the runtime of the daemon that runs, with the live
-// intercepts of the project when it is up.
+// attachments of the project when it is up.
 func (r *Runner) connectedRuntime(ctx context.Context, project string, plan *transform.Plan, conn transform.Connection, s *session) (transform.Runtime, string) {
 	why := fmt.Sprintf("showing the %s model: Telepresence %s runs the daemon %s", s.model(), s.daemon.ReleaseName(), s.daemon.Container())
 	driver := r.VolumeDriver

@@ -26,7 +26,7 @@ type DownOptions struct {
 	Timeout *time.Duration
 }
 
-// Down leaves the project's intercepts, takes its DNS mappings out of the
+// Down ends the project's attachments, takes its DNS mappings out of the
 // daemon, removes its containers and networks and its Telemount volumes.
 // Everything is found from labels on the Docker side, so it works from a
 // new process and after a crash, in both network models.
@@ -39,7 +39,7 @@ func (r *Runner) Down(ctx context.Context, opts DownOptions) error {
 	op := r.start(ctx, "down")
 	defer op.done(true)
 	st, stErr := r.Telepresence.Status(ctx)
-	// Leave first: the labels are the only record of the intercepts, so a
+	// Leave first: the labels are the only record of the attachments, so a
 	// record goes only once its intercept is gone, and a failed leave can be
 	// retried by the next down.
 	keep, errs := r.endEvery(ctx, state, st, stErr)
@@ -73,7 +73,7 @@ func (r *Runner) Down(ctx context.Context, opts DownOptions) error {
 	return errors.Join(errs...)
 }
 
-// restoreRecords writes again the records of the intercepts in keep, and
+// restoreRecords writes again the records of the attachments in keep, and
 // the record of the DNS mappings when they could not be taken out.
 func (r *Runner) restoreRecords(ctx context.Context, state records.State, keep map[string]bool, dns bool) error {
 	var errs []error
@@ -107,7 +107,7 @@ func (r *Runner) removeProject(ctx context.Context, state records.State, daemonC
 }
 
 // removeVolumes removes the project's Telemount volumes and the records of
-// its intercepts, except those in keep (still live). The record of the DNS
+// its attachments, except those in keep (still live). The record of the DNS
 // mappings is removeDNS's.
 func (r *Runner) removeVolumes(ctx context.Context, project string, keep map[string]bool) error {
 	volumes, err := r.Engine.ProjectVolumes(ctx, project)

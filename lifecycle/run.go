@@ -145,7 +145,7 @@ func (u *upRun) runAttached(ctx context.Context, project *types.Project, opts ap
 }
 
 // watch runs Compose Watch until interrupted; the journal then stops the
-// project and leaves its intercepts.
+// project and ends its attachments.
 func (u *upRun) watch(ctx context.Context, project *types.Project, build *api.BuildOptions) error {
 	u.endWith(project)
 	wctx, stop := u.monitorDaemon(ctx)
@@ -248,7 +248,7 @@ func (u *upRun) composeDown(ctx context.Context) error {
 // removeCreated undoes the creation of a project that did not exist
 // before this run: the daemon leaves its networks, Compose removes the
 // containers and networks, and the volumes this run created go (the
-// records of intercepts are left to the intercepts' own undo).
+// records of attachments are left to the attachments' own undo).
 func (u *upRun) removeCreated(ctx context.Context, res *transform.Result) error {
 	var errs []error
 	if s := u.netnsSession(); s != nil {

@@ -92,7 +92,7 @@ type UpOptions struct {
 }
 
 // upRun is one `up`: what it works with, what it did (its journal), and
-// the intercepts the project runs with.
+// the attachments the project runs with.
 type upRun struct {
 	*Runner
 	project string

@@ -11,7 +11,7 @@ import (
 // terminal reaches the plugin, which then decides what to stop and undo.
 // When the plugin gives up on the command, it interrupts the group with
 // SIGINT, as a Ctrl-C would, so that telepresence ends what it was doing
-// (an intercept half-created, say) instead of dying half-way.
+// (an attachment half-made, say) instead of dying half-way.
 func ownProcessGroup(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error {

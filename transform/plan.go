@@ -144,7 +144,7 @@ func (p *Plan) Only(selected []string) *Plan {
 }
 
 // NewPlan validates the intent against the project and says which
-// intercepts, exposed ports and DNS mappings the project needs.
+// attachments, exposed ports and DNS mappings the project needs.
 func NewPlan(project *types.Project, in *Intent) (*Plan, error) {
 	if err := Validate(project, in); err != nil {
 		return nil, err

@@ -16,7 +16,7 @@ import (
 // ErrNoModel means the Runtime names no network model the transform knows.
 var ErrNoModel = errors.New("the runtime names no network model")
 
-// Runtime is what Telepresence and Docker told us once the intercepts exist.
+// Runtime is what Telepresence and Docker told us once the attachments exist.
 type Runtime struct {
 	// Model is the network model (docs/network-models.md): ModelNetns or
 	// ModelTeleroute; any other value is refused.
@@ -60,8 +60,8 @@ type Result struct {
 	DaemonNetworks []NetworkAttachment
 }
 
-// Apply returns a new project in which handlers take the intercepted
-// traffic with the pod's environment and volumes, remote services are gone
+// Apply returns a new project in which handlers take their workloads'
+// traffic (if their kind takes any) with the pod's environment and volumes, remote services are gone
 // and local ones reach the cluster as the model allows. The input is not
 // changed.
 func Apply(project *types.Project, in *Intent, rt Runtime) (*Result, error) {

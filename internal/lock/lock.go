@@ -33,7 +33,7 @@ func (e *BusyError) Error() string {
 func (e *BusyError) Unwrap() error { return ErrBusy }
 
 // Locker keeps two `up` runs of one project from creating two sets of
-// intercepts.
+// attachments.
 type Locker interface {
 	// Lock takes the project's lock or fails with ErrBusy at once.
 	Lock(project string) (unlock func(), err error)

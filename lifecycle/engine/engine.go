@@ -41,7 +41,7 @@ type Networks interface {
 }
 
 // Resources are what a compose project owns, found by its label, and the
-// volumes that record its intercepts.
+// volumes that record its attachments.
 type Resources interface {
 	// ProjectContainers lists the containers of a project, stopped ones included.
 	ProjectContainers(ctx context.Context, project string) ([]Container, error)

@@ -33,7 +33,7 @@ func (p MountPolicy) Mounted() bool { return p == PolicyRemote || p == PolicyRem
 // ReadOnly tells a volume mounted read-only.
 func (p MountPolicy) ReadOnly() bool { return p == PolicyRemoteReadOnly }
 
-// Mount is one volume of the intercepted pod.
+// Mount is one volume of the attached pod.
 type Mount struct {
 	Path   string
 	Policy MountPolicy
