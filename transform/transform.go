@@ -61,9 +61,9 @@ type Result struct {
 }
 
 // Apply returns a new project in which handlers take their workloads'
-// traffic (if their kind takes any) with the pod's environment and volumes, remote services are gone
-// and local ones reach the cluster as the model allows. The input is not
-// changed.
+// traffic (if their kind takes any) with the pod's environment and
+// volumes, remote services are gone and local ones reach the cluster as
+// the model allows. The input is not changed.
 func Apply(project *types.Project, in *Intent, rt Runtime) (*Result, error) {
 	if err := Validate(project, in); err != nil {
 		return nil, err
