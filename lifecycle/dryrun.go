@@ -29,10 +29,11 @@ const DryRunPrefix = "DRY-RUN MODE - "
 // engine wrapped so that what would change is said, not done.
 func (r *Runner) dryRun() *Runner {
 	p := &pretend{}
-	d := &Runner{
-		Compose: r.Compose, Engine: &engine.Dry{Engine: r.Engine, Say: p.sayf, Pretended: p.network}, Telepresence: &dryTelepresence{Client: r.Telepresence, p: p},
-		Err: r.Err, VolumeDriver: r.VolumeDriver, EngineName: r.EngineName, DaemonCheck: r.DaemonCheck, DryRun: true,
-	}
+	d := &Runner{Compose: r.Compose, Engine: &engine.Dry{Engine: r.Engine, Say: p.sayf, Pretended: p.network},
+		Telepresence: &dryTelepresence{Client: r.Telepresence, p: p}, Settings: r.Settings}
+	// It says each step as a line (event), takes no lock (it changes
+	// nothing), and its progress is Compose's dry-run display's.
+	d.DryRun, d.Events, d.Locker = true, nil, nil
 	p.say = func(format string, args ...any) { d.printf(DryRunPrefix+format, args...) }
 	return d
 }

@@ -1,9 +1,13 @@
 package lifecycle
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/docker/compose/v5/pkg/api"
 )
 
 // writes are the steps that would change something: anything but what
@@ -164,3 +168,38 @@ func TestCreateDryRunSaysItWouldEndTheAttachments(t *testing.T) {
 		DryRunPrefix+"would end intercept api",
 	)
 }
+
+// A dry run's Runner works as the Runner it was made from: every setting
+// is copied, but those that make it a dry run (no display, no lock).
+func TestDryRunKeepsEverySetting(t *testing.T) {
+	f := newFixture(t, projectYAML, v227)
+	r := f.newRunner()
+	r.Settings = Settings{Err: f.stderr, Events: nopEvents{}, VolumeDriver: "driver", EngineName: "engine", DaemonCheck: time.Second,
+		Locker: busyLocker{}, DNSLockWait: time.Minute}
+	set := reflect.ValueOf(r.Settings)
+	for i := range set.NumField() {
+		if name := set.Type().Field(i).Name; set.Field(i).IsZero() && name != "DryRun" {
+			t.Fatalf("the test sets no %s: set it, so that the copy of it is checked", name)
+		}
+	}
+	got := reflect.ValueOf(r.dryRun().Settings)
+	for i := range got.NumField() {
+		name := got.Type().Field(i).Name
+		switch name {
+		case "DryRun":
+			if !got.Field(i).Bool() {
+				t.Error("a dry run's Runner is not a dry run")
+			}
+		case "Events", "Locker":
+			if !got.Field(i).IsZero() {
+				t.Errorf("a dry run's Runner has a %s", name)
+			}
+		default:
+			if !reflect.DeepEqual(got.Field(i).Interface(), set.Field(i).Interface()) {
+				t.Errorf("a dry run's Runner lost its %s", name)
+			}
+		}
+	}
+}
+
+type nopEvents struct{ api.EventProcessor }

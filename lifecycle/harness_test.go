@@ -96,7 +96,7 @@ func (f *fixture) loadAs(t *testing.T, yaml, name string) {
 
 // newRunner is a new process: it shares only the Docker and Telepresence state.
 func (f *fixture) newRunner() *Runner {
-	return &Runner{Compose: f.compose, Engine: f.engine, Telepresence: f.tp, Err: f.stderr, VolumeDriver: "telemount"}
+	return &Runner{Compose: f.compose, Engine: f.engine, Telepresence: f.tp, Settings: Settings{Err: f.stderr, VolumeDriver: "telemount"}}
 }
 
 func (f *fixture) up(ctx context.Context, detach bool) error {

@@ -28,11 +28,20 @@ type Compose interface {
 // cleanupTimeout bounds the undo work done after a failure or a signal.
 const cleanupTimeout = 2 * time.Minute
 
-// Runner drives one project. Its fields are the seams tests replace.
+// Runner drives one project: the seams tests replace (Compose, the engine,
+// Telepresence), and its Settings.
 type Runner struct {
 	Compose      Compose
 	Engine       engine.Engine
 	Telepresence telepresence.Client
+	Settings
+
+	// errMu keeps the lines of concurrent steps whole.
+	errMu sync.Mutex
+}
+
+// Settings are how a Runner works; a dry run's Runner has a copy.
+type Settings struct {
 	// Err receives notes and warnings (and the steps, without Events).
 	Err io.Writer
 	// Events is Compose's progress display, where the steps are shown.
@@ -53,9 +62,6 @@ type Runner struct {
 	// DryRun says what a run would change instead of changing it; Compose
 	// must be given a dry-run backend (compose.WithDryRun).
 	DryRun bool
-
-	// errMu keeps the lines of concurrent steps whole.
-	errMu sync.Mutex
 }
 
 func (r *Runner) printf(format string, args ...any) {

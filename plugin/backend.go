@@ -125,14 +125,16 @@ func (d dryRunEvents) On(events ...api.Resource) {
 func newRunner(dockerCli command.Cli, opts *globalOptions, backend *composeBackend) *lifecycle.Runner {
 	return &lifecycle.Runner{
 		Compose:      backend,
-		Events:       backend.events,
 		Engine:       engine.Docker{Client: dockerCli.Client()},
 		Telepresence: opts.telepresenceClient(),
-		Err:          dockerCli.Err(),
-		VolumeDriver: opts.volumeDriver,
-		EngineName:   engineName(dockerCli),
-		DryRun:       opts.dryRun,
-		Locker:       lock.FileLocker{Dir: lock.DefaultDir()},
+		Settings: lifecycle.Settings{
+			Err:          dockerCli.Err(),
+			Events:       backend.events,
+			VolumeDriver: opts.volumeDriver,
+			EngineName:   engineName(dockerCli),
+			DryRun:       opts.dryRun,
+			Locker:       lock.FileLocker{Dir: lock.DefaultDir()},
+		},
 	}
 }
 
@@ -168,4 +170,18 @@ func withSignals(ctx context.Context, dockerCli command.Cli) (context.Context, f
 		close(done)
 		cancel()
 	}
+}
+
+// runnerByName is the runner of a command that finds the project from
+// labels (down, status), and the project's name.
+func runnerByName(ctx context.Context, dockerCli command.Cli, opts *globalOptions) (*lifecycle.Runner, string, error) {
+	backend, err := newBackend(dockerCli, displayOptions{progress: opts.progress, detached: true, dryRun: opts.dryRun})
+	if err != nil {
+		return nil, "", err
+	}
+	name, err := opts.projectName(ctx, backend)
+	if err != nil {
+		return nil, "", err
+	}
+	return newRunner(dockerCli, opts, backend), name, nil
 }

@@ -73,68 +73,33 @@ func upCommand(dockerCli command.Cli, global *globalOptions) *cobra.Command {
 		},
 		ValidArgsFunction: completeServiceArgs(dockerCli, &global.ProjectOptions),
 	}
-	f := cmd.Flags()
-	opts.flags = f
 	opts.intent.addFlags(cmd, dockerCli, &global.ProjectOptions)
-	opts.create.add(f)
-	opts.attach.add(f)
-	f.BoolVarP(&opts.detach, "detach", "d", false, "Detached mode: run containers in the background")
-	f.BoolVar(&opts.noStart, "no-start", false, "Don't start the services after creating them (the attachments are ended)")
-	f.BoolVar(&opts.wait, "wait", false, "Wait for services to be running|healthy. Implies detached mode")
-	f.IntVar(&opts.waitTimeout, "wait-timeout", 0, "Maximum duration in seconds to wait for the project to be running|healthy")
-	f.IntVarP(&opts.timeout, "timeout", "t", 0, "Use this timeout in seconds for container shutdown when attached or when containers are already running")
-	f.BoolVar(&opts.noColor, "no-color", false, "Produce monochrome output")
-	f.BoolVar(&opts.noLogPrefix, "no-log-prefix", false, "Don't print prefix in logs")
-	f.BoolVar(&opts.timestamps, "timestamps", false, "Show timestamps")
-	f.BoolVar(&opts.abortOnExit, "abort-on-container-exit", false, "Stops all containers if any container was stopped, and ends the attachments. Incompatible with -d")
-	f.BoolVar(&opts.abortOnFailure, "abort-on-container-failure", false, "Stops all containers if any container exited with failure, and ends the attachments. Incompatible with -d")
-	f.StringVar(&opts.exitCodeFrom, "exit-code-from", "", "Return the exit code of the selected service container. Implies --abort-on-container-exit")
-	f.BoolVar(&opts.noDeps, "no-deps", false, "Don't start linked services")
-	f.BoolVar(&opts.alwaysRecreateDeps, "always-recreate-deps", false, "Recreate dependent containers. Incompatible with --no-recreate")
-	f.BoolVarP(&opts.renewAnon, "renew-anon-volumes", "V", false, "Recreate anonymous volumes instead of retrieving data from the previous containers")
-	f.BoolVar(&opts.quietBuild, "quiet-build", false, "Suppress the build output")
-	f.BoolVarP(&opts.watch, "watch", "w", false, "Watch source code and rebuild/refresh containers when files are updated")
-	f.BoolVar(&opts.noWatch, "no-watch", false, "Do not start Compose watch for services that declare develop.watch")
+	opts.addUpFlags(cmd.Flags())
 	return cmd
 }
 
-func watchCommand(dockerCli command.Cli, global *globalOptions) *cobra.Command {
-	opts := &upOptions{globalOptions: global}
-	cmd := &cobra.Command{
-		Use:   "watch [OPTIONS] [SERVICE...]",
-		Short: "Like up -d, then watch the build context and sync or rebuild on changes",
-		Args:  cobra.ArbitraryArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runUp(cmd.Context(), dockerCli, opts, args, lifecycle.Watch)
-		},
-		ValidArgsFunction: completeServiceArgs(dockerCli, &global.ProjectOptions),
-	}
-	f := cmd.Flags()
-	opts.flags = f
-	opts.intent.addFlags(cmd, dockerCli, &global.ProjectOptions)
-	f.BoolVar(&opts.create.noBuild, "no-build", false, "Don't build an image, even if it's policy")
-	f.BoolVar(&opts.create.removeOrphans, "remove-orphans", false, "Remove containers for services not defined in the Compose file")
-	f.BoolVar(&opts.quietBuild, "quiet", false, "hide build output")
-	f.BoolVar(&opts.prune, "prune", true, "Prune dangling images on rebuild")
-	f.BoolVar(&opts.noUp, "no-up", false, "Do not build & start services before watching (the project must be up)")
-	return cmd
-}
-
-func createCommand(dockerCli command.Cli, global *globalOptions) *cobra.Command {
-	opts := &upOptions{globalOptions: global}
-	cmd := &cobra.Command{
-		Use:   "create [OPTIONS] [SERVICE...]",
-		Short: "Create the containers for the project, with their attachments' environment and volumes, then end the attachments",
-		Args:  cobra.ArbitraryArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runUp(cmd.Context(), dockerCli, opts, args, lifecycle.Create)
-		},
-		ValidArgsFunction: completeServiceArgs(dockerCli, &global.ProjectOptions),
-	}
-	opts.flags = cmd.Flags()
-	opts.intent.addFlags(cmd, dockerCli, &global.ProjectOptions)
-	opts.create.add(cmd.Flags())
-	return cmd
+// addUpFlags adds the flags of `docker compose up`.
+func (o *upOptions) addUpFlags(f *pflag.FlagSet) {
+	o.flags = f
+	o.create.add(f)
+	o.attach.add(f)
+	f.BoolVarP(&o.detach, "detach", "d", false, "Detached mode: run containers in the background")
+	f.BoolVar(&o.noStart, "no-start", false, "Don't start the services after creating them (the attachments are ended)")
+	f.BoolVar(&o.wait, "wait", false, "Wait for services to be running|healthy. Implies detached mode")
+	f.IntVar(&o.waitTimeout, "wait-timeout", 0, "Maximum duration in seconds to wait for the project to be running|healthy")
+	f.IntVarP(&o.timeout, "timeout", "t", 0, "Use this timeout in seconds for container shutdown when attached or when containers are already running")
+	f.BoolVar(&o.noColor, "no-color", false, "Produce monochrome output")
+	f.BoolVar(&o.noLogPrefix, "no-log-prefix", false, "Don't print prefix in logs")
+	f.BoolVar(&o.timestamps, "timestamps", false, "Show timestamps")
+	f.BoolVar(&o.abortOnExit, "abort-on-container-exit", false, "Stops all containers if any container was stopped, and ends the attachments. Incompatible with -d")
+	f.BoolVar(&o.abortOnFailure, "abort-on-container-failure", false, "Stops all containers if any container exited with failure, and ends the attachments. Incompatible with -d")
+	f.StringVar(&o.exitCodeFrom, "exit-code-from", "", "Return the exit code of the selected service container. Implies --abort-on-container-exit")
+	f.BoolVar(&o.noDeps, "no-deps", false, "Don't start linked services")
+	f.BoolVar(&o.alwaysRecreateDeps, "always-recreate-deps", false, "Recreate dependent containers. Incompatible with --no-recreate")
+	f.BoolVarP(&o.renewAnon, "renew-anon-volumes", "V", false, "Recreate anonymous volumes instead of retrieving data from the previous containers")
+	f.BoolVar(&o.quietBuild, "quiet-build", false, "Suppress the build output")
+	f.BoolVarP(&o.watch, "watch", "w", false, "Watch source code and rebuild/refresh containers when files are updated")
+	f.BoolVar(&o.noWatch, "no-watch", false, "Do not start Compose watch for services that declare develop.watch")
 }
 
 // validate refuses flags that do not go together, as docker compose up
