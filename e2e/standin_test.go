@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/telepresenceio/docker-telepresence/e2e/standin/fixture"
-	"github.com/telepresenceio/docker-telepresence/e2e/standin/samples"
+	"github.com/telepresenceio/docker-telepresence/internal/samples"
 )
 
 // The standin tests prove the stand-ins honour the Telepresence contract (docs/telepresence-contract.md), release by release,

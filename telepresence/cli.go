@@ -74,7 +74,7 @@ func (c *CLI) run(ctx context.Context, args ...string) (stdout []byte, err error
 }
 
 // failureMessage prefers the JSON error of a failed command: "err" in the
-// envelope of --output json (e2e/standin/samples/intercept-error.json),
+// envelope of --output json (internal/samples/intercept-error.json),
 // "error" with --format json (pkg/client/cli/output/output.go); then stderr.
 func failureMessage(stdout, stderr []byte) string {
 	var wrapped struct {

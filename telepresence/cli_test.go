@@ -234,7 +234,7 @@ func TestInterceptFailures(t *testing.T) {
 	}
 }
 
-// errorLines reads the texts of e2e/standin/samples/errors.txt whose
+// errorLines reads the texts of internal/samples/errors.txt whose
 // description starts with prefix.
 func errorLines(t *testing.T, prefix string) []string {
 	t.Helper()

@@ -2,7 +2,7 @@
 // its JSON output, and its containerized daemon through one gRPC call. The
 // command lines follow the release that runs (Contract); the shapes it reads
 // are described in docs/telepresence-contract.md, with samples in
-// e2e/standin/samples.
+// internal/samples.
 package telepresence
 
 import (
@@ -129,7 +129,7 @@ func (e *CommandError) Unwrap() error { return e.Err }
 
 // AlreadyExists tells an intercept refused because one of that name exists:
 // `Intercept with name "NAME" already exists` in every release
-// (e2e/standin/samples/errors.txt).
+// (internal/samples/errors.txt).
 func AlreadyExists(err error) bool {
 	var ce *CommandError
 	return errors.As(err, &ce) && errors.Is(err, ErrFailed) && strings.Contains(strings.ToLower(ce.Message), "already exists")

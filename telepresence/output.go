@@ -11,7 +11,7 @@ import (
 )
 
 // attachmentJSON is the shape of what intercept, replace and wiretap print
-// (e2e/standin/samples/intercept-*.json, replace-2.31.json,
+// (internal/samples/intercept-*.json, replace-2.31.json,
 // wiretap-2.31.json), and ingest (ingest-2.31.json, which has no name,
 // disposition or message).
 type attachmentJSON struct {

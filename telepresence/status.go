@@ -178,7 +178,7 @@ func (s *Status) ContractFor(d Daemon) Contract {
 // statusJSON holds the three shapes of status: one containerized daemon
 // ("daemon"), a daemon on the host ("user_daemon", "root_daemon"), or
 // several daemons ("connections"); docs/telepresence-contract.md#status
-// describes them, and e2e/standin/samples/status-*.json are samples.
+// describes them, and internal/samples/status-*.json are samples.
 type statusJSON struct {
 	Daemon      *daemonJSON      `json:"daemon"`
 	UserDaemon  *daemonJSON      `json:"user_daemon"`

@@ -10,7 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/telepresenceio/docker-telepresence/e2e/standin/samples"
+	"github.com/telepresenceio/docker-telepresence/internal/samples"
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 
@@ -42,7 +42,7 @@ func TestSamplesMatchShared(t *testing.T) {
 			continue
 		}
 		if !bytes.Equal(sample(t, e.Name()), want) {
-			t.Errorf("%s differs from %s: copy it into e2e/standin/samples", e.Name(), shared)
+			t.Errorf("%s differs from %s: copy it into internal/samples", e.Name(), shared)
 		}
 	}
 	theirs, err := os.ReadDir(shared)
@@ -51,7 +51,7 @@ func TestSamplesMatchShared(t *testing.T) {
 	}
 	for _, e := range theirs {
 		if _, err := samples.FS.ReadFile(e.Name()); err != nil && (strings.HasSuffix(e.Name(), ".json") || strings.HasSuffix(e.Name(), ".txt")) {
-			t.Errorf("%s is in %s but not in e2e/standin/samples: copy it", e.Name(), shared)
+			t.Errorf("%s is in %s but not in internal/samples: copy it", e.Name(), shared)
 		}
 	}
 }

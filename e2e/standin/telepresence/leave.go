@@ -7,7 +7,7 @@ import (
 	"io/fs"
 	"strings"
 
-	"github.com/telepresenceio/docker-telepresence/e2e/standin/samples"
+	"github.com/telepresenceio/docker-telepresence/internal/samples"
 )
 
 func noFlags(release) flagSpec { return flagSpec{} }

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 
-	"github.com/telepresenceio/docker-telepresence/e2e/standin/samples"
+	"github.com/telepresenceio/docker-telepresence/internal/samples"
 )
 
 // The stand-in prints nothing of its own invention: every JSON object it
@@ -78,7 +78,7 @@ func keysOf(m map[string]any) []string {
 	return out
 }
 
-// Sample files (e2e/standin/samples; docs/telepresence-contract.md says what
+// Sample files (internal/samples; docs/telepresence-contract.md says what
 // prints each).
 const (
 	sampleStatusNetns       = "status-2.20-netns.json"
