@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/compose-spec/compose-go/v2/types"
+
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 

@@ -17,9 +17,9 @@ import (
 )
 
 // Fake is an in-memory engine. Tests set its fields before a run, and
-// hold its lock to change them while a run goes on.
+// hold its lock (Lock, Unlock) to change them while a run goes on.
 type Fake struct {
-	sync.Mutex
+	mu sync.Mutex
 	// Log receives a line for every change, as the docker command that
 	// would make it ("docker volume create NAME").
 	Log func(format string, args ...any)
@@ -53,6 +53,12 @@ type Fake struct {
 }
 
 var _ engine.Engine = (*Fake)(nil)
+
+// Lock takes the lock that guards the fake's state.
+func (e *Fake) Lock() { e.mu.Lock() }
+
+// Unlock releases it.
+func (e *Fake) Unlock() { e.mu.Unlock() }
 
 // New is an empty engine whose changes go to log.
 func New(log func(format string, args ...any)) *Fake {
