@@ -130,11 +130,7 @@ type transformer struct {
 func (t *transformer) service(svc types.ServiceConfig) types.ServiceConfig {
 	delete(svc.Extensions, ExtensionKey)
 	delete(svc.Extensions, TeleKey)
-	svc.DependsOn = t.rewire(svc)
-	svc.Links = slices.DeleteFunc(svc.Links, func(l string) bool {
-		target, _, _ := strings.Cut(l, ":")
-		return t.in.Behavior(target) == Remote
-	})
+	svc = t.unlinkRemote(svc)
 	switch t.in.Behavior(svc.Name) {
 	case Remote:
 		return svc
