@@ -44,7 +44,7 @@ unit:
 # catches a hung run, and must not fail a slow one (CI's own limit is 90
 # minutes). The stand-in's own tests run four at a time (e2e/doc.go).
 e2e:
-	E2E=1 $(GO) test -count=1 -timeout 60m -parallel 4 -v ./e2e/
+	E2E=1 $(GO) test -p 1 -count=1 -timeout 60m -parallel 4 -v ./e2e/...
 
 ## fuzz: each fuzz target for $(FUZZTIME) (not part of `make test`)
 fuzz:

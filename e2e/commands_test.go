@@ -14,7 +14,7 @@ func TestDownWithOnlyTheProjectName(t *testing.T) {
 	e.MustRun(ctx(t), handlerProject(e), "up", "-d")
 	elsewhere := e.WriteProject(map[string]string{"README": "no compose file here\n"})
 	e.Extra = []string{"COMPOSE_PROJECT_NAME="}
-	e.MustRun(ctx(t), elsewhere, "down", "-p", e.Project)
+	e.MustRun(ctx(t), elsewhere, "-p", e.Project, "down")
 	e.Extra = nil
 	assertDownLeftOnlyNamedVolume(e)
 }
@@ -27,7 +27,7 @@ func TestStatus(t *testing.T) {
 		dir := handlerProject(e)
 		e.MustRun(ctx(t), dir, "up", "-d", "--remote", "web=frontend")
 		table := e.MustRun(ctx(t), dir, "status")
-		for _, want := range []string{e.daemonContainer() + " (Telepresence", "echo-server", e.container("echo"), "web", "frontend.default"} {
+		for _, want := range []string{e.DaemonContainer() + " (Telepresence", "echo-server", e.container("echo"), "web", "frontend.default"} {
 			if !strings.Contains(table, want) {
 				t.Errorf("status lacks %q:\n%s", want, table)
 			}

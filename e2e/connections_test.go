@@ -45,7 +45,7 @@ func TestSeveralConnections(t *testing.T) {
 	failing := clusters
 	failing.Intercepts = map[string]InterceptFixture{"worker": {Fail: "admission webhook denied the request"}}
 	e.WriteFixture(failing)
-	siTP(t, e, "connect", "--docker", "--name", a, "--namespace", "alpha")
+	e.MustTelepresence(t, "connect", "--docker", "--name", a, "--namespace", "alpha")
 	dir := connectionsProject(e, a, b)
 	if _, stderr, err := e.Run(ctx(t), dir, "up", "-d"); err == nil || !strings.Contains(stderr, "admission webhook denied the request") {
 		t.Fatalf("up with a failing attachment: %v\n%s", err, stderr)
@@ -92,7 +92,7 @@ func checkHandlerOn(t *testing.T, e *Env, service, daemon string) {
 	if got, err := e.sendTraffic(service, "--use", use); err != nil || got != "mode="+service+" db=" {
 		t.Errorf("traffic through %s to %s: %q, %v", daemon, service, got, err)
 	}
-	if out, err := e.httpFrom(e.container(service), "db", 80); err != nil || !strings.Contains(out, fixture.ClusterAnswer(daemon, 80)) {
+	if out, err := e.HTTPFrom(e.container(service), "db", 80); err != nil || !strings.Contains(out, fixture.ClusterAnswer(daemon, 80)) {
 		t.Errorf("%s reaches db at %q, %v; want the cluster of %s", service, out, err, daemon)
 	}
 }
@@ -151,7 +151,7 @@ func TestSeveralConnectionsRefusedInNetns(t *testing.T) {
 func (e *Env) daemons() []string {
 	var names []string
 	for n := range e.State().Connections {
-		if e.running("tp-" + n) {
+		if e.Running("tp-" + n) {
 			names = append(names, n)
 		}
 	}

@@ -79,18 +79,18 @@ func TestDryRunCreateStop(t *testing.T) {
 // do, failing the test when the engine or the stand-in changed, or when
 // Telepresence was asked anything but status and version.
 func (e *Env) dryRun(dir string, args ...string) []string {
-	e.t.Helper()
+	e.T.Helper()
 	before, calls := e.engineState(), len(e.Calls())
-	_, stderr, err := e.Run(ctx(e.t), dir, append(args, "--dry-run")...)
+	_, stderr, err := e.Run(ctx(e.T), dir, append(args, "--dry-run")...)
 	if err != nil {
-		e.t.Fatalf("%s --dry-run: %v", args[0], err)
+		e.T.Fatalf("%s --dry-run: %v", args[0], err)
 	}
 	if after := e.engineState(); after != before {
-		e.t.Errorf("%s --dry-run changed the engine or the stand-in:\nbefore:\n%s\nafter:\n%s", args[0], before, after)
+		e.T.Errorf("%s --dry-run changed the engine or the stand-in:\nbefore:\n%s\nafter:\n%s", args[0], before, after)
 	}
 	for _, c := range e.Calls()[calls:] {
 		if c[0] != "status" && c[0] != "version" {
-			e.t.Errorf("%s --dry-run ran telepresence %q", args[0], c)
+			e.T.Errorf("%s --dry-run ran telepresence %q", args[0], c)
 		}
 	}
 	var said []string
@@ -100,7 +100,7 @@ func (e *Env) dryRun(dir string, args ...string) []string {
 		}
 	}
 	if len(said) == 0 {
-		e.t.Errorf("%s --dry-run said nothing it would do:\n%s", args[0], stderr)
+		e.T.Errorf("%s --dry-run said nothing it would do:\n%s", args[0], stderr)
 	}
 	return said
 }
@@ -110,7 +110,7 @@ func (e *Env) dryRun(dir string, args ...string) []string {
 // driver and labels) of the engine, and the stand-in's files but the call
 // log.
 func (e *Env) engineState() string {
-	e.t.Helper()
+	e.T.Helper()
 	var b strings.Builder
 	for _, list := range [][]string{
 		{"container", "ls", "-aq", `{{.Name}} {{.State.Status}} {{json .Config.Labels}}`},
@@ -122,7 +122,7 @@ func (e *Env) engineState() string {
 			ids, err = dockerCmd(append([]string{list[0], "inspect", "-f", list[3]}, strings.Fields(ids)...)...)
 		}
 		if err != nil {
-			e.t.Fatal(err)
+			e.T.Fatal(err)
 		}
 		lines := strings.Split(ids, "\n")
 		slices.Sort(lines)
@@ -150,7 +150,7 @@ func checkUpDidWhatWasSaid(t *testing.T, e *Env, said []string) {
 	}
 	// The dry run cannot know the namespace the connect gives the daemon
 	// (lifecycle.PlaceholderNamespace); up maps into the one it got.
-	ns := e.State().Connections[strings.TrimPrefix(e.daemonContainer(), "tp-")].Namespace
+	ns := e.State().Connections[strings.TrimPrefix(e.DaemonContainer(), "tp-")].Namespace
 	if !slices.Contains(said, "would set the daemon's DNS mappings to [postgres=psql.<connected-namespace>]") ||
 		!slices.Equal(e.DNSMappings(), []Mapping{{Name: "postgres", AliasFor: "psql." + ns}}) {
 		t.Errorf("up mapped %v; its dry run said %q", e.DNSMappings(), said)
@@ -167,37 +167,37 @@ func checkUpDidWhatWasSaid(t *testing.T, e *Env, said []string) {
 // containers run, the handler has the pod's environment and takes the
 // intercepted traffic.
 func (e *Env) checkFreshUp(what string) {
-	e.t.Helper()
+	e.T.Helper()
 	if got := e.ActiveIntercepts(); !slices.Equal(got, []string{"echo-server"}) {
-		e.t.Errorf("%s: intercepts %v, want echo-server", what, got)
+		e.T.Errorf("%s: intercepts %v, want echo-server", what, got)
 	}
 	for _, s := range []string{"echo", "web"} {
-		if !e.running(e.container(s)) {
-			e.t.Errorf("%s: %s does not run", what, s)
+		if !e.Running(e.container(s)) {
+			e.T.Errorf("%s: %s does not run", what, s)
 		}
 	}
 	if got, err := e.sendTraffic("echo-server"); err != nil || got != "mode=cluster db=" {
-		e.t.Errorf("%s: the intercepted traffic gets %q, %v; want the handler's answer", what, got, err)
+		e.T.Errorf("%s: the intercepted traffic gets %q, %v; want the handler's answer", what, got, err)
 	}
 }
 
 // checkEnded checks a project whose containers exist, stopped (created:
 // never started), and whose attachments ended, while the daemon runs on.
 func (e *Env) checkEnded(what string, created bool) {
-	e.t.Helper()
+	e.T.Helper()
 	if got := e.ActiveIntercepts(); len(got) > 0 {
-		e.t.Errorf("after %s the intercepts %v are live", what, got)
+		e.T.Errorf("after %s the intercepts %v are live", what, got)
 	}
-	if !e.running(e.daemonContainer()) {
-		e.t.Errorf("after %s the daemon does not run", what)
+	if !e.Running(e.DaemonContainer()) {
+		e.T.Errorf("after %s the daemon does not run", what)
 	}
 	state := map[bool]string{false: "exited", true: "created"}[created]
 	for _, s := range []string{"echo", "web"} {
-		if got := e.inspect("{{.State.Status}}", e.container(s)); got != state {
-			e.t.Errorf("after %s %s is %s, want %s", what, s, got, state)
+		if got := e.Inspect("{{.State.Status}}", e.container(s)); got != state {
+			e.T.Errorf("after %s %s is %s, want %s", what, s, got, state)
 		}
 	}
-	if env := e.inspect(`{{range .Config.Env}}{{.}} {{end}}`, e.container("echo")); !strings.Contains(env, "MODE=cluster") {
-		e.t.Errorf("after %s the handler lacks the pod's environment: %s", what, env)
+	if env := e.Inspect(`{{range .Config.Env}}{{.}} {{end}}`, e.container("echo")); !strings.Contains(env, "MODE=cluster") {
+		e.T.Errorf("after %s the handler lacks the pod's environment: %s", what, env)
 	}
 }

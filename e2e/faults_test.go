@@ -28,7 +28,7 @@ func TestConcurrentUpRefused(t *testing.T) {
 	if got := len(e.Calls()); got != calls {
 		t.Errorf("the refused up called telepresence: %q", e.Calls()[calls:])
 	}
-	if !e.running(e.container("echo")) {
+	if !e.Running(e.container("echo")) {
 		t.Errorf("the refused up disturbed the running project")
 	}
 	_ = p.CtrlC()
@@ -48,7 +48,7 @@ func TestPortInUse(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _, _ = dockerCmd("rm", "-f", blocker) })
-		taken := e.hostPort(blocker, 80)
+		taken := e.HostPort(blocker, 80)
 		dir := e.WriteProject(map[string]string{"compose.yaml": `
 services:
   echo:
@@ -68,7 +68,7 @@ services:
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
-		if _, err := dockerCmd("inspect", e.daemonContainer()); err == nil {
+		if _, err := dockerCmd("inspect", e.DaemonContainer()); err == nil {
 			t.Errorf("the failed up left the daemon container it connected")
 		}
 		e.assertNoLeftovers()
@@ -85,7 +85,7 @@ func TestDaemonDisappearsWhileAttached(t *testing.T) {
 		dir := handlerProject(e)
 		p := e.startRunning(dir, []string{"web", "echo"}, "up")
 		eventually(t, patience, "Compose attaches", func() bool { return p.WaitForOutput("Attaching to", 0) })
-		if _, err := dockerCmd("rm", "-f", e.daemonContainer()); err != nil {
+		if _, err := dockerCmd("rm", "-f", e.DaemonContainer()); err != nil {
 			t.Fatal(err)
 		}
 		err := p.Wait(patience)
@@ -97,7 +97,7 @@ func TestDaemonDisappearsWhileAttached(t *testing.T) {
 			t.Errorf("no report of the daemon's end:\n%s", p.Stderr.String())
 		}
 		for _, s := range []string{"echo", "web"} {
-			if e.running(e.container(s)) {
+			if e.Running(e.container(s)) {
 				t.Errorf("%s still runs", s)
 			}
 		}
@@ -197,13 +197,13 @@ func TestSecondCtrlCForcesExit(t *testing.T) {
 	e.WriteFixture(Fixture{Intercepts: map[string]InterceptFixture{"alpha": {DelayMS: 20000}}})
 	dir := twoHandlers(e)
 	p := e.Start(dir, "up", "-d")
-	if ev := e.awaitCreator(0, "the intercept of alpha is being made"); ev.Event != fixture.CreatorWaiting {
+	if ev := e.AwaitCreator(0, "the intercept of alpha is being made"); ev.Event != fixture.CreatorWaiting {
 		t.Fatalf("creator event %+v, want %s", ev, fixture.CreatorWaiting)
 	}
 	// With the stand-in's lock held, the undo the first Ctrl-C starts
 	// records its next telepresence call and then waits: the second Ctrl-C
 	// comes while that undo provably runs, however fast or slow the machine.
-	unlock := e.lockStandin()
+	unlock := e.LockStandin()
 	defer unlock()
 	calls := len(e.Calls())
 	_ = p.CtrlC()

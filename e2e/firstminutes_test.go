@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/telepresenceio/docker-telepresence/e2e/internal/harness"
 )
 
 // What a new user meets in the first minutes, through the docker CLI:
@@ -14,7 +16,7 @@ import (
 func TestFirstMinutesTranscript(t *testing.T) {
 	e := newEnv(t)
 	empty := e.WriteProject(map[string]string{"README": "no compose file here\n"})
-	example := filepath.Join(suite.repoRoot, "examples", "echo")
+	example := filepath.Join(harness.RepoRoot(), "examples", "echo")
 
 	if out := e.MustRun(ctx(t), empty, "version"); !strings.HasPrefix(out, "Docker Telepresence version ") {
 		t.Errorf("version: %q", out)

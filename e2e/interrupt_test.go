@@ -48,7 +48,7 @@ func TestCtrlCWhileAttaching(t *testing.T) {
 			e.WriteFixture(fx)
 			p := e.Start(e.WriteProject(map[string]string{"compose.yaml": tc.yaml}), "up", "-d")
 			for i := range tc.slow {
-				if ev := e.awaitCreator(i, "the slow attachments are all being made at once"); ev.Event != fixture.CreatorWaiting {
+				if ev := e.AwaitCreator(i, "the slow attachments are all being made at once"); ev.Event != fixture.CreatorWaiting {
 					t.Fatalf("creator event %d: %+v, want %s", i, ev, fixture.CreatorWaiting)
 				}
 			}
@@ -76,12 +76,12 @@ func assertInterruptUndone(t *testing.T, e *Env, p *Proc, n int) {
 	}
 	// Once every creator has ended, nothing can make an attachment.
 	for i := n; i < 2*n; i++ {
-		if ev := e.awaitCreator(i, "the creators end"); ev.Event != fixture.CreatorCanceled {
+		if ev := e.AwaitCreator(i, "the creators end"); ev.Event != fixture.CreatorCanceled {
 			t.Errorf("creator event %d: %+v, want %s", i, ev, fixture.CreatorCanceled)
 		}
 	}
 	e.assertNoLeftovers()
-	if _, err := dockerCmd("inspect", e.daemonContainer()); err == nil {
+	if _, err := dockerCmd("inspect", e.DaemonContainer()); err == nil {
 		t.Errorf("the daemon this up connected is still there")
 	}
 }

@@ -68,7 +68,7 @@ func TestKindsNetns(t *testing.T) {
 	if got := e.DNSMappings(); !slices.Equal(got, []Mapping{{Name: "db", AliasFor: "psql.default"}}) {
 		t.Errorf("DNS mappings = %v, want db -> psql.default", got)
 	}
-	if containers := e.ContainersOfProject(); slices.Contains(containers, e.container("db")) || !e.running(e.container("client")) {
+	if containers := e.ContainersOfProject(); slices.Contains(containers, e.container("db")) || !e.Running(e.container("client")) {
 		t.Errorf("containers = %v: the remote db must not run, client must", containers)
 	}
 	checkStatusKinds(t, e, dir, map[string]string{"api": "intercept live"})

@@ -104,10 +104,10 @@ func checkIngest(t *testing.T, e *Env) {
 	t.Helper()
 	worker := e.container("worker")
 	assertEnv(t, e, worker, "QUEUE=jobs", "TELEPRESENCE_CONTAINER=worker")
-	if got, err := e.exec(worker, "cat /data/dir"); err != nil || got != "/data" {
+	if got, err := e.Exec(worker, "cat /data/dir"); err != nil || got != "/data" {
 		t.Errorf("the ingest's handler has no pod volume at /data: %q, %v", got, err)
 	}
-	if _, err := e.exec(worker, "touch /data/written"); err == nil {
+	if _, err := e.Exec(worker, "touch /data/written"); err == nil {
 		t.Errorf("the ingest's volume is writable; an ingest mounts read-only")
 	}
 	out, ds := e.send(t, "worker")
@@ -152,7 +152,7 @@ func checkInterceptAndWiretap(t *testing.T, e *Env) {
 // checkReachesCluster: a local service reaches a cluster service by name.
 func checkReachesCluster(t *testing.T, e *Env, service, name string) {
 	t.Helper()
-	if out, err := e.httpFrom(e.container(service), name, 80); err != nil || !strings.Contains(out, ClusterReply) {
+	if out, err := e.HTTPFrom(e.container(service), name, 80); err != nil || !strings.Contains(out, ClusterReply) {
 		t.Errorf("%s does not reach the cluster's %s by name: %q, %v", service, name, out, err)
 	}
 }
@@ -160,7 +160,7 @@ func checkReachesCluster(t *testing.T, e *Env, service, name string) {
 // assertEnv checks that a container's environment holds each KEY=VALUE.
 func assertEnv(t *testing.T, e *Env, container string, want ...string) {
 	t.Helper()
-	env, err := e.exec(container, "env")
+	env, err := e.Exec(container, "env")
 	for _, kv := range want {
 		if err != nil || !slices.Contains(strings.Fields(env), kv) {
 			t.Errorf("%s: the environment lacks %s (%v):\n%s", container, kv, err, env)
@@ -173,8 +173,8 @@ func assertEnv(t *testing.T, e *Env, container string, want ...string) {
 // deliveries of that send, the answer first, then the copies.
 func (e *Env) send(t *testing.T, args ...string) (string, []fixture.Delivery) {
 	t.Helper()
-	out := siSendUntil(t, e, args...)
-	return out, siLastSend(t, e)
+	out := e.SendUntil(t, args...)
+	return out, e.LastSend(t)
 }
 
 // checkStatusKinds checks `status`, as JSON and as the table: each

@@ -13,6 +13,8 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/telepresenceio/docker-telepresence/e2e/internal/harness"
 )
 
 // handlerProject is a project with one handler and one local service. Its
@@ -68,10 +70,10 @@ func TestDownAfterDetachedUp(t *testing.T) {
 // assertDownLeftOnlyNamedVolume checks what `down` (without -v) leaves: like
 // `docker compose down`, only the named volume the compose file declares.
 func assertDownLeftOnlyNamedVolume(e *Env) {
-	e.t.Helper()
+	e.T.Helper()
 	want := []string{"volume " + e.Project + "_data"}
 	if left := e.Leftovers(); !slices.Equal(left, want) {
-		e.t.Errorf("after down: %v, want only %v", left, want)
+		e.T.Errorf("after down: %v, want only %v", left, want)
 	}
 }
 
@@ -126,7 +128,7 @@ func TestAttachedUpInterrupted(t *testing.T) {
 			t.Fatalf("attached up after Ctrl-C: %v (want exit 130, saying what it did)\n%s", err, p.Stderr.String())
 		}
 		for _, s := range []string{"echo", "web"} {
-			if e.running(e.container(s)) {
+			if e.Running(e.container(s)) {
 				t.Errorf("%s still runs after Ctrl-C", s)
 			}
 		}
@@ -165,7 +167,7 @@ func editAndExpect(t *testing.T, e *Env, dir string, timeout time.Duration) bool
 	}
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
-		if out, err := e.exec(e.container("echo"), "cat /www/index.html"); err == nil && out == "v2" {
+		if out, err := e.Exec(e.container("echo"), "cat /www/index.html"); err == nil && out == "v2" {
 			return true
 		}
 		time.Sleep(200 * time.Millisecond)
@@ -264,7 +266,7 @@ func TestFailureHalfWay(t *testing.T) {
 // model of the installed Telepresence, and says so.
 func TestConfigExample(t *testing.T) {
 	eachModel(t, func(t *testing.T, e *Env) {
-		dir := filepath.Join(suite.repoRoot, "examples", "echo")
+		dir := filepath.Join(harness.RepoRoot(), "examples", "echo")
 		out, stderr, err := e.Run(ctx(t), dir, "-f", "compose.yaml", "-f", "compose.telepresence.yaml", "config")
 		if err != nil {
 			t.Fatal(err)

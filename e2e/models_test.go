@@ -40,20 +40,20 @@ func (e *Env) teleroute() bool {
 // telerouteNetwork is the stand-in daemon's Teleroute network: the daemon's
 // name, without tp-.
 func (e *Env) telerouteNetwork() string {
-	return e.daemonName()
+	return e.DaemonName()
 }
 
 // daemonIP is the daemon container's IP on a network.
 func (e *Env) daemonIP(network string) string {
-	e.t.Helper()
-	return e.inspect(fmt.Sprintf(`{{(index .NetworkSettings.Networks %q).IPAddress}}`, network), e.daemonContainer())
+	e.T.Helper()
+	return e.Inspect(fmt.Sprintf(`{{(index .NetworkSettings.Networks %q).IPAddress}}`, network), e.DaemonContainer())
 }
 
 // networksOf lists the networks a container is on, with its aliases:
 // "network:alias,alias".
 func (e *Env) networksOf(container string) []string {
-	e.t.Helper()
-	return strings.Fields(e.inspect(`{{range $k, $v := .NetworkSettings.Networks}}{{$k}}:{{join $v.Aliases ","}} {{end}}`, container))
+	e.T.Helper()
+	return strings.Fields(e.Inspect(`{{range $k, $v := .NetworkSettings.Networks}}{{$k}}:{{join $v.Aliases ","}} {{end}}`, container))
 }
 
 // sendTraffic is cluster traffic for an intercept: the stand-in daemon
@@ -81,10 +81,10 @@ const (
 
 // WriteProjectIn writes files into a project directory, as an edit would.
 func (e *Env) WriteProjectIn(dir string, files map[string]string) {
-	e.t.Helper()
+	e.T.Helper()
 	for name, content := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			e.t.Fatal(err)
+			e.T.Fatal(err)
 		}
 	}
 }
@@ -93,7 +93,7 @@ func (e *Env) WriteProjectIn(dir string, files map[string]string) {
 // DOCKER_CONFIG holds the plugin) and returns stdout.
 func (e *Env) dockerIn(dir string, args ...string) (string, error) {
 	var out, errb bytes.Buffer
-	cmd := e.command(context.WithoutCancel(e.t.Context()), dir, "docker", args...)
+	cmd := e.Command(context.WithoutCancel(e.T.Context()), dir, "docker", args...)
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
 		return out.String(), fmt.Errorf("%w: %s", err, errb.String())

@@ -26,13 +26,12 @@ services:
 	}
 	first, second := project("db", "psql"), project("cache", "redis")
 	e.MustRun(ctx(t), first, "up", "-d")
-	other := *e
+	other := Env{e.Copy()}
 	other.Project = e.Project + "-2"
 	other.Extra = []string{"COMPOSE_PROJECT_NAME=" + other.Project}
-	other.allowed = nil
 	t.Cleanup(func() { // the Env's cleanup only knows the first project
 		_, _, _ = other.Run(ctx(t), second, "down")
-		other.removeLeftovers(other.reportLeftovers())
+		other.CheckLeftovers()
 	})
 	other.MustRun(ctx(t), second, "up", "-d")
 	want := []Mapping{{Name: "cache", AliasFor: "redis.default"}, {Name: "db", AliasFor: "psql.default"}, {Name: "users", AliasFor: "users.default"}}
@@ -40,7 +39,7 @@ services:
 		t.Errorf("after both ups the daemon maps %v, want %v", got, want)
 	}
 	for _, app := range []struct{ container, remote string }{{e.container("app"), "db"}, {other.container("app"), "cache"}} {
-		if out, err := e.httpFrom(app.container, app.remote, 80); err != nil || !strings.Contains(out, ClusterReply) {
+		if out, err := e.HTTPFrom(app.container, app.remote, 80); err != nil || !strings.Contains(out, ClusterReply) {
 			t.Errorf("%s does not reach %s by its name: %q %v", app.container, app.remote, out, err)
 		}
 	}
@@ -70,7 +69,7 @@ func TestNoDaemonNetworkIsRefused(t *testing.T) {
 	if calls := e.interceptCalls(); len(calls) > 0 {
 		t.Errorf("intercepts were made: %q", calls)
 	}
-	if _, err := dockerCmd("inspect", e.daemonContainer()); err == nil {
+	if _, err := dockerCmd("inspect", e.DaemonContainer()); err == nil {
 		t.Errorf("the daemon this up connected is still there")
 	}
 	e.assertNoLeftovers()
@@ -147,14 +146,14 @@ services:
     x-telepresence: {behavior: interceptHandler, intercept: {port: "8088", mount: false}}
 `})
 	e.MustRun(ctx(t), dir, "up", "-d")
-	if calls := e.interceptCalls(); len(calls) != 1 || !containsSeq(calls[0], "--use", "^"+e.daemonName()+"$") {
-		t.Errorf("intercept calls = %q, want --use ^%s$", calls, e.daemonName())
+	if calls := e.interceptCalls(); len(calls) != 1 || !containsSeq(calls[0], "--use", "^"+e.DaemonName()+"$") {
+		t.Errorf("intercept calls = %q, want --use ^%s$", calls, e.DaemonName())
 	}
 	if got, err := e.sendTraffic("echo"); err != nil || !strings.HasPrefix(got, "mode=") {
 		t.Errorf("traffic does not reach the handler: %q, %v", got, err)
 	}
 	e.MustRun(ctx(t), dir, "down")
-	if leaves := e.callsOf("leave"); len(leaves) != 1 || !containsSeq(leaves[0], "--use", "^"+e.daemonName()+"$") {
+	if leaves := e.callsOf("leave"); len(leaves) != 1 || !containsSeq(leaves[0], "--use", "^"+e.DaemonName()+"$") {
 		t.Errorf("leave calls = %q", leaves)
 	}
 }

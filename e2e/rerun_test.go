@@ -40,7 +40,7 @@ func TestUpTwiceIsIdempotent(t *testing.T) {
 		writeMountFixture(e)
 		dir := handlerProject(e)
 		e.MustRun(ctx(t), dir, "up", "-d")
-		before := e.inspect("{{.Id}}", e.container("echo"))
+		before := e.Inspect("{{.Id}}", e.container("echo"))
 		_, stderr, err := e.Run(ctx(t), dir, "up", "-d")
 		if err != nil {
 			t.Fatal(err)
@@ -48,7 +48,7 @@ func TestUpTwiceIsIdempotent(t *testing.T) {
 		if !strings.Contains(stderr, "Intercept echo-server Running reused by service echo") {
 			t.Errorf("the second up did not say it reused the intercept:\n%s", stderr)
 		}
-		if after := e.inspect("{{.Id}}", e.container("echo")); after != before {
+		if after := e.Inspect("{{.Id}}", e.container("echo")); after != before {
 			t.Errorf("the handler was recreated although nothing changed")
 		}
 		if active := e.ActiveIntercepts(); !slices.Equal(active, []string{"echo-server"}) {
@@ -108,7 +108,7 @@ services:
     x-telepresence: {behavior: interceptHandler, intercept: {port: "8088", mount: false}}
 `})
 		e.MustRun(ctx(t), dir, "up", "-d")
-		before := e.inspect("{{.Id}}", e.container("echo"))
+		before := e.Inspect("{{.Id}}", e.container("echo"))
 		for _, args := range [][]string{{"quit"}, {"connect", "--docker"}} {
 			if _, _, err := e.Telepresence(args...); err != nil {
 				t.Fatal(err)
@@ -118,7 +118,7 @@ services:
 		// netns: the handler joins the new container's namespace, so it is
 		// recreated. (Teleroute: Telepresence reattaches the network's
 		// containers when it recreates the network.)
-		if after := e.inspect("{{.Id}}", e.container("echo")); !e.teleroute() && after == before {
+		if after := e.Inspect("{{.Id}}", e.container("echo")); !e.teleroute() && after == before {
 			t.Errorf("the handler was kept in the old daemon's namespace")
 		}
 		if got, err := e.sendTraffic("echo"); err != nil || !strings.HasPrefix(got, "mode=") {
@@ -147,7 +147,7 @@ func TestSigtermBetweenIntercepts(t *testing.T) {
 			t.Errorf("alpha was not left: %v", left)
 		}
 		e.assertNoLeftovers()
-		if _, err := dockerCmd("inspect", e.daemonContainer()); err == nil {
+		if _, err := dockerCmd("inspect", e.DaemonContainer()); err == nil {
 			t.Errorf("the daemon this up connected is still there")
 		}
 	})
@@ -170,7 +170,7 @@ func TestCtrlCDuringASlowInterceptLeavesNoOrphan(t *testing.T) {
 		dir := twoHandlers(e)
 		p := e.Start(dir, "up", "-d")
 		// Ctrl-C once the intercept is being made (its creator waits).
-		if ev := e.awaitCreator(0, "the intercept of alpha is being made"); ev.Event != fixture.CreatorWaiting {
+		if ev := e.AwaitCreator(0, "the intercept of alpha is being made"); ev.Event != fixture.CreatorWaiting {
 			t.Fatalf("creator event %+v, want %s", ev, fixture.CreatorWaiting)
 		}
 		if err := p.CtrlC(); err != nil {
@@ -184,7 +184,7 @@ func TestCtrlCDuringASlowInterceptLeavesNoOrphan(t *testing.T) {
 		// once, canceled; had the CLI been killed, it would make the
 		// intercept once the delay is over, and the check below would see
 		// the orphan.
-		if ev := e.awaitCreator(1, "the creator of alpha ends"); ev.Event != fixture.CreatorCanceled {
+		if ev := e.AwaitCreator(1, "the creator of alpha ends"); ev.Event != fixture.CreatorCanceled {
 			t.Errorf("the creator of alpha ended with %+v, want %s", ev, fixture.CreatorCanceled)
 		}
 		if active := e.ActiveIntercepts(); len(active) > 0 {
@@ -204,7 +204,7 @@ func TestDownRefusedWhileUpRuns(t *testing.T) {
 	if err == nil || !strings.Contains(stderr, "holds project") || !strings.Contains(stderr, "Ctrl-C") {
 		t.Errorf("down while up runs: %v\n%s", err, stderr)
 	}
-	if !e.running(e.container("echo")) {
+	if !e.Running(e.container("echo")) {
 		t.Errorf("the refused down disturbed the running project")
 	}
 	_ = p.CtrlC()

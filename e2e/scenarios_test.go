@@ -50,14 +50,14 @@ services:
 		if containers := e.ContainersOfProject(); slices.Contains(containers, e.container("postgres")) {
 			t.Errorf("the remote service has a container: %v", containers)
 		}
-		if !e.running(e.container("web")) {
+		if !e.Running(e.container("web")) {
 			t.Errorf("the local service that depended on the remote one is not running")
 		}
 		assertHandlerServes(t, e, echo, send)
 		assertScenario1Calls(t, e)
 		if !e.teleroute() {
-			daemonID := e.inspect("{{.Id}}", e.daemonContainer())
-			if mode := e.inspect("{{.HostConfig.NetworkMode}}", echo); mode != "container:"+daemonID {
+			daemonID := e.Inspect("{{.Id}}", e.DaemonContainer())
+			if mode := e.Inspect("{{.HostConfig.NetworkMode}}", echo); mode != "container:"+daemonID {
 				t.Errorf("handler network mode = %q, want the daemon container %s", mode, daemonID)
 			}
 			return
@@ -69,7 +69,7 @@ services:
 // assertHandlerEnv checks that the handler's environment has each entry.
 func assertHandlerEnv(t *testing.T, e *Env, handler string, want ...string) {
 	t.Helper()
-	env, err := e.exec(handler, "env")
+	env, err := e.Exec(handler, "env")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,16 +88,16 @@ func assertHandlerServes(t *testing.T, e *Env, echo string, send []string) {
 	// by the handler itself (Teleroute), on a port the engine chose.
 	publisher := echo
 	if !e.teleroute() {
-		publisher = e.daemonContainer()
+		publisher = e.DaemonContainer()
 	}
-	addr := "127.0.0.1:" + e.hostPort(publisher, 8088)
+	addr := "127.0.0.1:" + e.HostPort(publisher, 8088)
 	status, body, err := e.HTTPGet(addr, "/")
 	if err != nil || status != 200 || body != "mode=local db=psql\n" {
 		t.Errorf("GET %s (published by %s) = %d %q, %v", addr, publisher, status, body, err)
 	}
 	var byName string
 	eventually(t, patience, "web reaches echo by its service name", func() bool {
-		byName, _ = e.httpFrom(e.container("web"), "echo", 8088)
+		byName, _ = e.HTTPFrom(e.container("web"), "echo", 8088)
 		return strings.Contains(byName, "mode=local db=psql")
 	})
 	if got, err := e.sendTraffic("echo-server", send...); err != nil || got != "mode=local db=psql" {
@@ -138,10 +138,10 @@ func assertOnTeleroute(t *testing.T, e *Env, handler, alias string, others ...st
 	}
 	dns := e.daemonIP(e.telerouteNetwork())
 	for _, c := range append([]string{handler}, others...) {
-		if got := e.inspect("{{.HostConfig.Dns}} {{.HostConfig.DnsSearch}}", c); got != "["+dns+"] [tel2-search]" {
+		if got := e.Inspect("{{.HostConfig.Dns}} {{.HostConfig.DnsSearch}}", c); got != "["+dns+"] [tel2-search]" {
 			t.Errorf("%s: dns, dns_search = %s, want [%s] [tel2-search]", c, got, dns)
 		}
-		if out, err := e.httpFrom(c, "postgres", 80); err != nil || !strings.Contains(out, ClusterReply) {
+		if out, err := e.HTTPFrom(c, "postgres", 80); err != nil || !strings.Contains(out, ClusterReply) {
 			t.Errorf("%s does not reach the remote postgres by its compose name: %q, %v", c, out, err)
 		}
 	}
@@ -151,7 +151,7 @@ func assertOnTeleroute(t *testing.T, e *Env, handler, alias string, others ...st
 func assertFiles(t *testing.T, e *Env, container string, files map[string]string) {
 	t.Helper()
 	for path, want := range files {
-		if got, err := e.exec(container, "cat "+path); err != nil || got != want {
+		if got, err := e.Exec(container, "cat "+path); err != nil || got != want {
 			t.Errorf("%s: %s = %q (%v), want %q", container, path, got, err, want)
 		}
 	}
@@ -163,17 +163,17 @@ func assertFiles(t *testing.T, e *Env, container string, files map[string]string
 // mount: false mounts nothing of Telemount.
 func assertVolumePolicies(t *testing.T, e *Env, secrets string, policies bool) {
 	t.Helper()
-	_, err := e.exec(e.container("echo"), "touch "+secrets+"/written")
+	_, err := e.Exec(e.container("echo"), "touch "+secrets+"/written")
 	if readOnly := err != nil; readOnly != policies {
 		t.Errorf("%s read-only = %v, want %v (RemoteReadOnly)", secrets, readOnly, policies)
 	}
-	if got, err := e.exec(e.container("echo"), "echo kept > /tmp/cache/f && cat /tmp/cache/f"); err != nil || got != "kept" {
+	if got, err := e.Exec(e.container("echo"), "echo kept > /tmp/cache/f && cat /tmp/cache/f"); err != nil || got != "kept" {
 		t.Errorf("the compose volume at a Local path does not work: %q %v", got, err)
 	}
-	if got, err := e.exec(e.container("mapped"), "cat /config/container; echo; cat /config/port"); err != nil || got != "app\n4000" {
+	if got, err := e.Exec(e.container("mapped"), "cat /config/container; echo; cat /config/port"); err != nil || got != "app\n4000" {
 		t.Errorf("mapped: %q %v", got, err)
 	}
-	if mounts := e.inspect(`{{range .Mounts}}{{.Driver}}:{{.Destination}} {{end}}`, e.container("nomount")); strings.Contains(mounts, telemountDriver) {
+	if mounts := e.Inspect(`{{range .Mounts}}{{.Driver}}:{{.Destination}} {{end}}`, e.container("nomount")); strings.Contains(mounts, telemountDriver) {
 		t.Errorf("mount: false still mounted Telemount volumes: %s", mounts)
 	}
 }
@@ -281,7 +281,7 @@ networks:
 		network := e.Project + "_green"
 		// netns: the daemon joins the network for the handler; Teleroute: the
 		// handler stays on it.
-		on := e.daemonContainer()
+		on := e.DaemonContainer()
 		if e.teleroute() {
 			on = e.container("echo")
 		}
@@ -289,7 +289,7 @@ networks:
 			t.Fatalf("%s is not attached to %s: %s", on, network, attached)
 		}
 		for _, name := range []string{"echo", "echo-green"} {
-			out, err := e.httpFrom(e.container("client"), name, 8088)
+			out, err := e.HTTPFrom(e.container("client"), name, 8088)
 			if err != nil || !strings.Contains(out, "mode=") {
 				t.Errorf("client reaches the handler as %q: %q %v", name, out, err)
 			}
@@ -334,7 +334,7 @@ services:
 			t.Errorf("containers = %v, want only web", containers)
 		}
 		if e.teleroute() {
-			if out, err := e.httpFrom(e.container("web"), "postgres", 80); err != nil || !strings.Contains(out, ClusterReply) {
+			if out, err := e.HTTPFrom(e.container("web"), "postgres", 80); err != nil || !strings.Contains(out, ClusterReply) {
 				t.Errorf("web does not reach postgres through its mapping: %q, %v", out, err)
 			}
 		}

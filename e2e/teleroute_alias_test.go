@@ -47,7 +47,7 @@ services:
 	if out, _, err := e.Telepresence("standin-send", "echo-server", "/"); hasAlias() || err == nil {
 		t.Fatalf("reconnected without its alias, the handler still has it (%v) or gets the traffic (%q)", e.networksOf(echo), out)
 	}
-	before := e.inspect("{{.Id}}", echo)
+	before := e.Inspect("{{.Id}}", echo)
 
 	_, stderr, err := e.Run(ctx(t), dir, "up", "-d")
 	if err != nil {
@@ -56,7 +56,7 @@ services:
 	if !strings.Contains(stderr, "Attaching "+echo+" to the Teleroute network "+e.telerouteNetwork()+" again under its alias "+alias) {
 		t.Errorf("up does not say it restored the alias:\n%s", stderr)
 	}
-	if e.inspect("{{.Id}}", echo) != before {
+	if e.Inspect("{{.Id}}", echo) != before {
 		t.Errorf("the handler was recreated; the test shows nothing")
 	}
 	if !hasAlias() {

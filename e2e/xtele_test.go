@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/telepresenceio/docker-telepresence/e2e/internal/harness"
 	"github.com/telepresenceio/docker-telepresence/e2e/standin/fixture"
 )
 
@@ -57,11 +58,11 @@ volumes:
 			t.Errorf("connect calls %q, want one with %s %s", connect, flag[0], flag[1])
 		}
 	}
-	want := fixture.ClusterAnswer(strings.TrimPrefix(e.daemonContainer(), "tp-"), 5432)
-	if out, err := e.httpFrom(e.container("app"), "db", 5433); err != nil || !strings.Contains(out, want) {
+	want := fixture.ClusterAnswer(strings.TrimPrefix(e.DaemonContainer(), "tp-"), 5432)
+	if out, err := e.HTTPFrom(e.container("app"), "db", 5433); err != nil || !strings.Contains(out, want) {
 		t.Errorf("app dials db:5433 and gets %q, %v; want psql's port 5432: %q", out, err, want)
 	}
-	addr := "127.0.0.1:" + e.hostPort(e.daemonContainer(), 5432)
+	addr := "127.0.0.1:" + e.HostPort(e.DaemonContainer(), 5432)
 	if status, body, err := e.HTTPGet(addr, "/"); err != nil || status != 200 || body != want {
 		t.Errorf("GET %s, db's published port = %d %q, %v; want %q", addr, status, body, err, want)
 	}
@@ -73,16 +74,16 @@ volumes:
 func checkMountOverrides(t *testing.T, e *Env) {
 	t.Helper()
 	echo := e.container("echo")
-	mounts := strings.Fields(e.inspect(`{{range .Mounts}}{{.Destination}}={{.Name}},{{.Driver}},{{.RW}} {{end}}`, echo))
+	mounts := strings.Fields(e.Inspect(`{{range .Mounts}}{{.Destination}}={{.Name}},{{.Driver}},{{.RW}} {{end}}`, echo))
 	for _, m := range []string{"/tmp/cache=" + e.Project + "_cache,local,true", "/var/log/app=" + e.Project + "_echo-1," + telemountDriver + ",false"} {
 		if !slices.Contains(mounts, m) {
 			t.Errorf("handler mounts %v, want %s", mounts, m)
 		}
 	}
-	if out, err := e.exec(echo, "echo kept > /tmp/cache/f && cat /tmp/cache/f"); err != nil || out != "kept" {
+	if out, err := e.Exec(echo, "echo kept > /tmp/cache/f && cat /tmp/cache/f"); err != nil || out != "kept" {
 		t.Errorf("writing the compose volume a local policy keeps: %q, %v", out, err)
 	}
-	if out, err := e.exec(echo, "touch /var/log/app/written"); err == nil || !strings.Contains(out+err.Error(), "Read-only file system") {
+	if out, err := e.Exec(echo, "touch /var/log/app/written"); err == nil || !strings.Contains(out+err.Error(), "Read-only file system") {
 		t.Errorf("a write to the remoteReadOnly volume: %q, %v; want it refused, read-only", out, err)
 	}
 }
@@ -107,7 +108,7 @@ var xteleEdits = []struct {
 // xteleExample is examples/x-tele/compose.yaml with xteleEdits.
 func xteleExample(t *testing.T) string {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(suite.repoRoot, "examples", "x-tele", "compose.yaml"))
+	data, err := os.ReadFile(filepath.Join(harness.RepoRoot(), "examples", "x-tele", "compose.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package e2e
+package harness
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 
 // Docker runs the docker CLI and returns trimmed stdout; err carries stderr.
 func (e *Env) Docker(args ...string) (string, error) {
-	return dockerCmd(args...)
+	return Docker(args...)
 }
 
 // ContainersOfProject lists the names of all containers (running or not)
@@ -29,11 +29,11 @@ func (e *Env) NetworksOfProject() []string {
 }
 
 func (e *Env) listByProject(args ...string) []string {
-	e.t.Helper()
+	e.T.Helper()
 	args = append(args, "--filter", "label=com.docker.compose.project="+e.Project)
-	out, err := dockerCmd(args...)
+	out, err := Docker(args...)
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	names := strings.Fields(out)
 	slices.Sort(names)
@@ -44,7 +44,7 @@ func (e *Env) listByProject(args ...string) []string {
 // the stand-in: containers, volumes and networks of the project, and active
 // attachments of every kind. Empty after a clean `down`.
 func (e *Env) Leftovers() []string {
-	e.t.Helper()
+	e.T.Helper()
 	var left []string
 	for _, c := range e.ContainersOfProject() {
 		left = append(left, "container "+c)
@@ -90,26 +90,45 @@ func (e *Env) AllowLeft(left ...string) {
 // Everything is removed all the same, so that the next test starts clean,
 // and the stand-in's daemon is quit (`down` leaves it running, by design).
 func (e *Env) cleanup() {
-	e.t.Helper()
+	e.T.Helper()
 	if e.lastDir != "" { // the test ran the plugin: a user's final down
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(e.t.Context()), 2*time.Minute) // in a cleanup: the test's context has ended
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(e.T.Context()), 2*time.Minute) // in a cleanup: the test's context has ended
 		_, _, _ = e.Run(ctx, e.lastDir, "down")
 		cancel()
 	}
-	e.removeLeftovers(e.reportLeftovers())
+	e.CheckLeftovers()
 	// Images the test built: Compose names them <project>-<service>.
-	if out, err := dockerCmd("image", "ls", "--format", "{{.Repository}}:{{.Tag}}", "--filter", "reference="+e.Project+"-*"); err == nil {
+	if out, err := Docker("image", "ls", "--format", "{{.Repository}}:{{.Tag}}", "--filter", "reference="+e.Project+"-*"); err == nil {
 		for _, img := range strings.Fields(out) {
-			_, _ = dockerCmd("image", "rm", img)
+			_, _ = Docker("image", "rm", img)
 		}
 	}
 	_, _, _ = e.Telepresence("quit")
 }
 
+// CheckLeftovers fails the test for what is left of the project and was
+// not allowed (AllowLeft), and removes all that is left, as the cleanup
+// does after its down.
+func (e *Env) CheckLeftovers() {
+	e.T.Helper()
+	e.removeLeftovers(e.reportLeftovers())
+}
+
+// Copy returns a copy of the Env for a second compose project of the same
+// test, with the same stand-in (state, daemon): the test sets the copy's
+// Project, and COMPOSE_PROJECT_NAME in Extra. The copy allows no leftovers
+// (AllowLeft) and has no cleanup of its own: the test registers one, which
+// ends with CheckLeftovers.
+func (e *Env) Copy() *Env {
+	c := *e
+	c.allowed = nil
+	return &c
+}
+
 // reportLeftovers fails the test for what is left of the project and was
 // not allowed (AllowLeft), and returns all that is left.
 func (e *Env) reportLeftovers() []string {
-	e.t.Helper()
+	e.T.Helper()
 	left := e.Leftovers()
 	var leaked []string
 	for _, l := range left {
@@ -118,7 +137,7 @@ func (e *Env) reportLeftovers() []string {
 		}
 	}
 	if len(leaked) > 0 {
-		e.t.Errorf("the test left behind (after its last down): %s", strings.Join(leaked, ", "))
+		e.T.Errorf("the test left behind (after its last down): %s", strings.Join(leaked, ", "))
 	}
 	return left
 }
@@ -129,12 +148,12 @@ func (e *Env) removeLeftovers(left []string) {
 		kind, name, _ := strings.Cut(l, " ")
 		switch kind {
 		case "container", "volume":
-			_, _ = dockerCmd(kind, "rm", "-f", name)
+			_, _ = Docker(kind, "rm", "-f", name)
 		case "network":
-			_, _ = dockerCmd("network", "rm", name)
+			_, _ = Docker("network", "rm", name)
 		default:
 			continue
 		}
-		e.t.Logf("cleanup: removed leftover %s", l)
+		e.T.Logf("cleanup: removed leftover %s", l)
 	}
 }

@@ -1,4 +1,4 @@
-package e2e
+package standintest
 
 import (
 	"fmt"
@@ -48,15 +48,15 @@ func TestStandinConnect(t *testing.T) {
 		{a, "psql", 80, fixture.ClusterAnswer(a, 80)},
 		{b, "web", 80, fixture.ClusterAnswer(b, 80)},
 	} {
-		if out, err := e.httpFrom(boxes[c.daemon], c.host, c.port); err != nil || !strings.HasSuffix(out, "\r\n\r\n"+c.answer) {
+		if out, err := e.HTTPFrom(boxes[c.daemon], c.host, c.port); err != nil || !strings.HasSuffix(out, "\r\n\r\n"+c.answer) {
 			t.Errorf("%s:%d from %s: %q %v, want %q", c.host, c.port, boxes[c.daemon], out, err, c.answer)
 		}
 	}
-	if _, err := e.exec(boxes[b], "wget -q -T 5 -O - http://psql.alpha:5433/"); err == nil {
+	if _, err := e.Exec(boxes[b], "wget -q -T 5 -O - http://psql.alpha:5433/"); err == nil {
 		t.Errorf("b's cluster answers on a's rerouted port")
 	}
 	// The host reaches psql through the port a publishes.
-	addr := "127.0.0.1:" + e.hostPort("tp-"+a, 5432)
+	addr := "127.0.0.1:" + e.HostPort("tp-"+a, 5432)
 	if status, body, err := e.HTTPGet(addr, "/"); err != nil || status != 200 || body != fixture.ClusterAnswer(a, 5432) {
 		t.Errorf("GET %s (a's --reroute-local) = %d %q, %v", addr, status, body, err)
 	}
@@ -84,7 +84,7 @@ func siCheckRerouteErrors(t *testing.T, e *Env, daemon string) {
 			t.Errorf("--reroute-remote %s: %q, want %q", reroute, stderr, want)
 		}
 	}
-	if !e.running("tp-" + daemon) {
+	if !e.Running("tp-" + daemon) {
 		t.Errorf("a failed reroute stopped the daemon %s", daemon)
 	}
 }
@@ -116,6 +116,6 @@ func siCheckConnections(t *testing.T, e *Env, a, b string) {
 // through its DNS as a handler does.
 func siBoxOn(t *testing.T, e *Env, daemon, suffix string) string {
 	t.Helper()
-	ip := e.inspect(fmt.Sprintf(`{{(index .NetworkSettings.Networks %q).IPAddress}}`, daemon), "tp-"+daemon)
+	ip := e.Inspect(fmt.Sprintf(`{{(index .NetworkSettings.Networks %q).IPAddress}}`, daemon), "tp-"+daemon)
 	return siContainer(t, e, suffix, "--network", daemon, "--dns", ip, "--dns-search", "tel2-search", busyboxImage, "sleep", "600")
 }

@@ -1,4 +1,4 @@
-package e2e
+package standintest
 
 import (
 	"encoding/json"
@@ -17,9 +17,9 @@ import (
 // against the real engine, so that scenario tests can trust them: what the
 // stand-in prints has the shape of Telepresence's own output (the samples),
 // and what it does on the engine is what each release does. They do not
-// need the plugin. This file holds their helpers (prefixed si, to keep them
-// apart from the scenarios' helpers) and the release-independent tests;
-// standin_*_test.go hold the others.
+// need the plugin. This file holds their helpers (prefixed si, from when
+// they shared a package with the scenarios' helpers) and the
+// release-independent tests; the other files hold the others.
 
 // standinRelease is a release the stand-in emulates, with its minor
 // version and model.
@@ -52,14 +52,11 @@ func siForReleases(t *testing.T, test func(t *testing.T, e *Env, r standinReleas
 	}
 }
 
-// siTP runs the stand-in and fails the test if it fails; it returns stdout.
+// siTP runs the stand-in and fails the test if it fails; it returns stdout
+// (Env.MustTelepresence).
 func siTP(t *testing.T, e *Env, args ...string) string {
 	t.Helper()
-	out, _, err := e.Telepresence(args...)
-	if err != nil {
-		t.Fatalf("telepresence %s: %v", strings.Join(args, " "), err)
-	}
-	return out
+	return e.MustTelepresence(t, args...)
 }
 
 // siTPFails runs the stand-in, which must exit non-zero.

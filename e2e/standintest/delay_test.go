@@ -1,4 +1,4 @@
-package e2e
+package standintest
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/telepresenceio/docker-telepresence/e2e/internal/harness"
 	"github.com/telepresenceio/docker-telepresence/e2e/standin/fixture"
 )
 
@@ -20,7 +21,7 @@ import (
 func siStart(t *testing.T, e *Env, args ...string) (cmd *exec.Cmd, stdout *bytes.Buffer, done chan error) {
 	t.Helper()
 	calls := len(e.Calls())
-	cmd = e.command(t.Context(), e.StateDir, filepath.Join(suite.binDir, "telepresence"), args...)
+	cmd = e.Command(t.Context(), e.StateDir, filepath.Join(harness.BinDir(), "telepresence"), args...)
 	stdout = &bytes.Buffer{}
 	cmd.Stdout = stdout
 	if err := cmd.Start(); err != nil {
@@ -64,12 +65,12 @@ func TestStandinInterceptDelay(t *testing.T) {
 	// While an intercept is being made, the state is not locked: status
 	// answers. (Were it locked, status would wait for the hour.)
 	cmd, stdout, done := siStart(t, e, intercept("stuck")...)
-	if ev := e.awaitCreator(0, "the creator of stuck starts"); ev.Event != fixture.CreatorWaiting {
+	if ev := e.AwaitCreator(0, "the creator of stuck starts"); ev.Event != fixture.CreatorWaiting {
 		t.Fatalf("creator event %+v, want %s", ev, fixture.CreatorWaiting)
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	if err := e.command(ctx, e.StateDir, filepath.Join(suite.binDir, "telepresence"), "status").Run(); err != nil {
+	if err := e.Command(ctx, e.StateDir, filepath.Join(harness.BinDir(), "telepresence"), "status").Run(); err != nil {
 		t.Errorf("status while the slow intercept is made: %v; it must not wait for it", err)
 	}
 
@@ -81,7 +82,7 @@ func TestStandinInterceptDelay(t *testing.T) {
 	if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(stdout.String(), "canceled") {
 		t.Errorf("interrupted intercept: %v, stdout %q; want exit 1 and an error", err, stdout)
 	}
-	if ev := e.awaitCreator(1, "the creator of stuck ends"); ev.Event != fixture.CreatorCanceled {
+	if ev := e.AwaitCreator(1, "the creator of stuck ends"); ev.Event != fixture.CreatorCanceled {
 		t.Errorf("the interrupted intercept's creator ended with %+v, want %s", ev, fixture.CreatorCanceled)
 	}
 	if got := e.ActiveIntercepts(); len(got) != 0 {
@@ -95,7 +96,7 @@ func TestStandinInterceptDelay(t *testing.T) {
 	if err != nil || time.Since(start) < delay || !strings.Contains(stdout.String(), "Intercept name") {
 		t.Fatalf("slow intercept: %v after %s: %q", err, time.Since(start), stdout)
 	}
-	if ev := e.awaitCreator(3, "the creator of slow ends"); ev.Event != fixture.CreatorMade {
+	if ev := e.AwaitCreator(3, "the creator of slow ends"); ev.Event != fixture.CreatorMade {
 		t.Errorf("the slow intercept's creator ended with %+v, want %s", ev, fixture.CreatorMade)
 	}
 	siTP(t, e, "leave", "slow")
@@ -105,7 +106,7 @@ func TestStandinInterceptDelay(t *testing.T) {
 	// intercept provably does not exist before the CLI is gone, however
 	// slow the machine.
 	cmd, _, done = siStart(t, e, intercept("slow")...)
-	creator := e.awaitCreator(4, "the second creator of slow starts")
+	creator := e.AwaitCreator(4, "the second creator of slow starts")
 	if creator.Event != fixture.CreatorWaiting {
 		t.Fatalf("creator event %+v, want %s", creator, fixture.CreatorWaiting)
 	}
@@ -123,7 +124,7 @@ func TestStandinInterceptDelay(t *testing.T) {
 	if err := syscall.Kill(creator.PID, syscall.SIGCONT); err != nil {
 		t.Fatal(err)
 	}
-	if ev := e.awaitCreator(5, "the killed CLI's creator ends"); ev.Event != fixture.CreatorMade {
+	if ev := e.AwaitCreator(5, "the killed CLI's creator ends"); ev.Event != fixture.CreatorMade {
 		t.Errorf("the killed CLI's creator ended with %+v, want %s", ev, fixture.CreatorMade)
 	}
 	if got := e.ActiveIntercepts(); !reflect.DeepEqual(got, []string{"slow"}) {

@@ -1,7 +1,6 @@
-package e2e
+package standintest
 
 import (
-	"encoding/json"
 	"reflect"
 	"strconv"
 	"strings"
@@ -45,25 +44,11 @@ func siSend(t *testing.T, e *Env, args ...string) (string, []fixture.Delivery) {
 	return out, siLastSend(t, e)
 }
 
-// siLastSend returns the deliveries of the last standin-send.
+// siLastSend returns the deliveries of the last standin-send
+// (Env.LastSend).
 func siLastSend(t *testing.T, e *Env) []fixture.Delivery {
 	t.Helper()
-	var all []fixture.Delivery
-	for _, line := range e.readLines(fixture.TrafficFile) {
-		var d fixture.Delivery
-		if err := json.Unmarshal(line, &d); err != nil {
-			t.Fatalf("bad line in %s: %q: %v", fixture.TrafficFile, line, err)
-		}
-		all = append(all, d)
-	}
-	var last []fixture.Delivery
-	for _, d := range all {
-		if len(last) > 0 && last[0].Send != d.Send {
-			last = nil
-		}
-		last = append(last, d)
-	}
-	return last
+	return e.LastSend(t)
 }
 
 // siRoutes checks who answered a request and who got a copy: "pod",

@@ -1,4 +1,4 @@
-package e2e
+package standintest
 
 import (
 	"fmt"
@@ -16,16 +16,10 @@ func siHTTPD(body string, port int) []string {
 }
 
 // siSendUntil runs standin-send until it answers (the handler may still be
-// starting) and returns the body.
+// starting) and returns the body (Env.SendUntil).
 func siSendUntil(t *testing.T, e *Env, args ...string) string {
 	t.Helper()
-	var out string
-	eventually(t, patience, "standin-send "+strings.Join(args, " ")+" answers", func() bool {
-		var err error
-		out, _, err = e.Telepresence(append([]string{"standin-send"}, args...)...)
-		return err == nil
-	})
-	return out
+	return e.SendUntil(t, args...)
 }
 
 // The netns model: --expose publishes through the daemon; the handler
@@ -92,8 +86,8 @@ func TestStandinTeleroute(t *testing.T) {
 			})
 			siTP(t, e, "connect", "--docker", "--namespace", "ns1")
 			net := e.Project
-			daemonIP := e.inspect(fmt.Sprintf(`{{(index .NetworkSettings.Networks %q).IPAddress}}`, net), "tp-"+net)
-			clusterIP := e.inspect(fmt.Sprintf(`{{(index .NetworkSettings.Networks %q).IPAddress}}`, net), "tp-"+net+"-cluster")
+			daemonIP := e.Inspect(fmt.Sprintf(`{{(index .NetworkSettings.Networks %q).IPAddress}}`, net), "tp-"+net)
+			clusterIP := e.Inspect(fmt.Sprintf(`{{(index .NetworkSettings.Networks %q).IPAddress}}`, net), "tp-"+net+"-cluster")
 			box := siContainer(t, e, "box", "--network", net, "--dns", daemonIP, "--dns-search", "tel2-search",
 				busyboxImage, "sleep", "600")
 			siCheckDNS(t, e, box, daemonIP, clusterIP, map[string]bool{
@@ -104,7 +98,7 @@ func TestStandinTeleroute(t *testing.T) {
 			})
 			// As a handler resolves: Docker's DNS, then the daemon's, with tel2-search.
 			for _, host := range []string{"postgres", "web", "psql.big-data"} {
-				if out, err := e.exec(box, "wget -q -O - http://"+host+"/"); err != nil || out != fixture.ClusterAnswer(net, 80) {
+				if out, err := e.Exec(box, "wget -q -O - http://"+host+"/"); err != nil || out != fixture.ClusterAnswer(net, 80) {
 					t.Errorf("cluster service as %s: %q %v", host, out, err)
 				}
 			}
@@ -141,13 +135,13 @@ func TestStandinTeleroute(t *testing.T) {
 func siCheckDNS(t *testing.T, e *Env, box, server, clusterIP string, names map[string]bool) {
 	t.Helper()
 	for name, found := range names {
-		out, err := e.exec(box, fmt.Sprintf("nslookup -type=a %s %s", name, server))
+		out, err := e.Exec(box, fmt.Sprintf("nslookup -type=a %s %s", name, server))
 		resolved := err == nil && strings.Contains(out, "Address: "+clusterIP)
 		nx := err != nil && strings.Contains(out, "NXDOMAIN")
 		if resolved != found || nx == found {
 			t.Errorf("DNS A %s: found=%v, want %v:\n%s %v", name, resolved, found, out, err)
 		}
-		out, err = e.exec(box, fmt.Sprintf("nslookup -type=aaaa %s %s", name, server))
+		out, err = e.Exec(box, fmt.Sprintf("nslookup -type=aaaa %s %s", name, server))
 		if empty := err == nil && !strings.Contains(out, "Address: "+clusterIP); empty != found {
 			t.Errorf("DNS AAAA %s: empty answer=%v, want %v:\n%s %v", name, empty, found, out, err)
 		}
@@ -178,7 +172,7 @@ func siPublishedOnLoopback(t *testing.T, container string, ports ...int) map[int
 // reconnected.
 func siQuitAndReconnect(t *testing.T, e *Env, net string) {
 	t.Helper()
-	oldID := e.inspect("{{.Id}}", net)
+	oldID := e.Inspect("{{.Id}}", net)
 	siTP(t, e, "quit")
 	if left := siLeftOnEngine([]string{"tp-" + net, "tp-" + net + "-cluster"}, nil); len(left) > 0 {
 		t.Errorf("quit left %v", left)
@@ -187,8 +181,8 @@ func siQuitAndReconnect(t *testing.T, e *Env, net string) {
 		t.Fatalf("quit removed the network its handler still uses: %v", err)
 	}
 	siTP(t, e, "connect", "--docker", "--namespace", "ns1")
-	id := e.inspect("{{.Id}}", "tp-"+net)
-	if got := e.inspect(fmt.Sprintf(`{{.Id}} {{index .Labels %q}}`, fixture.TelerouteLabel), net); got == oldID+" "+id || !strings.HasSuffix(got, " "+id) {
+	id := e.Inspect("{{.Id}}", "tp-"+net)
+	if got := e.Inspect(fmt.Sprintf(`{{.Id}} {{index .Labels %q}}`, fixture.TelerouteLabel), net); got == oldID+" "+id || !strings.HasSuffix(got, " "+id) {
 		t.Errorf("network after reconnect: %q, want a new one labelled %s", got, id)
 	}
 }

@@ -1,4 +1,4 @@
-package e2e
+package harness
 
 import (
 	"bytes"
@@ -29,12 +29,14 @@ type SyncBuffer struct {
 	buf bytes.Buffer
 }
 
+// Write appends p to the buffer.
 func (b *SyncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
+// String returns what was written so far.
 func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -45,26 +47,26 @@ func (b *SyncBuffer) String() string {
 // own process group. At the end of the test it is interrupted (then killed)
 // if still running, and its output is logged.
 func (e *Env) Start(dir string, args ...string) *Proc {
-	e.t.Helper()
-	requirePlugin(e.t)
+	e.T.Helper()
+	requirePlugin(e.T)
 	e.lastDir = dir
 	p := &Proc{Stdout: &SyncBuffer{}, Stderr: &SyncBuffer{}, args: args, done: make(chan struct{})}
-	cmd := e.command(context.WithoutCancel(e.t.Context()), dir, "docker", append([]string{"telepresence"}, args...)...)
+	cmd := e.Command(context.WithoutCancel(e.T.Context()), dir, "docker", append([]string{"telepresence"}, args...)...)
 	cmd.Stdout, cmd.Stderr = p.Stdout, p.Stderr
 	if err := cmd.Start(); err != nil {
-		e.t.Fatalf("starting docker telepresence %s: %v", strings.Join(args, " "), err)
+		e.T.Fatalf("starting docker telepresence %s: %v", strings.Join(args, " "), err)
 	}
 	p.Cmd = cmd
 	go func() { p.err = cmd.Wait(); close(p.done) }()
-	e.t.Cleanup(func() {
+	e.T.Cleanup(func() {
 		if !p.Exited() {
 			_ = p.CtrlC()
-			if p.Wait(patience) != nil && !p.Exited() {
+			if p.Wait(Patience) != nil && !p.Exited() {
 				_ = syscall.Kill(-p.Cmd.Process.Pid, syscall.SIGKILL)
 				<-p.done
 			}
 		}
-		e.t.Logf("background docker telepresence %s -> %v\n--- stdout:\n%s--- stderr:\n%s",
+		e.T.Logf("background docker telepresence %s -> %v\n--- stdout:\n%s--- stderr:\n%s",
 			strings.Join(args, " "), p.err, p.Stdout, p.Stderr)
 	})
 	return p

@@ -1,4 +1,4 @@
-package e2e
+package harness
 
 import (
 	"archive/tar"
@@ -25,7 +25,7 @@ func buildImages(standin string) error {
 	if err != nil {
 		return err
 	}
-	if err := importImage(busyboxImage, base, `CMD ["sh"]`); err != nil {
+	if err := importImage(BusyboxImage, base, `CMD ["sh"]`); err != nil {
 		return err
 	}
 	tp, err := os.ReadFile(standin)
@@ -33,13 +33,13 @@ func buildImages(standin string) error {
 		return err
 	}
 	daemon := append(slices.Clone(base), tarEntry{path: "usr/local/bin/telepresence", mode: 0o755, data: tp})
-	return importImage(daemonImage, daemon, `ENTRYPOINT ["/usr/local/bin/telepresence"]`)
+	return importImage(DaemonImage, daemon, `ENTRYPOINT ["/usr/local/bin/telepresence"]`)
 }
 
 func removeImages() {
-	for _, img := range []string{busyboxImage, daemonImage} {
-		if _, err := dockerCmd("image", "inspect", img); err == nil {
-			if _, err := dockerCmd("rmi", img); err != nil {
+	for _, img := range []string{BusyboxImage, DaemonImage} {
+		if _, err := Docker("image", "inspect", img); err == nil {
+			if _, err := Docker("rmi", img); err != nil {
 				fmt.Fprintf(os.Stderr, "e2e: could not remove image %s: %v\n", img, err)
 			}
 		}

@@ -1,4 +1,4 @@
-package e2e
+package harness
 
 import (
 	"bytes"
@@ -20,21 +20,15 @@ import (
 	"github.com/telepresenceio/docker-telepresence/e2e/standin/fixture"
 )
 
-// Aliases so scenario tests need not import the fixture package.
-type (
-	Fixture          = fixture.Fixture
-	InterceptFixture = fixture.Intercept
-	Mapping          = fixture.DNSMapping
-)
-
 // Env is one test's world: its own stand-in state directory (so its own
 // telepresence "connection") and its own compose project name.
 type Env struct {
-	t        *testing.T
+	// T is the test the Env belongs to: the Env's methods fail it.
+	T        *testing.T
 	StateDir string // $TP_STANDIN_STATE
 	Project  string // $COMPOSE_PROJECT_NAME
-	// kubeContext is the stand-in's kubeconfig context (Fixture.Context),
-	// unique to the Env: its daemons are named after it.
+	// kubeContext is the stand-in's kubeconfig context (the fixture's
+	// Context), unique to the Env: its daemons are named after it.
 	kubeContext string
 	// Release is the Telepresence release the stand-in emulates; fixtures
 	// written without one get it.
@@ -51,25 +45,25 @@ type Env struct {
 	Extra []string
 }
 
-// newEnv prepares an Env whose stand-in emulates the release most users
-// run (the Teleroute model). See newEnvAt.
-func newEnv(t *testing.T) *Env {
+// NewEnv prepares an Env whose stand-in emulates the release most users
+// run (the Teleroute model). See NewEnvAt.
+func NewEnv(t *testing.T) *Env {
 	t.Helper()
-	return newEnvAt(t, fixture.Release227)
+	return NewEnvAt(t, fixture.Release227)
 }
 
-// newEnvAt prepares an Env whose stand-in emulates release, and registers
+// NewEnvAt prepares an Env whose stand-in emulates release, and registers
 // its cleanup (see Env.cleanup): `docker telepresence down`, a failure for
 // anything of the project still there, its removal, and `telepresence
 // quit` (which removes the daemon container).
-func newEnvAt(t *testing.T, release string) *Env {
+func NewEnvAt(t *testing.T, release string) *Env {
 	t.Helper()
 	// Both directories are made before the cleanup is registered, so they
 	// are removed after it (cleanups run last-registered first).
-	e := &Env{t: t, StateDir: t.TempDir(), projects: t.TempDir(), Project: projectName(t.Name()), Release: release}
+	e := &Env{T: t, StateDir: t.TempDir(), projects: t.TempDir(), Project: projectName(t.Name()), Release: release}
 	e.kubeContext = "ctx-" + e.Project[strings.LastIndex(e.Project, "-")+1:]
 	t.Cleanup(e.cleanup)
-	e.WriteFixture(Fixture{})
+	e.WriteFixture(fixture.Fixture{})
 	return e
 }
 
@@ -97,7 +91,7 @@ func (e *Env) environ() []string {
 		"PATH":                              suite.binDir + string(os.PathListSeparator) + os.Getenv("PATH"),
 		"DOCKER_CONFIG":                     suite.dockerConfig,
 		"TP_STANDIN_STATE":                  e.StateDir,
-		"TP_STANDIN_IMAGE":                  daemonImage,
+		"TP_STANDIN_IMAGE":                  DaemonImage,
 		"DOCKER_TELEPRESENCE_VOLUME_DRIVER": "\x00", // found as Telepresence's Telemount plugin
 		"COMPOSE_PROJECT_NAME":              e.Project,
 	}
@@ -124,8 +118,8 @@ func (e *Env) environ() []string {
 
 // WriteFixture writes fixture.json for the stand-in telepresence; without
 // a release it emulates the Env's.
-func (e *Env) WriteFixture(f Fixture) {
-	e.t.Helper()
+func (e *Env) WriteFixture(f fixture.Fixture) {
+	e.T.Helper()
 	if f.Release == "" {
 		f.Release = e.Release
 	}
@@ -137,7 +131,7 @@ func (e *Env) WriteFixture(f Fixture) {
 		err = os.WriteFile(filepath.Join(e.StateDir, fixture.FixtureFile), data, 0o644)
 	}
 	if err != nil {
-		e.t.Fatalf("writing fixture: %v", err)
+		e.T.Fatalf("writing fixture: %v", err)
 	}
 }
 
@@ -145,18 +139,18 @@ func (e *Env) WriteFixture(f Fixture) {
 // directory and returns it, to be used as the dir of Run/Start. It lasts
 // until the Env's cleanup is done.
 func (e *Env) WriteProject(files map[string]string) string {
-	e.t.Helper()
+	e.T.Helper()
 	dir, err := os.MkdirTemp(e.projects, "project-")
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	for name, content := range files {
 		p := filepath.Join(dir, name)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			e.t.Fatal(err)
+			e.T.Fatal(err)
 		}
 		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			e.t.Fatal(err)
+			e.T.Fatal(err)
 		}
 	}
 	return dir
@@ -166,33 +160,33 @@ func (e *Env) WriteProject(files map[string]string) string {
 // the exit error (*exec.ExitError) or a start failure. When ctx ends the
 // whole process group (docker CLI, plugin, children) is killed.
 func (e *Env) Run(ctx context.Context, dir string, args ...string) (stdout, stderr string, err error) {
-	e.t.Helper()
-	requirePlugin(e.t)
+	e.T.Helper()
+	requirePlugin(e.T)
 	e.lastDir = dir
 	var out, errb bytes.Buffer
-	cmd := e.command(ctx, dir, "docker", append([]string{"telepresence"}, args...)...)
+	cmd := e.Command(ctx, dir, "docker", append([]string{"telepresence"}, args...)...)
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err = cmd.Run()
-	e.t.Logf("$ docker telepresence %s  (in %s) -> %v\n--- stdout:\n%s--- stderr:\n%s",
+	e.T.Logf("$ docker telepresence %s  (in %s) -> %v\n--- stdout:\n%s--- stderr:\n%s",
 		strings.Join(args, " "), dir, err, out.String(), errb.String())
 	return out.String(), errb.String(), err
 }
 
-// requirePlugin fails the test when the plugin was not built
-// (E2E_SKIP_PLUGIN_BUILD=1).
+// requirePlugin fails the test when the plugin was not built: its test
+// package did not ask for it (Options.Plugin), or E2E_SKIP_PLUGIN_BUILD=1.
 func requirePlugin(t *testing.T) {
 	t.Helper()
 	if !suite.pluginBuilt {
-		t.Fatal("this test needs the plugin, which was not built (E2E_SKIP_PLUGIN_BUILD=1)")
+		t.Fatal("this test needs the plugin, which was not built (E2E_SKIP_PLUGIN_BUILD=1, or harness.Options without Plugin)")
 	}
 }
 
 // MustRun is Run that fails the test on error and returns stdout.
 func (e *Env) MustRun(ctx context.Context, dir string, args ...string) string {
-	e.t.Helper()
+	e.T.Helper()
 	out, _, err := e.Run(ctx, dir, args...)
 	if err != nil {
-		e.t.Fatalf("docker telepresence %s: %v", strings.Join(args, " "), err)
+		e.T.Fatalf("docker telepresence %s: %v", strings.Join(args, " "), err)
 	}
 	return out
 }
@@ -200,18 +194,19 @@ func (e *Env) MustRun(ctx context.Context, dir string, args ...string) string {
 // Telepresence runs the stand-in telepresence directly, with the Env's
 // environment (it shows up in Calls like any other call).
 func (e *Env) Telepresence(args ...string) (stdout, stderr string, err error) {
-	e.t.Helper()
+	e.T.Helper()
 	var out, errb bytes.Buffer
-	cmd := e.command(context.WithoutCancel(e.t.Context()), e.StateDir, filepath.Join(suite.binDir, "telepresence"), args...)
+	cmd := e.Command(context.WithoutCancel(e.T.Context()), e.StateDir, filepath.Join(suite.binDir, "telepresence"), args...)
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err = cmd.Run()
-	e.t.Logf("$ telepresence %s -> %v\n%s%s", strings.Join(args, " "), err, out.String(), errb.String())
+	e.T.Logf("$ telepresence %s -> %v\n%s%s", strings.Join(args, " "), err, out.String(), errb.String())
 	return out.String(), errb.String(), err
 }
 
-// command builds a command in its own process group, so that the plugin and
-// its children can be signalled or killed together.
-func (e *Env) command(ctx context.Context, dir, name string, args ...string) *exec.Cmd {
+// Command builds a command with the Env's environment, run in dir and in
+// its own process group, so that the plugin and its children can be
+// signalled or killed together (all killed when ctx ends).
+func (e *Env) Command(ctx context.Context, dir, name string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
 	cmd.Env = e.environ()
@@ -222,16 +217,16 @@ func (e *Env) command(ctx context.Context, dir, name string, args ...string) *ex
 }
 
 // HTTPGet GETs http://addr/path, retrying connection failures and 502/503
-// for up to patience (containers and port forwards take a moment to come up).
+// for up to Patience (containers and port forwards take a moment to come up).
 // It returns the status code and body of the first real answer.
 func (e *Env) HTTPGet(addr, path string) (status int, body string, err error) {
-	e.t.Helper()
+	e.T.Helper()
 	client := &http.Client{
 		Timeout:   3 * time.Second,
 		Transport: &http.Transport{DisableKeepAlives: true}, // fresh connection per try
 	}
 	url := "http://" + addr + path
-	deadline := time.Now().Add(patience)
+	deadline := time.Now().Add(Patience)
 	for {
 		var resp *http.Response
 		resp, err = client.Get(url)

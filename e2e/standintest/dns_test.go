@@ -1,4 +1,4 @@
-package e2e
+package standintest
 
 import (
 	"bytes"
@@ -98,7 +98,7 @@ func TestStandinDNSMappings(t *testing.T) {
 			t.Errorf("recorded mappings %+v, want %+v", got, set)
 		}
 		var rec fixture.DNSRecord
-		if lines := e.readLines(fixture.DNSFile); len(lines) != 1 || json.Unmarshal(lines[0], &rec) != nil || rec.Daemon != e.Project {
+		if lines := e.ReadLines(fixture.DNSFile); len(lines) != 1 || json.Unmarshal(lines[0], &rec) != nil || rec.Daemon != e.Project {
 			t.Errorf("dns.jsonl: %q, want one record of daemon %s", lines, e.Project)
 		}
 		want := []any{map[string]any{"name": "redis", "aliasFor": "redis.default"}, map[string]any{"name": "cache", "aliasFor": "redis.default"}}
@@ -113,8 +113,8 @@ func TestStandinDNSMappings(t *testing.T) {
 			}
 			return
 		}
-		daemonIP := e.inspect(fmt.Sprintf(`{{(index .NetworkSettings.Networks %q).IPAddress}}`, e.Project), "tp-"+e.Project)
-		clusterIP := e.inspect(fmt.Sprintf(`{{(index .NetworkSettings.Networks %q).IPAddress}}`, e.Project), "tp-"+e.Project+"-cluster")
+		daemonIP := e.Inspect(fmt.Sprintf(`{{(index .NetworkSettings.Networks %q).IPAddress}}`, e.Project), "tp-"+e.Project)
+		clusterIP := e.Inspect(fmt.Sprintf(`{{(index .NetworkSettings.Networks %q).IPAddress}}`, e.Project), "tp-"+e.Project+"-cluster")
 		box := siContainer(t, e, "box", "--network", e.Project, busyboxImage, "sleep", "600")
 		siCheckDNS(t, e, box, daemonIP, clusterIP, map[string]bool{"redis": true, "cache": true, "postgres": false})
 
