@@ -9,7 +9,6 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/types"
 
-	"github.com/telepresenceio/docker-telepresence/internal/labels"
 	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
 	"github.com/telepresenceio/docker-telepresence/telepresence"
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
@@ -98,15 +97,8 @@ func (r *Runner) connectedRuntime(ctx context.Context, project string, plan *tra
 	}
 	attachments := map[string]vocab.Attachment{}
 	for _, req := range plan.Attachments {
-		for _, c := range state.Containers {
-			name := c.Labels[labels.Attachment]
-			if c.Service != req.Service || name == "" {
-				continue
-			}
-			ref := vocab.AttachmentRef{Kind: req.Kind, Name: name}
-			if a, live, err := r.liveAttachment(ctx, state, req.Service, ref); err == nil && live {
-				attachments[req.Service] = a
-			}
+		if a, live, err := r.recordedAttachment(ctx, state, req); err == nil && live {
+			attachments[req.Service] = a
 		}
 	}
 	rt, err := r.runtime(ctx, map[string]*session{conn.Name: s}, driver, attachments, state)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/docker/compose/v5/pkg/api"
 
 	"github.com/telepresenceio/docker-telepresence/internal/labels"
@@ -24,6 +25,10 @@ type DownOptions struct {
 	Images string
 	// Timeout is -t; nil is Compose's default.
 	Timeout *time.Duration
+	// Project is the project without its remote services, when its
+	// compose files are at hand: what --rmi removes the images of, even
+	// once the project is down.
+	Project *types.Project
 }
 
 // Down ends the project's attachments, takes its DNS mappings out of the
@@ -31,6 +36,13 @@ type DownOptions struct {
 // Everything is found from labels on the Docker side, so it works from a
 // new process and after a crash, in both network models.
 func (r *Runner) Down(ctx context.Context, opts DownOptions) error {
+	if opts.Images != "" && opts.Project != nil {
+		if state, err := r.find(ctx, opts.ProjectName); err != nil || state.Empty() {
+			// Nothing of the project is left but its images: Compose's down
+			// of the project removes them, as `docker compose down --rmi`.
+			return errors.Join(err, r.Compose.Down(ctx, opts.ProjectName, api.DownOptions{Project: opts.Project, Images: opts.Images}))
+		}
+	}
 	r, state, unlock, err := r.openProject(ctx, opts.ProjectName)
 	if err != nil || unlock == nil {
 		return err

@@ -36,6 +36,13 @@ type fakeCompose struct {
 	ups      []api.UpOptions
 	downs    []api.DownOptions
 	watches  []api.WatchOptions
+	// runs are the one-off containers run, with the project each ran in;
+	// runExit is their exit status.
+	runs     []api.RunOptions
+	runExit  int
+	restarts []api.RestartOptions
+	scales   []api.ScaleOptions
+	scaled   []*types.Project
 }
 
 func newFakeCompose(j *steps, e *enginetest.Fake) *fakeCompose {
@@ -131,6 +138,25 @@ func (c *fakeCompose) Watch(ctx context.Context, _ *types.Project, o api.WatchOp
 	c.watches = append(c.watches, o)
 	<-ctx.Done()
 	return ctx.Err()
+}
+
+func (c *fakeCompose) Restart(_ context.Context, name string, o api.RestartOptions) error {
+	c.j.add("compose restart %s %s", name, strings.Join(o.Services, ","))
+	c.restarts = append(c.restarts, o)
+	return nil
+}
+
+func (c *fakeCompose) RunOneOffContainer(_ context.Context, p *types.Project, o api.RunOptions) (int, error) {
+	c.j.add("compose run %s", o.Service)
+	c.runs = append(c.runs, o)
+	c.projects[p.Name+" run"] = p
+	return c.runExit, nil
+}
+
+func (c *fakeCompose) Scale(_ context.Context, p *types.Project, o api.ScaleOptions) error {
+	c.j.add("compose scale %v", o.Replicas)
+	c.scales, c.scaled = append(c.scales, o), append(c.scaled, p)
+	return nil
 }
 
 // endpointsOf are the networks Compose attaches a service's container to,

@@ -23,6 +23,9 @@ type Compose interface {
 	Stop(ctx context.Context, projectName string, options api.StopOptions) error
 	Down(ctx context.Context, projectName string, options api.DownOptions) error
 	Watch(ctx context.Context, project *types.Project, options api.WatchOptions) error
+	Restart(ctx context.Context, projectName string, options api.RestartOptions) error
+	RunOneOffContainer(ctx context.Context, project *types.Project, options api.RunOptions) (int, error)
+	Scale(ctx context.Context, project *types.Project, options api.ScaleOptions) error
 }
 
 // cleanupTimeout bounds the undo work done after a failure or a signal.

@@ -2,7 +2,12 @@
 // its name, version and the metadata answered to `docker-cli-plugin-metadata`.
 package metadata
 
-import climeta "github.com/docker/cli/cli-plugins/metadata"
+import (
+	"runtime"
+	"runtime/debug"
+
+	climeta "github.com/docker/cli/cli-plugins/metadata"
+)
 
 // Version is set at link time from `git describe`
 // (-ldflags "-X github.com/telepresenceio/docker-telepresence/metadata.Version=...").
@@ -30,3 +35,28 @@ func Metadata() climeta.Metadata {
 		URL:              URL,
 	}
 }
+
+// ComposeModule is the module of the Compose the plugin embeds.
+const ComposeModule = "github.com/docker/compose/v5"
+
+// ComposeVersion is the version of the Compose the plugin embeds, as the
+// build recorded it ("unknown" when it did not).
+func ComposeVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	for _, dep := range info.Deps {
+		if dep.Path == ComposeModule {
+			if dep.Replace != nil {
+				return dep.Replace.Version
+			}
+			return dep.Version
+		}
+	}
+	return "unknown"
+}
+
+// Platform is the OS and architecture the plugin was built for, as Go
+// names them: darwin/arm64, windows/amd64.
+func Platform() string { return runtime.GOOS + "/" + runtime.GOARCH }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/docker/cli/cli/command"
 	"github.com/docker/compose/v5/cmd/display"
+	"github.com/docker/compose/v5/cmd/prompt"
 	"github.com/docker/compose/v5/pkg/api"
 	"github.com/docker/compose/v5/pkg/compose"
 	"github.com/sirupsen/logrus"
@@ -33,6 +34,9 @@ type displayOptions struct {
 	progress string
 	detached bool
 	dryRun   bool
+	// ask has Compose ask the user, as `docker compose rm` does without
+	// --force; otherwise every question is answered yes.
+	ask bool
 }
 
 // progressModes are the values of --progress, as Compose has them.
@@ -46,7 +50,11 @@ func newBackend(dockerCli command.Cli, d displayOptions) (*composeBackend, error
 	if err != nil {
 		return nil, err
 	}
-	options := []compose.Option{compose.WithEventProcessor(ep), compose.WithPrompt(compose.AlwaysOkPrompt())}
+	answer := compose.AlwaysOkPrompt()
+	if d.ask {
+		answer = prompt.NewPrompt(dockerCli.In(), dockerCli.Out()).Confirm
+	}
+	options := []compose.Option{compose.WithEventProcessor(ep), compose.WithPrompt(answer)}
 	if d.dryRun {
 		options = append(options, compose.WithDryRun)
 	}

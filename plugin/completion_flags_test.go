@@ -79,13 +79,13 @@ func TestProjectFlagsComplete(t *testing.T) {
 		directive cobra.ShellCompDirective
 	}{
 		{[]string{"-f", ""}, "yaml yml", cobra.ShellCompDirectiveFilterFileExt},
-		{[]string{"up", "--file", "comp"}, "yaml yml", cobra.ShellCompDirectiveFilterFileExt},
+		{[]string{"-p", "x", "--file", "comp"}, "yaml yml", cobra.ShellCompDirectiveFilterFileExt},
 		{[]string{"--env-file", ""}, "", cobra.ShellCompDirectiveDefault},
-		{[]string{"config", "--env-file", "."}, "", cobra.ShellCompDirectiveDefault},
+		{[]string{"-p", "x", "--env-file", "."}, "", cobra.ShellCompDirectiveDefault},
 		{[]string{"--project-directory", ""}, "", cobra.ShellCompDirectiveFilterDirs},
 		{[]string{"-p", ""}, "blog data-only shop shopping", cobra.ShellCompDirectiveNoFileComp},
-		{[]string{"down", "-p", "sh"}, "shop shopping", cobra.ShellCompDirectiveNoFileComp},
-		{[]string{"status", "--project-name", "b"}, "blog", cobra.ShellCompDirectiveNoFileComp},
+		{[]string{"-f", "a.yaml", "-p", "sh"}, "shop shopping", cobra.ShellCompDirectiveNoFileComp},
+		{[]string{"--project-name", "b"}, "blog", cobra.ShellCompDirectiveNoFileComp},
 		{[]string{"version", "--format", ""}, "pretty json", cobra.ShellCompDirectiveNoFileComp},
 	} {
 		got, directive := completeThroughThePlugin(t, engine, tc.args...)

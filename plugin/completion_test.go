@@ -51,7 +51,7 @@ services:
 		{[]string{"-f", file, "watch", "w"}, "web worker"},
 		{[]string{"-f", file, "up", "--handler", "w"}, "web worker"},
 		{[]string{"-f", file, "config", "--remote", "d"}, "db"},
-		{[]string{"-f", file, "up", "--profile", ""}, "debug dev"},
+		{[]string{"-f", file, "--profile", ""}, "debug dev"},
 		{[]string{"-f", file, "--profile", "de"}, "debug dev"},
 		{[]string{"config", "--format", ""}, "yaml json"},
 		{[]string{"status", "--format", ""}, "table json"},

@@ -40,12 +40,16 @@ func runDown(ctx context.Context, dockerCli command.Cli, cmd *cobra.Command, opt
 	if opts.rmi != "" && opts.rmi != "local" && opts.rmi != "all" {
 		return fmt.Errorf("--rmi %q: invalid value (hint: use local or all)", opts.rmi)
 	}
-	runner, name, err := runnerByName(ctx, dockerCli, opts.globalOptions)
+	backend, err := newBackend(dockerCli, displayOptions{progress: opts.progress, detached: true, dryRun: opts.dryRun})
 	if err != nil {
 		return err
 	}
-	return runner.Down(context.WithoutCancel(ctx), lifecycle.DownOptions{
-		ProjectName: name, Volumes: opts.volumes, RemoveOrphans: opts.removeOrphans, Images: opts.rmi,
+	t, err := opts.target(ctx, backend)
+	if err != nil {
+		return err
+	}
+	return newRunner(dockerCli, opts.globalOptions, backend).Down(context.WithoutCancel(ctx), lifecycle.DownOptions{
+		ProjectName: t.name, Project: t.local, Volumes: opts.volumes, RemoveOrphans: opts.removeOrphans, Images: opts.rmi,
 		Timeout: optionalTimeout(cmd.Flags(), opts.timeout),
 	})
 }

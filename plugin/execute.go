@@ -61,7 +61,11 @@ func exitStatus(stderr io.Writer, err error) int {
 	if err == nil {
 		return 0
 	}
-	_, _ = fmt.Fprintln(stderr, err)
+	// A command that ended with its container's status (exec, run) says
+	// nothing more, as Compose's.
+	if msg := err.Error(); msg != "" {
+		_, _ = fmt.Fprintln(stderr, msg)
+	}
 	if st, ok := errors.AsType[cli.StatusError](err); ok && st.StatusCode != 0 {
 		return st.StatusCode
 	}

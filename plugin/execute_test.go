@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -70,14 +71,17 @@ func TestVersion(t *testing.T) {
 	t.Setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
 	t.Setenv(EnvTimeout, "soon") // not read by version
 
+	pretty := "Docker Telepresence version v0.3.1-2-gabcdef (" + runtime.GOOS + "/" + runtime.GOARCH + "), with Docker Compose " + metadata.ComposeVersion() + "\n"
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
-		{[]string{"version"}, "Docker Telepresence version v0.3.1-2-gabcdef\n"},
-		{[]string{"version", "--format", "pretty"}, "Docker Telepresence version v0.3.1-2-gabcdef\n"},
+		{[]string{"version"}, pretty},
+		{[]string{"version", "--format", "pretty"}, pretty},
+		{[]string{"version", "-f", "pretty"}, pretty},
 		{[]string{"version", "--short"}, "0.3.1-2-gabcdef\n"},
-		{[]string{"version", "--format", "json"}, `{"version":"v0.3.1-2-gabcdef"}` + "\n"},
+		{[]string{"version", "--format", "json"}, `{"version":"v0.3.1-2-gabcdef","platform":"` + runtime.GOOS + "/" + runtime.GOARCH +
+			`","compose":"` + metadata.ComposeVersion() + `"}` + "\n"},
 	} {
 		stdout, stderr, status := runPlugin(t, tc.args...)
 		if status != 0 || stdout != tc.want {

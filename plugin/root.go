@@ -42,11 +42,12 @@ type globalOptions struct {
 func RootCommand(dockerCli command.Cli) *cobra.Command {
 	opts := &globalOptions{}
 	cmd := &cobra.Command{
-		Use:           metadata.PluginName + " [OPTIONS] COMMAND",
-		Short:         metadata.ShortDescription,
-		SilenceUsage:  true,
-		SilenceErrors: true,
-		Args:          cobra.ArbitraryArgs,
+		Use:              metadata.PluginName + " [OPTIONS] COMMAND",
+		Short:            metadata.ShortDescription,
+		SilenceUsage:     true,
+		SilenceErrors:    true,
+		Args:             cobra.ArbitraryArgs,
+		TraverseChildren: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			if err := opts.checkEnv(cmd); err != nil {
 				return err
@@ -61,9 +62,13 @@ func RootCommand(dockerCli command.Cli) *cobra.Command {
 			return cmd.Help()
 		},
 	}
-	flags := cmd.PersistentFlags()
-	opts.addFlags(flags)
+	// The project flags are the root's own, as Compose's are: they come
+	// before the command (docker telepresence -f a.yaml -p x logs -f), so
+	// that a command's own -f (logs --follow, rm --force) or -p (run
+	// --publish, commit --pause) means what it means in Compose.
+	opts.addFlags(cmd.Flags())
 	registerProjectFlagCompletion(cmd, dockerCli, &opts.ProjectOptions)
+	flags := cmd.PersistentFlags()
 	flags.StringVar(&opts.telepresenceBinary, "telepresence", envOr(EnvBinary, "telepresence"),
 		"Telepresence binary to run (env "+EnvBinary+")")
 	timeout, timeoutErr := envDuration(EnvTimeout, telepresence.DefaultTimeout)
@@ -77,6 +82,10 @@ func RootCommand(dockerCli command.Cli) *cobra.Command {
 	flags.StringVar(&opts.volumeDriver, "volume-driver", os.Getenv(EnvVolumeDriver),
 		"Volume driver for the pod's volumes, used as is instead of the Telemount plugin (env "+EnvVolumeDriver+")")
 
+	tree := composeTree(dockerCli)
+	for _, v := range composeVerbs {
+		cmd.AddCommand(verbCommand(dockerCli, opts, tree, v))
+	}
 	cmd.AddCommand(
 		upCommand(dockerCli, opts),
 		watchCommand(dockerCli, opts),

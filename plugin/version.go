@@ -30,21 +30,23 @@ func versionCommand(dockerCli command.Cli) *cobra.Command {
 				return err
 			case format == "json":
 				b, err := json.Marshal(struct {
-					Version string `json:"version"`
-				}{metadata.Version})
+					Version  string `json:"version"`
+					Platform string `json:"platform"`
+					Compose  string `json:"compose"`
+				}{metadata.Version, metadata.Platform(), metadata.ComposeVersion()})
 				if err == nil {
 					_, err = fmt.Fprintln(out, string(b))
 				}
 				return err
 			case format == "" || format == "pretty":
-				_, err := fmt.Fprintf(out, "Docker Telepresence version %s\n", metadata.Version)
+				_, err := fmt.Fprintf(out, "Docker Telepresence version %s (%s), with Docker Compose %s\n",
+					metadata.Version, metadata.Platform(), metadata.ComposeVersion())
 				return err
 			}
 			return fmt.Errorf("--format %q: unsupported (hint: use pretty or json)", format)
 		},
 	}
-	// No -f shorthand, which Compose has: -f is --file here, on every command.
-	cmd.Flags().StringVar(&format, "format", "", "Format the output. Values: [pretty | json]")
+	cmd.Flags().StringVarP(&format, "format", "f", "", "Format the output. Values: [pretty | json]")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"pretty", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	cmd.Flags().BoolVar(&short, "short", false, "Shows only the version number")
 	return cmd

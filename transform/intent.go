@@ -6,6 +6,7 @@
 package transform
 
 import (
+	"maps"
 	"regexp"
 	"slices"
 
@@ -284,4 +285,23 @@ func ParseIntent(project *types.Project, flags Flags) (*Intent, error) {
 	checkDefaultedNames(in, &errs)
 	checkConnections(in, &errs)
 	return in, errs.orNil()
+}
+
+// Declares tells whether any service does anything with Telepresence:
+// without, the project runs as Compose runs it.
+func (in *Intent) Declares() bool { return in != nil && len(in.Services) > 0 }
+
+// WithCluster is the intent with a local service reaching the cluster, as
+// cluster: true would have it (Teleroute model): how a one-off container
+// of any service reaches the remote services by their compose names. The
+// intent it is made from is not changed.
+func (in *Intent) WithCluster(service string) *Intent {
+	if b := in.Behavior(service); b != Local {
+		return in
+	}
+	out := &Intent{Connections: in.Connections, Mounts: in.Mounts, Services: maps.Clone(in.Services)}
+	si := out.Services[service]
+	si.Behavior, si.Cluster = Local, true
+	out.Services[service] = si
+	return out
 }

@@ -135,10 +135,14 @@ func ReadDNS(v engine.Volume) (*DNS, bool) {
 }
 
 // IsRecord tells the volumes that record attachments and DNS mappings.
-func IsRecord(v engine.Volume) bool {
-	_, tm := v.Labels[labels.Telemount]
-	_, ic := v.Labels[labels.Attachment]
-	_, dns := v.Labels[labels.DNSMappings]
+func IsRecord(v engine.Volume) bool { return IsRecordLabels(v.Labels) }
+
+// IsRecordLabels tells the labels of a record volume: they exist only for
+// the plugin, never for the user (`volumes` hides them).
+func IsRecordLabels(l map[string]string) bool {
+	_, tm := l[labels.Telemount]
+	_, ic := l[labels.Attachment]
+	_, dns := l[labels.DNSMappings]
 	return !tm && (ic || dns)
 }
 

@@ -81,6 +81,12 @@ func buildBinaries(opts Options) (standin, telemount string, err error) {
 			return "", "", err
 		}
 		suite.pluginBuilt = true
+		// Compose's own CLI plugin, at the version go.mod names: the tests
+		// of what plain `docker compose` does to a project the plugin runs.
+		compose := filepath.Join(suite.dockerConfig, "cli-plugins", "docker-compose")
+		if err := goBuild(compose, composeMain, false); err != nil {
+			return "", "", fmt.Errorf("cannot build Compose's CLI plugin: %w", err)
+		}
 	}
 	standin = filepath.Join(suite.binDir, "telepresence")
 	if err := goBuild(standin, "./e2e/standin/telepresence", true); err != nil {
@@ -93,8 +99,12 @@ func buildBinaries(opts Options) (standin, telemount string, err error) {
 	return standin, telemount, nil
 }
 
-// module is the module path in the go.mod at the repository root.
-const module = "github.com/telepresenceio/docker-telepresence"
+// module is the module path in the go.mod at the repository root;
+// composeMain is the main package of the Compose it requires.
+const (
+	module      = "github.com/telepresenceio/docker-telepresence"
+	composeMain = "github.com/docker/compose/v5/cmd"
+)
 
 // findRepoRoot finds the repository root: the nearest directory, from the
 // test package's (where go test runs it) up, with this module's go.mod.

@@ -1,0 +1,27 @@
+package plugin
+
+import (
+	"context"
+
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/docker/compose/v5/pkg/api"
+)
+
+var pushVerb = verb{name: "push", services: true, read: func(f *verbFlags) (verbRun, error) {
+	o := api.PushOptions{IgnoreFailures: f.Bool("ignore-push-failures"), Quiet: f.Bool("quiet")}
+	deps := f.Bool("include-deps")
+	return func(ctx context.Context, c *verbContext, services []string) error {
+		backend, err := c.backend()
+		if err != nil {
+			return err
+		}
+		project, err := c.localProject(ctx, backend, services)
+		if err == nil && !deps {
+			project, err = project.WithSelectedServices(services, types.IgnoreDependencies)
+		}
+		if err != nil {
+			return err
+		}
+		return backend.Push(ctx, project, o)
+	}, nil
+}}
