@@ -49,6 +49,9 @@ services:
 		{[]string{"-f", file, "config", "--remote", "c"}, "cache"},
 		{[]string{"-f", file, "up", "web", "w"}, "worker"},
 		{[]string{"-f", file, "watch", "w"}, "web worker"},
+		{[]string{"-f", file, "logs", "w"}, "web worker"}, // Compose's other commands too
+		{[]string{"-f", file, "exec", ""}, "web worker db"},
+		{[]string{"-f", file, "restart", "d"}, "db"},
 		{[]string{"-f", file, "up", "--handler", "w"}, "web worker"},
 		{[]string{"-f", file, "config", "--remote", "d"}, "db"},
 		{[]string{"-f", file, "--profile", ""}, "debug dev"},

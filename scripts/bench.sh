@@ -10,6 +10,8 @@
 #   5. memory              peak RSS of `config` on 1,000 services
 #   6. attach              `up -d` with four attachments the stand-in makes in
 #                          2 s each, ours vs compose (scripts/bench-attach.sh)
+#   7. ps                  `ps` of a running 20-service project, ours vs compose
+#                          (scripts/bench-ps.sh)
 #
 # Everything is built here, from this repository and the Go module cache: the
 # plugin, the Docker Compose plugin at the version go.mod pins, the stand-in
@@ -18,7 +20,7 @@
 # interleaved, so that load from anything else on the machine falls on both.
 #
 # Environment:
-#   BENCH_SECTIONS  sections to run (default: "transform startup config up memory attach")
+#   BENCH_SECTIONS  sections to run (default: "transform startup config up memory attach ps")
 #   BENCH_RUNS      runs per command for start-up and config (default 20)
 #   BENCH_UP_RUNS   runs per side for up -d (sections 4 and 6) and the stand-in (default 5)
 #   BENCH_UP_MODELS network models for up -d (default "netns teleroute")
@@ -28,7 +30,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-SECTIONS=${BENCH_SECTIONS:-transform startup config up memory attach}
+SECTIONS=${BENCH_SECTIONS:-transform startup config up memory attach ps}
 RUNS=${BENCH_RUNS:-20}
 UP_RUNS=${BENCH_UP_RUNS:-5}
 UP_MODELS=${BENCH_UP_MODELS:-netns teleroute}
@@ -48,7 +50,7 @@ log() { printf '\n== %s\n' "$*" >&2; }
 die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 has_section() { [[ " $SECTIONS " == *" $1 "* ]]; }
 # on_engine: a section that runs projects on the engine, with the stand-in.
-on_engine() { has_section up || has_section attach; }
+on_engine() { has_section up || has_section attach || has_section ps; }
 
 # --- what the machine must have ------------------------------------------
 missing=()
@@ -324,6 +326,13 @@ if has_section attach; then
 	# shellcheck source=scripts/bench-attach.sh
 	source "$ROOT/scripts/bench-attach.sh"
 	bench_attach
+fi
+
+# --- 7. ps ----------------------------------------------------------------
+if has_section ps; then
+	# shellcheck source=scripts/bench-ps.sh
+	source "$ROOT/scripts/bench-ps.sh"
+	bench_ps
 fi
 
 {
