@@ -222,9 +222,10 @@ func TestStandinOutputFlags(t *testing.T) {
 	})
 }
 
-// status lists attachments as the release's sample does: by kind from
-// 2.31; before, intercepts, replaces and wiretaps under "intercepts" (the
-// only key the samples have) and no ingests.
+// status lists attachments as the release does: by kind from 2.27, each
+// list left out when empty (pkg/client/cli/cmd/status.go at v2.27.4);
+// before, intercepts, replaces and wiretaps under "intercepts" and no
+// ingests.
 func TestStandinStatusKinds(t *testing.T) {
 	t.Parallel()
 	for _, rel := range []string{fixture.Release222, fixture.Release227, fixture.Release231} {
@@ -238,43 +239,54 @@ func TestStandinStatusKinds(t *testing.T) {
 			if r.minor >= 23 {
 				siTP(t, e, "wiretap", "tap", "-w", "web", "--port", "8089:admin")
 			}
-			st := siTPJSON(t, e, "status", "--output", "json")
-			d := siDaemon(t, st)
-			item := func(names ...string) []any {
-				l := []any{}
-				for _, n := range names {
-					l = append(l, map[string]any{"name": n, "client": "standin@e2e"})
-				}
-				return l
-			}
-			want := map[string]any{"intercepts": item("solo", "tap", "web")}
-			switch {
-			case !r.teleroute:
-				siAssertShape(t, st, "status-2.20-netns.json", ".daemon.dns.mappings")
-				want["intercepts"] = item("solo", "web")
-			case r.minor < 31:
-				siAssertShape(t, st, "status-2.27-teleroute.json")
-			default:
-				siAssertShape(t, st, "status-2.31-teleroute.json")
-				ingestDir := e.State().Connections[e.Project].Ingests["web/sidecar"].LocalDir
-				want = map[string]any{"intercepts": item("web"), "replacements": item("solo"), "wiretaps": item("tap"),
-					"ingests":          []any{map[string]any{"workload": "web", "container": "sidecar", "mount": ingestDir}},
-					"tunnel_transport": "grpc"}
-			}
-			for _, k := range []string{"intercepts", "replacements", "wiretaps", "ingests", "tunnel_transport"} {
-				if !reflect.DeepEqual(d[k], want[k]) {
-					t.Errorf("status daemon.%s = %v, want %v", k, d[k], want[k])
-				}
-			}
+			siAssertStatusKinds(t, e, r)
 			siTP(t, e, "leave", "web")
 			siTP(t, e, "leave", "solo")
-			if r.minor >= 31 {
+			if r.minor >= 27 { // every list left out when empty, the wiretap's and the ingest's stay
 				d := siDaemon(t, siTPJSON(t, e, "status", "--output", "json"))
-				if _, ok := d["replacements"]; ok || !reflect.DeepEqual(d["intercepts"], []any{}) {
-					t.Errorf("2.31 status without replacements: %v", d)
+				_, replacements := d["replacements"]
+				_, intercepts := d["intercepts"]
+				if replacements || intercepts || d["wiretaps"] == nil || d["ingests"] == nil {
+					t.Errorf("%s status after leaving the intercept and the replace: %v", rel, d)
 				}
 			}
 			siQuit(t, e)
 		})
+	}
+}
+
+// siAssertStatusKinds checks the attachments status lists after
+// TestStandinStatusKinds made one of each kind.
+func siAssertStatusKinds(t *testing.T, e *Env, r standinRelease) {
+	t.Helper()
+	st := siTPJSON(t, e, "status", "--output", "json")
+	d := siDaemon(t, st)
+	item := func(names ...string) []any {
+		l := []any{}
+		for _, n := range names {
+			l = append(l, map[string]any{"name": n, "client": "standin@e2e"})
+		}
+		return l
+	}
+	want := map[string]any{"intercepts": item("solo", "tap", "web")}
+	switch {
+	case !r.teleroute:
+		siAssertShape(t, st, "status-2.20-netns.json", ".daemon.dns.mappings")
+		want["intercepts"] = item("solo", "web")
+	default:
+		ingestDir := e.State().Connections[e.Project].Ingests["web/sidecar"].LocalDir
+		want = map[string]any{"intercepts": item("web"), "replacements": item("solo"), "wiretaps": item("tap"),
+			"ingests": []any{map[string]any{"workload": "web", "container": "sidecar", "mount": ingestDir}}}
+		if r.minor >= 31 {
+			siAssertShape(t, st, "status-2.31-teleroute.json")
+			want["tunnel_transport"] = "grpc"
+		} else {
+			siAssertShape(t, st, "status-2.27-teleroute.json", ".daemon.replacements", ".daemon.wiretaps", ".daemon.ingests")
+		}
+	}
+	for _, k := range []string{"intercepts", "replacements", "wiretaps", "ingests", "tunnel_transport"} {
+		if !reflect.DeepEqual(d[k], want[k]) {
+			t.Errorf("status daemon.%s = %v, want %v", k, d[k], want[k])
+		}
 	}
 }

@@ -104,12 +104,9 @@ func filterDesc(ai fixture.ActiveIntercept) string {
 	return "HTTP requests with " + strings.Join(parts, " and ")
 }
 
-// splitHeader reads a header filter, "K=V" or "K: V" (the 2.31 CLI
-// reference of --http-header).
+// splitHeader reads a header filter as the stand-in keeps it, KEY=VALUE
+// (filterFlags).
 func splitHeader(h string) (key, value string) {
-	if k, v, ok := strings.Cut(h, "="); ok && !strings.Contains(k, ":") {
-		return strings.TrimSpace(k), strings.TrimSpace(v)
-	}
-	k, v, _ := strings.Cut(h, ":")
-	return strings.TrimSpace(k), strings.TrimSpace(v)
+	key, value, _ = strings.Cut(h, "=") // filterFlags keeps them KEY=VALUE, as the CLI parsed them
+	return key, value
 }

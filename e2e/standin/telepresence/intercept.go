@@ -88,12 +88,15 @@ func resolve(fx fixture.Fixture, ai fixture.ActiveIntercept) (target, error) {
 // (pkg/client/cli/intercept/command.go).
 func (e *env) attachRequest(f *flags, kind string) (string, fixture.ActiveIntercept, error) {
 	name := f.args[0]
+	fl, err := filterFlags(f)
+	if err != nil {
+		return "", fixture.ActiveIntercept{}, err
+	}
 	ai := fixture.ActiveIntercept{
 		ID: uuid() + ":" + name, Kind: kind, Workload: f.last("workload"), Container: f.last("container"),
 		Port: f.last("port"), Address: f.last("address"), Service: f.last("service"),
-		Headers: splitList(f.values["http-header"]), PathEqual: splitList(f.values["http-path-equal"]),
-		PathPrefix: splitList(f.values["http-path-prefix"]), PathRegex: splitList(f.values["http-path-regex"]),
-		Metadata: splitList(f.values["metadata"]), ToPod: splitList(f.values["to-pod"]), Mount: f.last("mount"),
+		Headers: fl.headers, PathEqual: fl.equal, PathPrefix: fl.prefix, PathRegex: fl.regex,
+		Metadata: fl.metadata, ToPod: splitList(f.values["to-pod"]), Mount: f.last("mount"),
 	}
 	if ai.Workload == "" {
 		ai.Workload = name
@@ -135,12 +138,6 @@ func validate(r release, ai fixture.ActiveIntercept) error {
 	// Before 2.23, --address had to be an IP (pkg/client/cli/intercept/state.go).
 	if ai.Address != "" && !r.addressName() && net.ParseIP(ai.Address) == nil {
 		return fmt.Errorf("--address %s is not a valid IP address", ai.Address)
-	}
-	for _, h := range ai.Headers {
-		if !strings.Contains(h, "=") && !strings.Contains(h, ":") {
-			// pkg/client/cli/intercept/command.go (2.25).
-			return fmt.Errorf("invalid header format '%s': must be key=value or key: value", h)
-		}
 	}
 	return nil
 }

@@ -85,9 +85,14 @@ func (r release) ingestNamespace() bool { return r.minor >= 29 }
 func (r release) nodeAgent() bool { return r.minor >= 30 }
 
 // statusKinds: status lists ingests, intercepts, replacements and wiretaps
-// apart, and tunnel_transport (sample status-2.31-teleroute.json; the
-// 2.27-era samples have only "intercepts").
-func (r release) statusKinds() bool { return r.minor >= 31 }
+// apart, each left out when empty (pkg/client/cli/cmd/status.go
+// UserDaemonStatus at v2.27.4; the 2.27 sample has one intercept, and so
+// only "intercepts").
+func (r release) statusKinds() bool { return r.minor >= 27 }
+
+// tunnelTransport: status has tunnel_transport, and the shape of
+// status-2.31-teleroute.json.
+func (r release) tunnelTransport() bool { return r.minor >= 31 }
 
 // format: --format exists from 2.29; --output is then deprecated
 // (pkg/client/cli/output/output.go).

@@ -20,14 +20,6 @@ func status(e *env, f *flags) (any, error) {
 	if e.fx.StatusOutput != "" {
 		return raw(e.fx.StatusOutput), nil
 	}
-	if e.fx.NonDocker {
-		s := loadSample(sampleStatusHost)
-		s.obj("user_daemon").set("version", e.rel.text)
-		s.obj("root_daemon").set("version", e.rel.text)
-		s.obj("traffic_manager").set("version", e.rel.text)
-		e.printf("User Daemon: Running (on the host)\n")
-		return s, nil
-	}
 	st, unlock, pruned, err := readState(e)
 	if err != nil {
 		return nil, err
@@ -49,18 +41,25 @@ func status(e *env, f *flags) (any, error) {
 		_, err := selectOne(st, use)
 		return nil, err
 	}
+	host := e.hostStatus()
 	switch {
+	case len(conns) == 0 && host != nil:
+		return host, nil
 	case len(conns) == 0:
 		e.printf("User Daemon: Not running\nRoot Daemon: Not running\n")
 		if e.rel.teleroute() {
 			return loadSample(sampleNotRunningRecent), nil
 		}
 		return loadSample(sampleNotRunningNetns), nil
-	case len(conns) == 1 && !f.bools["multi-daemon"]:
+	case len(conns) == 1 && host == nil && !f.bools["multi-daemon"]:
 		return e.connectionStatus(conns[0]), nil
 	}
-	// pkg/client/cli/cmd/status.go MultiConnectStatusInfo: {"connections": [...]}.
+	// pkg/client/cli/cmd/status.go MultiConnectStatusInfo: {"connections":
+	// [...]}, a daemon on the host among them as it prints one alone.
 	list := []any{}
+	if host != nil {
+		list = append(list, host)
+	}
 	for _, c := range conns {
 		list = append(list, e.connectionStatus(c))
 	}
@@ -122,7 +121,7 @@ func (e *env) telerouteStatus(c *fixture.Connection) shape {
 	if c.Network == "" {
 		file, network, dnsNet, subnets = sampleStatusNoSubnets, "default bridge", "bridge", nil
 	}
-	if e.rel.statusKinds() {
+	if e.rel.tunnelTransport() {
 		file = sampleStatusKinds
 	}
 	s := loadSample(file)
@@ -169,23 +168,23 @@ func addProxySubnets(d shape, c *fixture.Connection) {
 	}
 }
 
-// setAttachments lists the daemon's attachments. From 2.31 by kind, as
-// status-2.31-teleroute.json does: ingests {workload, container, mount},
-// intercepts, replacements and wiretaps {name, client}; the three lists
-// that 2.31 added are left out when empty (omitempty,
-// pkg/client/cli/cmd/status.go). Before 2.31 the samples have only
-// "intercepts": it lists the intercepts, replaces and wiretaps by name (the
-// traffic manager holds all three as intercepts), and ingests are not
-// shown, since no sample of those releases has a key for them.
+// setAttachments lists the daemon's attachments. From 2.27 by kind:
+// ingests {workload, container, mount}, intercepts, replacements and
+// wiretaps {name, client}, each left out when empty (UserDaemonStatus's
+// lists are all omitempty, and encoding/json v2 leaves an empty list out:
+// pkg/client/cli/cmd/status.go at v2.27.4 and v2.31.2), the items shaped
+// as status-2.31-teleroute.json has them. Before, "intercepts" lists the
+// intercepts, replaces and wiretaps by name (the traffic manager holds all
+// three as intercepts), and ingests are not shown.
 func (e *env) setAttachments(d shape, c *fixture.Connection) {
 	if !e.rel.statusKinds() {
 		d.set("intercepts", interceptList(d, c, ""))
 		return
 	}
-	d.set("intercepts", interceptList(d, c, fixture.KindIntercept))
-	for key, kind := range map[string]string{"replacements": fixture.KindReplace, "wiretaps": fixture.KindWiretap} {
-		if l := interceptList(d, c, kind); len(l) > 0 {
-			d.set(key, l)
+	items := loadSample(sampleStatusKinds).obj("daemon")
+	for key, kind := range map[string]string{"intercepts": fixture.KindIntercept, "replacements": fixture.KindReplace, "wiretaps": fixture.KindWiretap} {
+		if l := interceptList(items, c, kind); len(l) > 0 {
+			d[key] = l // the 2.27 sample, with one intercept, has no key for the others
 		} else {
 			delete(d, key)
 		}
@@ -198,10 +197,10 @@ func (e *env) setAttachments(d shape, c *fixture.Connection) {
 	list := []any{}
 	for _, k := range keys {
 		ig := c.Ingests[k]
-		list = append(list, d.item("ingests").set("workload", ig.Workload).set("container", ig.Container).set("mount", ig.LocalDir))
+		list = append(list, items.item("ingests").set("workload", ig.Workload).set("container", ig.Container).set("mount", ig.LocalDir))
 	}
 	if len(list) > 0 {
-		d.set("ingests", list)
+		d["ingests"] = list
 	} else {
 		delete(d, "ingests")
 	}
@@ -255,4 +254,20 @@ func currentMappings(e *env, name string) []fixture.DNSMapping {
 		return e.fx.DNSMappings
 	}
 	return mm
+}
+
+// hostStatus is the daemon the user connected on the host (telepresence
+// connect without --docker), as status-host-daemon.json has it; nil
+// without one. A request for a containerized daemon does not take it, and
+// the two coexist (pkg/client/cli/connect/connector.go).
+func (e *env) hostStatus() shape {
+	if !e.fx.NonDocker {
+		return nil
+	}
+	s := loadSample(sampleStatusHost)
+	s.obj("user_daemon").set("version", e.rel.text)
+	s.obj("root_daemon").set("version", e.rel.text)
+	s.obj("traffic_manager").set("version", e.rel.text)
+	e.printf("User Daemon: Running (on the host)\n")
+	return s
 }
