@@ -113,8 +113,6 @@ func TestFaults(t *testing.T) {
 				want: []string{"telepresence is not installed", "telepresence.io"}},
 			{name: "status is not JSON", fixture: Fixture{StatusOutput: "Daemon: Running (v2.19)"},
 				want: []string{"cannot read its JSON output", "Telepresence 2.20 or newer"}},
-			{name: "connected without --docker", fixture: Fixture{NonDocker: true},
-				want: []string{"telepresence status: the Telepresence daemon runs on this host, not in a container", "telepresence quit", "telepresence connect --docker"}},
 			{name: "connect fails", fixture: Fixture{ConnectFail: "unable to reach the cluster"},
 				want: []string{"connecting Telepresence", "unable to reach the cluster"}},
 			{name: "intercept conflict", fixture: Fixture{Intercepts: map[string]InterceptFixture{"beta": {Fail: `Intercept with name "beta" already exists`}}},

@@ -71,3 +71,14 @@ func ctx(t *testing.T) context.Context {
 
 // httpd is a handler command: it serves a page made of its environment.
 const httpd = `["sh", "-c", "mkdir -p /www && printf 'mode=%s db=%s\\n' \"$$MODE\" \"$$DB_HOST\" > /www/index.html && exec httpd -f -p 8088 -h /www"]`
+
+// mustRunStderr runs `docker telepresence args...`, failing the test on
+// error, and returns what it printed on stderr: Compose's progress rows.
+func (e *Env) mustRunStderr(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	_, stderr, err := e.Run(ctx(t), dir, args...)
+	if err != nil {
+		t.Fatalf("docker telepresence %s: %v", strings.Join(args, " "), err)
+	}
+	return stderr
+}

@@ -74,6 +74,11 @@ func assertInterruptUndone(t *testing.T, e *Env, p *Proc, n int) {
 	if !errors.As(err, &exit) || exit.ExitCode() != 130 || !strings.Contains(p.Stderr.String(), "Interrupted: what this up had done is undone") {
 		t.Fatalf("up -d after Ctrl-C: %v (want exit 130, saying what it did)\n%s", err, p.Stderr.String())
 	}
+	// Each attachment in flight says it was canceled, as Compose says it,
+	// never the context's error.
+	if out := p.Stderr.String(); strings.Contains(out, "context canceled") || !strings.Contains(out, " Canceled") {
+		t.Errorf("up -d after Ctrl-C shows the cancel as an error, or not at all:\n%s", out)
+	}
 	// Once every creator has ended, nothing can make an attachment.
 	for i := n; i < 2*n; i++ {
 		if ev := e.AwaitCreator(i, "the creators end"); ev.Event != fixture.CreatorCanceled {

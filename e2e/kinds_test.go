@@ -71,7 +71,7 @@ services:
 `
 
 // Every kind, in one project, through the plugin, in the Teleroute model:
-// 2.27, and 2.31 whose status lists ingests. `down` ends each.
+// 2.27, and 2.31. `down` ends each.
 func TestKinds(t *testing.T) {
 	for _, rel := range []string{Release227, fixture.Release231} {
 		t.Run(rel, func(t *testing.T) {
@@ -84,13 +84,9 @@ func TestKinds(t *testing.T) {
 			checkInterceptAndWiretap(t, e)
 			checkReachesCluster(t, e, "web", "orders") // connect
 			checkReachesCluster(t, e, "client", "db")  // proxy
-			ingest := "live"
-			if rel == Release227 {
-				ingest = "unknown" // status lists ingests from 2.31 (docs/attachments.md#reuse-and-replace)
-			}
 			checkStatusKinds(t, e, dir, map[string]string{
 				"api": "intercept live", "audit": "wiretap live",
-				"billing": "replace live", "worker": "ingest " + ingest,
+				"billing": "replace live", "worker": "ingest live",
 			})
 			e.MustRun(ctx(t), dir, "down")
 			e.assertNoLeftovers()

@@ -112,7 +112,7 @@ func assertScenario1Calls(t *testing.T, e *Env) {
 	intercept := []string{"intercept", "echo-server", "--port", "8088:http", "--detailed-output", "--output", "json"}
 	if e.teleroute() {
 		intercept = []string{"intercept", "echo-server", "--port", "8088:http", "--address", "tp-" + e.Project + "-echo",
-			"--http-header", "x-dev=alice", "--detailed-output", "--output", "json"}
+			"--http-header", `"x-dev:alice"`, "--detailed-output", "--output", "json"}
 	}
 	if calls := e.interceptCalls(); len(calls) != 1 || !slices.Equal(calls[0], intercept) {
 		t.Errorf("intercept calls = %q, want one %q", calls, intercept)

@@ -58,15 +58,31 @@ volumes:
 			t.Errorf("connect calls %q, want one with %s %s", connect, flag[0], flag[1])
 		}
 	}
-	want := fixture.ClusterAnswer(strings.TrimPrefix(e.DaemonContainer(), "tp-"), 5432)
+	// An x-tele connection without a name is trn-<namespace>, as
+	// Telepresence's compose names it (docs/attachments.md#connect).
+	want := fixture.ClusterAnswer("trn-default", 5432)
 	if out, err := e.HTTPFrom(e.container("app"), "db", 5433); err != nil || !strings.Contains(out, want) {
 		t.Errorf("app dials db:5433 and gets %q, %v; want psql's port 5432: %q", out, err, want)
 	}
-	addr := "127.0.0.1:" + e.HostPort(e.DaemonContainer(), 5432)
+	addr := "127.0.0.1:" + e.HostPort("tp-trn-default", 5432)
 	if status, body, err := e.HTTPGet(addr, "/"); err != nil || status != 200 || body != want {
 		t.Errorf("GET %s, db's published port = %d %q, %v; want %q", addr, status, body, err, want)
 	}
 	checkMountOverrides(t, e)
+	// The daemon runs now: a changed proxy port is rerouted on it all the
+	// same, as Telepresence reroutes on every connect.
+	compose := filepath.Join(dir, "compose.yaml")
+	data, err := os.ReadFile(compose)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(compose, []byte(strings.Replace(string(data), `ports: ["5433:5432"]`, `ports: ["5434:5432"]`, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.MustRun(ctx(t), dir, "up", "-d")
+	if out, err := e.HTTPFrom(e.container("app"), "db", 5434); err != nil || !strings.Contains(out, want) {
+		t.Errorf("after the change, app dials db:5434 and gets %q, %v; want psql's port 5432: %q", out, err, want)
+	}
 }
 
 // checkMountOverrides checks the handler's mounts: its compose volume cache

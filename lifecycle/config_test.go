@@ -30,7 +30,7 @@ func TestConfigSaysWhichModelItShows(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, projectYAML, tc.release)
 			if tc.connected {
-				f.tp.connect()
+				f.tp.connect("")
 			}
 			if tc.notInstalled {
 				f.tp.statusErr, f.tp.versionErr = telepresence.ErrNotInstalled, telepresence.ErrNotInstalled
@@ -94,7 +94,7 @@ func TestConfigOfARunningProjectMasksThePodEnvironment(t *testing.T) {
 func TestConfigWarnsWhenUpWouldRefuse(t *testing.T) {
 	f := newFixture(t, projectYAML, v227)
 	f.tp.noSubnets = true
-	f.tp.connect()
+	f.tp.connect("")
 	if _, err := f.runner.Config(t.Context(), f.project, f.intent, false); err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/docker/compose/v5/pkg/api"
 
 	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
+	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
 	"github.com/telepresenceio/docker-telepresence/telepresence"
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 	"github.com/telepresenceio/docker-telepresence/transform"
@@ -34,7 +35,7 @@ func (u *upRun) connect(ctx context.Context, plan *transform.Plan) error {
 	}
 	u.sessions = map[string]*session{}
 	for i, conn := range conns {
-		s, err := u.connectOne(ctx, plan.ForConnection(conn.Name, i == 0), conn, st)
+		s, err := u.connectOne(ctx, plan.ForConnection(conn.Name, i == 0), conn, st, records.DNSVolumeName(u.project, conn.Name, i == 0))
 		if err != nil {
 			return err
 		}
@@ -106,7 +107,7 @@ func selectDaemon(st *telepresence.Status, conn transform.Connection) (*telepres
 // connectOne finds the daemon of a connection, and connects one in docker
 // mode if none runs (pushing its quit on the journal). st is what status
 // said before.
-func (u *upRun) connectOne(ctx context.Context, plan *transform.Plan, conn transform.Connection, st *telepresence.Status) (*session, error) {
+func (u *upRun) connectOne(ctx context.Context, plan *transform.Plan, conn transform.Connection, st *telepresence.Status, volume string) (*session, error) {
 	d, contract, err := selectDaemon(st, conn)
 	if err != nil {
 		return nil, err
@@ -130,6 +131,9 @@ func (u *upRun) connectOne(ctx context.Context, plan *transform.Plan, conn trans
 	}
 	if !connectsNow {
 		u.checkConnection(s, plan, conn)
+		if err := u.reroute(ctx, s, plan, volume); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -163,6 +167,9 @@ func (u *upRun) startDaemon(ctx context.Context, plan *transform.Plan, conn tran
 		opts.Expose = plan.Expose
 	}
 	u.addProxies(&opts, plan, v)
+	if st.OnHost {
+		u.printf("NOTE: Telepresence is connected on this host too; docker telepresence connects a daemon in a container beside it (the two coexist, and the one on the host stays as it is)")
+	}
 	attempt := &connectAttempt{before: daemonNames(st), name: conn.Name, context: conn.Context, namespace: conn.Namespace}
 	u.journal.push("the Telepresence connection", func(ctx context.Context) error { return u.disconnect(ctx, attempt.made) })
 	u.event("Telepresence", api.Working, "Connecting", fmt.Sprintf("%s, docker mode", v))

@@ -32,7 +32,6 @@ func (u *upRun) checkConnection(s *session, plan *transform.Plan, conn transform
 			}
 		}
 	}
-	u.checkProxies(s, plan)
 	d := s.daemon
 	if conn.Context != "" && d.Context != "" && conn.Context != d.Context {
 		u.warn(fmt.Sprintf("x-telepresence.context is %q but Telepresence is connected to %q; run `telepresence quit` to reconnect", conn.Context, d.Context))
@@ -45,7 +44,10 @@ func (u *upRun) checkConnection(s *session, plan *transform.Plan, conn transform
 // publishes tells whether the daemon container publishes an --expose value.
 func publishes(info engine.DaemonInfo, expose string) bool {
 	host, port := splitExpose(expose)
-	for _, addr := range info.Published[port+"/tcp"] {
+	if !strings.Contains(port, "/") {
+		port += "/tcp"
+	}
+	for _, addr := range info.Published[port] {
 		if _, p, err := net.SplitHostPort(addr); err == nil && (anyPort(host) || p == host) {
 			return true
 		}

@@ -37,7 +37,12 @@ func (u *upRun) setDNS(ctx context.Context, plan *transform.Plan) error {
 				remote = append(remote, r)
 			}
 		}
-		if err := u.setDNSOn(ctx, u.sessions[conn.Name], records.DNSVolumeName(u.project, conn.Name, i == 0), mappings, remote); err != nil {
+		s := u.sessions[conn.Name]
+		rec := &records.DNS{Connection: s.daemon.Name, Remote: remote}
+		if opts := proxyReroutes(plan.ForConnection(conn.Name, i == 0), s); len(opts.RerouteLocal)+len(opts.RerouteRemote) > 0 {
+			rec.Reroutes, rec.DaemonID = reroutes(opts), s.info.ID
+		}
+		if err := u.setDNSOn(ctx, s, records.DNSVolumeName(u.project, conn.Name, i == 0), mappings, rec); err != nil {
 			return err
 		}
 	}
@@ -46,14 +51,15 @@ func (u *upRun) setDNS(ctx context.Context, plan *transform.Plan) error {
 
 // setDNSOn sets the mappings of one connection's remote services on its
 // daemon, and records them in the volume of that connection.
-func (u *upRun) setDNSOn(ctx context.Context, s *session, volume string, mappings []transform.RemoteMapping, remote []string) error {
+func (u *upRun) setDNSOn(ctx context.Context, s *session, volume string, mappings []transform.RemoteMapping, rec *records.DNS) error {
 	recorded := u.before.DNSIn(volume)
 	own := make([]vocab.DNSMapping, len(mappings))
 	for i, m := range mappings {
 		own[i] = m.DNSMapping(s.daemon.Namespace)
 		u.event("DNS "+m.Service, api.Done, "Mapped", "to "+own[i].AliasFor+" in the daemon's network")
 	}
-	if err := u.recordRemote(ctx, volume, recorded, &records.DNS{Connection: s.daemon.Name, Mappings: own, Remote: remote}); err != nil {
+	rec.Mappings = own
+	if err := u.recordRemote(ctx, volume, recorded, rec); err != nil {
 		return err
 	}
 	var previous []vocab.DNSMapping
@@ -165,7 +171,8 @@ func sameRecord(a, b *records.DNS) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
-	return a.Connection == b.Connection && sameMappings(a.Mappings, b.Mappings) && slices.Equal(a.Remote, b.Remote)
+	return a.Connection == b.Connection && sameMappings(a.Mappings, b.Mappings) && slices.Equal(a.Remote, b.Remote) &&
+		slices.Equal(a.Reroutes, b.Reroutes) && a.DaemonID == b.DaemonID
 }
 
 // mergeMappings is current without the mappings the project set before,

@@ -109,7 +109,7 @@ func TestInterruptingAnUpThatReusedInterceptsLeavesThem(t *testing.T) {
 func TestDownLeavesThroughTheDaemonTheRecordNames(t *testing.T) {
 	yaml := "x-telepresence: {namespace: default}\n" + projectYAML
 	f := newFixture(t, yaml, v227)
-	f.tp.connect()
+	f.tp.connect("")
 	f.tp.other = &telepresence.Daemon{Name: "trn-big-data", ContainerNetwork: "tp-trn-big-data", Version: v227, Namespace: "big-data", Context: "default"}
 	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)
@@ -127,7 +127,7 @@ func TestDownLeavesThroughTheDaemonTheRecordNames(t *testing.T) {
 		t.Errorf("records kept = %v, want both", got)
 	}
 	// The daemon is back: the next down leaves through it.
-	f.tp.connect()
+	f.tp.connect("")
 	f.tp.active = map[string]bool{"api": true, "echo-server": true}
 	f.j.reset()
 	if err := f.newRunner().Down(t.Context(), DownOptions{ProjectName: "proj"}); err != nil {

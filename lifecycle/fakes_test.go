@@ -66,6 +66,11 @@ type fakeTP struct {
 	active         map[string]bool
 	env            map[string]string
 	mounts         []vocab.Mount
+	// exposed are the ports the first daemon publishes (connect --expose).
+	exposed []string
+	// onHost is a daemon the user connected on the host, which status
+	// lists beside the containerized ones.
+	onHost bool
 }
 
 func newFakeTP(j *steps, release vocab.Version) *fakeTP {
@@ -79,7 +84,7 @@ func (f *fakeTP) Status(context.Context) (*telepresence.Status, error) {
 	if f.statusErr != nil {
 		return nil, f.statusErr
 	}
-	st := &telepresence.Status{}
+	st := &telepresence.Status{OnHost: f.onHost}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.daemon != nil {
@@ -103,18 +108,22 @@ func (f *fakeTP) ClientVersion(context.Context) (vocab.Version, error) {
 	return f.release, f.versionErr
 }
 
-// connect makes the daemon status then reports.
-func (f *fakeTP) connect() {
-	d := &telepresence.Daemon{Name: "test", DaemonPort: 9999, Context: "default", Namespace: "default"}
+// connect makes the daemon status then reports: named by the
+// connection, else "test".
+func (f *fakeTP) connect(name string) {
+	if name == "" {
+		name = "test"
+	}
+	d := &telepresence.Daemon{Name: name, DaemonPort: 9999, Context: "default", Namespace: "default"}
 	switch {
 	case !f.teleroute():
 		// As 2.20.2 prints it: a dns object, whose mappings key is left out
 		// when the set is empty.
-		d.Version, d.ContainerNetwork, d.ReportsDNSMappings, d.DNSMappings = f.release, "container:tp-test", true, []vocab.DNSMapping{}
+		d.Version, d.ContainerNetwork, d.ReportsDNSMappings, d.DNSMappings = f.release, "container:tp-"+name, true, []vocab.DNSMapping{}
 	case f.noSubnets:
 		d.Version, d.ContainerNetwork, d.ReportsDNSMappings, d.DNSMappings = f.release, "default bridge", true, []vocab.DNSMapping{}
 	default:
-		d.Version, d.ContainerNetwork, d.ReportsDNSMappings = f.release, "tp-test", true
+		d.Version, d.ContainerNetwork, d.ReportsDNSMappings = f.release, "tp-"+name, true
 		d.Subnets, d.DNSMappings = []string{"10.96.0.0/12"}, []vocab.DNSMapping{{Name: "user", AliasFor: "users.default"}}
 	}
 	f.daemon = d
@@ -135,7 +144,11 @@ func (f *fakeTP) Connect(ctx context.Context, o telepresence.ConnectOptions) err
 			Subnets: []string{"10.100.0.0/16"}, ReportsDNSMappings: true, DNSMappings: []vocab.DNSMapping{}}
 		return nil
 	}
-	f.connect()
+	if f.daemon != nil && (o.Name == "" || o.Name == f.daemon.Name) {
+		return nil // a connect to a daemon that runs: it keeps what it publishes
+	}
+	f.connect(o.Name)
+	f.exposed = o.Expose
 	return nil
 }
 
@@ -225,13 +238,14 @@ func (f *fakeTP) SetDNSMappings(_ context.Context, addr string, m []vocab.DNSMap
 func daemonInfo(tp *fakeTP, published func() map[string][]string) func(name string) engine.DaemonInfo {
 	return func(name string) engine.DaemonInfo {
 		info := engine.DaemonInfo{Networks: map[string]engine.Endpoint{}, Published: map[string][]string{}}
+		first := tp.firstDaemon()
 		if tp.teleroute() {
 			info.Networks["bridge"] = engine.Endpoint{IP: "172.17.0.2"}
 			if !tp.noSubnets {
-				info.Networks["test"] = engine.Endpoint{IP: "172.30.0.2"}
+				info.Networks[first] = engine.Endpoint{IP: "172.30.0.2"}
 			}
 			info.Published["4038/tcp"] = []string{"127.0.0.1:49321"}
-			if name != "tp-test" {
+			if name != "tp-"+first {
 				info.Published["4038/tcp"] = []string{"127.0.0.1:49322"} // fakeTP's other daemon
 				info.Networks[strings.TrimPrefix(name, "tp-")] = engine.Endpoint{IP: "172.31.0.2"}
 			}
@@ -240,9 +254,35 @@ func daemonInfo(tp *fakeTP, published func() map[string][]string) func(name stri
 			info.Published["9999/tcp"] = []string{"127.0.0.1:9999"}
 			info.Published["8088/tcp"] = []string{"127.0.0.1:8088"}
 		}
-		if p := published(); p != nil && name == "tp-test" {
+		if name == "tp-"+first {
+			for _, e := range tp.exposedPorts() {
+				host, port := splitExpose(e)
+				if anyPort(host) {
+					host = "32768"
+				}
+				info.Published[port+"/tcp"] = []string{"0.0.0.0:" + host}
+			}
+		}
+		if p := published(); p != nil && name == "tp-"+first {
 			info.Published = p
 		}
 		return info
 	}
+}
+
+// firstDaemon is the name of the fake's first daemon: "test" unless its
+// connection named it.
+func (f *fakeTP) firstDaemon() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.daemon != nil {
+		return f.daemon.Name
+	}
+	return "test"
+}
+
+func (f *fakeTP) exposedPorts() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.exposed)
 }

@@ -15,7 +15,7 @@ import (
 // exposed, on IPv6 loopback when the daemon binds there.
 func TestSetDNSMappingsDialsTheConfiguredGRPCPort(t *testing.T) {
 	f := newFixture(t, projectYAML, v227)
-	f.tp.connect()
+	f.tp.connect("")
 	f.tp.daemon.DaemonPort = 49500
 	f.published = map[string][]string{
 		"5000/tcp": {"[::1]:49500"},

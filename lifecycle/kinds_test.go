@@ -119,7 +119,7 @@ services:
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"tp intercept api --port 8080 --address tp-proj-api --http-header x-dev=me --detailed-output --format json",
+		"tp intercept api --port 8080 --address tp-proj-api --http-header \"x-dev:me\" --detailed-output --format json",
 		"tp wiretap tap --port 9090 --address tp-proj-tap --service api --detailed-output --format json",
 		"tp replace billing --address tp-proj-billing --container app --detailed-output --format json",
 		"tp ingest worker --container main --format json",
@@ -140,24 +140,41 @@ services:
 	f.assertNothingLeft(t)
 }
 
-// A proxy's reroutes are given to `telepresence connect`: the up that
-// connects asks for them, and an up that finds the daemon connected says
-// it may lack them and how to have them.
-func TestProxiesAreReroutedWhenTheRunConnects(t *testing.T) {
-	f := newFixture(t, "services:\n  db: {image: db, ports: [\"5432:5432\"], x-tele: {type: proxy, name: psql, ports: [\"5433:5432\"]}}\n  web: {image: web, depends_on: [db]}\n", v227)
+// A proxy's reroutes are given to `telepresence connect` whoever started
+// the daemon, as Telepresence's compose gives them: the up that connects
+// asks for them; an up on the daemon that has them asks nothing more; one
+// whose proxies changed asks the running daemon for them; a published port
+// the running daemon does not publish, or forwards elsewhere, is an error
+// that says what to do.
+func TestProxiesAreReroutedEveryTime(t *testing.T) {
+	yaml := "services:\n  db: {image: db, ports: [\"5432:5432\"], x-tele: {type: proxy, name: psql, ports: [\"5433:5432\"]}}\n  web: {image: web, depends_on: [db]}\n"
+	f := newFixture(t, yaml, v227)
 	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)
 	}
-	connect := "tp connect --docker --expose 5432:5432 --reroute-local 5432:psql:5432 --reroute-remote psql:5432:5433"
+	connect := "tp connect --docker --name trn-default --expose 5432:5432 --reroute-local 5432:psql:5432 --reroute-remote psql:5432:5433"
 	if !hasStep(f.j, connect) {
 		t.Errorf("no step %q: %v", connect, f.j.all())
 	}
-	if strings.Contains(f.stderr.String(), "was connected before this run") {
-		t.Errorf("the run that connected warns: %s", f.stderr.String())
-	}
 	f.upAgain(t)
-	want := `service "db": the Telepresence daemon tp-test was connected before this run, so it reroutes the service's ports only if its connect did (--reroute-remote psql:5432:5433 --reroute-local 5432:psql:5432)`
-	if !strings.Contains(f.stderr.String(), want) {
-		t.Errorf("stderr = %s\nwant %s", f.stderr.String(), want)
+	if hasStep(f.j, "tp connect") || strings.Contains(f.stderr.String(), "WARNING") {
+		t.Errorf("an up on the daemon that has the reroutes: %v\n%s", f.j.all(), f.stderr.String())
+	}
+	f.load(t, edit(t, yaml, `"5433:5432"`, `"5434:5432"`))
+	f.upAgain(t)
+	if again := "tp connect --docker --name trn-default --reroute-local 5432:psql:5432 --reroute-remote psql:5432:5434"; !hasStep(f.j, again) {
+		t.Errorf("no step %q: %v", again, f.j.all())
+	}
+	f.load(t, edit(t, yaml, `ports: ["5432:5432"]`, `ports: ["5432:5432", "6000:6000"]`))
+	f.j.reset()
+	err := f.newRunner().Up(t.Context(), UpOptions{Project: f.project, Intent: f.intent, Mode: Detached})
+	if err == nil || !strings.Contains(err.Error(), `6000:6000 (service "db") is not published by it`) || !strings.Contains(err.Error(), "telepresence quit") {
+		t.Errorf("a port the daemon does not publish: %v", err)
+	}
+	f.load(t, edit(t, yaml, `name: psql`, `name: pg`))
+	f.j.reset()
+	err = f.newRunner().Up(t.Context(), UpOptions{Project: f.project, Intent: f.intent, Mode: Detached})
+	if err == nil || !strings.Contains(err.Error(), "port 5432 is forwarded as 5432:psql:5432, not 5432:pg:5432") || !strings.Contains(err.Error(), "telepresence quit") {
+		t.Errorf("a port the daemon forwards elsewhere: %v", err)
 	}
 }

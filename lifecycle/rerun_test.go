@@ -63,7 +63,7 @@ services:
 		name, change, wantIntercept, wantWhy string
 	}{
 		{"port", `, port: "9090:http"`, "tp intercept echo-server --port 9090:http --address tp-proj-echo", `ports "8088", now "9090:http"`},
-		{"httpHeaders", `, httpHeaders: [x-dev=alice]`, "tp intercept echo-server --port 8088 --address tp-proj-echo --http-header x-dev=alice", `httpHeaders "", now "x-dev=alice"`},
+		{"httpHeaders", `, httpHeaders: [x-dev=alice]`, "tp intercept echo-server --port 8088 --address tp-proj-echo --http-header \"x-dev:alice\"", `httpHeaders "", now "x-dev=alice"`},
 		{"service", `, service: echo-svc`, "tp intercept echo-server --port 8088 --address tp-proj-echo --service echo-svc", `service "", now "echo-svc"`},
 		{"mount", `, mount: false`, "tp intercept echo-server --port 8088 --address tp-proj-echo --mount=false", `mount "true", now "false"`},
 		{"workload", `-v2`, "tp intercept echo-server-v2 --port 8088 --address tp-proj-echo", `workload "echo-server", now "echo-server-v2"`},

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/docker/compose/v5/pkg/api"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
@@ -27,10 +28,10 @@ const (
 // installed, the handlers run without the pod's volumes, as Telepresence's
 // own compose does ("Remote mount disabled"), unless a handler asked for
 // them (mount: true).
-func (r *Runner) volumeDriver(ctx context.Context, plan *transform.Plan, attachments map[string]vocab.Attachment) (string, error) {
+func (r *Runner) volumeDriver(ctx context.Context, project *types.Project, in *transform.Intent, plan *transform.Plan, attachments map[string]vocab.Attachment) (string, error) {
 	var needed, required []string
 	for _, req := range plan.Attachments {
-		if req.Mount && slices.ContainsFunc(attachments[req.Service].Mounts, func(m vocab.Mount) bool { return m.Policy.Mounted() }) {
+		if req.Mount && transform.MountsPodVolumes(project, in, req.Service, attachments[req.Service]) {
 			needed = append(needed, req.Service)
 			if req.MountRequired {
 				required = append(required, req.Service)

@@ -67,3 +67,33 @@ func TestUpReusesTheTelemountPluginTelepresenceInstalled(t *testing.T) {
 		t.Errorf("driver = %q", d)
 	}
 }
+
+// An x-tele handler mounts a pod volume only where it has a named volume,
+// as Telepresence's own compose: one without any asks for no volume plugin
+// at all, whatever the pod has.
+func TestXTeleHandlerWithoutVolumesAsksForNoPlugin(t *testing.T) {
+	yaml := `
+services:
+  api:
+    image: api
+    ports: ["9000:9000"]
+    x-tele: {type: intercept}
+  web:
+    image: web
+    volumes: ["cache:/cache"]
+    x-tele: {type: ingest, name: web}
+volumes: {cache: {}}
+`
+	f := newFixture(t, yaml, v227)
+	f.runner.VolumeDriver = ""
+	f.tp.mounts = []vocab.Mount{{Path: "/var/run/secrets/kubernetes.io", Policy: vocab.PolicyRemote}}
+	if err := f.up(t.Context(), true); err != nil {
+		t.Fatal(err)
+	}
+	if hasStep(f.j, "docker plugin install") {
+		t.Errorf("installed the volume plugin for handlers without a named volume at a pod path: %v", f.j.all())
+	}
+	if v := f.lastProject().Volumes["cache"]; v.Driver != "" {
+		t.Errorf("web's cache is redefined though the pod has nothing at /cache: %+v", v)
+	}
+}

@@ -81,7 +81,7 @@ func TestUpRefusesPersonalInterceptsBefore225(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 	assertSteps(t, f.j, []string{"tp status", "tp version"})
-	f.tp.connect()
+	f.tp.connect("")
 	f.j.reset()
 	if err := f.up(t.Context(), true); !errors.Is(err, ErrUnsupported) {
 		t.Fatalf("with a 2.24 daemon running: err = %v", err)
@@ -141,7 +141,7 @@ services:
 // it is then, keeping what another project set meanwhile.
 func TestAFailedUpKeepsTheMappingsOthersSetMeanwhile(t *testing.T) {
 	f := newFixture(t, projectYAML, v227)
-	f.tp.connect() // the user's daemon: the undo does not quit it
+	f.tp.connect("") // the user's daemon: the undo does not quit it
 	other := vocab.DNSMapping{Name: "cache", AliasFor: "redis.default"}
 	f.compose.onCreate = func() {
 		f.tp.daemon.DNSMappings = append(f.tp.daemon.DNSMappings, other) // another project's up, meanwhile
@@ -193,7 +193,7 @@ func TestDownAfterTheInterceptsVanished(t *testing.T) {
 func TestSeveralDaemonsUseTheProjectsOwn(t *testing.T) {
 	yaml := "x-telepresence: {namespace: default}\n" + projectYAML
 	f := newFixture(t, yaml, v227)
-	f.tp.connect()
+	f.tp.connect("")
 	f.tp.other = &telepresence.Daemon{Name: "trn-big-data", ContainerNetwork: "tp-trn-big-data", Version: v227, Namespace: "big-data", Context: "default"}
 	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)

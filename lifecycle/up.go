@@ -182,7 +182,7 @@ func (u *upRun) up(ctx context.Context, plan *transform.Plan, selected []string)
 	if err != nil {
 		return err
 	}
-	driver, err := u.volumeDriver(ctx, plan, attachments)
+	driver, err := u.volumeDriver(ctx, u.opts.Project, in, plan, attachments)
 	if err != nil {
 		return err
 	}

@@ -57,7 +57,7 @@ func TestUpDetachedNetns(t *testing.T) {
 // out again.
 func TestMappingsOfADaemonThatDoesNotReportThem(t *testing.T) {
 	f := newFixture(t, projectYAML, v220)
-	f.tp.connect()
+	f.tp.connect("")
 	f.tp.daemon.ReportsDNSMappings, f.tp.daemon.DNSMappings = false, nil
 	f.compose.upErr = errors.New("port is already allocated")
 	if err := f.up(t.Context(), true); err == nil {
@@ -79,7 +79,7 @@ func TestMappingsOfADaemonThatDoesNotReportThem(t *testing.T) {
 
 func TestUpWarnsAboutPortsTheRunningDaemonDoesNotPublish(t *testing.T) {
 	f := newFixture(t, projectYAML, v220)
-	f.tp.connect() // publishes 8088, not 9000
+	f.tp.connect("") // publishes 8088, not 9000
 	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func TestUpComposeFailureRemovesWhatItCreated(t *testing.T) {
 volumes:
   data: {}
 `, v220)
-	f.tp.connect()
+	f.tp.connect("")
 	f.engine.Volumes["proj"] = []engine.Volume{{Name: "proj_old", Labels: map[string]string{"com.docker.compose.project": "proj"}}}
 	f.compose.upErr = errors.New("port is already allocated")
 	if err := f.up(t.Context(), true); err == nil || !strings.Contains(err.Error(), "port is already allocated") {
@@ -157,12 +157,16 @@ func TestUpInterruptedDuringAnInterceptLeavesIt(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 	f.assertNothingLeft(t)
+	// Shown as Compose shows what Ctrl-C stopped: canceled, no error.
+	if out := f.stderr.String(); !strings.Contains(out, "Intercept echo-server Canceled") || strings.Contains(out, "context canceled") {
+		t.Errorf("stderr = %s", out)
+	}
 }
 
 func TestUpInterruptedWhileConnecting(t *testing.T) {
 	f := newFixture(t, projectYAML, v220)
 	ctx, cancel := context.WithCancel(t.Context())
-	f.tp.onConnect = func() { f.tp.connect(); cancel() }
+	f.tp.onConnect = func() { f.tp.connect(""); cancel() }
 	if err := f.up(ctx, true); !errors.Is(err, ErrInterrupted) {
 		t.Fatalf("err = %v", err)
 	}
@@ -256,13 +260,21 @@ func TestAttachedUpRidesOutAnEngineErrorWhileCheckingTheDaemon(t *testing.T) {
 	}
 }
 
-func TestUpDaemonNotInDocker(t *testing.T) {
-	f := newFixture(t, projectYAML, v220)
-	f.tp.statusErr = &telepresence.CommandError{Args: []string{"status"}, Err: telepresence.ErrNotDocker, Message: "run telepresence connect --docker"}
-	if err := f.up(t.Context(), true); !errors.Is(err, telepresence.ErrNotDocker) {
-		t.Fatalf("err = %v", err)
+// A daemon the user connected on the host does not serve the project: a
+// containerized one is connected beside it, as Telepresence lets them
+// coexist, and the host's is left alone.
+func TestUpBesideAHostDaemon(t *testing.T) {
+	f := newFixture(t, projectYAML, v227)
+	f.tp.onHost = true
+	if err := f.up(t.Context(), true); err != nil {
+		t.Fatal(err)
 	}
-	assertSteps(t, f.j, []string{"tp status"})
+	if !hasStep(f.j, "tp connect --docker") || hasStep(f.j, "tp quit") {
+		t.Errorf("steps: %v", f.j.all())
+	}
+	if !strings.Contains(f.stderr.String(), "coexist") {
+		t.Errorf("stderr says nothing of the daemon on the host: %s", f.stderr.String())
+	}
 }
 
 func TestUpInvalidIntentStartsNothing(t *testing.T) {

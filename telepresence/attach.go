@@ -3,6 +3,7 @@ package telepresence
 import (
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
@@ -50,12 +51,21 @@ func (o AttachOptions) Args() []string {
 	add("--service", o.Service)
 	add("--container", o.Container)
 	add("--to-pod", o.ToPod...)
-	add("--http-header", o.HTTP.Headers...)
-	add("--http-path-equal", o.HTTP.Paths...)
-	add("--http-path-prefix", o.HTTP.PathPrefixes...)
-	add("--http-path-regex", o.HTTP.PathRegexps...)
+	for _, h := range o.HTTP.Headers {
+		name, value, _ := strings.Cut(h, "=")
+		add("--http-header", csvField(name+":"+value))
+	}
+	for _, p := range o.HTTP.Paths {
+		add("--http-path-equal", csvField(p))
+	}
+	for _, p := range o.HTTP.PathPrefixes {
+		add("--http-path-prefix", csvField(p))
+	}
+	for _, p := range o.HTTP.PathRegexps {
+		add("--http-path-regex", csvField(p))
+	}
 	for _, k := range slices.Sorted(maps.Keys(o.Metadata)) {
-		add("--metadata", k+"="+o.Metadata[k])
+		add("--metadata", csvField(k+":"+o.Metadata[k]))
 	}
 	if !o.Mount {
 		args = append(args, "--mount=false")
@@ -67,4 +77,14 @@ func (o AttachOptions) Args() []string {
 		args = append(args, "--detailed-output")
 	}
 	return append(args, o.Contract.jsonFlags()...)
+}
+
+// csvField writes a value of an HTTP filter or metadata flag so that the
+// CLI reads it whole. The flags are pflag StringSlices, which read each
+// occurrence as one CSV record (a ',' would cut it in two), and a header
+// or metadata entry is split at its first ':' (pkg/client/cli/intercept/
+// command.go parseKeyValue): the entry is written KEY:VALUE, quoted, its
+// quotes doubled. docs/telepresence-contract.md#filter-values.
+func csvField(s string) string {
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }

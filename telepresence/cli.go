@@ -134,11 +134,7 @@ func (c *CLI) Status(ctx context.Context) (*Status, error) {
 		return nil, err
 	}
 	st, err := parseStatus(out)
-	switch {
-	case errors.Is(err, errNotDocker):
-		return nil, &CommandError{Args: args, Err: ErrNotDocker,
-			Message: "the Telepresence daemon runs on this host, not in a container; run `telepresence quit` and let docker telepresence connect it with `telepresence connect --docker`"}
-	case err != nil:
+	if err != nil {
 		return nil, &CommandError{Args: args, Err: ErrBadOutput,
 			Message: fmt.Sprintf("cannot read its JSON output (%v): %q; is this Telepresence 2.20 or newer?", err, truncate(out))}
 	}

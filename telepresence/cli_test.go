@@ -2,9 +2,11 @@ package telepresence
 
 import (
 	"context"
+	"encoding/csv"
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -45,8 +47,8 @@ func TestStatusCommand(t *testing.T) {
 		t.Errorf("args = %q: before status answers the release is unknown, and every release takes --output json", a)
 	}
 	c, _ = fakeBinary(t, string(sample(t, "status-host-daemon.json")), "", 0)
-	if _, err := c.Status(t.Context()); !errors.Is(err, ErrNotDocker) || !strings.Contains(err.Error(), "telepresence connect --docker") {
-		t.Errorf("host daemon: err = %v", err)
+	if st, err := c.Status(t.Context()); err != nil || st.Running() || !st.OnHost {
+		t.Errorf("a daemon on the host serves no project, and is no error: %+v, %v", st, err)
 	}
 	c, _ = fakeBinary(t, "OSS User Daemon: Running", "", 0)
 	if _, err := c.Status(t.Context()); !errors.Is(err, ErrBadOutput) || !strings.Contains(err.Error(), "Telepresence 2.20 or newer") {
@@ -184,13 +186,13 @@ func TestAttachArgs(t *testing.T) {
 	}{
 		{"2.20 intercept, netns", AttachOptions{Kind: vocab.KindIntercept, Name: "echo-server", Workload: "echo-server", Ports: []string{"8088:http"},
 			Service: "echo", HTTP: vocab.HTTPFilter{Headers: []string{"x-dev=alice"}}},
-			"intercept echo-server --port 8088:http --service echo --http-header x-dev=alice --mount=false --detailed-output --output json"},
+			"intercept echo-server --port 8088:http --service echo --http-header \"x-dev:alice\" --mount=false --detailed-output --output json"},
 		{"2.27 intercept with an address and every filter", AttachOptions{Kind: vocab.KindIntercept, Contract: v227, Name: "echo", Workload: "echo-server",
 			Ports: []string{"8088:http", "9090:metrics"}, Address: "p-echo", Container: "app", ToPod: []string{"8081"},
 			HTTP:     vocab.HTTPFilter{Headers: []string{"x-dev=alice"}, Paths: []string{"/a"}, PathPrefixes: []string{"/api"}, PathRegexps: []string{"^/v[0-9]"}},
 			Metadata: map[string]string{"owner": "alice", "app": "echo"}, Mount: true},
 			"intercept echo --workload echo-server --port 8088:http --port 9090:metrics --address p-echo --container app --to-pod 8081 " +
-				"--http-header x-dev=alice --http-path-equal /a --http-path-prefix /api --http-path-regex ^/v[0-9] --metadata app=echo --metadata owner=alice " +
+				"--http-header \"x-dev:alice\" --http-path-equal \"/a\" --http-path-prefix \"/api\" --http-path-regex \"^/v[0-9]\" --metadata \"app:echo\" --metadata \"owner:alice\" " +
 				"--detailed-output --output json"},
 		{"2.30 replace of every port, several daemons", AttachOptions{Kind: vocab.KindReplace, Contract: v230, Name: "echo-server", Workload: "echo-server",
 			Address: "p-echo", Container: "app", Mount: true},
@@ -315,5 +317,33 @@ func TestInterruptIsSIGINT(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(got); strings.TrimSpace(string(b)) != "INT" {
 		t.Errorf("the command was not interrupted with SIGINT (it got %q): it could not end what it was doing", b)
+	}
+}
+
+// Filter values that pflag's StringSlice and Telepresence's parseKeyValue
+// would cut or misread arrive whole: each is one CSV field, KEY:VALUE for
+// headers and metadata, read back here as the CLI reads it.
+func TestFilterValuesArriveWhole(t *testing.T) {
+	o := AttachOptions{Kind: vocab.KindIntercept, Name: "api", Workload: "api", Mount: true,
+		HTTP:     vocab.HTTPFilter{Headers: []string{"x-dev=alice:1,2", `x-q=say "hi"`}, PathRegexps: []string{"^/v[0-9]{1,2}/"}},
+		Metadata: map[string]string{"url": "http://x/a,b"}}
+	args := o.Args()
+	var got []string
+	for i := 0; i < len(args)-1; i++ {
+		switch args[i] {
+		case "--http-header", "--metadata", "--http-path-regex":
+			fields, err := csv.NewReader(strings.NewReader(args[i+1])).Read()
+			if err != nil || len(fields) != 1 {
+				t.Fatalf("%s %s: %q, %v", args[i], args[i+1], fields, err)
+			}
+			if k, v, ok := strings.Cut(fields[0], ":"); ok && args[i] != "--http-path-regex" {
+				fields[0] = strings.TrimSpace(k) + "=" + strings.TrimSpace(v)
+			}
+			got = append(got, fields[0])
+		}
+	}
+	want := []string{"x-dev=alice:1,2", `x-q=say "hi"`, "^/v[0-9]{1,2}/", "url=http://x/a,b"}
+	if !slices.Equal(got, want) {
+		t.Errorf("the CLI reads %q, want %q", got, want)
 	}
 }

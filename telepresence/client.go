@@ -40,8 +40,6 @@ type Client interface {
 var (
 	// ErrNotInstalled means the telepresence binary was not found.
 	ErrNotInstalled = errors.New("telepresence is not installed")
-	// ErrNotDocker means the daemon runs on the host, not in a container.
-	ErrNotDocker = errors.New("telepresence is connected without --docker")
 	// ErrSeveralDaemons means several daemons run and none is the project's.
 	ErrSeveralDaemons = errors.New("several Telepresence daemons run")
 	// ErrFailed means a telepresence command failed.
@@ -53,9 +51,6 @@ var (
 	// ErrNotFound means the attachment to end does not exist.
 	ErrNotFound = errors.New("attachment not found")
 )
-
-// errNotDocker is what parseStatus finds when the only daemon is on the host.
-var errNotDocker = errors.New("the daemon runs on the host")
 
 // ConnectOptions are the flags of `telepresence connect --docker`.
 type ConnectOptions struct {

@@ -28,12 +28,12 @@ type Daemon struct {
 	Context   string
 	Namespace string
 	// Attachments are the names of the intercepts, replacements and
-	// wiretaps the daemon holds (2.31 lists them by kind; older releases
-	// list them all as intercepts).
+	// wiretaps the daemon holds (2.27 and newer list them by kind; older
+	// releases list them all as intercepts).
 	Attachments []string
 	// Ingests are the ingests the daemon holds; ListsIngests is false when
-	// status does not list them (before 2.31), so whether one is live is
-	// unknown.
+	// status does not list them (before 2.27, unless it shows some), so
+	// whether one is live is unknown.
 	Ingests      []IngestRef
 	ListsIngests bool
 	// Subnets and AlsoProxySubnets are the cluster subnets it routes.
@@ -52,7 +52,7 @@ type IngestRef struct {
 }
 
 // Holds tells whether the daemon holds an attachment; ok is false when
-// status cannot tell (an ingest before 2.31).
+// status cannot tell (an ingest before 2.27).
 func (d *Daemon) Holds(kind vocab.Kind, name, container string) (held, ok bool) {
 	if kind != vocab.KindIngest {
 		return slices.Contains(d.Attachments, name), true
@@ -119,6 +119,10 @@ type Status struct {
 	// Several is true when status printed several connections: commands
 	// then need --use.
 	Several bool
+	// OnHost tells a daemon on the host (connect without --docker). It
+	// never serves a project: a request for a containerized daemon does not
+	// take it, and the two coexist (pkg/client/cli/connect/connector.go).
+	OnHost bool
 }
 
 // Running tells whether a containerized daemon runs.
@@ -186,7 +190,8 @@ type statusJSON struct {
 }
 
 type connectionJSON struct {
-	Daemon *daemonJSON `json:"daemon"`
+	Daemon     *daemonJSON `json:"daemon"`
+	UserDaemon *daemonJSON `json:"user_daemon"`
 }
 
 type daemonJSON struct {
@@ -232,8 +237,13 @@ func (d *daemonJSON) daemon() Daemon {
 	for _, a := range slices.Concat(d.Intercepts, d.Replacements, d.Wiretaps) {
 		out.Attachments = append(out.Attachments, a.Name)
 	}
-	if d.Ingests != nil {
+	// From 2.27 status lists every kind, each left out when empty
+	// (pkg/client/cli/cmd/status.go UserDaemonStatus, omitempty): there an
+	// absent list is an empty one.
+	if d.Ingests != nil || out.Version.Has(vocab.StatusListsEveryKind) {
 		out.ListsIngests = true
+	}
+	if d.Ingests != nil {
 		for _, i := range *d.Ingests {
 			out.Ingests = append(out.Ingests, IngestRef{Workload: i.Workload, Container: i.Container})
 		}
@@ -275,10 +285,9 @@ func parseStatus(out []byte) (*Status, error) {
 	add(st.Daemon)
 	for _, c := range st.Connections {
 		add(c.Daemon)
+		add(c.UserDaemon)
 	}
 	s.Several = len(st.Connections) > 1
-	if len(s.Daemons) == 0 && onHost {
-		return nil, errNotDocker
-	}
+	s.OnHost = onHost
 	return s, nil
 }

@@ -64,7 +64,8 @@ func TestParseEveryStatusSample(t *testing.T) {
 	teleroute := Daemon{Name: "minikube-default-cn", DaemonPort: 49321, ContainerNetwork: "tp-minikube-default-cn",
 		Version: vocab.Version{Major: 2, Minor: 27, Patch: 3}, Context: "minikube", Namespace: "default",
 		Attachments: []string{"echo-server"}, Subnets: []string{"10.96.0.0/12", "10.244.0.0/16"}, AlsoProxySubnets: []string{},
-		DNSMappings: []vocab.DNSMapping{{Name: "postgres", AliasFor: "psql.big-data"}}, ReportsDNSMappings: true}
+		DNSMappings: []vocab.DNSMapping{{Name: "postgres", AliasFor: "psql.big-data"}}, ReportsDNSMappings: true,
+		ListsIngests: true} // 2.27 lists every kind, an empty list left out
 	noSubnets := teleroute
 	noSubnets.ContainerNetwork, noSubnets.Subnets, noSubnets.DNSMappings = "default bridge", []string{}, []vocab.DNSMapping{}
 	recent := teleroute
@@ -86,7 +87,7 @@ func TestParseEveryStatusSample(t *testing.T) {
 		{file: "status-2.31-teleroute.json", want: &Status{Daemons: []Daemon{recent}}, model: vocab.ModelTeleroute, container: "tp-minikube-default-cn"},
 		{file: "status-2.27-no-subnets.json", want: &Status{Daemons: []Daemon{noSubnets}}, model: vocab.ModelTelerouteNoNetwork, container: "tp-minikube-default-cn"},
 		{file: "status-2.27-multi.json", want: &Status{Daemons: []Daemon{teleroute, bigData}, Several: true}, model: vocab.ModelTeleroute, container: "tp-minikube-default-cn"},
-		{file: "status-host-daemon.json", wantErr: errNotDocker},
+		{file: "status-host-daemon.json", want: &Status{OnHost: true}},
 		{file: "status-not-running-2.20.json", want: &Status{}},
 		{file: "status-not-running-2.27.json", want: &Status{}},
 	}
@@ -193,5 +194,44 @@ func TestParseClientVersion(t *testing.T) {
 	v, ok := ParseClientVersion(sample(t, "version.txt"))
 	if !ok || v != (vocab.Version{Major: 2, Minor: 27, Patch: 3}) {
 		t.Errorf("version.txt: %v %v", v, ok)
+	}
+}
+
+// From 2.27 an ingest that status does not list has ended: the list is
+// left out when empty. Before, status cannot tell.
+func TestAbsentIngestsAreEndedFrom227(t *testing.T) {
+	for _, tc := range []struct {
+		version    string
+		held, know bool
+	}{{"2.31.2", false, true}, {"2.27.3", false, true}, {"2.22.4", false, false}} {
+		st, err := parseStatus([]byte(`{"daemon": {"running": true, "in_docker": true, "name": "x", "container_network": "tp-x", "version": "` + tc.version + `"}}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		held, known := st.Daemons[0].Holds(vocab.KindIngest, "worker", "worker")
+		if held != tc.held || known != tc.know {
+			t.Errorf("%s: an absent ingests list: held %v, known %v; want %v, %v", tc.version, held, known, tc.held, tc.know)
+		}
+	}
+}
+
+// A daemon on the host and a containerized one, side by side (status
+// lists both under connections, the host one as it prints it alone): the
+// containerized one serves, with --use, and the host one is only noted.
+func TestStatusWithAHostDaemonBeside(t *testing.T) {
+	host, err := unwrapJSON(sample(t, "status-host-daemon.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	docker, err := unwrapJSON(sample(t, "status-2.31-teleroute.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := parseStatus([]byte(`{"connections": [` + string(host) + `, ` + string(docker) + `]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Daemons) != 1 || !st.OnHost || !st.Several || st.ContractFor(st.Daemons[0]).Use != st.Daemons[0].Name {
+		t.Errorf("status = %+v", st)
 	}
 }

@@ -66,20 +66,25 @@ func (d decoder) attachKey(k string, raw any, spec *AttachSpec, nameIsWorkload b
 func (d decoder) filterKey(k string, raw any, spec *AttachSpec) {
 	switch k {
 	case "httpHeaders":
-		spec.HTTP.Headers = append(spec.HTTP.Headers, d.strList(raw)...)
+		spec.HTTP.Headers = append(spec.HTTP.Headers, d.headerList(raw)...)
 	case "httpFilters":
 		m := d.strMap(raw)
 		for _, h := range slices.Sorted(maps.Keys(m)) {
-			spec.HTTP.Headers = append(spec.HTTP.Headers, h+"="+m[h])
+			if d.child(h).passes(h, m[h]) {
+				spec.HTTP.Headers = append(spec.HTTP.Headers, h+"="+m[h])
+			}
 		}
 	case "httpPaths":
-		spec.HTTP.Paths = d.strList(raw)
+		spec.HTTP.Paths = d.pathList(d.strList(raw))
 	case "httpPathPrefixes":
-		spec.HTTP.PathPrefixes = d.strList(raw)
+		spec.HTTP.PathPrefixes = d.pathList(d.strList(raw))
 	case "httpPathRegexps":
-		spec.HTTP.PathRegexps = d.regexpList(raw)
+		spec.HTTP.PathRegexps = d.pathList(d.regexpList(raw))
 	case "metadata":
 		spec.Metadata = d.strMap(raw)
+		for _, k := range slices.Sorted(maps.Keys(spec.Metadata)) {
+			d.child(k).passes(k, spec.Metadata[k])
+		}
 	case "mount":
 		if b, ok := d.boolean(raw); ok {
 			spec.Mount = &b

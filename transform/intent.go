@@ -281,6 +281,7 @@ func ParseIntent(project *types.Project, flags Flags) (*Intent, error) {
 			in.Services[name] = si
 		}
 	}
+	nameTeleConnections(project.Extensions, in)
 	applyFlags(project, flags, in, &errs)
 	checkDefaultedNames(in, &errs)
 	checkConnections(in, &errs)
@@ -304,4 +305,32 @@ func (in *Intent) WithCluster(service string) *Intent {
 	si.Behavior, si.Cluster = Local, true
 	out.Services[service] = si
 	return out
+}
+
+// nameTeleConnections names the unnamed connections of an x-tele project
+// as Telepresence's own compose names them: trn-<namespace>, trn-default
+// without one (pkg/client/cli/docker/compose/connection.go). A user who
+// ran the same file with `telepresence compose` has that daemon running,
+// and it is used rather than a second one for the same cluster. A project
+// whose top level is x-telepresence keeps its daemon chosen by context and
+// namespace.
+func nameTeleConnections(ext map[string]any, in *Intent) {
+	_, teleTop := ext[TeleKey]
+	_, tpTop := ext[ExtensionKey]
+	teleService := slices.ContainsFunc(slices.Collect(maps.Values(in.Services)), func(si ServiceIntent) bool { return si.Block == TeleKey })
+	if tpTop || !teleTop && !teleService {
+		return
+	}
+	if len(in.Connections) == 0 {
+		in.Connections = []Connection{{}}
+	}
+	for i, c := range in.Connections {
+		if c.Name == "" {
+			ns := c.Namespace
+			if ns == "" {
+				ns = "default"
+			}
+			in.Connections[i].Name = "trn-" + ns
+		}
+	}
 }

@@ -64,15 +64,21 @@ type RemoteMapping struct {
 // DNSMapping is the daemon's mapping for it, once the connected namespace
 // is known.
 func (m RemoteMapping) DNSMapping(connectedNamespace string) vocab.DNSMapping {
+	return vocab.DNSMapping{Name: m.Service, AliasFor: m.host(connectedNamespace)}
+}
+
+// host is the name the daemon resolves the cluster service by: a name with
+// a dot as it is written (x-tele's SERVICE.NAMESPACE), else the service in
+// its namespace, else in the connected one.
+func (m RemoteMapping) host(connectedNamespace string) string {
 	ns := m.Namespace
 	if ns == "" {
 		ns = connectedNamespace
 	}
-	alias := m.Name
-	if ns != "" {
-		alias += "." + ns
+	if ns == "" || strings.Contains(m.Name, ".") {
+		return m.Name
 	}
-	return vocab.DNSMapping{Name: m.Service, AliasFor: alias}
+	return m.Name + "." + ns
 }
 
 // Plan is what Telepresence must do before the project can start.
@@ -160,7 +166,7 @@ func NewPlan(project *types.Project, in *Intent) (*Plan, error) {
 		if req.Kind == vocab.KindWiretap && len(req.Metadata) > 0 {
 			// x-tele takes it (upstream's compose passes it over gRPC); the
 			// telepresence CLI's wiretap has no --metadata.
-			p.Warnings = append(p.Warnings, fmt.Sprintf("service %q: %s: not passed: `telepresence wiretap` takes no metadata", name, req.Key("metadata")))
+			p.Warnings = append(p.Warnings, fmt.Sprintf("service %q: %s: not passed: the telepresence CLI's wiretap has no --metadata flag (Telepresence's own compose passes it through the daemon's API)", name, req.Key("metadata")))
 			req.Metadata = nil
 		}
 		req.Expose, warnings = exposedPorts(svc)

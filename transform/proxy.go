@@ -34,14 +34,12 @@ type Proxy struct {
 
 // proxyOf is the proxy of a remote service, if it has ports to reroute.
 func proxyOf(svc types.ServiceConfig, si ServiceIntent) []Proxy {
+	name := si.Mapping.Name
+	if name == "" {
+		name = svc.Name
+	}
 	m := si.Mapping
-	host := m.Name
-	if host == "" {
-		host = svc.Name
-	}
-	if m.Namespace != "" {
-		host += "." + m.Namespace
-	}
+	host := RemoteMapping{Name: name, Namespace: m.Namespace}.host("")
 	px := Proxy{Service: svc.Name, Declared: len(m.Ports) > 0, Key: si.proxyKey(), Connection: si.Connection}
 	for _, p := range m.Ports {
 		compose, cluster, _ := strings.Cut(p, ":")
@@ -59,6 +57,10 @@ func proxyOf(svc types.ServiceConfig, si ServiceIntent) []Proxy {
 			proto = p.Protocol
 		}
 		px.Expose = append(px.Expose, withProto(publishSpec(p, target), proto))
+		// With its protocol after the cluster port, which the CLI reads
+		// there (ResolveLocalReroute in pkg/client/cli/connect/connector.go);
+		// Telepresence's compose leaves it out (addProxyLocalReroutes), so a
+		// UDP port is rerouted as TCP.
 		px.RerouteLocal = append(px.RerouteLocal, withProto(target+":"+host+":"+target, proto))
 	}
 	if len(px.RerouteRemote)+len(px.Expose) == 0 {

@@ -1,9 +1,13 @@
 package transform
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 
 // A remote service's ports go through the daemon as Telepresence's own
@@ -36,5 +40,27 @@ services:
 	}}
 	if d := cmp.Diff(want, plan.Proxies); d != "" {
 		t.Errorf("proxies (-want +got):\n%s", d)
+	}
+}
+
+// An x-tele proxy names any service the daemon resolves, another
+// namespace's too (SERVICE.NAMESPACE): the compose name maps to it as
+// written, and the reroutes dial it.
+func TestProxyOfAServiceInAnotherNamespace(t *testing.T) {
+	project := load(t, `{services: {db: {image: db, ports: ["5432"], x-tele: {type: proxy, name: postgres.infra, ports: ["5433:5432"]}}, web: {image: web, depends_on: [db]}}}`)
+	plan, err := NewPlan(project, mustIntent(t, project, Flags{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.DNSMappings) != 1 || plan.DNSMappings[0].DNSMapping("default") != (vocab.DNSMapping{Name: "db", AliasFor: "postgres.infra"}) {
+		t.Errorf("DNS mappings %+v", plan.DNSMappings)
+	}
+	if len(plan.Proxies) != 1 || !slices.Equal(plan.Proxies[0].RerouteRemote, []string{"postgres.infra:5432:5433"}) ||
+		!slices.Equal(plan.Proxies[0].RerouteLocal, []string{"5432:postgres.infra:5432"}) {
+		t.Errorf("proxies %+v", plan.Proxies)
+	}
+	bad := load(t, `{services: {db: {image: db, x-tele: {type: proxy, name: "Postgres..infra"}}}}`)
+	if _, err := ParseIntent(bad, Flags{}); err == nil || !strings.Contains(err.Error(), "x-tele.name") {
+		t.Errorf("a name that is no DNS name: %v", err)
 	}
 }

@@ -107,11 +107,13 @@ func (d decoder) mountOverride(m map[string]any) (MountOverride, bool) {
 	}
 	_, hasVolume := m["volume"]
 	_, hasPattern := m["volumePattern"]
-	switch {
-	case hasVolume == hasPattern:
+	if hasVolume == hasPattern {
 		d.fail("needs one of volume and volumePattern", "name the compose volume, or give a pattern its names match")
-	case mo.Policy == "" && len(*d.errs) == before:
-		d.fail("has no policy", "add policy: local, ignore, remote or remoteReadOnly")
+	}
+	if _, given := m["policy"]; !given {
+		// As Telepresence reads it: the zero value of its MountPolicy
+		// (pkg/types/mountpolicy.go) is Remote.
+		mo.Policy = vocab.PolicyRemote
 	}
 	return mo, len(*d.errs) == before
 }

@@ -71,7 +71,7 @@ func Apply(project *types.Project, in *Intent, rt Runtime) (*Result, error) {
 	if rt.Model != vocab.ModelNetns && rt.Model != vocab.ModelTeleroute {
 		return nil, fmt.Errorf("%w: %q (want %s or %s)", ErrNoModel, rt.Model, vocab.ModelNetns, vocab.ModelTeleroute)
 	}
-	t := &transformer{project: project, in: in, rt: rt, res: &Result{}, expanded: expandRemotes(project, in), joined: map[string]string{}}
+	t := &transformer{project: project, in: in, rt: rt, res: &Result{}, expanded: expandRemotes(project, in), joined: map[string]string{}, redefined: map[string]string{}}
 	if rt.netns() {
 		t.netnsPrepare()
 	} else {
@@ -123,6 +123,9 @@ type transformer struct {
 	joined map[string]string
 	// extraWarnings are what the transform itself noticed.
 	extraWarnings []string
+	// redefined are the named volumes the x-tele rule made Telemount
+	// volumes, with the handler whose pod volume each is.
+	redefined map[string]string
 }
 
 // service transforms one service of the copy; it may change the service's

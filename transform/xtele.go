@@ -117,8 +117,10 @@ func (d decoder) teleType(raw any) (teleType, bool) {
 func (d decoder) proxyKey(k string, raw any, mp *Mapping) {
 	switch k {
 	case "name":
+		// Any name the daemon resolves, as Telepresence's compose takes it:
+		// a service of the connected namespace, or SERVICE.NAMESPACE.
 		mp.Name = d.str(raw)
-		d.dnsLabel(mp.Name, "a Kubernetes service name")
+		d.dnsName(mp.Name)
 	case "ports":
 		mp.Ports = d.proxyPorts(raw)
 	}

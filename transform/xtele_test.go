@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/telepresenceio/docker-telepresence/internal/labels"
@@ -53,8 +54,9 @@ volumes:
 			[3]string{`x-tele: {type: wiretap, name: tap, service: api-svc, ports: ["8080"], httpPathPrefixes: [/api]}`, ``, ``},
 			[3]string{`x-telepresence: {behavior: wiretap, wiretap: {name: tap, workload: tap, service: api-svc, ports: ["8080"], httpPathPrefixes: [/api]}}`, ``, ``}},
 	}
-	pod := map[string]Intercept{"api": {Name: "api", MountPort: 34439, Environment: map[string]string{"TELEPRESENCE_CONTAINER": "app", "DB": "psql"},
-		Mounts: []Mount{{Path: "/data", Policy: PolicyRemote}}}}
+	// No pod volume: the two front doors mount them by rules of their own
+	// (TestPodVolumesByFrontDoor).
+	pod := map[string]Intercept{"api": {Name: "api", MountPort: 34439, Environment: map[string]string{"TELEPRESENCE_CONTAINER": "app", "DB": "psql"}}}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			teleProject := load(t, sprintf3(base, tc.tele))
@@ -254,9 +256,11 @@ volumes: {data: {}, cache-1: {}, logs: {}}
 			if err != nil {
 				t.Fatal(err)
 			}
+			// What backs each path: the named volume the service keeps, by the
+			// x-tele rule, redefined as the pod volume (app-<i>) or not.
 			got := map[string]string{}
 			for _, v := range res.Project.Services["api"].Volumes {
-				got[v.Target] = v.Source
+				got[v.Target] = strings.TrimPrefix(res.Project.Volumes[v.Source].Name, res.Project.Name+"_")
 				if v.ReadOnly {
 					got[v.Target] += ":ro"
 				}
@@ -272,7 +276,8 @@ volumes: {data: {}, cache-1: {}, logs: {}}
 // volumes share one): `ro` only when every volume of it is read-only, and
 // only for a Telemount that knows it (0.1.6).
 func TestTelemountReadOnlyFlag(t *testing.T) {
-	project := load(t, `{services: {a: {image: x, ports: ["80"], x-tele: {type: intercept}}, b: {image: x, x-tele: {type: ingest}}}}`)
+	project := load(t, `{services: {a: {image: x, ports: ["80"], volumes: ["rw:/rw", "ro:/ro"], x-tele: {type: intercept}},
+  b: {image: x, volumes: ["logs:/ro"], x-tele: {type: ingest}}}, volumes: {rw: {}, ro: {}, logs: {}}}`)
 	mixed := []Mount{{Path: "/rw", Policy: PolicyRemote}, {Path: "/ro", Policy: PolicyRemoteReadOnly}}
 	pods := map[string]Intercept{
 		"a": {Name: "a", MountPort: 1, Environment: map[string]string{"TELEPRESENCE_CONTAINER": "a"}, Mounts: mixed},
@@ -289,9 +294,9 @@ func TestTelemountReadOnlyFlag(t *testing.T) {
 		for key, v := range res.Project.Volumes {
 			ro[key] = v.DriverOpts["ro"]
 		}
-		want := map[string]string{"a-0": "", "a-1": "", "b-0": "true"}
+		want := map[string]string{"rw": "", "ro": "", "logs": "true"}
 		if !takesRO {
-			want["b-0"] = ""
+			want["logs"] = ""
 		}
 		if d := cmp.Diff(want, ro); d != "" {
 			t.Errorf("Telemount knows ro: %v: ro options (-want +got):\n%s", takesRO, d)
@@ -351,5 +356,87 @@ services:
 		return strings.Contains(w, "Subnet 10.96.0.0/16 in connection east overlaps with subnet 10.96.5.0/24 in connection west. This prevents it from being added to service web")
 	}) {
 		t.Errorf("web joined an overlapping connection, or was not warned: %v %v", res.Project.Services["web"].Networks, res.Warnings)
+	}
+}
+
+// The pod's volumes by each front door's rule: x-telepresence's replaces
+// whatever the service has at a pod volume's path, a bind mount included,
+// with a Telemount volume of its own; x-tele's, as Telepresence's compose,
+// mounts one only where the service has a named volume, redefines that
+// volume (so that a service sharing it sees the pod's data), and leaves
+// the other paths, the service account token's among them, alone.
+func TestPodVolumesByFrontDoor(t *testing.T) {
+	base := `
+services:
+  api:
+    image: api
+    ports: ["80"]
+    volumes: ["data:/data", "./src:/src"]
+    %s
+  worker:
+    image: worker
+    volumes: ["data:/work"]
+volumes: {data: {}}
+`
+	pod := map[string]Intercept{"api": {Name: "api", MountPort: 7, Environment: map[string]string{"TELEPRESENCE_CONTAINER": "app"},
+		Mounts: []Mount{{Path: "/data", Policy: PolicyRemote}, {Path: "/src", Policy: PolicyRemote}, {Path: "/var/run/secrets/kubernetes.io", Policy: PolicyRemote}}}}
+	backing := func(p *types.Project, service string) map[string]string {
+		out := map[string]string{}
+		for _, v := range p.Services[service].Volumes {
+			out[v.Target] = v.Type
+			if vol, ok := p.Volumes[v.Source]; ok && v.Type == types.VolumeTypeVolume {
+				out[v.Target] = strings.TrimPrefix(vol.Name, p.Name+"_") + "/" + vol.Driver
+			}
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		door        string
+		api, worker map[string]string
+	}{
+		{"x-telepresence: {behavior: interceptHandler}",
+			map[string]string{"/data": "app-0/telemount", "/src": "app-1/telemount", "/var/run/secrets/kubernetes.io": "app-2/telemount"},
+			map[string]string{"/work": "data/"}},
+		{"x-tele: {type: intercept}",
+			map[string]string{"/data": "app-0/telemount", "/src": "bind"},
+			map[string]string{"/work": "app-0/telemount"}},
+	} {
+		t.Run(tc.door, func(t *testing.T) {
+			project := load(t, fmt.Sprintf(base, tc.door))
+			in := mustIntent(t, project, Flags{})
+			res, err := Apply(project, in, trt(pod))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tc.api, backing(res.Project, "api")); d != "" {
+				t.Errorf("api (-want +got):\n%s", d)
+			}
+			if d := cmp.Diff(tc.worker, backing(res.Project, "worker")); d != "" {
+				t.Errorf("worker (-want +got):\n%s", d)
+			}
+			if !MountsPodVolumes(project, in, "api", pod["api"]) {
+				t.Error("MountsPodVolumes says api mounts none")
+			}
+		})
+	}
+}
+
+// An x-tele project's connection without a name is named as Telepresence's
+// own compose names it, trn-<namespace>, so that the daemon a `telepresence
+// compose` of the file connected is the one used; an x-telepresence
+// project's daemon is still found by context and namespace.
+func TestXTeleConnectionNames(t *testing.T) {
+	for _, tc := range []struct{ yaml, want string }{
+		{`{services: {api: {image: x, ports: ["80"], x-tele: {type: intercept}}}}`, "trn-default"},
+		{`{x-tele: {connections: [{namespace: shop}]}, services: {api: {image: x, ports: ["80"], x-tele: {type: intercept}}}}`, "trn-shop"},
+		{`{x-tele: {connections: [{name: mine, namespace: shop}]}, services: {api: {image: x, ports: ["80"], x-tele: {type: intercept}}}}`, "mine"},
+		{`{x-telepresence: {namespace: shop}, services: {api: {image: x, ports: ["80"], x-tele: {type: intercept}}}}`, ""},
+		{`{services: {api: {image: x, ports: ["80"], x-telepresence: {behavior: interceptHandler}}}}`, ""},
+	} {
+		project := load(t, tc.yaml)
+		in := mustIntent(t, project, Flags{})
+		if got := in.Connection().Name; got != tc.want || in.ConnectionOf("api") != tc.want {
+			t.Errorf("%s: connection %q (api's %q), want %q", tc.yaml, got, in.ConnectionOf("api"), tc.want)
+		}
 	}
 }

@@ -64,7 +64,12 @@ type DNS struct {
 	Connection string             `json:"daemon"`
 	Mappings   []vocab.DNSMapping `json:"mappings"`
 	Remote     []string           `json:"remote,omitempty"`
-	// Volume is the record's Volume.
+	// Reroutes are the reroute flags of the proxies, and DaemonID the
+	// daemon container that was given them: a later run on the same
+	// daemon does not ask for them again.
+	Reroutes []string `json:"reroutes,omitempty"`
+	DaemonID string   `json:"daemonID,omitempty"`
+	// Volume is the record's volume.
 	Volume string `json:"-"`
 }
 
@@ -103,21 +108,28 @@ func Find(ctx context.Context, eng engine.Resources, project string) (State, err
 		return s, err
 	}
 	for _, v := range s.Volumes {
-		if _, tm := v.Labels[labels.Telemount]; tm {
-			continue
-		}
-		if name, ok := v.Labels[labels.Attachment]; ok {
-			q, read := readRequest(v.Labels[labels.Request])
-			if !read {
-				q = Request{Kind: kindOf(v.Labels[labels.Kind])}
-			}
-			s.Attachments = append(s.Attachments, Attachment{Name: name, Service: v.Labels[labels.Service], Request: q, Unread: !read})
+		if rec, ok := AttachmentIn(v); ok {
+			s.Attachments = append(s.Attachments, rec)
 		}
 		if d, ok := ReadDNS(v); ok {
 			s.DNS = append(s.DNS, d)
 		}
 	}
 	return s, nil
+}
+
+// AttachmentIn reads the record of an attachment a volume holds, if it
+// holds one.
+func AttachmentIn(v engine.Volume) (Attachment, bool) {
+	name, ok := v.Labels[labels.Attachment]
+	if _, tm := v.Labels[labels.Telemount]; !ok || tm {
+		return Attachment{}, false
+	}
+	q, read := readRequest(v.Labels[labels.Request])
+	if !read {
+		q = Request{Kind: kindOf(v.Labels[labels.Kind])}
+	}
+	return Attachment{Name: name, Service: v.Labels[labels.Service], Request: q, Unread: !read}, true
 }
 
 // ReadDNS reads the record of DNS mappings a volume holds, if it holds

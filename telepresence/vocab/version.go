@@ -69,6 +69,10 @@ var (
 	// HTTPFilters: `intercept --http-header`, --http-path-* and --metadata
 	// exist from 2.25.
 	HTTPFilters = Feature{2, 25}
+	// StatusListsEveryKind: status lists ingests, intercepts, replacements
+	// and wiretaps apart, each left out when empty
+	// (pkg/client/cli/cmd/status.go UserDaemonStatus at v2.27.4).
+	StatusListsEveryKind = Feature{2, 27}
 	// FormatFlag: --format json exists from 2.29, where --output is
 	// deprecated with a note on stderr (pkg/client/cli/output/output.go).
 	FormatFlag = Feature{2, 29}
