@@ -254,7 +254,7 @@ func siCheckInterceptFlags(t *testing.T, e *Env, r standinRelease) {
 		if ai := e.State().Connections[e.Project].Intercepts["p"]; !reflect.DeepEqual(ai.PathPrefix, []string{"/api"}) || !reflect.DeepEqual(ai.Metadata, []string{"k=v"}) {
 			t.Errorf("intercept p: %+v", ai)
 		}
-		if msg := siFails(t, e, r, "intercept", "bad", "-w", "web", "--port", "7006:http", "--http-header", "x-dev"); msg != "invalid header format 'x-dev': must be key=value or key: value" {
+		if msg := siFails(t, e, r, "intercept", "bad", "-w", "web", "--port", "7006:http", "--http-header", "x-dev"); msg != "invalid format 'x-dev': must be key=value or key: value" {
 			t.Errorf("intercept --http-header without a value: %q", msg)
 		}
 	}

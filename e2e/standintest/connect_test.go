@@ -76,7 +76,7 @@ func TestStandinConnect(t *testing.T) {
 func siCheckRerouteErrors(t *testing.T, e *Env, daemon string) {
 	t.Helper()
 	for reroute, want := range map[string]string{
-		"nothing:80:81":     "lookup nothing: no such host",
+		"nothing:80:81":     "telepresence connect: error: unable to resolve name nothing.",
 		"psql:nope:5434":    "service 'psql' does not have a TCP port named 'nope'",
 		"10.0.0.9:http:100": "a symbolic port must be used with a service name, not an IP address",
 	} {

@@ -54,8 +54,11 @@ var errTCPOnly = errors.New("the stand-in reroutes TCP ports only")
 // (pkg/client/portforward ResolveServiceAndPort).
 func (c *connectorServer) ResolvePort(_ context.Context, req *daemon.ResolvePortRequest) (*daemon.ResolvePortResponse, error) {
 	ap, proto, err := c.d.resolvePort(req.GetHost(), req.GetPort())
-	if err != nil {
+	if _, isStatus := grpcstatus.FromError(err); err != nil && !isStatus {
 		return nil, grpcstatus.Error(codes.Unknown, err.Error())
+	}
+	if err != nil {
+		return nil, err
 	}
 	b, err := marshalAddrPortProto(ap, proto)
 	if err != nil {
@@ -88,14 +91,16 @@ func (d *daemonState) resolvePort(host, portStr string) (netip.AddrPort, byte, e
 
 // lookup resolves a name as the daemon's own DNS does: a single label
 // through the search path, so in the connected namespace (resolveInSearch,
-// pkg/client/rootd/dns/server.go), others as they are.
+// pkg/client/rootd/dns/server.go), others as they are. A name it cannot
+// resolve fails with the root daemon's words, the name made fully
+// qualified (pkg/client/rootd/session.go resolvePort, NotFound).
 func (d *daemonState) lookup(host string) (netip.Addr, error) {
 	query := host
 	if !strings.Contains(host, ".") {
 		query += "." + tel2Search
 	}
 	if !d.known(query) {
-		return netip.Addr{}, fmt.Errorf("lookup %s: no such host", host)
+		return netip.Addr{}, grpcstatus.Errorf(codes.NotFound, "unable to resolve name %s.", strings.TrimSuffix(host, "."))
 	}
 	return d.clusterAddr()
 }

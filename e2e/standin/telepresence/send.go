@@ -81,7 +81,11 @@ func (e *env) clusterRequest(f *flags, conns []*fixture.Connection) (clusterRequ
 		req.method = "GET"
 	}
 	for _, h := range f.values["header"] {
-		k, v := splitHeader(h)
+		// KEY: VALUE or KEY=VALUE, as a header filter is written.
+		k, v, err := parseKeyValue(h)
+		if err != nil {
+			return clusterRequest{}, err
+		}
 		req.headers[k] = v
 	}
 	portID := f.last("port")
