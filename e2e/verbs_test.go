@@ -124,8 +124,8 @@ func assertHas(t *testing.T, what, out string, want ...string) {
 	}
 }
 
-// Plain `docker compose` breaks a project docker telepresence runs (the
-// README says how); `docker telepresence up` afterwards repairs it: the
+// Plain `docker compose` breaks a project docker telepresence runs
+// (docs/commands.md says how); `docker telepresence up` afterwards repairs it: the
 // handler runs again, with a live attachment that reaches it.
 func TestUpRepairsWhatPlainComposeBroke(t *testing.T) {
 	e := newEnvAt(t, models[1].release)
@@ -135,7 +135,7 @@ func TestUpRepairsWhatPlainComposeBroke(t *testing.T) {
 	out, err := plain.CombinedOutput()
 	t.Logf("$ docker compose -p %s up -d echo -> %v\n%s", e.Project, err, out)
 	if err == nil {
-		t.Fatalf("plain docker compose up -d echo succeeded: the README says it breaks the project")
+		t.Fatalf("plain docker compose up -d echo succeeded: docs/commands.md says it breaks the project")
 	}
 	e.MustRun(ctx(t), dir, "up", "-d")
 	echo := e.container("echo")

@@ -17,7 +17,7 @@ import (
 
 // The flags of `docker compose up`, `create` and `watch` (cmd/compose of
 // the Compose module in go.mod), with Compose's meaning, passed through to
-// the Compose API (README, "Compose's flags").
+// the Compose API (docs/commands.md#composes-flags).
 
 // createFlags are the flags `docker compose create` has, which up shares.
 type createFlags struct {
@@ -134,7 +134,7 @@ func optionalTimeout(f *pflag.FlagSet, seconds int) *time.Duration {
 }
 
 // notApplicable are the flags of Compose's commands that docker telepresence
-// does not take, and why (README, "Compose's flags").
+// does not take, and why (docs/commands.md#composes-flags).
 var notApplicable = map[string]string{
 	"up --menu": "the navigation menu's detach would leave the project running while docker telepresence ends its attachments; use up -d",
 }

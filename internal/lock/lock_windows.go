@@ -5,7 +5,7 @@ package lock
 import "os"
 
 // On Windows the lock file is only written: concurrent runs are not
-// detected (a known limitation, see the README).
+// detected (a known limitation: docs/failures.md#files-the-plugin-writes).
 func tryLock(*os.File) error { return nil }
 
 func unlock(*os.File) {}
