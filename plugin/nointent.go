@@ -77,3 +77,18 @@ func commandLine(files []string, command string) string {
 	}
 	return strings.Join(append(args, command), " ")
 }
+
+// typoWarnings name the extensions whose names are close to ours, each
+// with its file and service: Compose ignores them, so the project would
+// run without what they declare.
+func typoWarnings(p *types.Project) []string {
+	var out []string
+	for _, typo := range transform.ExtensionTypos(p) {
+		where := declaringFileForKey(p, typo.Service, typo.Key) + ": "
+		if typo.Service != "" {
+			where += fmt.Sprintf("service %q: ", typo.Service)
+		}
+		out = append(out, fmt.Sprintf("%s%s is not an extension docker telepresence reads, so it is ignored (hint: did you mean %s?)", where, typo.Key, typo.Suggest))
+	}
+	return out
+}

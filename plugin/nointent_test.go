@@ -39,6 +39,11 @@ func TestAProjectWithoutIntentSaysSo(t *testing.T) {
 			[]string{"compose.yaml", "compose.telepresence.yaml"}, transform.Flags{}, []string{"every service runs locally"}, []string{"pass the override file"}},
 		{"the override passed", map[string]string{"compose.yaml": plain, "compose.telepresence.yaml": override}, []string{"compose.yaml", "compose.telepresence.yaml"}, transform.Flags{}, nil, nil},
 		{"x-tele", map[string]string{"compose.yaml": plain + "  web: {image: z, x-tele: {type: connect}}\n"}, []string{"compose.yaml"}, transform.Flags{}, nil, nil},
+		{"mistyped extensions", map[string]string{"compose.yaml": "x-tel: {namespace: dev}\n" + plain, "compose.telepresence.yaml": "services:\n  echo:\n    x-telepresense: {behavior: interceptHandler}\n"},
+			[]string{"compose.yaml", "compose.telepresence.yaml"}, transform.Flags{},
+			[]string{"WARNING: DIR/compose.yaml: x-tel is not an extension docker telepresence reads, so it is ignored (hint: did you mean x-tele?)",
+				`WARNING: DIR/compose.telepresence.yaml: service "echo": x-telepresense is not an extension docker telepresence reads, so it is ignored (hint: did you mean x-telepresence?)`,
+				"every service runs locally"}, nil},
 		{"--handler", map[string]string{"compose.yaml": plain}, []string{"compose.yaml"}, transform.Flags{Handlers: []string{"echo"}}, nil, nil},
 		{"--remote", map[string]string{"compose.yaml": plain}, []string{"compose.yaml"}, transform.Flags{Remotes: []string{"db"}}, nil, nil},
 	} {

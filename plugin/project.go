@@ -128,8 +128,13 @@ func (o *ProjectOptions) loadIntent(ctx context.Context, backend api.Compose, fl
 	if err != nil {
 		return nil, nil, locateIntentErrors(err, project)
 	}
-	if w := noIntentWarning(project, flags, command); w != "" && stderr != nil {
-		fmt.Fprintln(stderr, "WARNING: "+w)
+	if stderr != nil {
+		for _, w := range typoWarnings(project) {
+			fmt.Fprintln(stderr, "WARNING: "+w)
+		}
+		if w := noIntentWarning(project, flags, command); w != "" {
+			fmt.Fprintln(stderr, "WARNING: "+w)
+		}
 	}
 	return project, intent, nil
 }

@@ -27,8 +27,17 @@ func (d decoder) fail(problem, hint string) {
 	*d.errs = append(*d.errs, &IntentError{Source: d.source, Service: d.service, Key: d.key, Problem: problem, Hint: hint})
 }
 
+// unknown fails an unknown key, naming the valid ones, and the one it most
+// likely stands for. valid lists them comma-separated, with a note in
+// parentheses after them at most.
 func (d decoder) unknown(valid string) {
-	d.fail("unknown key", "valid keys here are "+valid)
+	hint := "valid keys here are " + valid
+	list, _, _ := strings.Cut(valid, " (")
+	key := d.key[strings.LastIndexByte(d.key, '.')+1:]
+	if s := closest(key, strings.Split(list, ", ")); s != "" {
+		hint = fmt.Sprintf("did you mean %q? %s", s, hint)
+	}
+	d.fail("unknown key", hint)
 }
 
 func (d decoder) wrongType(want string, raw any) {
