@@ -117,3 +117,50 @@ services:
 	e.MustRun(ctx(t), dir, "down")
 	e.assertNoLeftovers()
 }
+
+// A proxy whose cluster name does not resolve fails `up` before anything
+// runs, naming the compose service and the key to fix, and the command
+// once.
+func TestAnUnresolvableProxyName(t *testing.T) {
+	e := newEnvAt(t, fixture.Release231)
+	dir := e.WriteProject(map[string]string{"compose.yaml": `
+services:
+  web:
+    image: ` + busyboxImage + `
+    command: ["sleep", "3600"]
+    depends_on: [db]
+  db:
+    image: never-pulled:1
+    x-tele: {type: proxy, name: postgres, ports: ["5433:5432"]}
+`})
+	_, stderr, err := e.Run(ctx(t), dir, "up", "-d")
+	want := `service "db": x-tele.name: the cluster has no service "postgres" that the Telepresence daemon can resolve`
+	if err == nil || !strings.Contains(stderr, want) || strings.Contains(stderr, "telepresence connect: telepresence connect") || strings.Contains(stderr, "error: unable") {
+		t.Errorf("up -d: %v; want one error naming the service and key:\n%s", err, stderr)
+	}
+	e.assertNoLeftovers()
+}
+
+// A project that declares nothing for Telepresence runs as Compose runs it,
+// with no Telepresence at all: up -d, ps and down work where telepresence
+// is not installed.
+func TestAProjectWithoutIntentNeedsNoTelepresence(t *testing.T) {
+	e := newEnv(t)
+	dir := e.WriteProject(map[string]string{"compose.yaml": `
+services:
+  web:
+    image: ` + busyboxImage + `
+    init: true
+    command: ["sleep", "3600"]
+`})
+	noTP := []string{"--telepresence", "/nonexistent/telepresence"}
+	stderr := e.mustRunStderr(t, dir, append(noTP, "up", "-d")...)
+	if !strings.Contains(stderr, "every service runs locally") || !e.Running(e.container("web")) {
+		t.Errorf("up -d without Telepresence: web does not run, or no warning:\n%s", stderr)
+	}
+	if out := e.MustRun(ctx(t), dir, append(noTP, "ps", "--services")...); strings.TrimSpace(out) != "web" {
+		t.Errorf("ps --services = %q", out)
+	}
+	e.MustRun(ctx(t), dir, append(noTP, "down")...)
+	e.assertNoLeftovers()
+}

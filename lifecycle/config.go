@@ -46,6 +46,7 @@ func (r *Runner) Config(ctx context.Context, project *types.Project, in *transfo
 	defer cancel()
 	rt, why := r.configRuntime(ctx, project.Name, plan, in.Connection())
 	r.printf("NOTE: %s", why)
+	r.printf("%s", servicesSummary(project, plan, rt.Model))
 	if !showEnv {
 		maskEnvironment(rt.Attachments)
 	}
@@ -62,6 +63,41 @@ func (r *Runner) Config(ctx context.Context, project *types.Project, in *transfo
 		r.printf("NOTE: the pod's environment is masked; --show-env shows it")
 	}
 	return res, nil
+}
+
+// servicesSummary says in a line where each service runs: attached to a
+// workload, remote (the cluster's), or local, and which local ones reach
+// the cluster (in the Teleroute model; in the netns model only handlers
+// do).
+func servicesSummary(project *types.Project, plan *transform.Plan, model vocab.Model) string {
+	var attached, local, cluster []string
+	done := map[string]bool{}
+	for _, a := range plan.Attachments {
+		attached = append(attached, fmt.Sprintf("%s (%s of %s)", a.Service, a.Kind, a.Workload))
+		done[a.Service] = true
+	}
+	for _, r := range plan.Remote {
+		done[r] = true
+	}
+	for _, name := range project.ServiceNames() {
+		switch {
+		case done[name]:
+		case model == vocab.ModelTeleroute && slices.Contains(plan.ClusterServices, name):
+			cluster = append(cluster, name)
+		default:
+			local = append(local, name)
+		}
+	}
+	parts := []string{}
+	for _, p := range []struct {
+		what  string
+		names []string
+	}{{"attached", attached}, {"remote (the cluster's)", plan.Remote}, {"local, reaching the cluster", cluster}, {"local", local}} {
+		if len(p.names) > 0 {
+			parts = append(parts, p.what+": "+strings.Join(p.names, ", "))
+		}
+	}
+	return "Services: " + strings.Join(parts, "; ")
 }
 
 // configRuntime is the runtime `up` would use, as far as it can be known

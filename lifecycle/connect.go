@@ -23,6 +23,12 @@ import (
 // a handler shares one daemon's namespace, so it cannot reach two.
 func (u *upRun) connect(ctx context.Context, plan *transform.Plan) error {
 	in := u.opts.Intent
+	if !in.Declares() && !u.before.UsedTelepresence() {
+		// Nothing asks for Telepresence, and nothing of an earlier run
+		// needs ending: the project runs as Compose runs it, without it.
+		u.sessions = map[string]*session{}
+		return nil
+	}
 	conns := usedConnections(in)
 	st, err := u.Telepresence.Status(ctx)
 	if err != nil {
@@ -175,6 +181,9 @@ func (u *upRun) startDaemon(ctx context.Context, plan *transform.Plan, conn tran
 	u.event("Telepresence", api.Working, "Connecting", fmt.Sprintf("%s, docker mode", v))
 	if err := u.Telepresence.Connect(ctx, opts); err != nil {
 		u.event("Telepresence", api.Error, api.StatusError, briefly(err))
+		if perr := unresolvedProxy(err, plan); perr != nil {
+			return nil, telepresence.Contract{}, fmt.Errorf("connecting Telepresence: %w", perr)
+		}
 		return nil, telepresence.Contract{}, fmt.Errorf("connecting Telepresence: %w%s", err, u.portHint(ctx, err, opts.Expose))
 	}
 	if st, err = u.Telepresence.Status(ctx); err != nil {

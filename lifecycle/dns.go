@@ -37,7 +37,10 @@ func (u *upRun) setDNS(ctx context.Context, plan *transform.Plan) error {
 				remote = append(remote, r)
 			}
 		}
-		s := u.sessions[conn.Name]
+		s, ok := u.sessions[conn.Name]
+		if !ok {
+			continue // not connected: the project asks nothing of Telepresence
+		}
 		rec := &records.DNS{Connection: s.daemon.Name, Remote: remote}
 		if opts := proxyReroutes(plan.ForConnection(conn.Name, i == 0), s); len(opts.RerouteLocal)+len(opts.RerouteRemote) > 0 {
 			rec.Reroutes, rec.DaemonID = reroutes(opts), s.info.ID

@@ -13,6 +13,7 @@ import (
 
 	"github.com/telepresenceio/docker-telepresence/internal/labels"
 	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
+	"github.com/telepresenceio/docker-telepresence/telepresence"
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 
@@ -50,7 +51,10 @@ func (r *Runner) Down(ctx context.Context, opts DownOptions) error {
 	defer unlock()
 	op := r.start(ctx, "down")
 	defer op.done(true)
-	st, stErr := r.Telepresence.Status(ctx)
+	st, stErr := &telepresence.Status{}, error(nil)
+	if state.UsedTelepresence() { // else nothing needs Telepresence, which may not be installed
+		st, stErr = r.Telepresence.Status(ctx)
+	}
 	// Leave first: the labels are the only record of the attachments, so a
 	// record goes only once its intercept is gone, and a failed leave can be
 	// retried by the next down.

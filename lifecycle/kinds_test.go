@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/telepresenceio/docker-telepresence/telepresence"
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 )
 
@@ -177,4 +178,20 @@ func TestProxiesAreReroutedEveryTime(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "port 5432 is forwarded as 5432:psql:5432, not 5432:pg:5432") || !strings.Contains(err.Error(), "telepresence quit") {
 		t.Errorf("a port the daemon forwards elsewhere: %v", err)
 	}
+}
+
+// A proxy whose cluster name the daemon cannot resolve fails the connect
+// that reroutes its ports; the error names the service and the key to fix,
+// not only Telepresence's host name.
+func TestAnUnresolvableProxyNameNamesTheServiceAndKey(t *testing.T) {
+	yaml := "services:\n  db: {image: db, x-tele: {type: proxy, name: postgres, ports: [\"5433:5432\"]}}\n  web: {image: web, depends_on: [db]}\n"
+	f := newFixture(t, yaml, v227)
+	f.tp.connectErr = &telepresence.CommandError{Args: []string{"connect"}, Err: telepresence.ErrFailed, Message: "unable to resolve name postgres."}
+	err := f.up(t.Context(), true)
+	want := `connecting Telepresence: service "db": x-tele.name: the cluster has no service "postgres" that the Telepresence daemon can resolve`
+	if err == nil || !strings.HasPrefix(err.Error(), want) || !strings.Contains(err.Error(), "telepresence connect: unable to resolve name postgres.") ||
+		!strings.Contains(err.Error(), "hint: set x-tele.name to a service of the cluster") {
+		t.Fatalf("err = %v", err)
+	}
+	f.assertNothingLeft(t)
 }

@@ -71,6 +71,9 @@ func (u *upRun) reroute(ctx context.Context, s *session, plan *transform.Plan, v
 	u.event("Telepresence", api.Working, "Rerouting", "the remote services' ports through "+s.daemon.Container())
 	if err := u.Telepresence.Connect(ctx, opts); err != nil {
 		u.event("Telepresence", api.Error, api.StatusError, briefly(err))
+		if perr := unresolvedProxy(err, plan); perr != nil {
+			err = perr
+		}
 		return fmt.Errorf("rerouting the remote services' ports through the Telepresence daemon %s: %w", s.daemon.Container(), err)
 	}
 	u.event("Telepresence", api.Done, "Rerouted", "the remote services' ports through "+s.daemon.Container())
@@ -128,4 +131,25 @@ func protoOf(reroute string) string {
 		return reroute[i:]
 	}
 	return ""
+}
+
+// unresolvedProxy names the remote service whose cluster name the daemon
+// could not resolve when a connect rerouted its ports, with the key that
+// names it: Telepresence's words name the host only (`unable to resolve
+// name postgres.`, pkg/client/rootd/session.go resolvePort). nil when the
+// error is another.
+func unresolvedProxy(err error, plan *transform.Plan) error {
+	msg := err.Error()
+	_, rest, ok := strings.Cut(msg, "unable to resolve name ")
+	if !ok {
+		return nil
+	}
+	host := strings.TrimSuffix(strings.TrimRight(strings.Fields(rest + " ")[0], ":,"), ".")
+	for _, px := range plan.Proxies {
+		if strings.EqualFold(px.Host, host) {
+			return fmt.Errorf("service %q: %s: the cluster has no service %q that the Telepresence daemon can resolve, so it cannot reroute the service's ports: %w "+
+				"(hint: set %s to a service of the cluster, SERVICE or SERVICE.NAMESPACE, as `kubectl get services -A` lists them)", px.Service, px.NameKey, host, err, px.NameKey)
+		}
+	}
+	return nil
 }

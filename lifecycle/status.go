@@ -58,7 +58,10 @@ type AttachmentStatus struct {
 	Workload    string   `json:"workload"`
 	Ports       []string `json:"ports"`
 	HTTPHeaders []string `json:"httpHeaders"`
-	State       string   `json:"state"`
+	// HTTPPaths are its path filters: path=P (httpPaths), prefix=P
+	// (httpPathPrefixes) and regex=R (httpPathRegexps).
+	HTTPPaths []string `json:"httpPaths"`
+	State     string   `json:"state"`
 	// Connection is the name of the daemon's connection that holds it.
 	Connection string `json:"connection"`
 }
@@ -127,11 +130,19 @@ func (r *Runner) Status(ctx context.Context, project string) (*ProjectStatus, er
 // the daemon d holds it.
 func attachmentStatus(rec records.Attachment, d *telepresence.Daemon, unanswered bool) AttachmentStatus {
 	ref := rec.Ref()
-	as := AttachmentStatus{Kind: string(ref.Kind), Name: rec.Name, Service: rec.Service, Ports: []string{}, HTTPHeaders: []string{}, State: StateEnded}
+	as := AttachmentStatus{Kind: string(ref.Kind), Name: rec.Name, Service: rec.Service, Ports: []string{}, HTTPHeaders: []string{}, HTTPPaths: []string{},
+		State: StateEnded}
 	if !rec.Unread {
-		as.Workload, as.Connection = rec.Request.Workload, rec.Request.Connection
-		as.Ports = append(as.Ports, rec.Request.Ports...)
-		as.HTTPHeaders = append(as.HTTPHeaders, rec.Request.Headers...)
+		q := rec.Request
+		as.Workload, as.Connection = q.Workload, q.Connection
+		as.Ports = append(as.Ports, q.Ports...)
+		as.HTTPHeaders = append(as.HTTPHeaders, q.Headers...)
+		for prefix, paths := range map[string][]string{"path=": q.HTTPPaths, "prefix=": q.HTTPPathPrefixes, "regex=": q.HTTPPathRegexps} {
+			for _, p := range paths {
+				as.HTTPPaths = append(as.HTTPPaths, prefix+p)
+			}
+		}
+		slices.Sort(as.HTTPPaths)
 	}
 	switch {
 	case unanswered:

@@ -10,7 +10,7 @@ import (
 // and whether it is live, the handlers, the remote services.
 func TestStatusFromANewProcess(t *testing.T) {
 	yaml := edit(t, projectYAML, "  web:\n", "  cache: {image: cache, x-telepresence: {behavior: remote}}\n  web:\n")
-	yaml = edit(t, yaml, "{workload: echo-server}", "{workload: echo-server, httpHeaders: [x-dev=alice]}")
+	yaml = edit(t, yaml, "{workload: echo-server}", "{workload: echo-server, httpHeaders: [x-dev=alice], httpPathPrefixes: [/api]}")
 	f := newFixture(t, yaml, v227)
 	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)
@@ -25,8 +25,8 @@ func TestStatusFromANewProcess(t *testing.T) {
 		Up:      true,
 		Daemon:  &DaemonStatus{Name: "test", Container: "tp-test", Model: "teleroute", Version: "2.27.3", Context: "default", Namespace: "default"},
 		Attachments: []AttachmentStatus{
-			{Kind: "intercept", Name: "api", Service: "api", Workload: "api", Ports: []string{"9000"}, HTTPHeaders: []string{}, State: StateEnded, Connection: "test"},
-			{Kind: "intercept", Name: "echo-server", Service: "echo", Workload: "echo-server", Ports: []string{"8088"}, HTTPHeaders: []string{"x-dev=alice"}, State: StateLive, Connection: "test"},
+			{Kind: "intercept", Name: "api", Service: "api", Workload: "api", Ports: []string{"9000"}, HTTPHeaders: []string{}, HTTPPaths: []string{}, State: StateEnded, Connection: "test"},
+			{Kind: "intercept", Name: "echo-server", Service: "echo", Workload: "echo-server", Ports: []string{"8088"}, HTTPHeaders: []string{"x-dev=alice"}, HTTPPaths: []string{"prefix=/api"}, State: StateLive, Connection: "test"},
 		},
 		Handlers: []HandlerStatus{
 			{Container: "proj-api-1", Service: "api", Attachment: "api", Running: true},

@@ -72,19 +72,24 @@ func TestStatusTable(t *testing.T) {
 		Up:      true,
 		Daemon:  &lifecycle.DaemonStatus{Name: "default-default", Container: "tp-default-default", Model: "teleroute", Version: "2.27.3", Context: "kind", Namespace: "default"},
 		Attachments: []lifecycle.AttachmentStatus{
-			{Kind: "intercept", Name: "echo-server", Service: "echo", Workload: "echo-server", Ports: []string{"8088:http"}, HTTPHeaders: []string{"x-dev=alice"}, State: lifecycle.StateLive},
+			{Kind: "intercept", Name: "echo-server", Service: "echo", Workload: "echo-server", Ports: []string{"8088:http"}, HTTPHeaders: []string{"x-dev=alice"},
+				HTTPPaths: []string{"prefix=/api"}, State: lifecycle.StateLive},
+			{Kind: "wiretap", Name: "tap", Service: "audit", Workload: "echo-server", Ports: []string{"9090"}, State: lifecycle.StateLive},
 			{Kind: "ingest", Name: "worker", Service: "batch", Workload: "worker", State: lifecycle.StateEnded},
 		},
-		Handlers: []lifecycle.HandlerStatus{{Container: "shop-echo-1", Service: "echo", Attachment: "echo-server", Running: true}},
-		Remote:   []lifecycle.RemoteStatus{{Service: "db", AliasFor: "psql.big-data"}, {Service: "cache"}},
+		Handlers: []lifecycle.HandlerStatus{{Container: "shop-echo-1", Service: "echo", Attachment: "echo-server", Running: true},
+			{Container: "shop-audit-1", Service: "audit", Attachment: "tap"}},
+		Remote: []lifecycle.RemoteStatus{{Service: "db", AliasFor: "psql.big-data"}, {Service: "cache"}},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
 		"DAEMON   tp-default-default (Telepresence 2.27.3, teleroute model, context kind, namespace default)",
-		"echo-server  intercept  echo     echo-server  8088:http  x-dev=alice   -           live",
-		"worker       ingest     batch    worker       -          -             -           ended",
+		"echo-server  intercept  echo     echo-server  8088:http  x-dev=alice prefix=/api  -           live",
+		"worker       ingest     batch    worker       -          -                        -           ended",
+		"The handler shop-audit-1 of service audit is not running, while its attachment tap is live",
+		"`docker telepresence up` (or `start audit`) runs it again",
 		"shop-echo-1        echo     echo-server  true",
 		"db              psql.big-data",
 		"cache           -",

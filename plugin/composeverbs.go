@@ -9,6 +9,8 @@ import (
 	commands "github.com/docker/compose/v5/cmd/compose"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/telepresenceio/docker-telepresence/metadata"
 )
 
 // Compose's commands, offered on the project as docker telepresence runs it
@@ -28,11 +30,22 @@ var composeVerbs = []verb{
 }
 
 // notOffered are Compose's commands docker telepresence does not offer,
-// and why (README, "Commands").
+// and why (docs/commands.md#composes-other-commands).
 var notOffered = map[string]string{
 	"publish": "it publishes the compose application to a registry for others to run; the project as docker telepresence runs it names this machine's Telepresence daemon and volumes: publish the compose files with `docker compose publish`",
 	"bridge":  "it converts the compose application to Kubernetes manifests: the cluster has the workloads already; use `docker compose bridge`",
 	"alpha":   "Compose's experimental commands (viz, generate) read or write compose files, not the project as it runs: use `docker compose alpha`",
+}
+
+// unknownCommand says that docker telepresence has no such command: why,
+// for one of Compose's it does not offer, and the way round, Compose
+// itself on the project as it runs.
+func unknownCommand(name string) error {
+	hint := fmt.Sprintf("docker compose -p PROJECT %s runs Compose's own on the project as docker telepresence runs it", name)
+	if why, ok := notOffered[name]; ok {
+		hint = "docker telepresence does not offer it: " + why
+	}
+	return fmt.Errorf("unknown command %q for \"docker %s\" (hint: %s)\nRun 'docker %s --help' for usage", name, metadata.PluginName, hint, metadata.PluginName)
 }
 
 // verb is one of Compose's commands as docker telepresence runs it.

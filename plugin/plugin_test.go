@@ -36,8 +36,12 @@ func writeFiles(t *testing.T, files map[string]string) string {
 func TestUnknownCommandIsAnError(t *testing.T) {
 	cmd := RootCommand(newCli(t))
 	err := cmd.RunE(cmd, []string{"bogus"})
-	if err == nil || !strings.Contains(err.Error(), `unknown command "bogus"`) {
+	if err == nil || !strings.Contains(err.Error(), `unknown command "bogus"`) || !strings.Contains(err.Error(), "hint: docker compose -p PROJECT bogus runs Compose's own") {
 		t.Fatalf("err = %v", err)
+	}
+	// One of Compose's that it does not offer says why.
+	if err := cmd.RunE(cmd, []string{"publish"}); err == nil || !strings.Contains(err.Error(), "docker telepresence does not offer it: it publishes the compose application") {
+		t.Errorf("publish: %v", err)
 	}
 	for _, name := range []string{"up", "watch", "down", "config", "status"} {
 		sub, _, err := cmd.Find([]string{name})

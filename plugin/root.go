@@ -57,7 +57,7 @@ func RootCommand(dockerCli command.Cli) *cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return fmt.Errorf("unknown command %q for \"docker %s\"\nRun 'docker %s --help' for usage", args[0], metadata.PluginName, metadata.PluginName)
+				return unknownCommand(args[0])
 			}
 			return cmd.Help()
 		},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -73,11 +74,11 @@ func writeStatus(out io.Writer, st *lifecycle.ProjectStatus) error {
 		fmt.Fprintf(w, "DAEMON\tnone connected\n")
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "ATTACHMENT\tKIND\tSERVICE\tWORKLOAD\tPORTS\tHTTP HEADERS\tCONNECTION\tSTATE")
+	fmt.Fprintln(w, "ATTACHMENT\tKIND\tSERVICE\tWORKLOAD\tPORTS\tHTTP FILTERS\tCONNECTION\tSTATE")
 	ended := false
 	for _, a := range st.Attachments {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, a.Kind, a.Service, orDash(a.Workload), orDash(strings.Join(a.Ports, ",")),
-			orDash(strings.Join(a.HTTPHeaders, ",")), orDash(a.Connection), a.State)
+			orDash(strings.Join(slices.Concat(a.HTTPHeaders, a.HTTPPaths), " ")), orDash(a.Connection), a.State)
 		ended = ended || a.State == lifecycle.StateEnded
 	}
 	fmt.Fprintln(w)
@@ -93,7 +94,26 @@ func writeStatus(out io.Writer, st *lifecycle.ProjectStatus) error {
 	if ended {
 		fmt.Fprintln(w, "\nAn ended attachment was left (by Ctrl-C, or in the cluster); `docker telepresence down` removes its record, `up` makes it again.")
 	}
+	for _, h := range stoppedHandlers(st) {
+		fmt.Fprintf(w, "\nThe handler %s of service %s is not running, while its attachment %s is live: what Telepresence sends it finds nobody. "+
+			"`docker telepresence up` (or `start %s`) runs it again; `down` ends the attachment.\n", h.Container, h.Service, h.Attachment, h.Service)
+	}
 	return w.Flush()
+}
+
+// stoppedHandlers are the handlers that do not run while their attachment
+// is live.
+func stoppedHandlers(st *lifecycle.ProjectStatus) []lifecycle.HandlerStatus {
+	var out []lifecycle.HandlerStatus
+	for _, h := range st.Handlers {
+		live := slices.ContainsFunc(st.Attachments, func(a lifecycle.AttachmentStatus) bool {
+			return a.Name == h.Attachment && a.State == lifecycle.StateLive
+		})
+		if !h.Running && live {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 func orDash(s string) string {

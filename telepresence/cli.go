@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os/exec"
+	"regexp"
 	"strings"
 	"time"
 
@@ -94,7 +95,7 @@ func failureMessage(stdout, stderr []byte) string {
 		}
 	}
 	if msg := strings.TrimSpace(string(stderr)); msg != "" {
-		return msg
+		return withoutCommandPrefix(msg)
 	}
 	// JSON on stdout without an "err" may be an intercept's answer, which
 	// holds the pod's environment: never quote it.
@@ -222,4 +223,13 @@ func truncate(b []byte) string {
 		return s[:limit] + "..."
 	}
 	return s
+}
+
+// commandPrefix is what the CLI puts before an error it prints
+// (`telepresence connect: error: `, cmd/telepresence's Main): CommandError
+// names the command already.
+var commandPrefix = regexp.MustCompile(`^telepresence [a-z-]+: error: `)
+
+func withoutCommandPrefix(msg string) string {
+	return commandPrefix.ReplaceAllString(msg, "")
 }

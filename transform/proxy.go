@@ -28,6 +28,10 @@ type Proxy struct {
 	Declared bool
 	// Key is where the ports were declared, for errors.
 	Key string
+	// Host is the name the daemon resolves the cluster service by, and
+	// NameKey where it comes from (the service's own name when the key is
+	// not set), for errors.
+	Host, NameKey string
 	// Connection names the connection whose daemon reroutes.
 	Connection string
 }
@@ -40,7 +44,7 @@ func proxyOf(svc types.ServiceConfig, si ServiceIntent) []Proxy {
 	}
 	m := si.Mapping
 	host := RemoteMapping{Name: name, Namespace: m.Namespace}.host("")
-	px := Proxy{Service: svc.Name, Declared: len(m.Ports) > 0, Key: si.proxyKey(), Connection: si.Connection}
+	px := Proxy{Service: svc.Name, Declared: len(m.Ports) > 0, Key: si.proxyKey(), Connection: si.Connection, Host: host, NameKey: si.nameKey()}
 	for _, p := range m.Ports {
 		compose, cluster, _ := strings.Cut(p, ":")
 		cluster, proto, _ := strings.Cut(cluster, "/")
@@ -75,6 +79,13 @@ func (si ServiceIntent) proxyKey() string {
 		return TeleKey + ".ports"
 	}
 	return ExtensionKey + ".mapping.ports"
+}
+
+func (si ServiceIntent) nameKey() string {
+	if si.Block == TeleKey {
+		return TeleKey + ".name"
+	}
+	return ExtensionKey + ".mapping.name"
 }
 
 func withProto(s, proto string) string {

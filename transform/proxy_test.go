@@ -36,7 +36,7 @@ services:
 		RerouteRemote: []string{"psql:5432:5433", "psql:metrics:9000/udp"},
 		Expose:        []string{"15432:5432", "127.0.0.1::5433", "5434", "[::1]:6000:6000/udp"},
 		RerouteLocal:  []string{"5432:psql:5432", "5433:psql:5433", "5434:psql:5434", "6000:psql:6000/udp"},
-		Declared:      true, Key: "x-tele.ports",
+		Declared:      true, Key: "x-tele.ports", Host: "psql", NameKey: "x-tele.name",
 	}}
 	if d := cmp.Diff(want, plan.Proxies); d != "" {
 		t.Errorf("proxies (-want +got):\n%s", d)

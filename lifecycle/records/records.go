@@ -84,6 +84,10 @@ type State struct {
 	DNS []*DNS
 }
 
+// UsedTelepresence tells whether the project has records of attachments
+// or DNS mappings: then ending or changing them needs Telepresence.
+func (s State) UsedTelepresence() bool { return len(s.Attachments) > 0 || len(s.DNS) > 0 }
+
 // DNSIn is the record of DNS mappings a volume holds, if any.
 func (s State) DNSIn(volume string) *DNS {
 	for _, d := range s.DNS {
