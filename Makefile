@@ -8,13 +8,16 @@ LDFLAGS   := -s -w -X $(MODULE)/metadata.Version=$(VERSION)
 PLUGINDIR ?= $(or $(DOCKER_CONFIG),$(HOME)/.docker)/cli-plugins
 BIN       := bin/docker-telepresence
 EXAMPLE   := -f examples/echo/compose.yaml -f examples/echo/compose.telepresence.yaml
+# The platforms of a release: Docker Desktop's (macOS, Windows) and Linux,
+# each on amd64 and arm64.
+PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 FUZZTIME  ?= 10s
 # golangci-lint, pinned: `make lint` installs this release from the Go
 # module proxy into bin/tools the first time.
 GOLANGCI_LINT_VERSION := v2.15.0
 GOLANGCI_LINT := bin/tools/golangci-lint-$(GOLANGCI_LINT_VERSION)
 
-.PHONY: build install example test unit e2e fuzz lint bench clean
+.PHONY: build install example release check-release vet-platforms test unit e2e fuzz lint bench clean
 
 ## build: the static plugin binary in bin/
 build:
@@ -28,6 +31,30 @@ install: build
 ## example: install, then print the example project as it runs with Telepresence (no cluster needed)
 example: install
 	docker telepresence $(EXAMPLE) config
+
+## release: the plugin for every platform in dist/ (docker-telepresence-<os>-<arch>[.exe]), static, trimmed and stamped with VERSION, and dist/SHA256SUMS
+release:
+	rm -rf dist
+	mkdir -p dist
+	@set -e; for p in $(PLATFORMS); do \
+		os=$${p%/*}; arch=$${p#*/}; ext=; [ "$$os" = windows ] && ext=.exe; \
+		echo "building dist/docker-telepresence-$$os-$$arch$$ext"; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags "$(LDFLAGS)" \
+			-o dist/docker-telepresence-$$os-$$arch$$ext .; \
+	done
+	cd dist && sha256sum docker-telepresence-* > SHA256SUMS
+
+## vet-platforms: go vet of the shipped packages as each platform builds them (the Windows and macOS files included)
+SHIPPED := . ./plugin/... ./lifecycle/... ./transform/... ./telepresence/... ./metadata/... ./internal/...
+vet-platforms:
+	@set -e; for p in $(PLATFORMS); do \
+		echo "vetting for $$p"; \
+		CGO_ENABLED=0 GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) vet -trimpath $(SHIPPED); \
+	done
+
+## check-release: check what `make release` made: each binary is what its name says, the sums match, VERSION is stamped
+check-release:
+	./scripts/check-release.sh $(VERSION)
 
 ## test: lint, unit tests with the race detector (the fuzz targets' seed corpora included), and the e2e suite (needs a Docker Engine)
 # No -fuzz here: a fuzz run is bound by a deadline, and on a loaded machine
@@ -69,4 +96,4 @@ bench:
 	./scripts/bench.sh
 
 clean:
-	rm -rf bin
+	rm -rf bin dist
