@@ -8,9 +8,10 @@ import (
 	"github.com/telepresenceio/docker-telepresence/e2e/standin/fixture"
 )
 
-// TestMain builds the plugin as well as the stand-ins: these tests run it.
+// TestMain builds the plugin as well as the stand-ins, and starts a
+// registry: these tests run the plugin, and some pull.
 func TestMain(m *testing.M) {
-	os.Exit(harness.Main(m, harness.Options{Plugin: true}))
+	os.Exit(harness.Main(m, harness.Options{Plugin: true, Registry: true}))
 }
 
 // Env is the harness's Env with the methods the plugin's tests add to it

@@ -47,22 +47,32 @@ func (u *upRun) run(ctx context.Context, project *types.Project, res *transform.
 	if err := u.attachHandlers(ctx, project, res); err != nil {
 		return err
 	}
-	// Create has built what needed building; with --build (pull_policy:
-	// build) a second build would run and could recreate the containers.
+	// Create has built and pulled what needed it. Up fetches images again
+	// as the pull policies say: a second build (--build is pull_policy:
+	// build), or a second pull (always, or a refresh that is due), which
+	// could find a newer image and recreate the containers just made. So
+	// Up builds nothing and pulls only what is missing, which is nothing;
+	// the pull policy is not part of a container's configuration hash
+	// (pkg/compose/hash.go of Compose), so no container differs for it.
+	// Watch keeps the project as it was: its rebuilds follow the policies.
 	create.Build = nil
-	start := api.StartOptions{Project: project, Wait: u.opts.Wait, WaitTimeout: u.opts.WaitTimeout}
+	upProject, err := fetched(project)
+	if err != nil {
+		return err
+	}
+	start := api.StartOptions{Project: upProject, Wait: u.opts.Wait, WaitTimeout: u.opts.WaitTimeout}
 	switch u.opts.Mode {
 	case Create:
 		u.endCreated()
 		return nil
 	case Detached:
-		if err := u.Compose.Up(ctx, project, api.UpOptions{Create: create, Start: start}); err != nil {
+		if err := u.Compose.Up(ctx, upProject, api.UpOptions{Create: create, Start: start}); err != nil {
 			return err
 		}
 		u.journal.clear() // up -d leaves everything running
 		return nil
 	case Watch:
-		if err := u.Compose.Up(ctx, project, api.UpOptions{Create: create, Start: start}); err != nil {
+		if err := u.Compose.Up(ctx, upProject, api.UpOptions{Create: create, Start: start}); err != nil {
 			return err
 		}
 		return u.watch(ctx, project, build)
@@ -72,7 +82,21 @@ func (u *upRun) run(ctx context.Context, project *types.Project, res *transform.
 	start.Services = u.opts.Services
 	start.Watch = (declaresWatch || u.opts.Watch) && !u.opts.NoWatch
 	start.OnExit, start.ExitCodeFrom = u.opts.OnExit, u.opts.ExitCodeFrom
-	return u.runAttached(ctx, project, api.UpOptions{Create: create, Start: start})
+	if start.Watch { // its rebuilds follow the policies
+		upProject, start.Project = project, project
+	}
+	return u.runAttached(ctx, upProject, api.UpOptions{Create: create, Start: start})
+}
+
+// fetched is the project with its images fetched: a service pulls its
+// image only when it is missing.
+func fetched(project *types.Project) (*types.Project, error) {
+	return project.WithServicesTransform(func(_ string, s types.ServiceConfig) (types.ServiceConfig, error) {
+		if s.PullPolicy != types.PullPolicyNever {
+			s.PullPolicy = types.PullPolicyMissing
+		}
+		return s, nil
+	})
 }
 
 // attachTo is what an attached run streams, as Compose chooses it

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/compose-spec/compose-go/v2/types"
+
 	"github.com/telepresenceio/docker-telepresence/internal/labels"
 	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
 	"github.com/telepresenceio/docker-telepresence/telepresence"
@@ -370,5 +372,26 @@ func TestAProjectWithoutIntentNeedsNoTelepresence(t *testing.T) {
 	f.upAgain(t)
 	if !hasStep(f.j, "tp leave echo-server") {
 		t.Errorf("the attachments of the earlier run are not ended: %v", f.j.all())
+	}
+}
+
+// Create fetches the images as the pull policies say; the Up that starts
+// the project then fetches nothing again: a second pull of an `always`
+// image could find a newer one and recreate the containers just made.
+func TestImagesAreFetchedOnce(t *testing.T) {
+	f := newFixture(t, "services:\n  web: {image: web, pull_policy: always}\n  db: {image: db, pull_policy: never}\n", v227)
+	if err := f.up(t.Context(), true); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.compose.projects["proj"].Services["web"].PullPolicy; got != types.PullPolicyAlways {
+		t.Errorf("create pulls web by %q, want always", got)
+	}
+	if len(f.compose.ups) != 1 {
+		t.Fatalf("ups %v", f.compose.ups)
+	}
+	up := f.compose.ups[0]
+	if web, db := up.Start.Project.Services["web"].PullPolicy, up.Start.Project.Services["db"].PullPolicy; up.Create.Build != nil ||
+		web != types.PullPolicyMissing || db != types.PullPolicyNever {
+		t.Errorf("up builds %v, pulls web %q and db %q; want nothing built, web only if missing, db never", up.Create.Build, web, db)
 	}
 }

@@ -41,6 +41,9 @@ type Options struct {
 	// Env.Start fail the test. E2E_SKIP_PLUGIN_BUILD=1 overrides it, to
 	// work on the stand-ins while the plugin does not build.
 	Plugin bool
+	// Registry starts a registry on loopback and pushes the busybox image
+	// to it (RegistryImage), for the tests that pull.
+	Registry bool
 }
 
 // suite holds what Main prepared once for all tests.

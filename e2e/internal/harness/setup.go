@@ -51,6 +51,14 @@ func setup(opts Options) (teardown func(), err error) {
 		undo = append(undo, func() { _, _ = Docker("network", "rm", TPNetwork) })
 	}
 
+	if opts.Registry {
+		stop, err := startRegistry()
+		undo = append(undo, stop)
+		if err != nil {
+			return teardown, err
+		}
+	}
+
 	remove, err := installTelemount(telemount)
 	if err != nil {
 		return teardown, fmt.Errorf("installing the telemount stand-in plugin: %w", err)
