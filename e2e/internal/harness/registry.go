@@ -21,9 +21,10 @@ const registryBinary = "docker-registry"
 
 // registry is the running registry, once started.
 var registry struct {
-	addr   string
-	cmd    *exec.Cmd
-	exited chan error
+	addr string
+	cmd  *exec.Cmd
+	// done is closed once the registry has exited.
+	done chan struct{}
 }
 
 // RegistryImage is BusyboxImage as the registry serves it; "" when the
@@ -55,7 +56,7 @@ func startRegistry() (stop func(), err error) {
 	}
 	stop = func() {
 		_ = registry.cmd.Process.Kill()
-		<-registry.exited
+		<-registry.done
 		if _, err := Docker("image", "inspect", RegistryImage()); err == nil {
 			_, _ = Docker("rmi", RegistryImage())
 		}
@@ -97,21 +98,25 @@ func runRegistry(bin string, attempt int) error {
 	if err := cmd.Start(); err != nil {
 		return err
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	exited, done := make(chan error, 1), make(chan struct{})
+	go func() {
+		exited <- cmd.Wait()
+		close(done)
+	}()
 	// Wait for as long as the registry runs: a loaded machine may take its
 	// time, and a registry that exits is the failure, not a deadline.
 	for {
 		select {
-		case err := <-exited:
+		case <-done:
+			err := <-exited
 			log, _ := os.ReadFile(logFile.Name())
-			return fmt.Errorf("docker-registry exited before it answered: %v\n%s", err, log)
+			return fmt.Errorf("docker-registry exited before it answered: %w\n%s", err, log)
 		default:
 		}
 		if rsp, err := http.Get("http://" + addr + "/v2/"); err == nil {
 			_ = rsp.Body.Close()
 			if rsp.StatusCode == http.StatusOK {
-				registry.addr, registry.cmd, registry.exited = addr, cmd, exited
+				registry.addr, registry.cmd, registry.done = addr, cmd, done
 				return nil
 			}
 		}
