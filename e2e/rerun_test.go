@@ -34,16 +34,23 @@ services:
 `
 
 // A second `up -d` on a project that is up reuses its intercepts and
-// recreates nothing.
+// recreates nothing, asking Telepresence only for its status.
 func TestUpTwiceIsIdempotent(t *testing.T) {
 	eachModel(t, func(t *testing.T, e *Env) {
 		writeMountFixture(e)
 		dir := handlerProject(e)
 		e.MustRun(ctx(t), dir, "up", "-d")
 		before := e.Inspect("{{.Id}}", e.container("echo"))
+		calls := len(e.Calls())
 		_, stderr, err := e.Run(ctx(t), dir, "up", "-d")
 		if err != nil {
 			t.Fatal(err)
+		}
+		// It asks Telepresence nothing but status.
+		for _, c := range e.Calls()[calls:] {
+			if len(c) == 0 || c[0] != "status" {
+				t.Errorf("the second up called telepresence %q", c)
+			}
 		}
 		if !strings.Contains(stderr, "Intercept echo-server Running reused by service echo") {
 			t.Errorf("the second up did not say it reused the intercept:\n%s", stderr)

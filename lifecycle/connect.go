@@ -180,7 +180,7 @@ func (u *upRun) startDaemon(ctx context.Context, plan *transform.Plan, conn tran
 	u.journal.push("the Telepresence connection", func(ctx context.Context) error { return u.disconnect(ctx, attempt.made) })
 	u.event("Telepresence", api.Working, "Connecting", fmt.Sprintf("%s, docker mode", v))
 	if err := u.Telepresence.Connect(ctx, opts); err != nil {
-		u.event("Telepresence", api.Error, api.StatusError, briefly(err))
+		u.failed(ctx, "Telepresence", err)
 		if perr := unresolvedProxy(err, plan); perr != nil {
 			return nil, telepresence.Contract{}, fmt.Errorf("connecting Telepresence: %w", perr)
 		}

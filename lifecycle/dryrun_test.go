@@ -175,7 +175,7 @@ func TestDryRunKeepsEverySetting(t *testing.T) {
 	f := newFixture(t, projectYAML, v227)
 	r := f.newRunner()
 	r.Settings = Settings{Err: f.stderr, Events: nopEvents{}, VolumeDriver: "driver", EngineName: "engine", DaemonCheck: time.Second,
-		Locker: busyLocker{}, DNSLockWait: time.Minute}
+		Locker: busyLocker{}, DNSLockWait: time.Minute, BuildProgress: "plain", CaptureBuild: true}
 	set := reflect.ValueOf(r.Settings)
 	for i := range set.NumField() {
 		if name := set.Type().Field(i).Name; set.Field(i).IsZero() && name != "DryRun" {

@@ -28,6 +28,8 @@ type fakeCompose struct {
 	// none, as when a port is taken.
 	ran      bool
 	onCreate func()
+	// onFetch runs in each Build ("build") and Pull ("pull").
+	onFetch func(ctx context.Context, how string) error
 	// onDown runs after each Down, e.g. to land a container whose create
 	// the engine finished after Compose gave up on it.
 	onDown   func()
@@ -83,6 +85,32 @@ func (c *fakeCompose) Create(ctx context.Context, p *types.Project, o api.Create
 			}
 			c.e.Volumes[p.Name] = append(c.e.Volumes[p.Name], engine.Volume{Name: v.Name, Labels: labels, Options: v.DriverOpts})
 		}
+	}
+	return nil
+}
+
+// Build and Pull log what they fetch, run onFetch (which may block until
+// the test releases it, or fail), then make the images present.
+func (c *fakeCompose) Build(ctx context.Context, p *types.Project, o api.BuildOptions) error {
+	c.j.add("compose build %s", strings.Join(o.Services, ","))
+	return c.fetch(ctx, p, "build", o.Services)
+}
+
+func (c *fakeCompose) Pull(ctx context.Context, p *types.Project, _ api.PullOptions) error {
+	c.j.add("compose pull %s", strings.Join(p.ServiceNames(), ","))
+	return c.fetch(ctx, p, "pull", p.ServiceNames())
+}
+
+func (c *fakeCompose) fetch(ctx context.Context, p *types.Project, how string, services []string) error {
+	if c.onFetch != nil {
+		if err := c.onFetch(ctx, how); err != nil {
+			return err
+		}
+	}
+	c.e.Lock()
+	defer c.e.Unlock()
+	for _, name := range services {
+		delete(c.e.Missing, api.GetImageNameOrDefault(p.Services[name], p.Name))
 	}
 	return nil
 }

@@ -42,13 +42,14 @@ services:
 	if err := f.runner.Up(t.Context(), UpOptions{Project: f.project, Intent: f.intent, Mode: Detached, Build: BuildAlways}); err != nil {
 		t.Fatal(err)
 	}
-	if p := f.lastProject().Services["app"].PullPolicy; p != types.PullPolicyBuild {
-		t.Errorf("--build: pull_policy = %q", p)
+	// Built while Telepresence attaches, then not again by create.
+	if p := f.lastProject().Services["app"].PullPolicy; !hasStep(f.j, "compose build app") || p != types.PullPolicyMissing {
+		t.Errorf("--build: steps %v, then create pulls by %q", f.j.all(), p)
 	}
 	if err := f.newRunner().Up(t.Context(), UpOptions{Project: f.project, Intent: f.intent, Mode: Detached, Build: BuildNever}); err != nil {
 		t.Fatal(err)
 	}
-	if f.compose.creates[1].Build != nil || f.lastProject().Services["app"].PullPolicy != "" {
+	if f.compose.creates[1].Build != nil || f.lastProject().Services["app"].PullPolicy != "" || strings.Count(strings.Join(f.j.all(), "\n"), "compose build") != 1 {
 		t.Errorf("--no-build still builds: %+v", f.compose.creates[1])
 	}
 }
@@ -71,9 +72,11 @@ services:
 	if !errors.Is(err, ErrInterrupted) {
 		t.Fatal(err)
 	}
+	// app is built while Telepresence attaches, as watch has it (its
+	// image is taken as it is then); tool, whose image is there, is not.
 	p := f.lastProject()
-	if p.Services["app"].PullPolicy != types.PullPolicyBuild || p.Services["tool"].PullPolicy != "" {
-		t.Errorf("pull policies: app %q, tool %q", p.Services["app"].PullPolicy, p.Services["tool"].PullPolicy)
+	if !hasStep(f.j, "compose build app") || p.Services["app"].PullPolicy != types.PullPolicyMissing || p.Services["tool"].PullPolicy != "" {
+		t.Errorf("steps %v; pull policies: app %q, tool %q", f.j.all(), p.Services["app"].PullPolicy, p.Services["tool"].PullPolicy)
 	}
 	if w := f.compose.watches; len(w) != 1 || !w[0].Prune || w[0].Build == nil {
 		t.Errorf("watch options = %+v", w)

@@ -66,6 +66,16 @@ func attachmentID(kind vocab.Kind, name string) string {
 
 // briefly is the first line of an error, for the Details of an event (the
 // whole error is returned too).
+// failed shows a step that failed: canceled, as Compose shows it, when the
+// run was (Ctrl-C, or another step failed), else with its error.
+func (r *Runner) failed(ctx context.Context, id string, err error) {
+	if ctx.Err() != nil {
+		r.event(id, api.Warning, "Canceled", "")
+		return
+	}
+	r.event(id, api.Error, api.StatusError, briefly(err))
+}
+
 func briefly(err error) string {
 	s, _, _ := strings.Cut(err.Error(), "\n")
 	return s

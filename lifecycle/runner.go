@@ -26,6 +26,8 @@ type Compose interface {
 	Restart(ctx context.Context, projectName string, options api.RestartOptions) error
 	RunOneOffContainer(ctx context.Context, project *types.Project, options api.RunOptions) (int, error)
 	Scale(ctx context.Context, project *types.Project, options api.ScaleOptions) error
+	Build(ctx context.Context, project *types.Project, options api.BuildOptions) error
+	Pull(ctx context.Context, project *types.Project, options api.PullOptions) error
 }
 
 // cleanupTimeout bounds the undo work done after a failure or a signal.
@@ -65,6 +67,12 @@ type Settings struct {
 	// DryRun says what a run would change instead of changing it; Compose
 	// must be given a dry-run backend (compose.WithDryRun).
 	DryRun bool
+	// BuildProgress is the builder's progress output of the images built
+	// while Telepresence attaches (Compose's BuildOptions.Progress), and
+	// CaptureBuild keeps that output off the terminal, which the progress
+	// display holds then: a failed build quotes its end instead.
+	BuildProgress string
+	CaptureBuild  bool
 }
 
 func (r *Runner) printf(format string, args ...any) {

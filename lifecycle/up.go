@@ -168,34 +168,61 @@ func (r *Runner) Up(ctx context.Context, opts UpOptions) error {
 	return err
 }
 
-// up is the sequence of steps; each pushes its undo on the journal.
+// up is the sequence of steps; each pushes its undo on the journal. The
+// images are fetched while Telepresence connects and attaches; a fetch that
+// fails stops the run at once, and one that runs when another step fails
+// is canceled.
 func (u *upRun) up(ctx context.Context, plan *transform.Plan, selected []string) error {
 	var err error
 	if u.before, err = u.find(ctx, u.project); err != nil {
 		return err
 	}
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	pf := u.startPrefetch(ctx, selected, stop)
+	defer pf.stop()
+	project, res, err := u.prepare(ctx, plan, selected)
+	if cause := context.Cause(ctx); err != nil && cause != nil && !errors.Is(cause, context.Canceled) {
+		return cause // the prefetch failed, and canceled this step
+	}
+	if err != nil {
+		return err
+	}
+	fetched, err := pf.wait()
+	if err != nil {
+		return err
+	}
+	if project, err = withFetched(project, fetched); err != nil {
+		return err
+	}
+	return u.run(ctx, project, res, len(plan.Watch) > 0)
+}
+
+// prepare connects, attaches and maps, and transforms the project for
+// Compose to run.
+func (u *upRun) prepare(ctx context.Context, plan *transform.Plan, selected []string) (*types.Project, *transform.Result, error) {
 	in := u.opts.Intent
 	if err := u.connect(ctx, plan); err != nil {
-		return err
+		return nil, nil, err
 	}
 	attachments, err := u.attach(ctx, plan, in.Handlers())
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	driver, err := u.volumeDriver(ctx, u.opts.Project, in, plan, attachments)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	if err := u.setDNS(ctx, plan); err != nil {
-		return err
+		return nil, nil, err
 	}
 	rt, err := u.runtime(ctx, u.sessions, driver, attachments, u.before)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	res, err := transform.Apply(u.opts.Project, in.Only(selected), rt)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	u.warn(res.Warnings...)
 	// Compose runs the project narrowed to the selection (its dependencies
@@ -204,10 +231,7 @@ func (u *upRun) up(ctx context.Context, plan *transform.Plan, selected []string)
 	if err == nil {
 		project, err = withBuildPolicy(withoutUnusedTeleroute(project), u.opts)
 	}
-	if err != nil {
-		return err
-	}
-	return u.run(ctx, project, res, len(plan.Watch) > 0)
+	return project, res, err
 }
 
 // withoutUnusedTeleroute drops the Teleroute network when no service that

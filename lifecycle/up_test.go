@@ -375,16 +375,18 @@ func TestAProjectWithoutIntentNeedsNoTelepresence(t *testing.T) {
 	}
 }
 
-// Create fetches the images as the pull policies say; the Up that starts
-// the project then fetches nothing again: a second pull of an `always`
-// image could find a newer one and recreate the containers just made.
+// The images are fetched once, as the pull policies say: a second pull of
+// an `always` image could find a newer one and recreate the containers
+// just made. Neither create nor the Up that starts the project fetches
+// what the prefetch did.
 func TestImagesAreFetchedOnce(t *testing.T) {
 	f := newFixture(t, "services:\n  web: {image: web, pull_policy: always}\n  db: {image: db, pull_policy: never}\n", v227)
 	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)
 	}
-	if got := f.compose.projects["proj"].Services["web"].PullPolicy; got != types.PullPolicyAlways {
-		t.Errorf("create pulls web by %q, want always", got)
+	// Pulled while Telepresence attaches, and never again.
+	if got := f.compose.projects["proj"].Services["web"].PullPolicy; got != types.PullPolicyMissing || strings.Count(strings.Join(f.j.all(), "\n"), "compose pull") != 1 {
+		t.Errorf("steps %v; create pulls web by %q, want missing", f.j.all(), got)
 	}
 	if len(f.compose.ups) != 1 {
 		t.Fatalf("ups %v", f.compose.ups)

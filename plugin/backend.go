@@ -99,7 +99,7 @@ func eventProcessor(dockerCli command.Cli, d displayOptions) (api.EventProcessor
 	if d.dryRun && mode != display.ModeTTY {
 		ep = dryRunEvents{ep}
 	}
-	return ep, nil
+	return &nestedEvents{EventProcessor: ep, terminal: mode == display.ModeTTY}, nil
 }
 
 // quietCompose keeps Compose's logrus warnings out of the plugin's output.
@@ -136,12 +136,14 @@ func newRunner(dockerCli command.Cli, opts *globalOptions, backend *composeBacke
 		Engine:       engine.Docker{Client: dockerCli.Client()},
 		Telepresence: opts.telepresenceClient(),
 		Settings: lifecycle.Settings{
-			Err:          dockerCli.Err(),
-			Events:       backend.events,
-			VolumeDriver: opts.volumeDriver,
-			EngineName:   engineName(dockerCli),
-			DryRun:       opts.dryRun,
-			Locker:       lock.FileLocker{Dir: lock.DefaultDir()},
+			Err:           dockerCli.Err(),
+			Events:        backend.events,
+			VolumeDriver:  opts.volumeDriver,
+			EngineName:    engineName(dockerCli),
+			DryRun:        opts.dryRun,
+			Locker:        lock.FileLocker{Dir: lock.DefaultDir()},
+			BuildProgress: prefetchProgress(),
+			CaptureBuild:  display.Mode == display.ModeTTY,
 		},
 	}
 }

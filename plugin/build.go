@@ -65,3 +65,14 @@ func buildProgress(asked string) string {
 	}
 	return display.Mode
 }
+
+// prefetchProgress is how the images `up` builds beside the attachments
+// render: as buildProgress has it, but on a terminal, which the progress
+// display holds then: there as plain lines, which the lifecycle keeps
+// (Settings.CaptureBuild).
+func prefetchProgress() string {
+	if display.Mode == display.ModeTTY {
+		return display.ModePlain
+	}
+	return buildProgress("")
+}

@@ -48,6 +48,19 @@ func (e Docker) RemoveVolume(ctx context.Context, name string) error {
 	return err
 }
 
+// HasImage inspects the image.
+func (e Docker) HasImage(ctx context.Context, ref string) (bool, error) {
+	_, err := e.Client.ImageInspect(ctx, ref)
+	switch {
+	case err == nil:
+		return true, nil
+	case errdefs.IsNotFound(err):
+		return false, nil
+	default:
+		return false, err
+	}
+}
+
 // ContainerEnv returns the container's environment minus what its image sets.
 func (e Docker) ContainerEnv(ctx context.Context, container string) (map[string]string, error) {
 	res, err := e.Client.ContainerInspect(ctx, container, client.ContainerInspectOptions{})

@@ -196,3 +196,20 @@ func TestArchitecture(t *testing.T) {
 		t.Error("an engine error gave no error")
 	}
 }
+
+// HasImage answers from an image inspect: found, not found, or the
+// engine's error.
+func TestHasImage(t *testing.T) {
+	api, e := newFakeAPI(t)
+	api.on("GET /images/web:1/json", http.StatusOK, `{"Id": "sha256:abc"}`)
+	api.on("GET /images/gone:1/json", http.StatusNotFound, notFound("image"))
+	api.on("GET /images/bad:1/json", http.StatusInternalServerError, `{"message":"the engine broke"}`)
+	for ref, want := range map[string]bool{"web:1": true, "gone:1": false} {
+		if got, err := e.HasImage(t.Context(), ref); err != nil || got != want {
+			t.Errorf("HasImage(%s) = %v, %v; want %v", ref, got, err, want)
+		}
+	}
+	if _, err := e.HasImage(t.Context(), "bad:1"); err == nil || !strings.Contains(err.Error(), "the engine broke") {
+		t.Errorf("HasImage on an engine error: %v", err)
+	}
+}

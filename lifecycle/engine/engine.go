@@ -12,6 +12,13 @@ type Engine interface {
 	Networks
 	Resources
 	Plugins
+	Images
+}
+
+// Images tells which images the engine has.
+type Images interface {
+	// HasImage tells whether the engine has an image by that reference.
+	HasImage(ctx context.Context, ref string) (bool, error)
 }
 
 // Daemons inspects a Telepresence daemon container, and finds containers

@@ -50,6 +50,9 @@ type Fake struct {
 	// Endpoints are the networks of the project containers, with their
 	// aliases, by container name.
 	Endpoints map[string]map[string]engine.Endpoint
+	// Missing are the images the engine does not have, by reference; it
+	// has every other.
+	Missing map[string]bool
 }
 
 var _ engine.Engine = (*Fake)(nil)
@@ -290,4 +293,11 @@ func (e *Fake) StopAll(project string) {
 	for i := range e.Containers[project] {
 		e.Containers[project][i].Running = false
 	}
+}
+
+// HasImage tells whether the image is not Missing.
+func (e *Fake) HasImage(_ context.Context, ref string) (bool, error) {
+	e.Lock()
+	defer e.Unlock()
+	return !e.Missing[ref], nil
 }

@@ -1,0 +1,125 @@
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// prefetchYAML has a handler whose image is built, and a local service whose
+// image is pulled: neither image is there yet.
+const prefetchYAML = `
+services:
+  api: {build: ./api, ports: ["9000:9000"], x-telepresence: {behavior: interceptHandler}}
+  web: {image: web}
+`
+
+func newPrefetchFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := newFixture(t, prefetchYAML, v227)
+	f.engine.Missing = map[string]bool{"proj-api": true, "web": true}
+	return f
+}
+
+// The images are built and pulled while Telepresence attaches: the build,
+// the pull and the attachment each wait until the others have begun, so a
+// run that did one after another would never end.
+func TestImagesAreFetchedWhileTelepresenceAttaches(t *testing.T) {
+	f := newPrefetchFixture(t)
+	var building, pulling, attaching sync.WaitGroup
+	building.Add(1)
+	pulling.Add(1)
+	attaching.Add(1)
+	f.compose.onFetch = func(_ context.Context, how string) error {
+		map[string]*sync.WaitGroup{"build": &building, "pull": &pulling}[how].Done()
+		attaching.Wait()
+		return nil
+	}
+	f.tp.onAttach = func(string) error {
+		attaching.Done()
+		building.Wait()
+		pulling.Wait()
+		return nil
+	}
+	if err := f.up(t.Context(), true); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"compose build api", "compose pull web"} {
+		if !hasStep(f.j, want) {
+			t.Errorf("no step %q: %v", want, f.j.all())
+		}
+	}
+	// Create finds them there: it builds and pulls them no more.
+	p := f.lastProject()
+	if p.Services["api"].PullPolicy != "missing" || p.Services["web"].PullPolicy != "missing" {
+		t.Errorf("create fetches api by %q, web by %q", p.Services["api"].PullPolicy, p.Services["web"].PullPolicy)
+	}
+}
+
+// A build that fails while an attachment is made stops the run at once:
+// the attachment in flight is canceled, what was made is undone, and the
+// error is the build's.
+func TestAFailedBuildEndsTheAttachments(t *testing.T) {
+	f := newPrefetchFixture(t)
+	attaching := make(chan struct{})
+	f.compose.onFetch = func(_ context.Context, how string) error {
+		if how != "build" {
+			return nil
+		}
+		<-attaching
+		return errors.New("RUN make: exit code 2")
+	}
+	f.tp.onAttach = func(string) error {
+		close(attaching)
+		return nil
+	}
+	err := f.up(t.Context(), true)
+	if err == nil || !strings.Contains(err.Error(), "building api: RUN make: exit code 2") {
+		t.Fatalf("err = %v", err)
+	}
+	if hasStep(f.j, "compose create") {
+		t.Errorf("created after a failed build: %v", f.j.all())
+	}
+	f.assertNothingLeft(t)
+}
+
+// An attachment that fails cancels the build under way, and nothing is
+// left.
+func TestAFailedAttachmentCancelsTheBuild(t *testing.T) {
+	f := newPrefetchFixture(t)
+	building := make(chan struct{})
+	canceled := make(chan struct{})
+	f.compose.onFetch = func(ctx context.Context, how string) error {
+		if how != "build" {
+			return nil
+		}
+		close(building)
+		<-ctx.Done()
+		close(canceled)
+		return ctx.Err()
+	}
+	f.tp.onAttach = func(string) error {
+		<-building
+		return errors.New("the traffic-manager refuses")
+	}
+	err := f.up(t.Context(), true)
+	if err == nil || !strings.Contains(err.Error(), "the traffic-manager refuses") {
+		t.Fatalf("err = %v", err)
+	}
+	<-canceled // the build was canceled, else this never returns
+	f.assertNothingLeft(t)
+}
+
+// A dry run fetches nothing: nothing would land in the engine.
+func TestADryRunFetchesNothing(t *testing.T) {
+	f := newPrefetchFixture(t)
+	f.runner.DryRun = true
+	if err := f.up(t.Context(), true); err != nil {
+		t.Fatal(err)
+	}
+	if hasStep(f.j, "compose build") || hasStep(f.j, "compose pull") {
+		t.Errorf("a dry run fetched: %v", f.j.all())
+	}
+}
