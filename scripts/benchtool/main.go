@@ -11,6 +11,8 @@
 //	benchtool ratio A B                    A/B with two decimals
 //	benchtool gobench FILE                 medians of `go test -bench` output
 //	benchtool apilog -- CMD [ARG...]       the Docker API calls CMD makes, counted
+//	benchtool delayproxy -to ADDR -delay D  a registry proxy that waits D before each request
+//	benchtool freeport                     a free loopback TCP port
 package main
 
 import (
@@ -49,6 +51,10 @@ func main() {
 		err = gobench(args)
 	case "apilog":
 		err = apilog(args)
+	case "delayproxy":
+		err = delayproxy(args)
+	case "freeport":
+		err = freeport()
 	default:
 		err = fmt.Errorf("unknown subcommand %q", os.Args[1])
 	}
