@@ -116,11 +116,17 @@ func newBuildGate(t *testing.T) *buildGate {
 func TestAFailedAttachmentWhileBuildingLeavesNothing(t *testing.T) {
 	eachModel(t, func(t *testing.T, e *Env) {
 		e.WriteFixture(Fixture{Intercepts: map[string]InterceptFixture{"echo-server": {Fail: "the traffic-manager refuses"}}})
+		removeNewBuildCache(t)
 		dir := buildProject(e, "RUN tail -f /dev/null") // never ends: only a cancel stops it
 		_, stderr, err := e.Run(ctx(t), dir, "up", "-d")
 		if err == nil || !strings.Contains(stderr, "the traffic-manager refuses") {
 			t.Errorf("up -d: %v; want the attachment's error:\n%s", err, stderr)
 		}
+		// A build that went on would keep its step's container running.
+		eventually(t, patience, "the build's step ends", func() bool {
+			out, err := dockerCmd("ps", "-q", "--filter", "ancestor="+busyboxImage, "--filter", "status=running")
+			return err == nil && strings.TrimSpace(out) == ""
+		})
 		e.assertNoLeftovers()
 	})
 }

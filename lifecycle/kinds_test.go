@@ -163,7 +163,7 @@ func TestProxiesAreReroutedEveryTime(t *testing.T) {
 	}
 	f.load(t, edit(t, yaml, `"5433:5432"`, `"5434:5432"`))
 	f.upAgain(t)
-	if again := "tp connect --docker --name trn-default --reroute-local 5432:psql:5432 --reroute-remote psql:5432:5434"; !hasStep(f.j, again) {
+	if again := "tp connect --docker --name trn-default --context default --namespace default --reroute-local 5432:psql:5432 --reroute-remote psql:5432:5434"; !hasStep(f.j, again) {
 		t.Errorf("no step %q: %v", again, f.j.all())
 	}
 	f.load(t, edit(t, yaml, `ports: ["5432:5432"]`, `ports: ["5432:5432", "6000:6000"]`))

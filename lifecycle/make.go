@@ -51,8 +51,12 @@ func (u *upRun) make(ctx context.Context, req transform.AttachRequest, q records
 		// It may exist though we never heard back: end it, unless the one
 		// of that name is another project's.
 		u.journal.push(string(req.Kind)+" "+req.Name, func(ctx context.Context) error {
-			if holder, err := u.projectHolding(ctx, req.Name, s.daemon.Name); err != nil || holder != "" {
-				return errors.Join(err, u.removeRecord(ctx, u.project, ref))
+			holder, err := u.projectHolding(ctx, req.Name, s.daemon.Name)
+			switch {
+			case err != nil:
+				return err // the record stays, for down
+			case holder != "":
+				return u.removeRecord(ctx, u.project, ref)
 			}
 			return u.endAndForget(ctx, s.contract, u.project, ref)
 		})

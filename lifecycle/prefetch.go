@@ -34,7 +34,7 @@ import (
 // prefetchGrace bounds the wait for a canceled prefetch: a build whose
 // context ends may not return (its progress forwarder can block), and the
 // undo must not wait on it.
-const prefetchGrace = 5 * time.Second
+var prefetchGrace = 5 * time.Second
 
 // prefetch is the fetching of a run's images, under way.
 type prefetch struct {
@@ -73,9 +73,18 @@ func (u *upRun) startPrefetch(ctx context.Context, selected []string, fail func(
 	return p
 }
 
-// wait waits for the prefetch to end, and says what it fetched.
-func (p *prefetch) wait() (map[string]bool, error) {
-	<-p.done
+// wait waits for the prefetch to end, and says what it fetched; or for
+// the run to be canceled, which cancels it (a canceled build may never
+// return: stop bounds the wait for it).
+func (p *prefetch) wait(ctx context.Context) (map[string]bool, error) {
+	select {
+	case <-p.done:
+	case <-ctx.Done():
+	}
+	if ctx.Err() != nil {
+		p.stop()
+		return nil, context.Cause(ctx)
+	}
 	return p.fetched, p.err
 }
 
@@ -93,43 +102,72 @@ func (p *prefetch) stop() {
 // to pull and build now.
 func (u *upRun) prefetchPlan(ctx context.Context, selected []string) (*types.Project, fetches, error) {
 	var f fetches
+	project, err := u.prefetchProject(selected)
+	if project == nil || err != nil {
+		return nil, f, err
+	}
+	has := map[string]bool{} // by reference: services often share an image
+	built := map[string]bool{}
+	for _, svc := range project.Services {
+		if svc.Build != nil {
+			built[api.GetImageNameOrDefault(svc, project.Name)] = true
+		}
+	}
+	for _, name := range project.ServiceNames() {
+		svc := project.Services[name]
+		policy, _, err := svc.GetPullPolicy()
+		if err != nil || svc.Provider != nil || svc.Platform != "" || len(svc.PreStart) > 0 {
+			continue // create's own: it says what is wrong, matches platforms and hook images itself
+		}
+		ref := api.GetImageNameOrDefault(svc, project.Name)
+		present, known := has[ref]
+		if !known {
+			if present, err = u.Engine.HasImage(ctx, ref); err != nil {
+				return nil, f, u.engineError(err)
+			}
+			has[ref] = present
+		}
+		switch u.fetchOf(svc, policy, present) {
+		case "build":
+			f.build = append(f.build, name)
+		case "pull":
+			if !built[ref] { // another service builds it: create's, which pulls or builds it as Compose does
+				f.pull = append(f.pull, name)
+			}
+		}
+	}
+	return project, f, nil
+}
+
+// prefetchProject is the project whose images a run fetches: nil when it
+// fetches none.
+func (u *upRun) prefetchProject(selected []string) (*types.Project, error) {
 	if u.DryRun || (u.opts.Mode == Watch && u.opts.NoUp) || u.opts.Project.Environment["DOCKER_DEFAULT_PLATFORM"] != "" {
-		return nil, f, nil
+		return nil, nil
 	}
 	project, err := transform.WithoutRemote(u.opts.Project, u.opts.Intent)
 	if err == nil && len(selected) > 0 {
 		project, err = project.WithSelectedServices(selected, types.IgnoreDependencies)
 	}
-	if err == nil {
-		project, err = withBuildPolicy(project, u.opts)
-	}
 	if err != nil {
-		return nil, f, err
+		return nil, err
 	}
-	for _, name := range project.ServiceNames() {
-		svc := project.Services[name]
-		if svc.Provider != nil || svc.Platform != "" || len(svc.PreStart) > 0 {
-			continue // create's own: it matches platforms and hook images itself
+	return withBuildPolicy(project, u.opts)
+}
+
+// fetchOf says whether a service's image is built or pulled now, as
+// Compose's create would: "" when it leaves it to create.
+func (u *upRun) fetchOf(svc types.ServiceConfig, policy string, present bool) string {
+	switch {
+	case svc.Build != nil:
+		if u.opts.Build != BuildNever && (policy == types.PullPolicyBuild || !present && svc.Image == "") {
+			return "build"
 		}
-		policy, _, err := svc.GetPullPolicy()
-		if err != nil {
-			continue // create says what is wrong with it
-		}
-		present, err := u.Engine.HasImage(ctx, api.GetImageNameOrDefault(svc, project.Name))
-		if err != nil {
-			return nil, f, u.engineError(err)
-		}
-		switch {
-		case svc.Build != nil:
-			if u.opts.Build != BuildNever && (policy == types.PullPolicyBuild || !present && svc.Image == "") {
-				f.build = append(f.build, name)
-			}
-		case svc.Image != "" && (policy == types.PullPolicyAlways ||
-			!present && (policy == types.PullPolicyMissing || policy == types.PullPolicyIfNotPresent)):
-			f.pull = append(f.pull, name)
-		}
+	case svc.Image != "" && (policy == types.PullPolicyAlways ||
+		!present && (policy == types.PullPolicyMissing || policy == types.PullPolicyIfNotPresent)):
+		return "pull"
 	}
-	return project, f, nil
+	return ""
 }
 
 // fetch pulls and builds at once: their images differ. Each gets a project
@@ -180,10 +218,15 @@ func (u *upRun) present(ctx context.Context, project *types.Project, services []
 	if err != nil || ctx.Err() != nil {
 		return out, err
 	}
+	has := map[string]bool{}
 	for _, name := range services {
-		ok, err := u.Engine.HasImage(ctx, api.GetImageNameOrDefault(project.Services[name], project.Name))
-		if err != nil {
-			return out, u.engineError(err)
+		ref := api.GetImageNameOrDefault(project.Services[name], project.Name)
+		ok, known := has[ref]
+		if !known {
+			if ok, err = u.Engine.HasImage(ctx, ref); err != nil {
+				return out, u.engineError(err)
+			}
+			has[ref] = ok
 		}
 		out[name] = ok
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // prefetchYAML has a handler whose image is built, and a local service whose
@@ -122,4 +123,43 @@ func TestADryRunFetchesNothing(t *testing.T) {
 	if hasStep(f.j, "compose build") || hasStep(f.j, "compose pull") {
 		t.Errorf("a dry run fetched: %v", f.j.all())
 	}
+}
+
+// An image that one service builds and another runs is built, not pulled:
+// the registry may not have it, and Compose's create then builds it.
+func TestAnImageAServiceBuildsIsNotPulled(t *testing.T) {
+	f := newFixture(t, "services:\n  api: {build: ., image: me/app:dev, pull_policy: build}\n  worker: {image: me/app:dev}\n", v227)
+	f.engine.Missing = map[string]bool{"me/app:dev": true}
+	if err := f.up(t.Context(), true); err != nil {
+		t.Fatal(err)
+	}
+	if !hasStep(f.j, "compose build api") || hasStep(f.j, "compose pull") {
+		t.Errorf("steps %v: want api built and nothing pulled", f.j.all())
+	}
+}
+
+// Ctrl-C while up waits for a build that does not return when canceled
+// (Compose's bake build can block so): up stops all the same, undoing what
+// it made, once the grace for the build is over.
+func TestCtrlCWhileABuildHangs(t *testing.T) {
+	defer func(g time.Duration) { prefetchGrace = g }(prefetchGrace)
+	prefetchGrace = time.Millisecond
+	f := newPrefetchFixture(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	hang := make(chan struct{})
+	defer close(hang)
+	f.compose.onFetch = func(_ context.Context, how string) error {
+		if how == "build" {
+			<-hang // ignores its context
+		}
+		return nil
+	}
+	f.tp.onAttach = func(string) error {
+		cancel() // Ctrl-C once the attachment is under way
+		return nil
+	}
+	if err := f.up(ctx, true); !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("err = %v", err)
+	}
+	f.assertNothingLeft(t)
 }

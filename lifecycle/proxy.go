@@ -81,9 +81,10 @@ func (u *upRun) reroute(ctx context.Context, s *session, plan *transform.Plan, v
 }
 
 // proxyReroutes is the connect that reroutes the proxies' ports through a
-// daemon that runs (2.24+).
+// daemon that runs (2.24+): to its context and namespace, which a connect
+// without them would take from the kubeconfig, and so might differ.
 func proxyReroutes(plan *transform.Plan, s *session) telepresence.ConnectOptions {
-	opts := telepresence.ConnectOptions{Name: s.daemon.Name}
+	opts := telepresence.ConnectOptions{Name: s.daemon.Name, Context: s.daemon.Context, Namespace: s.daemon.Namespace}
 	if !s.daemon.Release().Has(vocab.Reroute) {
 		return opts
 	}

@@ -183,12 +183,12 @@ func (u *upRun) up(ctx context.Context, plan *transform.Plan, selected []string)
 	defer pf.stop()
 	project, res, err := u.prepare(ctx, plan, selected)
 	if cause := context.Cause(ctx); err != nil && cause != nil && !errors.Is(cause, context.Canceled) {
-		return cause // the prefetch failed, and canceled this step
+		return errors.Join(cause, ignoreCanceled(err)) // the prefetch failed, and canceled this step
 	}
 	if err != nil {
 		return err
 	}
-	fetched, err := pf.wait()
+	fetched, err := pf.wait(ctx)
 	if err != nil {
 		return err
 	}

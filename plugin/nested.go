@@ -25,14 +25,21 @@ type nestedEvents struct {
 
 	mu    sync.Mutex
 	depth int
+	// outer is the operation that opened the block: its Done closes it
+	// even when an inner one never ended (a canceled build that did not
+	// return).
+	outer string
 }
 
 func (n *nestedEvents) Start(ctx context.Context, operation string) {
 	n.mu.Lock()
 	n.depth++
-	outer := n.depth == 1
+	first := n.depth == 1
+	if first {
+		n.outer = operation
+	}
 	n.mu.Unlock()
-	if outer {
+	if first {
 		n.EventProcessor.Start(ctx, operation)
 	}
 }
@@ -40,9 +47,12 @@ func (n *nestedEvents) Start(ctx context.Context, operation string) {
 func (n *nestedEvents) Done(operation string, success bool) {
 	n.mu.Lock()
 	n.depth = max(0, n.depth-1)
-	outer := n.depth == 0
+	if operation == n.outer {
+		n.depth = 0
+	}
+	last := n.depth == 0
 	n.mu.Unlock()
-	if outer {
+	if last {
 		n.EventProcessor.Done(operation, success)
 	}
 }

@@ -45,3 +45,19 @@ func TestNestedOperationsShareTheOutermostBlock(t *testing.T) {
 		}
 	}
 }
+
+// An inner operation that never ends (a canceled build that did not
+// return) does not keep the block open: the outer operation's Done closes
+// it, and the next operation opens its own.
+func TestTheOuterDoneClosesTheBlock(t *testing.T) {
+	rec := &recordedEvents{}
+	n := &nestedEvents{EventProcessor: rec}
+	n.Start(t.Context(), "up")
+	n.Start(t.Context(), "build") // never done
+	n.Done("up", false)
+	n.Start(t.Context(), "down")
+	n.Done("down", true)
+	if want := []string{"start up", "done up", "start down", "done down"}; !slices.Equal(rec.got, want) {
+		t.Errorf("%q, want %q", rec.got, want)
+	}
+}
