@@ -3,6 +3,7 @@ package lifecycle
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -123,10 +124,6 @@ func (r *Runner) configRuntime(ctx context.Context, project string, plan *transf
 // attachments of the project when it is up.
 func (r *Runner) connectedRuntime(ctx context.Context, project string, plan *transform.Plan, conn transform.Connection, s *session) (transform.Runtime, string) {
 	why := fmt.Sprintf("showing the %s model: Telepresence %s runs the daemon %s", s.model(), s.daemon.ReleaseName(), s.daemon.Container())
-	driver := r.VolumeDriver
-	if driver == "" {
-		driver, _, _ = r.telemount(ctx)
-	}
 	state, err := r.find(ctx, project)
 	if err != nil {
 		state = records.State{Project: project}
@@ -137,7 +134,7 @@ func (r *Runner) connectedRuntime(ctx context.Context, project string, plan *tra
 			attachments[req.Service] = a
 		}
 	}
-	rt, err := r.runtime(ctx, map[string]*session{conn.Name: s}, driver, attachments, state)
+	rt, err := r.runtime(ctx, map[string]*session{conn.Name: s}, r.configDriver(ctx, attachments), attachments, state)
 	if err != nil {
 		r.warn(err.Error())
 	}
@@ -156,11 +153,10 @@ func (r *Runner) connectedRuntime(ctx context.Context, project string, plan *tra
 // Teleroute model (every release since 2.23) when none is installed.
 func (r *Runner) unconnectedRuntime(ctx context.Context, conn transform.Connection, statusErr error) (transform.Runtime, string) {
 	placeholder := transform.DaemonRuntime{Container: PlaceholderDaemon, Network: PlaceholderNetwork}
+	// Without a daemon there is no attachment, so no pod volume, and no
+	// volume driver to find.
 	rt := transform.Runtime{Model: vocab.ModelTeleroute, Daemons: map[string]transform.DaemonRuntime{conn.Name: placeholder},
 		VolumeDriver: r.VolumeDriver, Attachments: map[string]vocab.Attachment{}}
-	if rt.VolumeDriver == "" {
-		rt.VolumeDriver, _, _ = r.telemount(ctx)
-	}
 	v, err := r.Telepresence.ClientVersion(ctx)
 	switch {
 	case err != nil:
@@ -172,6 +168,16 @@ func (r *Runner) unconnectedRuntime(ctx context.Context, conn transform.Connecti
 	}
 	return rt, fmt.Sprintf("showing the %s model of the installed Telepresence %s: no daemon is connected, so the daemon container is shown as %q",
 		rt.Model, v, PlaceholderDaemon)
+}
+
+// configDriver is the volume driver of the pod volumes config shows: the
+// one up would use, looked up only when a live attachment has volumes.
+func (r *Runner) configDriver(ctx context.Context, attachments map[string]vocab.Attachment) string {
+	if r.VolumeDriver != "" || !slices.ContainsFunc(slices.Collect(maps.Values(attachments)), func(a vocab.Attachment) bool { return len(a.Mounts) > 0 }) {
+		return r.VolumeDriver
+	}
+	driver, _, _ := r.telemount(ctx)
+	return driver
 }
 
 func firstErr(errs ...error) error {

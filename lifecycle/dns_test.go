@@ -23,7 +23,6 @@ services:
 		"tp status",
 		"docker volume create proj_telepresence-intercept-api",
 		"tp intercept api --port 9000 --address tp-proj-api --detailed-output --output json",
-		"compose create api",
 		"compose up attached=false watch=false",
 	})
 }

@@ -26,7 +26,8 @@ type fakeCompose struct {
 	// ran makes an Up that fails (upErr) start the containers first, as
 	// when a container exits once it ran; without it a failing Up starts
 	// none, as when a port is taken.
-	ran      bool
+	ran bool
+	// onCreate runs in Create, and in Up, which creates too.
 	onCreate func()
 	// onFetch runs in each Build ("build") and Pull ("pull").
 	onFetch func(ctx context.Context, how string) error
@@ -34,10 +35,12 @@ type fakeCompose struct {
 	// the engine finished after Compose gave up on it.
 	onDown   func()
 	projects map[string]*types.Project
-	creates  []api.CreateOptions
-	ups      []api.UpOptions
-	downs    []api.DownOptions
-	watches  []api.WatchOptions
+	// created are the projects of each Create.
+	created []*types.Project
+	creates []api.CreateOptions
+	ups     []api.UpOptions
+	downs   []api.DownOptions
+	watches []api.WatchOptions
 	// runs are the one-off containers run, with the project each ran in;
 	// runExit is their exit status.
 	runs     []api.RunOptions
@@ -60,6 +63,14 @@ func (c *fakeCompose) Create(ctx context.Context, p *types.Project, o api.Create
 			return err
 		}
 	}
+	c.created = append(c.created, p)
+	c.make(p)
+	return nil
+}
+
+// make makes the project's containers, networks and volumes, as Compose's
+// create does, in Create and in Up.
+func (c *fakeCompose) make(p *types.Project) {
 	c.projects[p.Name] = p
 	c.e.Lock()
 	defer c.e.Unlock()
@@ -86,7 +97,6 @@ func (c *fakeCompose) Create(ctx context.Context, p *types.Project, o api.Create
 			c.e.Volumes[p.Name] = append(c.e.Volumes[p.Name], engine.Volume{Name: v.Name, Labels: labels, Options: v.DriverOpts})
 		}
 	}
-	return nil
 }
 
 // Build and Pull log what they fetch, run onFetch (which may block until
@@ -119,6 +129,15 @@ func (c *fakeCompose) Up(ctx context.Context, p *types.Project, o api.UpOptions)
 	attached := o.Start.Attach != nil
 	c.j.add("compose up attached=%v watch=%v", attached, o.Start.Watch)
 	c.ups = append(c.ups, o)
+	if c.onCreate != nil { // Compose's up creates first, as create does
+		c.onCreate()
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	if c.upErr == nil || c.ran {
+		c.make(p) // Compose's up creates what create did not
+	}
 	if c.onUp != nil {
 		c.onUp()
 	}

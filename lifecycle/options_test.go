@@ -20,13 +20,33 @@ func TestUpOptionsReachCompose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	create := f.compose.creates[0]
+	// One Compose up, as `docker compose up -d` (Teleroute model).
+	if len(f.compose.creates) != 0 || len(f.compose.ups) != 1 {
+		t.Fatalf("creates %v, ups %v: want one up", f.compose.creates, f.compose.ups)
+	}
+	up := f.compose.ups[0]
+	create := up.Create
 	if !create.RemoveOrphans || create.Recreate != api.RecreateDiverged || create.Build == nil || !slices.Equal(create.Build.Services, []string{"api", "echo", "web"}) {
 		t.Errorf("create options = %+v (build %+v): the remote db must not be built", create, create.Build)
 	}
-	up := f.compose.ups[0]
-	if !up.Start.Wait || up.Start.WaitTimeout != 30*time.Second || up.Create.Build != nil || up.Start.Attach != nil {
-		t.Errorf("up options = %+v: a second build could recreate what Create made", up)
+	if !up.Start.Wait || up.Start.WaitTimeout != 30*time.Second || up.Start.Attach != nil {
+		t.Errorf("up options = %+v", up)
+	}
+}
+
+// Where create and start are apart (the netns model attaches the daemon
+// between them; an attached run), the start builds nothing and pulls only
+// what is missing: a second fetch could recreate what create made.
+func TestTheStartAfterCreateFetchesNothing(t *testing.T) {
+	f := newFixture(t, "services:\n  web: {image: web, pull_policy: always, x-telepresence: {behavior: interceptHandler, intercept: {port: \"80\"}}}\n", v220)
+	if err := f.up(t.Context(), true); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.compose.creates) != 1 || f.compose.creates[0].Build == nil || len(f.compose.ups) != 1 {
+		t.Fatalf("creates %v, ups %v: want a create that builds, then an up", f.compose.creates, f.compose.ups)
+	}
+	if up := f.compose.ups[0]; up.Create.Build != nil || up.Start.Project.Services["web"].PullPolicy != types.PullPolicyMissing {
+		t.Errorf("the start builds %v, pulls web by %q", up.Create.Build, up.Start.Project.Services["web"].PullPolicy)
 	}
 }
 
@@ -49,8 +69,9 @@ services:
 	if err := f.newRunner().Up(t.Context(), UpOptions{Project: f.project, Intent: f.intent, Mode: Detached, Build: BuildNever}); err != nil {
 		t.Fatal(err)
 	}
-	if f.compose.creates[1].Build != nil || f.lastProject().Services["app"].PullPolicy != "" || strings.Count(strings.Join(f.j.all(), "\n"), "compose build") != 1 {
-		t.Errorf("--no-build still builds: %+v", f.compose.creates[1])
+	if up := f.compose.ups[len(f.compose.ups)-1]; up.Create.Build != nil || f.lastProject().Services["app"].PullPolicy != "" ||
+		strings.Count(strings.Join(f.j.all(), "\n"), "compose build") != 1 {
+		t.Errorf("--no-build still builds: %+v", up.Create)
 	}
 }
 
@@ -74,7 +95,7 @@ services:
 	}
 	// app is built while Telepresence attaches, as watch has it (its
 	// image is taken as it is then); tool, whose image is there, is not.
-	p := f.lastProject()
+	p := f.compose.created[0]
 	if !hasStep(f.j, "compose build app") || p.Services["app"].PullPolicy != types.PullPolicyMissing || p.Services["tool"].PullPolicy != "" {
 		t.Errorf("steps %v; pull policies: app %q, tool %q", f.j.all(), p.Services["app"].PullPolicy, p.Services["tool"].PullPolicy)
 	}
@@ -98,7 +119,7 @@ func TestUpSomeServices(t *testing.T) {
 	if got := f.lastProject().ServiceNames(); !slices.Equal(got, []string{"web"}) {
 		t.Errorf("Compose runs %v", got)
 	}
-	if s := f.compose.creates[0].Services; !slices.Equal(s, []string{"web"}) {
+	if s := f.compose.ups[0].Create.Services; !slices.Equal(s, []string{"web"}) {
 		t.Errorf("create targets %v", s)
 	}
 	f.j.reset()

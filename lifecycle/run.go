@@ -41,6 +41,9 @@ func (u *upRun) run(ctx context.Context, project *types.Project, res *transform.
 	if u.opts.Mode == Watch && u.opts.NoUp {
 		return u.watch(ctx, project, build) // watch --no-up: the project runs already
 	}
+	if u.opts.Mode == Detached && u.netnsSession() == nil {
+		return u.upDetached(ctx, project, res, create)
+	}
 	if err := u.Compose.Create(ctx, project, create); err != nil {
 		return err
 	}
@@ -86,6 +89,24 @@ func (u *upRun) run(ctx context.Context, project *types.Project, res *transform.
 		upProject, start.Project = project, project
 	}
 	return u.runAttached(ctx, upProject, api.UpOptions{Create: create, Start: start})
+}
+
+// upDetached is `up -d` in the Teleroute model: one Compose up, as `docker
+// compose up -d` runs, so that an unchanged project costs what Compose's
+// own costs. The handlers that run get their Teleroute aliases back first:
+// Compose keeps them running unless it recreates them, with their aliases.
+// (The netns model attaches the daemon to the handlers' networks between
+// create and start.)
+func (u *upRun) upDetached(ctx context.Context, project *types.Project, res *transform.Result, create api.CreateOptions) error {
+	if err := u.attachHandlers(ctx, project, res); err != nil {
+		return err
+	}
+	start := api.StartOptions{Project: project, Wait: u.opts.Wait, WaitTimeout: u.opts.WaitTimeout}
+	if err := u.Compose.Up(ctx, project, api.UpOptions{Create: create, Start: start}); err != nil {
+		return err
+	}
+	u.journal.clear() // up -d leaves everything running
+	return nil
 }
 
 // fetched is the project with its images fetched: a service pulls its

@@ -40,13 +40,11 @@ func (u *upRun) realiasHandlers(ctx context.Context, project *types.Project) err
 	if len(want) == 0 {
 		return nil
 	}
-	containers, err := u.Engine.ProjectContainers(ctx, u.project)
-	if err != nil {
-		return u.engineError(err)
-	}
-	for _, c := range containers {
+	// The containers that ran when this run began: one Compose makes or
+	// recreates now has its aliases.
+	for _, c := range u.before.Containers {
 		if len(want[c.Service]) == 0 || !c.Running {
-			continue // a container Compose made now has its aliases
+			continue
 		}
 		networks, err := u.Engine.ContainerNetworks(ctx, c.Name)
 		if err != nil {

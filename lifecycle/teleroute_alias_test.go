@@ -11,9 +11,9 @@ import (
 // A reconnect of the daemon made its Teleroute network again and
 // reconnected the handlers without their aliases, as Telepresence's
 // connector does: the next `up` attaches each running handler again under
-// its alias, which the intercept's --address names, once Compose has
-// created the project and before it starts it. Handlers whose alias is
-// there are left alone.
+// its alias, which the intercept's --address names, before Compose's up
+// (which keeps it running, unless it recreates it with its aliases).
+// Handlers whose alias is there are left alone.
 func TestUpRestoresAHandlersTelerouteAlias(t *testing.T) {
 	f := newFixture(t, projectYAML, v227)
 	if err := f.up(t.Context(), true); err != nil {
@@ -25,7 +25,6 @@ func TestUpRestoresAHandlersTelerouteAlias(t *testing.T) {
 	f.engine.Unlock()
 	f.upAgain(t)
 	assertTail(t, f.j, []string{
-		"compose create api,echo,web",
 		"docker network connect test proj-api-1 [tp-proj-api]",
 		"docker network disconnect test proj-echo-1",
 		"docker network connect test proj-echo-1 [tp-proj-echo]",

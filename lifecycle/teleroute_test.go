@@ -34,7 +34,6 @@ func TestUpDetachedTeleroute(t *testing.T) {
 		"docker volume create proj_telepresence-dns",
 		"tp status", // the daemon's set as it is now
 		"tp dns 127.0.0.1:49321 [db=psql.default user=users.default]",
-		"compose create api,echo,web",
 		"compose up attached=false watch=false",
 	})
 	got := yamlOf(t, f.lastProject())
