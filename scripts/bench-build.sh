@@ -51,6 +51,16 @@ interleave() {
 	done
 }
 
+# slack_row SECTION OURS COMPOSE LABEL: the row of a measure whose target
+# is Compose's median plus BUILD_SLACK_MS.
+slack_row() {
+	local budget over
+	budget=$(awk -v c="$(med "$3")" -v s="$BUILD_SLACK_MS" 'BEGIN { printf "%.1f", c + s }')
+	over=$(awk -v a="$(med "$2")" -v c="$(med "$3")" 'BEGIN { printf "%.1f", a - c }')
+	row "$1" "$4; ours − compose: $over ms" "$(range "$2")" "$(range "$3")" "$(ratio "$(med "$2")" "$(med "$3")")" \
+		"≤ compose + ${BUILD_SLACK_MS} ms = $budget ms" "$(verdict "$(med "$2")" "$budget")"
+}
+
 bench_build() {
 	log "8. up -d --build: a 4 s build and a ${BUILD_DELAY_MS} ms attachment (stand-in $BUILD_RELEASE): $UP_RUNS runs of each, interleaved"
 	sweep_projects
@@ -85,12 +95,7 @@ EOF
 	tp quit >/dev/null
 	docker image rm tpbench-build:latest >/dev/null 2>&1 || true
 	docker image prune -f --filter label=tpbench=1 >/dev/null 2>&1 || true # the builds of earlier runs
-	local budget over
-	budget=$(awk -v c="$(med build_compose)" -v s="$BUILD_SLACK_MS" 'BEGIN { printf "%.1f", c + s }')
-	over=$(awk -v a="$(med build_tp)" -v c="$(med build_compose)" 'BEGIN { printf "%.1f", a - c }')
-	row 8 "\`up -d --build\`, a handler whose image builds in about 4 s and whose attachment takes ${BUILD_DELAY_MS} ms ($BUILD_RELEASE, daemon connected); ours − compose: $over ms" \
-		"$(range build_tp)" "$(range build_compose)" "$(ratio "$(med build_tp)" "$(med build_compose)")" \
-		"≤ compose + ${BUILD_SLACK_MS} ms = $budget ms" "$(verdict "$(med build_tp)" "$budget")"
+	slack_row 8 build_tp build_compose "\`up -d --build\`, a handler whose image builds in about 4 s and whose attachment takes ${BUILD_DELAY_MS} ms ($BUILD_RELEASE, daemon connected)"
 }
 
 # start_registry: Debian's docker-registry on a free loopback port, and the
@@ -174,12 +179,7 @@ EOF
 	tp quit >/dev/null
 	drop_images
 	stop_registry
-	local budget over
-	budget=$(awk -v c="$(med pull_compose)" -v s="$BUILD_SLACK_MS" 'BEGIN { printf "%.1f", c + s }')
-	over=$(awk -v a="$(med pull_tp)" -v c="$(med pull_compose)" 'BEGIN { printf "%.1f", a - c }')
-	row 9 "\`up -d\`, two handlers whose attachments take ${PULL_DELAY_MS} ms, four images pulled from a registry behind a $PULL_PROXY_DELAY-per-request proxy; ours − compose: $over ms" \
-		"$(range pull_tp)" "$(range pull_compose)" "$(ratio "$(med pull_tp)" "$(med pull_compose)")" \
-		"≤ compose + ${BUILD_SLACK_MS} ms = $budget ms" "$(verdict "$(med pull_tp)" "$budget")"
+	slack_row 9 pull_tp pull_compose "\`up -d\`, two handlers whose attachments take ${PULL_DELAY_MS} ms, four images pulled from a registry behind a $PULL_PROXY_DELAY-per-request proxy"
 }
 
 bench_reup() {
