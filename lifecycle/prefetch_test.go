@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/compose-spec/compose-go/v2/types"
 )
 
 // prefetchYAML has a handler whose image is built, and a local service whose
@@ -162,4 +164,26 @@ func TestCtrlCWhileABuildHangs(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 	f.assertNothingLeft(t)
+}
+
+// The images are fetched once, as the pull policies say: a second pull of
+// an `always` image could find a newer one and recreate the containers
+// just made. Neither create nor the Up that starts the project fetches
+// what the prefetch did.
+func TestImagesAreFetchedOnce(t *testing.T) {
+	f := newFixture(t, "services:\n  web: {image: web, pull_policy: always}\n  db: {image: db, pull_policy: never}\n", v227)
+	if err := f.up(t.Context(), true); err != nil {
+		t.Fatal(err)
+	}
+	// Pulled while Telepresence attaches, and never again.
+	if got := f.compose.projects["proj"].Services["web"].PullPolicy; got != types.PullPolicyMissing || strings.Count(strings.Join(f.j.all(), "\n"), "compose pull") != 1 {
+		t.Errorf("steps %v; create pulls web by %q, want missing", f.j.all(), got)
+	}
+	if len(f.compose.ups) != 1 {
+		t.Fatalf("ups %v", f.compose.ups)
+	}
+	up := f.compose.ups[0]
+	if web, db := up.Start.Project.Services["web"].PullPolicy, up.Start.Project.Services["db"].PullPolicy; web != types.PullPolicyMissing || db != types.PullPolicyNever {
+		t.Errorf("up pulls web %q and db %q; want web only if missing, db never", web, db)
+	}
 }

@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/compose-spec/compose-go/v2/types"
-
 	"github.com/telepresenceio/docker-telepresence/internal/labels"
 	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
 	"github.com/telepresenceio/docker-telepresence/telepresence"
@@ -345,54 +343,5 @@ func TestAnEngineChosenPortIsPublished(t *testing.T) {
 	}
 	if publishes(info, "8089:8088") {
 		t.Errorf("8089:8088 is not what the daemon publishes")
-	}
-}
-
-// A project that declares no intent runs as Compose runs it, without
-// Telepresence, which need not be installed: up and down never call it.
-// One whose earlier run left records still asks it, to end them.
-func TestAProjectWithoutIntentNeedsNoTelepresence(t *testing.T) {
-	f := newFixture(t, "services:\n  web: {image: web}\n", v227)
-	f.tp.statusErr = telepresence.ErrNotInstalled
-	if err := f.up(t.Context(), true); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.newRunner().Down(t.Context(), DownOptions{ProjectName: "proj"}); err != nil {
-		t.Fatal(err)
-	}
-	if hasStep(f.j, "tp ") {
-		t.Errorf("asked Telepresence: %v", f.j.all())
-	}
-
-	f = newFixture(t, projectYAML, v227)
-	if err := f.up(t.Context(), true); err != nil {
-		t.Fatal(err)
-	}
-	f.load(t, "services:\n  echo: {image: echo}\n  api: {image: api}\n")
-	f.upAgain(t)
-	if !hasStep(f.j, "tp leave echo-server") {
-		t.Errorf("the attachments of the earlier run are not ended: %v", f.j.all())
-	}
-}
-
-// The images are fetched once, as the pull policies say: a second pull of
-// an `always` image could find a newer one and recreate the containers
-// just made. Neither create nor the Up that starts the project fetches
-// what the prefetch did.
-func TestImagesAreFetchedOnce(t *testing.T) {
-	f := newFixture(t, "services:\n  web: {image: web, pull_policy: always}\n  db: {image: db, pull_policy: never}\n", v227)
-	if err := f.up(t.Context(), true); err != nil {
-		t.Fatal(err)
-	}
-	// Pulled while Telepresence attaches, and never again.
-	if got := f.compose.projects["proj"].Services["web"].PullPolicy; got != types.PullPolicyMissing || strings.Count(strings.Join(f.j.all(), "\n"), "compose pull") != 1 {
-		t.Errorf("steps %v; create pulls web by %q, want missing", f.j.all(), got)
-	}
-	if len(f.compose.ups) != 1 {
-		t.Fatalf("ups %v", f.compose.ups)
-	}
-	up := f.compose.ups[0]
-	if web, db := up.Start.Project.Services["web"].PullPolicy, up.Start.Project.Services["db"].PullPolicy; web != types.PullPolicyMissing || db != types.PullPolicyNever {
-		t.Errorf("up pulls web %q and db %q; want web only if missing, db never", web, db)
 	}
 }
