@@ -14,11 +14,8 @@ var commitVerb = verb{name: "commit", services: true, read: func(f *verbFlags) (
 	}
 	o := api.CommitOptions{Index: f.Int("index"), Pause: f.Bool("pause"), Comment: f.String("message"), Author: f.String("author"), Changes: changes}
 	return func(ctx context.Context, c *verbContext, args []string) error {
-		t, backend, err := c.target(ctx)
+		t, backend, err := c.target(ctx, args[0])
 		if err != nil {
-			return err
-		}
-		if err := t.checkServices(args[0]); err != nil {
 			return err
 		}
 		opts := o

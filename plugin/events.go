@@ -23,11 +23,8 @@ var eventsVerb = verb{name: "events", services: true, read: func(f *verbFlags) (
 // run streams the events of the project's containers, as `docker compose
 // events` does: a line each, or a JSON object each with --json.
 func (o eventsOptions) run(ctx context.Context, c *verbContext, services []string) error {
-	t, backend, err := c.target(ctx)
+	t, backend, err := c.target(ctx, services...)
 	if err != nil {
-		return err
-	}
-	if err := t.checkServices(services...); err != nil {
 		return err
 	}
 	out := c.dockerCli.Out()

@@ -28,11 +28,8 @@ var execVerb = verb{name: "exec", services: true, read: func(f *verbFlags) (verb
 // compose exec` does; a handler's has the pod's environment already. The
 // command's exit status is the plugin's.
 func (o execOptions) run(ctx context.Context, c *verbContext, args []string) error {
-	t, backend, err := c.target(ctx)
+	t, backend, err := c.target(ctx, args[0])
 	if err != nil {
-		return err
-	}
-	if err := t.checkServices(args[0]); err != nil {
 		return err
 	}
 	opts := o.RunOptions

@@ -9,11 +9,8 @@ import (
 var exportVerb = verb{name: "export", services: true, read: func(f *verbFlags) (verbRun, error) {
 	o := api.ExportOptions{Index: f.Int("index"), Output: f.String("output")}
 	return func(ctx context.Context, c *verbContext, args []string) error {
-		t, backend, err := c.target(ctx)
+		t, backend, err := c.target(ctx, args[0])
 		if err != nil {
-			return err
-		}
-		if err := t.checkServices(args[0]); err != nil {
 			return err
 		}
 		opts := o

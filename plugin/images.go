@@ -43,11 +43,8 @@ type imageRow struct {
 // run lists the images the project's containers use, as `docker compose
 // images` does.
 func (o imagesOptions) run(ctx context.Context, c *verbContext, services []string) error {
-	t, backend, err := c.target(ctx)
+	t, backend, err := c.target(ctx, services...)
 	if err != nil {
-		return err
-	}
-	if err := t.checkServices(services...); err != nil {
 		return err
 	}
 	images, err := backend.Images(ctx, t.name, api.ImagesOptions{Services: services})

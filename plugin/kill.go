@@ -11,11 +11,8 @@ import (
 var killVerb = verb{name: "kill", services: true, read: func(f *verbFlags) (verbRun, error) {
 	o := api.KillOptions{RemoveOrphans: f.Bool("remove-orphans"), Signal: f.String("signal")}
 	return func(ctx context.Context, c *verbContext, services []string) error {
-		t, backend, err := c.target(ctx)
+		t, backend, err := c.target(ctx, services...)
 		if err != nil {
-			return err
-		}
-		if err := t.checkServices(services...); err != nil {
 			return err
 		}
 		opts := o

@@ -26,11 +26,8 @@ func (o logsOptions) run(ctx context.Context, c *verbContext, services []string)
 	if o.Index > 0 && len(services) != 1 {
 		return errNeedsOneService("--index")
 	}
-	t, backend, err := c.target(ctx)
+	t, backend, err := c.target(ctx, services...)
 	if err != nil {
-		return err
-	}
-	if err := t.checkServices(services...); err != nil {
 		return err
 	}
 	opts := o.LogOptions

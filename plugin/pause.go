@@ -17,11 +17,8 @@ var (
 func pauseOrUnpause(unpause bool) func(*verbFlags) (verbRun, error) {
 	return func(*verbFlags) (verbRun, error) {
 		return func(ctx context.Context, c *verbContext, services []string) error {
-			t, backend, err := c.target(ctx)
+			t, backend, err := c.target(ctx, services...)
 			if err != nil {
-				return err
-			}
-			if err := t.checkServices(services...); err != nil {
 				return err
 			}
 			opts := api.PauseOptions{Project: t.local, Services: services}

@@ -33,11 +33,8 @@ func (o portOptions) run(ctx context.Context, c *verbContext, args []string) err
 	} else if !o.protocolGiven {
 		o.Protocol = "" // every port, of every protocol
 	}
-	t, backend, err := c.target(ctx)
+	t, backend, err := c.target(ctx, service)
 	if err != nil {
-		return err
-	}
-	if err := t.checkServices(service); err != nil {
 		return err
 	}
 	publishers, err := backend.Ports(ctx, t.name, service, port, o.PortOptions)

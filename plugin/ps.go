@@ -38,11 +38,8 @@ var psVerb = verb{name: "ps", services: true, read: func(f *verbFlags) (verbRun,
 // run lists the containers of the project, as `docker compose ps` does;
 // the remote services have none.
 func (o psOptions) run(ctx context.Context, c *verbContext, services []string) error {
-	t, backend, err := c.target(ctx)
+	t, backend, err := c.target(ctx, services...)
 	if err != nil {
-		return err
-	}
-	if err := t.checkServices(services...); err != nil {
 		return err
 	}
 	if !o.orphans {

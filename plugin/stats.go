@@ -12,11 +12,8 @@ import (
 var statsVerb = verb{name: "stats", services: true, read: func(f *verbFlags) (verbRun, error) {
 	o := container.StatsOptions{All: f.Bool("all"), NoStream: f.Bool("no-stream"), NoTrunc: f.Bool("no-trunc"), Format: f.String("format")}
 	return func(ctx context.Context, c *verbContext, services []string) error {
-		t, _, err := c.target(ctx)
+		t, _, err := c.target(ctx, services...)
 		if err != nil {
-			return err
-		}
-		if err := t.checkServices(services...); err != nil {
 			return err
 		}
 		opts := o

@@ -105,13 +105,16 @@ func (c *verbContext) backend() (*composeBackend, error) {
 }
 
 // target is what the command works on, with the Compose service that
-// works on it.
-func (c *verbContext) target(ctx context.Context) (target, *composeBackend, error) {
+// works on it; the services named must be of the project, and run here.
+func (c *verbContext) target(ctx context.Context, services ...string) (target, *composeBackend, error) {
 	backend, err := c.backend()
 	if err != nil {
 		return target{}, nil, err
 	}
 	t, err := c.global.target(ctx, backend)
+	if err == nil {
+		err = t.checkServices(services...)
+	}
 	return t, backend, err
 }
 

@@ -15,11 +15,8 @@ var topVerb = verb{name: "top", services: true, read: func(*verbFlags) (verbRun,
 // runTop shows the processes of the project's containers, one table for
 // all, as `docker compose top` does: SERVICE and # first, CMD last.
 func runTop(ctx context.Context, c *verbContext, services []string) error {
-	t, backend, err := c.target(ctx)
+	t, backend, err := c.target(ctx, services...)
 	if err != nil {
-		return err
-	}
-	if err := t.checkServices(services...); err != nil {
 		return err
 	}
 	containers, err := backend.Top(ctx, t.name, services)

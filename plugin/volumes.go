@@ -14,11 +14,8 @@ import (
 var volumesVerb = verb{name: "volumes", services: true, read: func(f *verbFlags) (verbRun, error) {
 	quiet, format := f.Bool("quiet"), f.String("format")
 	return func(ctx context.Context, c *verbContext, services []string) error {
-		t, backend, err := c.target(ctx)
+		t, backend, err := c.target(ctx, services...)
 		if err != nil {
-			return err
-		}
-		if err := t.checkServices(services...); err != nil {
 			return err
 		}
 		volumes, err := backend.Volumes(ctx, t.name, api.VolumesOptions{Services: services})

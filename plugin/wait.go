@@ -10,11 +10,8 @@ import (
 var waitVerb = verb{name: "wait", services: true, read: func(f *verbFlags) (verbRun, error) {
 	down := f.Bool("down-project")
 	return func(ctx context.Context, c *verbContext, services []string) error {
-		t, backend, err := c.target(ctx)
+		t, backend, err := c.target(ctx, services...)
 		if err != nil {
-			return err
-		}
-		if err := t.checkServices(services...); err != nil {
 			return err
 		}
 		code, err := backend.Wait(ctx, t.name, api.WaitOptions{Services: services, DownProjectOnContainerExit: down})
