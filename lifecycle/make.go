@@ -40,8 +40,8 @@ func (u *upRun) make(ctx context.Context, req transform.AttachRequest, q records
 	unanswered := errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, telepresence.ErrTimeout)
 	switch {
 	case err == nil:
-	case unanswered && ctx.Err() != nil:
-		u.event(id, api.Warning, "Canceled", "") // Ctrl-C, or another one failed: no error of its own
+	case unanswered:
+		u.failed(ctx, id, err) // canceled by Ctrl-C, or by another that failed: no error of its own
 	default:
 		u.event(id, api.Error, api.StatusError, briefly(err))
 	}

@@ -106,7 +106,7 @@ func (u *upRun) prefetchPlan(ctx context.Context, selected []string) (*types.Pro
 	if project == nil || err != nil {
 		return nil, f, err
 	}
-	has := map[string]bool{} // by reference: services often share an image
+	has := u.imageChecker()
 	built := map[string]bool{}
 	for _, svc := range project.Services {
 		if svc.Build != nil {
@@ -120,12 +120,9 @@ func (u *upRun) prefetchPlan(ctx context.Context, selected []string) (*types.Pro
 			continue // create's own: it says what is wrong, matches platforms and hook images itself
 		}
 		ref := api.GetImageNameOrDefault(svc, project.Name)
-		present, known := has[ref]
-		if !known {
-			if present, err = u.Engine.HasImage(ctx, ref); err != nil {
-				return nil, f, u.engineError(err)
-			}
-			has[ref] = present
+		present, err := has(ctx, ref)
+		if err != nil {
+			return nil, f, err
 		}
 		switch u.fetchOf(svc, policy, present) {
 		case "build":
@@ -218,31 +215,48 @@ func (u *upRun) present(ctx context.Context, project *types.Project, services []
 	if err != nil || ctx.Err() != nil {
 		return out, err
 	}
-	has := map[string]bool{}
+	has := u.imageChecker()
 	for _, name := range services {
-		ref := api.GetImageNameOrDefault(project.Services[name], project.Name)
-		ok, known := has[ref]
-		if !known {
-			if ok, err = u.Engine.HasImage(ctx, ref); err != nil {
-				return out, u.engineError(err)
-			}
-			has[ref] = ok
+		if out[name], err = has(ctx, api.GetImageNameOrDefault(project.Services[name], project.Name)); err != nil {
+			return out, err
 		}
-		out[name] = ok
 	}
 	return out, nil
 }
 
+// imageChecker tells whether the engine has an image, asking once per
+// reference: services often share an image.
+func (u *upRun) imageChecker() func(ctx context.Context, ref string) (bool, error) {
+	has := map[string]bool{}
+	return func(ctx context.Context, ref string) (bool, error) {
+		if ok, known := has[ref]; known {
+			return ok, nil
+		}
+		ok, err := u.Engine.HasImage(ctx, ref)
+		if err != nil {
+			return false, u.engineError(err)
+		}
+		has[ref] = ok
+		return ok, nil
+	}
+}
+
 // withFetched is the project with the images the prefetch fetched taken
-// as they are: create pulls or builds them only if they went missing. A
-// pull policy is not part of a container's configuration hash
-// (pkg/compose/hash.go of Compose), so no container differs for it.
+// as they are: create pulls or builds them only if they went missing.
 func withFetched(project *types.Project, fetched map[string]bool) (*types.Project, error) {
 	if len(fetched) == 0 {
 		return project, nil
 	}
+	return pullingMissing(project, func(name string, _ types.ServiceConfig) bool { return fetched[name] })
+}
+
+// pullingMissing is the project in which the services that which picks
+// pull their image only when it is missing, and build nothing. A
+// pull policy is not part of a container's configuration hash
+// (pkg/compose/hash.go of Compose), so no container differs for it.
+func pullingMissing(project *types.Project, which func(name string, s types.ServiceConfig) bool) (*types.Project, error) {
 	return project.WithServicesTransform(func(name string, s types.ServiceConfig) (types.ServiceConfig, error) {
-		if fetched[name] {
+		if which(name, s) {
 			s.PullPolicy = types.PullPolicyMissing
 		}
 		return s, nil

@@ -64,8 +64,6 @@ func attachmentID(kind vocab.Kind, name string) string {
 	return strings.ToUpper(k[:first]) + k[first:] + " " + name
 }
 
-// briefly is the first line of an error, for the Details of an event (the
-// whole error is returned too).
 // failed shows a step that failed: canceled, as Compose shows it, when the
 // run was (Ctrl-C, or another step failed), else with its error.
 func (r *Runner) failed(ctx context.Context, id string, err error) {
@@ -76,6 +74,8 @@ func (r *Runner) failed(ctx context.Context, id string, err error) {
 	r.event(id, api.Error, api.StatusError, briefly(err))
 }
 
+// briefly is the first line of an error, for the Details of an event (the
+// whole error is returned too).
 func briefly(err error) string {
 	s, _, _ := strings.Cut(err.Error(), "\n")
 	return s

@@ -112,12 +112,7 @@ func (u *upRun) upDetached(ctx context.Context, project *types.Project, res *tra
 // fetched is the project with its images fetched: a service pulls its
 // image only when it is missing.
 func fetched(project *types.Project) (*types.Project, error) {
-	return project.WithServicesTransform(func(_ string, s types.ServiceConfig) (types.ServiceConfig, error) {
-		if s.PullPolicy != types.PullPolicyNever {
-			s.PullPolicy = types.PullPolicyMissing
-		}
-		return s, nil
-	})
+	return pullingMissing(project, func(_ string, s types.ServiceConfig) bool { return s.PullPolicy != types.PullPolicyNever })
 }
 
 // attachTo is what an attached run streams, as Compose chooses it
