@@ -17,10 +17,7 @@ var pullVerb = verb{name: "pull", services: true, read: func(f *verbFlags) (verb
 		if err != nil {
 			return err
 		}
-		project, err := c.localProject(ctx, backend, services)
-		if err == nil && !deps {
-			project, err = project.WithSelectedServices(services, types.IgnoreDependencies)
-		}
+		project, err := c.namedProject(ctx, backend, services, deps)
 		if err != nil {
 			return err
 		}

@@ -3,7 +3,6 @@ package plugin
 import (
 	"context"
 
-	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/docker/compose/v5/pkg/api"
 )
 
@@ -15,10 +14,7 @@ var pushVerb = verb{name: "push", services: true, read: func(f *verbFlags) (verb
 		if err != nil {
 			return err
 		}
-		project, err := c.localProject(ctx, backend, services)
-		if err == nil && !deps {
-			project, err = project.WithSelectedServices(services, types.IgnoreDependencies)
-		}
+		project, err := c.namedProject(ctx, backend, services, deps)
 		if err != nil {
 			return err
 		}

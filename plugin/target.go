@@ -137,3 +137,13 @@ func (c *verbContext) localProject(ctx context.Context, backend api.Compose, ser
 	t := target{name: project.Name, local: local, intent: in}
 	return local, t.checkServices(services...)
 }
+
+// namedProject is localProject narrowed to the services named, with what
+// they depend on only when deps (pull and push --include-deps).
+func (c *verbContext) namedProject(ctx context.Context, backend api.Compose, services []string, deps bool) (*types.Project, error) {
+	project, err := c.localProject(ctx, backend, services)
+	if err == nil && !deps {
+		project, err = project.WithSelectedServices(services, types.IgnoreDependencies)
+	}
+	return project, err
+}
