@@ -81,10 +81,13 @@ func (u *upRun) reroute(ctx context.Context, s *session, plan *transform.Plan, v
 }
 
 // proxyReroutes is the connect that reroutes the proxies' ports through a
-// daemon that runs (2.24+): to its context and namespace, which a connect
-// without them would take from the kubeconfig, and so might differ.
+// daemon that runs (2.24+). It names the daemon's own cluster: a connect
+// to a running session whose context, namespace (which a connect without
+// them takes from the kubeconfig) or manager namespace differ is refused
+// (CheckStatus in pkg/client/userd/trafficmgr/session.go).
 func proxyReroutes(plan *transform.Plan, s *session) telepresence.ConnectOptions {
-	opts := telepresence.ConnectOptions{Name: s.daemon.Name, Context: s.daemon.Context, Namespace: s.daemon.Namespace}
+	opts := telepresence.ConnectOptions{Name: s.daemon.Name, Context: s.daemon.Context, Namespace: s.daemon.Namespace,
+		ManagerNamespace: s.daemon.ManagerNamespace}
 	if !s.daemon.Release().Has(vocab.Reroute) {
 		return opts
 	}

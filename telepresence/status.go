@@ -27,6 +27,8 @@ type Daemon struct {
 	Version   vocab.Version
 	Context   string
 	Namespace string
+	// ManagerNamespace is where its traffic-manager runs.
+	ManagerNamespace string
 	// Attachments are the names of the intercepts, replacements and
 	// wiretaps the daemon holds (2.27 and newer list them by kind; older
 	// releases list them all as intercepts).
@@ -203,6 +205,7 @@ type daemonJSON struct {
 	Version          string     `json:"version"`
 	Context          string     `json:"kubernetes_context"`
 	Namespace        string     `json:"namespace"`
+	ManagerNamespace string     `json:"manager_namespace"`
 	Subnets          []string   `json:"subnets"`
 	AlsoProxySubnets []string   `json:"also_proxy_subnets"`
 	Intercepts       []nameJSON `json:"intercepts"`
@@ -230,7 +233,7 @@ func (d *daemonJSON) containerized() bool { return d.InDocker || d.ContainerNetw
 func (d *daemonJSON) daemon() Daemon {
 	out := Daemon{
 		Name: d.Name, DaemonPort: d.DaemonPort, ContainerNetwork: d.ContainerNetwork,
-		Context: d.Context, Namespace: d.Namespace,
+		Context: d.Context, Namespace: d.Namespace, ManagerNamespace: d.ManagerNamespace,
 		Subnets: d.Subnets, AlsoProxySubnets: d.AlsoProxySubnets,
 	}
 	out.Version, _ = vocab.ParseVersion(d.Version)

@@ -58,11 +58,11 @@ func TestSamplesMatchShared(t *testing.T) {
 
 func TestParseEveryStatusSample(t *testing.T) {
 	netns := Daemon{Name: "minikube-default-cn", DaemonPort: 53127, ContainerNetwork: "container:tp-minikube-default-cn",
-		Version: vocab.Version{Major: 2, Minor: 20, Patch: 2}, Context: "minikube", Namespace: "default", Attachments: []string{"echo-server"},
-		Subnets:     []string{"10.96.0.0/12", "10.244.0.0/16"},
+		Version: vocab.Version{Major: 2, Minor: 20, Patch: 2}, Context: "minikube", Namespace: "default", ManagerNamespace: "ambassador",
+		Attachments: []string{"echo-server"}, Subnets: []string{"10.96.0.0/12", "10.244.0.0/16"},
 		DNSMappings: []vocab.DNSMapping{{Name: "postgres", AliasFor: "psql.big-data"}}, ReportsDNSMappings: true}
 	teleroute := Daemon{Name: "minikube-default-cn", DaemonPort: 49321, ContainerNetwork: "tp-minikube-default-cn",
-		Version: vocab.Version{Major: 2, Minor: 27, Patch: 3}, Context: "minikube", Namespace: "default",
+		Version: vocab.Version{Major: 2, Minor: 27, Patch: 3}, Context: "minikube", Namespace: "default", ManagerNamespace: "ambassador",
 		Attachments: []string{"echo-server"}, Subnets: []string{"10.96.0.0/12", "10.244.0.0/16"}, AlsoProxySubnets: []string{},
 		DNSMappings: []vocab.DNSMapping{{Name: "postgres", AliasFor: "psql.big-data"}}, ReportsDNSMappings: true,
 		ListsIngests: true} // 2.27 lists every kind, an empty list left out
