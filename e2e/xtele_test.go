@@ -70,7 +70,11 @@ volumes:
 	}
 	checkMountOverrides(t, e)
 	// The daemon runs now: a changed proxy port is rerouted on it all the
-	// same, as Telepresence reroutes on every connect.
+	// same, as Telepresence reroutes on every connect; and so after the user
+	// switched kubeconfig contexts, which a connect that did not name the
+	// daemon's own would take up, and be refused.
+	e.WriteFixture(Fixture{ClusterServices: []string{"psql.default"}, ClusterPorts: []fixture.Port{{Name: "postgres", Port: 5432}},
+		Intercepts: map[string]InterceptFixture{"echo": {Mounts: []string{"/tmp/cache", "/var/log/app"}}}, Context: "another-context"})
 	compose := filepath.Join(dir, "compose.yaml")
 	data, err := os.ReadFile(compose)
 	if err != nil {

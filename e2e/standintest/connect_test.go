@@ -61,7 +61,7 @@ func TestStandinConnect(t *testing.T) {
 		t.Errorf("GET %s (a's --reroute-local) = %d %q, %v", addr, status, body, err)
 	}
 
-	siCheckRerouteErrors(t, e, a)
+	siCheckRerouteErrors(t, e, a, "alpha")
 	for _, box := range boxes {
 		_, _ = dockerCmd("rm", "-f", box)
 	}
@@ -72,20 +72,29 @@ func TestStandinConnect(t *testing.T) {
 }
 
 // siCheckRerouteErrors checks that a reroute the daemon cannot make fails
-// the connect, even of a daemon that runs, which stays.
-func siCheckRerouteErrors(t *testing.T, e *Env, daemon string) {
+// the connect, even of a daemon that runs, which stays; and that a connect
+// to it that names another cluster is refused.
+func siCheckRerouteErrors(t *testing.T, e *Env, daemon, namespace string) {
 	t.Helper()
 	for reroute, want := range map[string]string{
 		"nothing:80:81":     "telepresence connect: error: unable to resolve name nothing.",
 		"psql:nope:5434":    "service 'psql' does not have a TCP port named 'nope'",
 		"10.0.0.9:http:100": "a symbolic port must be used with a service name, not an IP address",
 	} {
-		if _, stderr := siTPFails(t, e, "connect", "--docker", "--name", daemon, "--reroute-remote", reroute); !strings.Contains(stderr, want) {
+		if _, stderr := siTPFails(t, e, "connect", "--docker", "--name", daemon, "--namespace", namespace, "--reroute-remote", reroute); !strings.Contains(stderr, want) {
 			t.Errorf("--reroute-remote %s: %q, want %q", reroute, stderr, want)
 		}
 	}
 	if !e.Running("tp-" + daemon) {
 		t.Errorf("a failed reroute stopped the daemon %s", daemon)
+	}
+	// A connect to the running session that names another cluster is
+	// refused (pkg/client/userd/trafficmgr/session.go CheckStatus).
+	for _, other := range [][]string{{"--namespace", "elsewhere"}, {"--context", "another"}, {"--manager-namespace", "tm"}} {
+		args := append([]string{"connect", "--docker", "--name", daemon, "--namespace", namespace}, other...)
+		if _, stderr := siTPFails(t, e, args...); !strings.Contains(stderr, "Cluster configuration changed, please quit telepresence and reconnect") {
+			t.Errorf("connect %q to the running daemon: %q", other, stderr)
+		}
 	}
 }
 

@@ -61,6 +61,15 @@ func connect(e *env, f *flags) (any, error) {
 		if len(c.Exposed) > 0 && !slices.Equal(old.Exposed, c.Exposed) {
 			return nil, errors.New("exposed ports differ. Please quit and reconnect")
 		}
+		// pkg/client/userd/trafficmgr/session.go CheckStatus: a connect
+		// to the running session must name its cluster: a context or
+		// namespace (which a connect without them takes from the
+		// kubeconfig), or a manager namespace (default ambassador), that
+		// differs refuses it.
+		manager := func(c *fixture.Connection) string { return cmp.Or(c.ManagerNamespace, "ambassador") }
+		if c.Context != old.Context || c.Namespace != old.Namespace || manager(c) != manager(old) {
+			return nil, errors.New("Cluster configuration changed, please quit telepresence and reconnect") //nolint:staticcheck // Telepresence's words
+		}
 		e.printf("Connected to context %s, namespace %s (already connected)\n", old.Context, old.Namespace)
 		if err := saveState(e.dir, s); err != nil {
 			return nil, err
