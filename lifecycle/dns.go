@@ -82,6 +82,13 @@ func (u *upRun) setDNSOn(ctx context.Context, s *session, volume string, mapping
 	switch {
 	case s.daemon.ReportsDNSMappings:
 		u.warnReplaced(s.daemon.DNSMappings, previous, own)
+		if sameMappings(own, previous) && includesAll(s.daemon.DNSMappings, own) {
+			// Unchanged, and set, as the status this run connected with
+			// shows: nothing to change or undo, and no status to read again.
+			// Only this project (whose lock the run holds) takes out the
+			// mappings its record claims.
+			return nil
+		}
 		if err := u.updateMappings(ctx, u.project, s, previous, own); err != nil {
 			return err
 		}
@@ -206,6 +213,16 @@ func (u *upRun) warnReplaced(current, previous, own []vocab.DNSMapping) {
 			}
 		}
 	}
+}
+
+// includesAll says whether set has every mapping of these.
+func includesAll(set, these []vocab.DNSMapping) bool {
+	for _, m := range these {
+		if !slices.Contains(set, m) {
+			return false
+		}
+	}
+	return true
 }
 
 func sameMappings(a, b []vocab.DNSMapping) bool {

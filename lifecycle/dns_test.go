@@ -1,6 +1,10 @@
 package lifecycle
 
-import "testing"
+import (
+	"slices"
+	"strings"
+	"testing"
+)
 
 // A project that has no remote service, and had none, leaves the daemon's
 // DNS mappings alone: the one status call of the connection, then the
@@ -25,4 +29,29 @@ services:
 		"tp intercept api --port 9000 --address tp-proj-api --detailed-output --output json",
 		"compose up attached=false watch=false",
 	})
+}
+
+// An unchanged `up` of a project that is up asks Telepresence for its
+// status once: the status the connection read shows the project's
+// mappings set already, so there is nothing to change, and no second
+// status to read under the DNS lock.
+func TestUpAgainAsksForTheStatusOnce(t *testing.T) {
+	f := newFixture(t, projectYAML, v227)
+	if err := f.up(t.Context(), true); err != nil {
+		t.Fatal(err)
+	}
+	f.engine.HandlerEnv = map[string]map[string]string{
+		"proj-echo-1": {"TELEPRESENCE_CONTAINER": "echo-server"},
+		"proj-api-1":  {"TELEPRESENCE_CONTAINER": "api"},
+	}
+	f.upAgain(t)
+	var asked []string
+	for _, s := range f.j.all() {
+		if strings.HasPrefix(s, "tp ") {
+			asked = append(asked, s)
+		}
+	}
+	if !slices.Equal(asked, []string{"tp status"}) {
+		t.Errorf("the re-up asked Telepresence %q, want only its status, once", asked)
+	}
 }
