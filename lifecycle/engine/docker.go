@@ -6,6 +6,7 @@ import (
 	"net"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/containerd/errdefs"
 	"github.com/docker/compose/v5/pkg/api"
@@ -184,27 +185,42 @@ func (e Docker) ProjectContainers(ctx context.Context, project string) ([]Contai
 	return e.containers(ctx, client.ContainerListOptions{All: true, Filters: projectFilter(project)})
 }
 
-// ProjectNetworks lists the project's networks with their containers.
+// ProjectNetworks lists the project's networks with their containers (the
+// list does not name them: each network is inspected, all at once).
 func (e Docker) ProjectNetworks(ctx context.Context, project string) ([]Network, error) {
 	res, err := e.Client.NetworkList(ctx, client.NetworkListOptions{Filters: projectFilter(project)})
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Network, 0, len(res.Items))
-	for _, n := range res.Items {
-		ins, err := e.Client.NetworkInspect(ctx, n.ID, client.NetworkInspectOptions{})
-		if err != nil {
-			if errdefs.IsNotFound(err) {
-				continue
+	found := make([]*Network, len(res.Items))
+	errs := make([]error, len(res.Items))
+	var wg sync.WaitGroup
+	for i, n := range res.Items {
+		wg.Go(func() {
+			ins, err := e.Client.NetworkInspect(ctx, n.ID, client.NetworkInspectOptions{})
+			if err != nil {
+				if !errdefs.IsNotFound(err) { // one removed meanwhile is gone
+					errs[i] = err
+				}
+				return
 			}
-			return nil, err
+			nw := Network{Name: n.Name, Labels: n.Labels, Subnets: subnets(n.IPAM)}
+			for _, ep := range ins.Network.Containers {
+				nw.Containers = append(nw.Containers, ep.Name)
+			}
+			slices.Sort(nw.Containers)
+			found[i] = &nw
+		})
+	}
+	wg.Wait()
+	out := make([]Network, 0, len(found))
+	for i, nw := range found {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
-		nw := Network{Name: n.Name, Labels: n.Labels, Subnets: subnets(n.IPAM)}
-		for _, ep := range ins.Network.Containers {
-			nw.Containers = append(nw.Containers, ep.Name)
+		if nw != nil {
+			out = append(out, *nw)
 		}
-		slices.Sort(nw.Containers)
-		out = append(out, nw)
 	}
 	return out, nil
 }

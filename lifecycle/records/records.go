@@ -1,10 +1,12 @@
 package records
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/docker/compose/v5/pkg/api"
 
@@ -98,17 +100,18 @@ func (s State) DNSIn(volume string) *DNS {
 	return nil
 }
 
-// Find reads the project's state from the Docker side.
+// Find reads the project's state from the Docker side: its containers,
+// networks and volumes, asked for at once (an unchanged re-up waits for
+// this).
 func Find(ctx context.Context, eng engine.Resources, project string) (State, error) {
 	s := State{Project: project}
-	var err error
-	if s.Containers, err = eng.ProjectContainers(ctx, project); err != nil {
-		return s, err
-	}
-	if s.Networks, err = eng.ProjectNetworks(ctx, project); err != nil {
-		return s, err
-	}
-	if s.Volumes, err = eng.ProjectVolumes(ctx, project); err != nil {
+	var cerr, nerr, verr error
+	var wg sync.WaitGroup
+	wg.Go(func() { s.Containers, cerr = eng.ProjectContainers(ctx, project) })
+	wg.Go(func() { s.Networks, nerr = eng.ProjectNetworks(ctx, project) })
+	wg.Go(func() { s.Volumes, verr = eng.ProjectVolumes(ctx, project) })
+	wg.Wait()
+	if err := cmp.Or(cerr, nerr, verr); err != nil {
 		return s, err
 	}
 	for _, v := range s.Volumes {
