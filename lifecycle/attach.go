@@ -22,6 +22,7 @@ import (
 // attachments made, all at once: a workload that moves from one handler to
 // another is free by the time its new handler asks for it.
 func (u *upRun) attach(ctx context.Context, plan *transform.Plan, handlers []string) (map[string]vocab.Attachment, error) {
+	defer u.Trace.Step("attach")()
 	wanted := map[string]records.Request{}
 	for _, req := range plan.Attachments {
 		s := u.sessionFor(req.Service)

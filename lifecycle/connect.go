@@ -22,7 +22,13 @@ import (
 // uses. Several connections need the Teleroute model: in the netns model
 // a handler shares one daemon's namespace, so it cannot reach two.
 func (u *upRun) connect(ctx context.Context, plan *transform.Plan) error {
+	defer u.Trace.Step("connect")()
 	in := u.opts.Intent
+	if !in.Declares() {
+		if err := u.awaitState(ctx); err != nil {
+			return err
+		}
+	}
 	if !in.Declares() && !u.before.UsedTelepresence() {
 		// Nothing asks for Telepresence, and nothing of an earlier run
 		// needs ending: the project runs as Compose runs it, without it.
@@ -30,8 +36,11 @@ func (u *upRun) connect(ctx context.Context, plan *transform.Plan) error {
 		return nil
 	}
 	conns := usedConnections(in)
-	st, err := u.Telepresence.Status(ctx)
+	st, err := u.firstStatus(ctx)
 	if err != nil {
+		return err
+	}
+	if err := u.awaitState(ctx); err != nil { // read meanwhile; nothing is done before it is known
 		return err
 	}
 	if len(conns) > 1 {

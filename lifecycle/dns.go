@@ -23,6 +23,7 @@ import (
 // project set before; where it does not, the project's set replaces it,
 // and the user is told.
 func (u *upRun) setDNS(ctx context.Context, plan *transform.Plan) error {
+	defer u.Trace.Step("DNS mappings")()
 	in := u.opts.Intent
 	for i, conn := range usedConnections(in) {
 		var mappings []transform.RemoteMapping

@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"io"
 	"reflect"
 	"slices"
 	"strings"
@@ -8,6 +9,8 @@ import (
 	"time"
 
 	"github.com/docker/compose/v5/pkg/api"
+
+	"github.com/telepresenceio/docker-telepresence/internal/trace"
 )
 
 // writes are the steps that would change something: anything but what
@@ -175,7 +178,7 @@ func TestDryRunKeepsEverySetting(t *testing.T) {
 	f := newFixture(t, projectYAML, v227)
 	r := f.newRunner()
 	r.Settings = Settings{Err: f.stderr, Events: nopEvents{}, VolumeDriver: "driver", EngineName: "engine", DaemonCheck: time.Second,
-		Locker: busyLocker{}, DNSLockWait: time.Minute, BuildProgress: "plain", CaptureBuild: true}
+		Locker: busyLocker{}, DNSLockWait: time.Minute, BuildProgress: "plain", CaptureBuild: true, Trace: trace.New(io.Discard)}
 	set := reflect.ValueOf(r.Settings)
 	for i := range set.NumField() {
 		if name := set.Type().Field(i).Name; set.Field(i).IsZero() && name != "DryRun" {

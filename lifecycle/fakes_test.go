@@ -53,6 +53,8 @@ type fakeTP struct {
 	connectErr error
 	failLeave  map[string]error
 	onConnect  func()
+	// onStatus runs as status is asked, before it answers.
+	onStatus func()
 	// failIntercept maps a workload to the error its intercept returns.
 	failIntercept map[string]error
 	// onIntercept runs before an intercept answers (to cancel a context),
@@ -81,6 +83,9 @@ func (f *fakeTP) teleroute() bool { return f.release.Has(vocab.Teleroute) }
 
 func (f *fakeTP) Status(context.Context) (*telepresence.Status, error) {
 	f.j.add("tp status")
+	if f.onStatus != nil {
+		f.onStatus()
+	}
 	if f.statusErr != nil {
 		return nil, f.statusErr
 	}

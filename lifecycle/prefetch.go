@@ -60,10 +60,14 @@ func (u *upRun) startPrefetch(ctx context.Context, selected []string, fail func(
 	p := &prefetch{cancel: cancel, done: make(chan struct{}), fetched: map[string]bool{}}
 	go func() {
 		defer close(p.done)
+		end := u.Trace.Step("images: which to fetch")
 		project, f, err := u.prefetchPlan(pctx, selected)
+		end()
 		if err == nil && len(f.pull)+len(f.build) > 0 {
+			end = u.Trace.Step("images: build and pull")
 			err = u.fetch(pctx, project, f)
 			p.fetched, err = u.present(pctx, project, slices.Concat(f.pull, f.build), err)
+			end()
 		}
 		if err != nil && pctx.Err() == nil {
 			p.err = err

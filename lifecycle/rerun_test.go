@@ -5,12 +5,14 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/telepresenceio/docker-telepresence/internal/labels"
+	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
@@ -228,4 +230,61 @@ services:
 	if !f.tp.active["backend"] || !f.tp.active["worker"] || f.tp.active["api"] {
 		t.Errorf("intercepts = %v", f.tp.active)
 	}
+}
+
+// containersRead is an engine whose first read of the project's
+// containers calls read before it answers, with fail if set.
+type containersRead struct {
+	engine.Engine
+	once sync.Once
+	read func()
+	fail error
+}
+
+func (e *containersRead) ProjectContainers(ctx context.Context, project string) ([]engine.Container, error) {
+	e.once.Do(e.read)
+	if e.fail != nil {
+		return nil, e.fail
+	}
+	return e.Engine.ProjectContainers(ctx, project)
+}
+
+// The daemons' status is asked while the project's state is read from
+// Docker, not after: each waits until the other has begun, so a run that
+// asked one after the other would never end.
+func TestTheStatusIsAskedWhileTheProjectIsFound(t *testing.T) {
+	f := newFixture(t, projectYAML, v227)
+	var statusAsked, stateRead sync.WaitGroup
+	statusAsked.Add(1)
+	stateRead.Add(1)
+	var once sync.Once
+	f.tp.onStatus = func() {
+		once.Do(func() {
+			statusAsked.Done()
+			stateRead.Wait()
+		})
+	}
+	f.runner.Engine = &containersRead{Engine: f.engine, read: func() {
+		stateRead.Done()
+		statusAsked.Wait()
+	}}
+	if err := f.up(t.Context(), true); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// An engine that fails to say what the project left stops the run before
+// Telepresence is asked for anything but its status, which is read at the
+// same time: no daemon is connected, nothing is attached.
+func TestAnEngineThatCannotBeReadStopsTheRunBeforeTelepresenceActs(t *testing.T) {
+	f := newFixture(t, projectYAML, v227)
+	asked := make(chan struct{})
+	var once sync.Once
+	f.tp.onStatus = func() { once.Do(func() { close(asked) }) }
+	f.runner.Engine = &containersRead{Engine: f.engine, fail: errors.New("Cannot connect to the Docker daemon"), read: func() { <-asked }}
+	err := f.up(t.Context(), true)
+	if err == nil || !strings.Contains(err.Error(), "Cannot connect to the Docker daemon") || !strings.Contains(err.Error(), "hint: is Docker running?") {
+		t.Fatalf("up = %v, want the engine's error with its hint", err)
+	}
+	assertSteps(t, f.j, []string{"tp status"})
 }

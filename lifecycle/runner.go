@@ -12,6 +12,7 @@ import (
 	"github.com/docker/compose/v5/pkg/api"
 
 	"github.com/telepresenceio/docker-telepresence/internal/lock"
+	"github.com/telepresenceio/docker-telepresence/internal/trace"
 	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
 	"github.com/telepresenceio/docker-telepresence/telepresence"
 )
@@ -73,6 +74,9 @@ type Settings struct {
 	// display holds then: a failed build quotes its end instead.
 	BuildProgress string
 	CaptureBuild  bool
+	// Trace times the steps, when the user asks where the time goes; nil
+	// times nothing.
+	Trace *trace.Trace
 }
 
 func (r *Runner) printf(format string, args ...any) {

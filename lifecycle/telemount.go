@@ -29,6 +29,7 @@ const (
 // own compose does ("Remote mount disabled"), unless a handler asked for
 // them (mount: true).
 func (r *Runner) volumeDriver(ctx context.Context, project *types.Project, in *transform.Intent, plan *transform.Plan, attachments map[string]vocab.Attachment) (string, error) {
+	defer r.Trace.Step("volume driver")()
 	var needed, required []string
 	for _, req := range plan.Attachments {
 		if req.Mount && transform.MountsPodVolumes(project, in, req.Service, attachments[req.Service]) {

@@ -10,6 +10,8 @@ import (
 	"github.com/docker/compose/v5/pkg/api"
 
 	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
+	"github.com/telepresenceio/docker-telepresence/telepresence"
+	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
@@ -112,6 +114,10 @@ type upRun struct {
 	// attached are the attachments this run made or took over, in order:
 	// stopping the project ends them.
 	attached []attached
+	// status and state are read as the run begins, until the steps that
+	// need them take them (early.go).
+	status *pending[*telepresence.Status]
+	state  *pending[records.State]
 }
 
 // Up runs the project with its attachments. The project is checked before
@@ -173,28 +179,33 @@ func (r *Runner) Up(ctx context.Context, opts UpOptions) error {
 // fails stops the run at once, and one that runs when another step fails
 // is canceled.
 func (u *upRun) up(ctx context.Context, plan *transform.Plan, selected []string) error {
-	var err error
-	if u.before, err = u.find(ctx, u.project); err != nil {
-		return err
-	}
+	ectx, cancelEarly := context.WithCancel(ctx)
+	defer cancelEarly()
+	u.readEarly(ectx)
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	pf := u.startPrefetch(ctx, selected, stop)
 	defer pf.stop()
 	project, res, err := u.prepare(ctx, plan, selected)
+	if err == nil {
+		err = u.awaitState(ctx) // connect took it, unless nothing asks for Telepresence
+	}
 	if cause := context.Cause(ctx); err != nil && cause != nil && !errors.Is(cause, context.Canceled) {
 		return errors.Join(cause, ignoreCanceled(err)) // the prefetch failed, and canceled this step
 	}
 	if err != nil {
 		return err
 	}
+	endWait := u.Trace.Step("wait for the images")
 	fetched, err := pf.wait(ctx)
+	endWait()
 	if err != nil {
 		return err
 	}
 	if project, err = withFetched(project, fetched); err != nil {
 		return err
 	}
+	defer u.Trace.Step("compose: create and start")()
 	return u.run(ctx, project, res, len(plan.Watch) > 0)
 }
 
@@ -216,11 +227,18 @@ func (u *upRun) prepare(ctx context.Context, plan *transform.Plan, selected []st
 	if err := u.setDNS(ctx, plan); err != nil {
 		return nil, nil, err
 	}
+	return u.transform(ctx, selected, driver, attachments)
+}
+
+// transform is the project Compose runs: the user's, with the attachments,
+// the daemons and the volume driver in it, narrowed to the selection.
+func (u *upRun) transform(ctx context.Context, selected []string, driver string, attachments map[string]vocab.Attachment) (*types.Project, *transform.Result, error) {
+	defer u.Trace.Step("transform")()
 	rt, err := u.runtime(ctx, u.sessions, driver, attachments, u.before)
 	if err != nil {
 		return nil, nil, err
 	}
-	res, err := transform.Apply(u.opts.Project, in.Only(selected), rt)
+	res, err := transform.Apply(u.opts.Project, u.opts.Intent.Only(selected), rt)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -144,6 +144,7 @@ func newRunner(dockerCli command.Cli, opts *globalOptions, backend *composeBacke
 			Locker:        lock.FileLocker{Dir: lock.DefaultDir()},
 			BuildProgress: prefetchProgress(),
 			CaptureBuild:  display.Mode == display.ModeTTY,
+			Trace:         opts.trace,
 		},
 	}
 }

@@ -32,7 +32,9 @@ func Run(meta climeta.Metadata) {
 
 // execute runs the command line in os.Args.
 func execute(dockerCli *command.DockerCli, meta climeta.Metadata) error {
-	root := RootCommand(dockerCli)
+	tr := traceFromEnv(dockerCli.Err())
+	defer tr.Mark("done")
+	root := rootCommand(dockerCli, tr)
 	return flagError(root, plugin.RunPlugin(dockerCli, root, meta))
 }
 

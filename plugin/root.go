@@ -4,6 +4,7 @@ package plugin
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/docker/cli/cli/command"
 	"github.com/spf13/cobra"
 
+	"github.com/telepresenceio/docker-telepresence/internal/trace"
 	"github.com/telepresenceio/docker-telepresence/metadata"
 	"github.com/telepresenceio/docker-telepresence/telepresence"
 )
@@ -21,6 +23,8 @@ const (
 	EnvVolumeDriver = "DOCKER_TELEPRESENCE_VOLUME_DRIVER"
 	EnvBinary       = "DOCKER_TELEPRESENCE_BINARY"
 	EnvTimeout      = "DOCKER_TELEPRESENCE_TIMEOUT"
+	// EnvTrace, set to anything, writes the time of each step on stderr.
+	EnvTrace = "DOCKER_TELEPRESENCE_TRACE"
 )
 
 // globalOptions are the flags every command has.
@@ -35,12 +39,27 @@ type globalOptions struct {
 	progress string
 	// envErr is a bad value in the environment (DOCKER_TELEPRESENCE_TIMEOUT).
 	envErr error
+	// trace times the steps (DOCKER_TELEPRESENCE_TRACE); nil times nothing.
+	trace *trace.Trace
 }
 
 // RootCommand returns the `telepresence` command that the Docker CLI runs as
 // `docker telepresence`.
 func RootCommand(dockerCli command.Cli) *cobra.Command {
-	opts := &globalOptions{}
+	return rootCommand(dockerCli, traceFromEnv(dockerCli.Err()))
+}
+
+// traceFromEnv is the trace DOCKER_TELEPRESENCE_TRACE asks for, on stderr;
+// nil when it is not set.
+func traceFromEnv(stderr io.Writer) *trace.Trace {
+	if os.Getenv(EnvTrace) == "" {
+		return nil
+	}
+	return trace.New(stderr)
+}
+
+func rootCommand(dockerCli command.Cli, tr *trace.Trace) *cobra.Command {
+	opts := &globalOptions{trace: tr}
 	cmd := &cobra.Command{
 		Use:              metadata.PluginName + " [OPTIONS] COMMAND",
 		Short:            metadata.ShortDescription,
@@ -49,6 +68,7 @@ func RootCommand(dockerCli command.Cli) *cobra.Command {
 		Args:             cobra.ArbitraryArgs,
 		TraverseChildren: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			opts.trace.Mark("command line read")
 			if err := opts.checkEnv(cmd); err != nil {
 				return err
 			}

@@ -179,7 +179,9 @@ func runUp(ctx context.Context, dockerCli command.Cli, opts *upOptions, services
 	if verb == "" {
 		verb = "up"
 	}
+	endLoad := opts.trace.Step("load the project")
 	project, intent, err := opts.loadIntent(ctx, backend, opts.intent.flags(), dockerCli.Err(), verb)
+	endLoad()
 	if err != nil {
 		return err
 	}

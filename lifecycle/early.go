@@ -1,0 +1,77 @@
+package lifecycle
+
+import (
+	"context"
+
+	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
+	"github.com/telepresenceio/docker-telepresence/telepresence"
+)
+
+// pending is a read that runs while the run goes on, until a step waits
+// for its result.
+type pending[T any] struct {
+	done chan struct{}
+	v    T
+	err  error
+}
+
+func startReading[T any](read func() (T, error)) *pending[T] {
+	p := &pending[T]{done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		p.v, p.err = read()
+	}()
+	return p
+}
+
+func (p *pending[T]) wait(ctx context.Context) (T, error) {
+	select {
+	case <-p.done:
+		return p.v, p.err
+	case <-ctx.Done():
+		var zero T
+		return zero, context.Cause(ctx)
+	}
+}
+
+// readEarly starts the reads a run begins with, at once: what the project
+// left on Docker, and Telepresence's status, which does not depend on it.
+// The status is asked only of a project that declares an intent (for one
+// that does not, connect finds out whether an earlier run used
+// Telepresence). Nothing is changed before both are known. Canceling ctx
+// ends them.
+func (u *upRun) readEarly(ctx context.Context) {
+	u.state = startReading(func() (records.State, error) {
+		defer u.Trace.Step("find the project on Docker")()
+		return u.find(ctx, u.project)
+	})
+	if u.opts.Intent.Declares() {
+		u.status = startReading(func() (*telepresence.Status, error) { return u.Telepresence.Status(ctx) })
+	}
+}
+
+// awaitState waits for what the project left on Docker, the run's before.
+func (u *upRun) awaitState(ctx context.Context) error {
+	if u.state == nil {
+		return nil // taken already
+	}
+	defer u.Trace.Step("wait for the project's state")()
+	before, err := u.state.wait(ctx)
+	if err != nil {
+		return err
+	}
+	u.before, u.state = before, nil
+	return nil
+}
+
+// firstStatus is the status asked for as the run began, if it was; a
+// later look at the daemons asks Telepresence again.
+func (u *upRun) firstStatus(ctx context.Context) (*telepresence.Status, error) {
+	if u.status == nil {
+		return u.Telepresence.Status(ctx)
+	}
+	defer u.Trace.Step("wait for telepresence status")()
+	st, err := u.status.wait(ctx)
+	u.status = nil
+	return st, err
+}
