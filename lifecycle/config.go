@@ -134,7 +134,7 @@ func (r *Runner) connectedRuntime(ctx context.Context, project string, plan *tra
 			attachments[req.Service] = a
 		}
 	}
-	rt, err := r.runtime(ctx, map[string]*session{conn.Name: s}, r.configDriver(ctx, attachments), attachments, state)
+	rt, err := r.runtime(ctx, map[string]*session{conn.Name: s}, r.configDriver(ctx, attachments), attachments, state, r.Engine.ListNetworks)
 	if err != nil {
 		r.warn(err.Error())
 	}

@@ -188,6 +188,7 @@ func (u *upRun) startDaemon(ctx context.Context, plan *transform.Plan, conn tran
 	attempt := &connectAttempt{before: daemonNames(st), name: conn.Name, context: conn.Context, namespace: conn.Namespace}
 	u.journal.push("the Telepresence connection", func(ctx context.Context) error { return u.disconnect(ctx, attempt.made) })
 	u.event("Telepresence", api.Working, "Connecting", fmt.Sprintf("%s, docker mode", v))
+	u.networks = nil // the daemon makes a network of its own: the list read early lacks it
 	if err := u.Telepresence.Connect(ctx, opts); err != nil {
 		u.failed(ctx, "Telepresence", err)
 		if perr := unresolvedProxy(err, plan); perr != nil {

@@ -3,6 +3,7 @@ package lifecycle
 import (
 	"context"
 
+	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
 	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
 	"github.com/telepresenceio/docker-telepresence/telepresence"
 )
@@ -35,16 +36,18 @@ func (p *pending[T]) wait(ctx context.Context) (T, error) {
 }
 
 // readEarly starts the reads a run begins with, at once: what the project
-// left on Docker, and Telepresence's status, which does not depend on it.
-// The status is asked only of a project that declares an intent (for one
-// that does not, connect finds out whether an earlier run used
-// Telepresence). Nothing is changed before both are known. Canceling ctx
-// ends them.
+// left on Docker, Docker's networks (whose subnets a Teleroute daemon's
+// project must stay clear of), and Telepresence's status, which depends on
+// neither. The status is asked only of a project that declares an intent
+// (for one that does not, connect finds out whether an earlier run used
+// Telepresence). Nothing is changed before the project's state and the
+// status are known. Canceling ctx ends the reads.
 func (u *upRun) readEarly(ctx context.Context) {
 	u.state = startReading(func() (records.State, error) {
 		defer u.Trace.Step("find the project on Docker")()
 		return u.find(ctx, u.project)
 	})
+	u.networks = startReading(func() ([]engine.Network, error) { return u.Engine.ListNetworks(ctx) })
 	if u.opts.Intent.Declares() {
 		u.status = startReading(func() (*telepresence.Status, error) { return u.Telepresence.Status(ctx) })
 	}
@@ -62,6 +65,15 @@ func (u *upRun) awaitState(ctx context.Context) error {
 	}
 	u.before, u.state = before, nil
 	return nil
+}
+
+// listNetworks is the list of Docker's networks read as the run began,
+// unless the run started a daemon since; then the engine's list now.
+func (u *upRun) listNetworks(ctx context.Context) ([]engine.Network, error) {
+	if u.networks == nil {
+		return u.Engine.ListNetworks(ctx)
+	}
+	return u.networks.wait(ctx)
 }
 
 // firstStatus is the status asked for as the run began, if it was; a

@@ -69,7 +69,7 @@ func (r *Runner) recorded(ctx context.Context, project *types.Project, in *trans
 	if driver == "" {
 		driver, _, _ = r.telemount(ctx)
 	}
-	rt, err := r.runtime(ctx, sessions, driver, attachments, state)
+	rt, err := r.runtime(ctx, sessions, driver, attachments, state, r.Engine.ListNetworks)
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,11 @@ import (
 // runtime is what the transform needs to know of the daemons, by
 // connection name, and of Docker: in the Teleroute model, the subnets the
 // project's networks must not overlap.
-func (r *Runner) runtime(ctx context.Context, sessions map[string]*session, driver string, attachments map[string]vocab.Attachment, state records.State) (transform.Runtime, error) {
+// listNetworks lists Docker's networks (the engine's, or a list read
+// earlier).
+type listNetworks func(context.Context) ([]engine.Network, error)
+
+func (r *Runner) runtime(ctx context.Context, sessions map[string]*session, driver string, attachments map[string]vocab.Attachment, state records.State, list listNetworks) (transform.Runtime, error) {
 	rt := transform.Runtime{Model: vocab.ModelTeleroute, Daemons: map[string]transform.DaemonRuntime{}, VolumeDriver: driver,
 		Attachments: attachments, TelemountReadOnly: telemountTakesReadOnly(driver)}
 	routed := false
@@ -28,7 +32,7 @@ func (r *Runner) runtime(ctx context.Context, sessions map[string]*session, driv
 	if rt.Model == vocab.ModelNetns || !routed {
 		return rt, nil
 	}
-	networks, err := r.Engine.ListNetworks(ctx)
+	networks, err := list(ctx)
 	if err != nil {
 		return rt, r.engineError(err)
 	}

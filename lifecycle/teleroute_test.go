@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/telepresenceio/docker-telepresence/internal/labels"
 	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
+	"github.com/telepresenceio/docker-telepresence/lifecycle/engine/enginetest"
 	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
 	"github.com/telepresenceio/docker-telepresence/telepresence"
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
@@ -211,5 +213,37 @@ func TestSeveralDaemonsUseTheProjectsOwn(t *testing.T) {
 	f.j.reset()
 	if err := f.up(t.Context(), true); !errors.Is(err, telepresence.ErrSeveralDaemons) {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// daemonNetworkMaker is a Telepresence whose connect makes the daemon's
+// Teleroute network on the engine, as a real daemon does.
+type daemonNetworkMaker struct {
+	*fakeTP
+	engine *enginetest.Fake
+}
+
+func (d daemonNetworkMaker) Connect(ctx context.Context, o telepresence.ConnectOptions) error {
+	if err := d.fakeTP.Connect(ctx, o); err != nil {
+		return err
+	}
+	d.engine.Lock()
+	defer d.engine.Unlock()
+	d.engine.Others = append(d.engine.Others, engine.Network{Name: "tp-test", Subnets: []string{"172.16.0.0/24"}})
+	return nil
+}
+
+// Docker's networks are read as the run begins, but a run that starts the
+// daemon reads them again: the project's network must stay clear of the
+// Teleroute network the daemon made meanwhile.
+func TestTheProjectsSubnetAvoidsTheNetworkOfTheDaemonItStarted(t *testing.T) {
+	f := newFixture(t, projectYAML, v227)
+	f.runner.Telepresence = daemonNetworkMaker{fakeTP: f.tp, engine: f.engine}
+	if err := f.up(t.Context(), true); err != nil {
+		t.Fatal(err)
+	}
+	got := f.lastProject().Networks["default"].Ipam.Config
+	if len(got) != 1 || got[0].Subnet == "172.16.0.0/24" {
+		t.Errorf("the project's default network gets %+v, where the daemon's network is 172.16.0.0/24", got)
 	}
 }

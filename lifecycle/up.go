@@ -9,6 +9,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/docker/compose/v5/pkg/api"
 
+	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
 	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
 	"github.com/telepresenceio/docker-telepresence/telepresence"
 	"github.com/telepresenceio/docker-telepresence/telepresence/vocab"
@@ -116,8 +117,9 @@ type upRun struct {
 	attached []attached
 	// status and state are read as the run begins, until the steps that
 	// need them take them (early.go).
-	status *pending[*telepresence.Status]
-	state  *pending[records.State]
+	status   *pending[*telepresence.Status]
+	state    *pending[records.State]
+	networks *pending[[]engine.Network]
 }
 
 // Up runs the project with its attachments. The project is checked before
@@ -234,7 +236,7 @@ func (u *upRun) prepare(ctx context.Context, plan *transform.Plan, selected []st
 // the daemons and the volume driver in it, narrowed to the selection.
 func (u *upRun) transform(ctx context.Context, selected []string, driver string, attachments map[string]vocab.Attachment) (*types.Project, *transform.Result, error) {
 	defer u.Trace.Step("transform")()
-	rt, err := u.runtime(ctx, u.sessions, driver, attachments, u.before)
+	rt, err := u.runtime(ctx, u.sessions, driver, attachments, u.before, u.listNetworks)
 	if err != nil {
 		return nil, nil, err
 	}
