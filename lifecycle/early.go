@@ -67,15 +67,6 @@ func (u *upRun) awaitState(ctx context.Context) error {
 	return nil
 }
 
-// listNetworks is the list of Docker's networks read as the run began,
-// unless the run started a daemon since; then the engine's list now.
-func (u *upRun) listNetworks(ctx context.Context) ([]engine.Network, error) {
-	if u.networks == nil {
-		return u.Engine.ListNetworks(ctx)
-	}
-	return u.networks.wait(ctx)
-}
-
 // firstStatus is the status asked for as the run began, if it was; a
 // later look at the daemons asks Telepresence again.
 func (u *upRun) firstStatus(ctx context.Context) (*telepresence.Status, error) {

@@ -41,10 +41,12 @@ func (u *upRun) run(ctx context.Context, project *types.Project, res *transform.
 	if u.opts.Mode == Watch && u.opts.NoUp {
 		return u.watch(ctx, project, build) // watch --no-up: the project runs already
 	}
-	if u.opts.Mode == Detached && u.netnsSession() == nil {
+	if u.opts.Mode == Detached && u.netnsSession() == nil && u.subnetsHeld == nil {
 		return u.upDetached(ctx, project, res, create)
 	}
-	if err := u.Compose.Create(ctx, project, create); err != nil {
+	err := u.Compose.Create(ctx, project, create)
+	u.madeNetworks() // they exist now, or Compose failed
+	if err != nil {
 		return err
 	}
 	if err := u.attachHandlers(ctx, project, res); err != nil {

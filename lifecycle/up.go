@@ -120,6 +120,9 @@ type upRun struct {
 	status   *pending[*telepresence.Status]
 	state    *pending[records.State]
 	networks *pending[[]engine.Network]
+	// subnetsHeld releases the subnets lock while the run holds it
+	// (subnets.go).
+	subnetsHeld func()
 }
 
 // Up runs the project with its attachments. The project is checked before
@@ -153,6 +156,7 @@ func (r *Runner) Up(ctx context.Context, opts UpOptions) error {
 	defer unlock()
 	u := &upRun{Runner: r, project: opts.Project.Name, opts: opts}
 	u.op = r.start(ctx, "up")
+	defer u.madeNetworks()
 	err = u.up(ctx, plan, selected)
 	u.op.done(err == nil)
 	if r.DryRun {
@@ -236,7 +240,7 @@ func (u *upRun) prepare(ctx context.Context, plan *transform.Plan, selected []st
 // the daemons and the volume driver in it, narrowed to the selection.
 func (u *upRun) transform(ctx context.Context, selected []string, driver string, attachments map[string]vocab.Attachment) (*types.Project, *transform.Result, error) {
 	defer u.Trace.Step("transform")()
-	rt, err := u.runtime(ctx, u.sessions, driver, attachments, u.before, u.listNetworks)
+	rt, err := u.runtime(ctx, u.sessions, driver, attachments, u.before, u.networksToChooseFrom)
 	if err != nil {
 		return nil, nil, err
 	}
