@@ -67,9 +67,9 @@ test: lint unit e2e
 unit:
 	E2E= $(GO) test -race -count=1 ./...
 
-# The suite takes about 15 minutes on a 2-core machine: the timeout only
-# catches a hung run, and must not fail a slow one (CI's own limit is 90
-# minutes). The stand-in's own tests run four at a time (e2e/doc.go).
+# The timeout only catches a hung run, and must not fail a slow one (CI's
+# own limit is 90 minutes). The tests of each package run four at a time
+# (e2e/doc.go).
 e2e:
 	E2E=1 $(GO) test -p 1 -count=1 -timeout 60m -parallel 4 -v ./e2e/...
 

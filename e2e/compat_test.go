@@ -19,7 +19,9 @@ import (
 //   - the unnamed connection is trn-default, whose daemon runs already,
 //     and the intercept of the same name left there is taken over.
 func TestTheSameXTeleFileAsTelepresenceCompose(t *testing.T) {
-	e := newEnvAt(t, fixture.Release231)
+	// Alone: its daemon is trn-default, an unnamed x-tele connection's,
+	// and it disables the Telemount plugin every test uses.
+	e := newSerialEnvAt(t, fixture.Release231)
 	e.WriteFixture(Fixture{ClusterServices: []string{"postgres.infra"},
 		Intercepts: map[string]InterceptFixture{"api": {Mounts: []string{"/data", "/var/run/secrets/kubernetes.io/serviceaccount"}}}})
 	dir := e.WriteProject(map[string]string{"compose.yaml": `
@@ -97,7 +99,7 @@ func TestUpBesideAHostDaemon(t *testing.T) {
 // An ingest that `stop` ended is made again by the next `up -d` on 2.31,
 // whose status leaves out an empty ingest list: it is not taken as live.
 func TestAStoppedIngestIsMadeAgain(t *testing.T) {
-	e := newEnvAt(t, fixture.Release231)
+	e := newSerialEnvAt(t, fixture.Release231) // alone: its daemon is trn-default, an unnamed x-tele connection's
 	e.WriteFixture(Fixture{Workloads: kindsWorkloads})
 	dir := e.WriteProject(map[string]string{"compose.yaml": `
 services:
@@ -122,7 +124,7 @@ services:
 // runs, naming the compose service and the key to fix, and the command
 // once.
 func TestAnUnresolvableProxyName(t *testing.T) {
-	e := newEnvAt(t, fixture.Release231)
+	e := newSerialEnvAt(t, fixture.Release231) // alone: its daemon is trn-default, an unnamed x-tele connection's
 	dir := e.WriteProject(map[string]string{"compose.yaml": `
 services:
   web:

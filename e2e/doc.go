@@ -32,13 +32,18 @@
 // the harness also makes a second run on the same machine wait for the
 // first (a lock file in the temporary directory).
 //
-// The stand-in's own tests run side by side (t.Parallel; `go test
-// -parallel` sets how many): each Env has its own stand-in state and
-// kubeconfig context, so its daemons, their containers and Teleroute
-// networks have names of their own, and the netns releases' shared
-// "telepresence" network is made once by the harness. The plugin's tests
-// run one at a time: Compose creates the project's networks, and an engine
-// that creates two networks at the same moment may give both one address
-// pool and refuse the second ("Pool overlaps"; the stand-in retries its
-// own).
+// Both packages' tests run side by side (t.Parallel; `go test -parallel`
+// sets how many): each Env has its own stand-in state and kubeconfig
+// context, so its daemons, their containers and Teleroute networks have
+// names of their own; its compose project is named after the test; host
+// ports are the engine's choice; and the netns releases' shared
+// "telepresence" network is made once by the harness. The plugin chooses
+// the subnets of the networks it makes under a lock of its own, so that
+// two projects started at once never choose the same one
+// (docs/network-models.md#subnets); the stand-in retries a Teleroute
+// network the engine refused for an address pool another create took at
+// the same moment. The few plugin tests that use something every test
+// shares as their own (a daemon an unnamed x-tele connection names, the
+// Telemount plugin, the whole engine's state) make their Env with
+// newSerialEnvAt and run alone, each saying why.
 package e2e

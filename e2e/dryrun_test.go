@@ -49,7 +49,7 @@ volumes:
 // connection; up after either is a fresh up (docs/commands.md#create,
 // #stop).
 func TestDryRunCreateStop(t *testing.T) {
-	e := newEnvAt(t, Release227)
+	e := newSerialEnvAt(t, Release227) // alone: it compares the whole engine before and after each dry run
 	dir := lifecycleProject(e)
 	said := e.dryRun(dir, "up", "-d")
 	e.MustRun(ctx(t), dir, "up", "-d")

@@ -107,6 +107,7 @@ func TestDaemonDisappearsWhileAttached(t *testing.T) {
 // Telepresence and engine faults: each fails with a clear message and hint,
 // and leaves nothing behind.
 func TestFaults(t *testing.T) {
+	parallel(t) // each subtest has an Env of its own
 	for _, m := range models {
 		for _, tc := range []faultCase{
 			{name: "telepresence not installed", args: []string{"--telepresence", "/nonexistent/telepresence"},
@@ -122,12 +123,21 @@ func TestFaults(t *testing.T) {
 				args: []string{"--telepresence-timeout", "2s"}, want: []string{"no answer after 2s", "--telepresence-timeout"}},
 			{name: "engine unreachable", extra: []string{"DOCKER_HOST=unix:///nonexistent/docker.sock"},
 				want: []string{"unix:///nonexistent/docker.sock", "is Docker running?"}},
-			{name: "Telemount plugin cannot be installed, and mount: true", setup: disableTelemount, mountTrue: true,
-				fixture: Fixture{Intercepts: map[string]InterceptFixture{"alpha": {Mounts: []string{"/s"}}}},
-				want:    []string{"installing the Telemount volume plugin ghcr.io/telepresenceio/telemount:", "which the pod's volumes of alpha need", "remove `mount: true`"}},
 		} {
 			t.Run(m.name+"/"+tc.name, func(t *testing.T) { runFault(t, m, tc) })
 		}
+	}
+}
+
+// The Telemount plugin cannot be installed, and a handler asks for the
+// pod's volumes (mount: true). Alone: it disables the plugin every test
+// uses.
+func TestFaultTelemountCannotBeInstalled(t *testing.T) {
+	tc := faultCase{name: "Telemount plugin cannot be installed, and mount: true", setup: disableTelemount, mountTrue: true, alone: true,
+		fixture: Fixture{Intercepts: map[string]InterceptFixture{"alpha": {Mounts: []string{"/s"}}}},
+		want:    []string{"installing the Telemount volume plugin ghcr.io/telepresenceio/telemount:", "which the pod's volumes of alpha need", "remove `mount: true`"}}
+	for _, m := range models {
+		t.Run(m.name, func(t *testing.T) { runFault(t, m, tc) })
 	}
 }
 
@@ -143,9 +153,15 @@ type faultCase struct {
 	wantLeft []string
 	// mountTrue makes alpha ask for the pod's volumes (mount: true).
 	mountTrue bool
+	// alone runs the case apart from every other test.
+	alone bool
 }
 
 func runFault(t *testing.T, m model, tc faultCase) {
+	newEnvAt := newEnvAt
+	if tc.alone {
+		newEnvAt = newSerialEnvAt
+	}
 	e := newEnvAt(t, m.release)
 	e.WriteFixture(tc.fixture)
 	if tc.setup != nil {

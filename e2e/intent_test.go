@@ -8,6 +8,7 @@ import (
 // Bad intent exits non-zero before anything is created, naming the file or
 // flag, the service and the key.
 func TestBadIntent(t *testing.T) {
+	parallel(t) // each subtest has an Env of its own
 	base := `
 services:
   echo:

@@ -31,6 +31,7 @@ services:
 // model the ingest, which has no delay, is made meanwhile and must be
 // ended by the undo.
 func TestCtrlCWhileAttaching(t *testing.T) {
+	parallel(t) // each subtest has an Env of its own
 	for _, tc := range []struct {
 		model, release, yaml string
 		slow                 []string

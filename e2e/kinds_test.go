@@ -73,6 +73,7 @@ services:
 // Every kind, in one project, through the plugin, in the Teleroute model:
 // 2.27, and 2.31. `down` ends each.
 func TestKinds(t *testing.T) {
+	parallel(t) // each subtest has an Env of its own
 	for _, rel := range []string{Release227, fixture.Release231} {
 		t.Run(rel, func(t *testing.T) {
 			e := newEnvAt(t, rel)

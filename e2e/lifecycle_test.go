@@ -177,6 +177,7 @@ func editAndExpect(t *testing.T, e *Env, dir string, timeout time.Duration) bool
 
 // Scenario 7: develop.watch syncs an edit into the running handler.
 func TestWatch(t *testing.T) {
+	parallel(t) // each subtest has an Env of its own
 	for _, m := range models {
 		for _, tc := range []struct {
 			name string

@@ -25,6 +25,7 @@ var models = []model{{"netns", fixture.Release220}, {"teleroute", fixture.Releas
 // eachModel runs test once per model, each with an Env of its own.
 func eachModel(t *testing.T, test func(t *testing.T, e *Env)) {
 	t.Helper()
+	parallel(t)
 	for _, m := range models {
 		t.Run(m.name, func(t *testing.T) { test(t, newEnvAt(t, m.release)) })
 	}

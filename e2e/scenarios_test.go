@@ -181,6 +181,7 @@ func assertVolumePolicies(t *testing.T, e *Env, secrets string, policies bool) {
 // Scenario 2: the pod's volumes through the Telemount driver, with the
 // mount policies of 2.22 and newer, in each model.
 func TestVolumes(t *testing.T) {
+	parallel(t) // each subtest has an Env of its own
 	for _, m := range append(models, model{"netns-policies", Release222}) {
 		t.Run(m.name, func(t *testing.T) {
 			e := newEnvAt(t, m.release)

@@ -22,7 +22,7 @@ import (
 //     where the pod has one; {volume: logs, policy: remoteReadOnly} mounts
 //     the pod's volume read-only.
 func TestProxyPortsAndMountOverrides(t *testing.T) {
-	e := newEnvAt(t, fixture.Release231)
+	e := newSerialEnvAt(t, fixture.Release231) // alone: its daemon is trn-default, an unnamed x-tele connection's
 	e.WriteFixture(Fixture{ClusterServices: []string{"psql.default"}, ClusterPorts: []fixture.Port{{Name: "postgres", Port: 5432}},
 		Intercepts: map[string]InterceptFixture{"echo": {Mounts: []string{"/tmp/cache", "/var/log/app"}}}})
 	e.AllowLeft("volume "+e.Project+"_cache", "volume "+e.Project+"_logs") // down keeps named volumes
@@ -147,7 +147,7 @@ func xteleExample(t *testing.T) string {
 // them by kind, web reaches the proxied db by its compose name, and `down`
 // ends them all.
 func TestXTeleExample(t *testing.T) {
-	e := newEnvAt(t, fixture.Release231)
+	e := newSerialEnvAt(t, fixture.Release231) // alone: the example's connection names its daemon
 	e.WriteFixture(Fixture{ClusterServices: []string{"postgres.shop"}})
 	e.AllowLeft("volume " + e.Project + "_cache") // down keeps named volumes
 	dir := e.WriteProject(map[string]string{"compose.yaml": xteleExample(t)})
