@@ -24,10 +24,11 @@ import (
 func (u *upRun) connect(ctx context.Context, plan *transform.Plan) error {
 	defer u.Trace.Step("connect")()
 	in := u.opts.Intent
-	if !in.Declares() {
-		if err := u.awaitState(ctx); err != nil {
-			return err
-		}
+	// The project's state and the status are read meanwhile (early.go);
+	// nothing is done before both are known. An engine that cannot be read
+	// is the first thing to fix.
+	if err := u.awaitState(ctx); err != nil {
+		return err
 	}
 	if !in.Declares() && !u.before.UsedTelepresence() {
 		// Nothing asks for Telepresence, and nothing of an earlier run
@@ -38,9 +39,6 @@ func (u *upRun) connect(ctx context.Context, plan *transform.Plan) error {
 	conns := usedConnections(in)
 	st, err := u.firstStatus(ctx)
 	if err != nil {
-		return err
-	}
-	if err := u.awaitState(ctx); err != nil { // read meanwhile; nothing is done before it is known
 		return err
 	}
 	if len(conns) > 1 {

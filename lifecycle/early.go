@@ -31,7 +31,7 @@ func (p *pending[T]) wait(ctx context.Context) (T, error) {
 		return p.v, p.err
 	case <-ctx.Done():
 		var zero T
-		return zero, context.Cause(ctx)
+		return zero, ctx.Err() // the cause, if any, is the run's to say
 	}
 }
 
@@ -47,8 +47,8 @@ func (u *upRun) readEarly(ctx context.Context) {
 		defer u.Trace.Step("find the project on Docker")()
 		return u.find(ctx, u.project)
 	})
-	u.networks = startReading(func() ([]engine.Network, error) { return u.Engine.ListNetworks(ctx) })
 	if u.opts.Intent.Declares() {
+		u.networks = startReading(func() ([]engine.Network, error) { return u.Engine.ListNetworks(ctx) })
 		u.status = startReading(func() (*telepresence.Status, error) { return u.Telepresence.Status(ctx) })
 	}
 }

@@ -187,3 +187,23 @@ func TestImagesAreFetchedOnce(t *testing.T) {
 		t.Errorf("up pulls web %q and db %q; want web only if missing, db never", web, db)
 	}
 }
+
+// A build that fails while the run waits for Telepresence's status stops
+// the run, and its error is said once.
+func TestABuildThatFailsBeforeTheStatusIsSaidOnce(t *testing.T) {
+	f := newPrefetchFixture(t)
+	never := make(chan struct{})
+	t.Cleanup(func() { close(never) })
+	f.tp.onStatus = func() { <-never } // the status does not come before the build fails
+	f.compose.onFetch = func(_ context.Context, how string) error {
+		if how == "build" {
+			return errors.New("RUN make: exit code 2")
+		}
+		return nil
+	}
+	err := f.up(t.Context(), true)
+	if err == nil || strings.Count(err.Error(), "RUN make: exit code 2") != 1 {
+		t.Fatalf("err = %v, want the build's error, once", err)
+	}
+	f.assertNothingLeft(t)
+}

@@ -32,7 +32,7 @@ const subnetsLockWait = 10 * time.Minute
 // Otherwise the list read as the run began does, unless the run started a
 // daemon, which made a network since.
 func (u *upRun) networksToChooseFrom(ctx context.Context) ([]engine.Network, error) {
-	if u.makesNetworks() {
+	if u.makesNetworks() && (u.opts.Mode != Watch || !u.opts.NoUp) { // watch --no-up makes nothing
 		unlock, err := u.lockSubnets(ctx)
 		if err != nil {
 			return nil, err

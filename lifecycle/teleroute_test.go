@@ -217,33 +217,46 @@ func TestSeveralDaemonsUseTheProjectsOwn(t *testing.T) {
 }
 
 // daemonNetworkMaker is a Telepresence whose connect makes the daemon's
-// Teleroute network on the engine, as a real daemon does.
+// Teleroute network on the engine, as a real daemon does, on subnet; the
+// daemon routes routes.
 type daemonNetworkMaker struct {
 	*fakeTP
-	engine *enginetest.Fake
+	engine         *enginetest.Fake
+	routes, subnet string
 }
 
 func (d daemonNetworkMaker) Connect(ctx context.Context, o telepresence.ConnectOptions) error {
 	if err := d.fakeTP.Connect(ctx, o); err != nil {
 		return err
 	}
+	d.mu.Lock()
+	d.daemon.Subnets = []string{d.routes}
+	d.mu.Unlock()
 	d.engine.Lock()
 	defer d.engine.Unlock()
-	d.engine.Others = append(d.engine.Others, engine.Network{Name: "tp-test", Subnets: []string{"172.16.0.0/24"}})
+	d.engine.Others = append(d.engine.Others, engine.Network{Name: "tp-test", Subnets: []string{d.subnet}})
 	return nil
 }
 
 // Docker's networks are read as the run begins, but a run that starts the
-// daemon reads them again: the project's network must stay clear of the
-// Teleroute network the daemon made meanwhile.
+// daemon reads them again: a network that needs a subnet anew (the new
+// daemon routes the one it had) must stay clear of the Teleroute network
+// the daemon made meanwhile.
 func TestTheProjectsSubnetAvoidsTheNetworkOfTheDaemonItStarted(t *testing.T) {
 	f := newFixture(t, projectYAML, v227)
-	f.runner.Telepresence = daemonNetworkMaker{fakeTP: f.tp, engine: f.engine}
+	if err := f.up(t.Context(), true); err != nil {
+		t.Fatal(err)
+	}
+	// The daemon is gone; the one the next up starts routes 172.16.0.0/16,
+	// where the project's network was, and its own network takes the
+	// first free /24 after it.
+	f.tp.daemon, f.tp.active = nil, map[string]bool{}
+	f.runner.Telepresence = daemonNetworkMaker{fakeTP: f.tp, engine: f.engine, routes: "172.16.0.0/16", subnet: "172.17.0.0/24"}
 	if err := f.up(t.Context(), true); err != nil {
 		t.Fatal(err)
 	}
 	got := f.lastProject().Networks["default"].Ipam.Config
-	if len(got) != 1 || got[0].Subnet == "172.16.0.0/24" {
-		t.Errorf("the project's default network gets %+v, where the daemon's network is 172.16.0.0/24", got)
+	if len(got) != 1 || got[0].Subnet == "172.17.0.0/24" || strings.HasPrefix(got[0].Subnet, "172.16.") {
+		t.Errorf("the project's default network gets %+v, where the daemon routes 172.16.0.0/16 and its network is 172.17.0.0/24", got)
 	}
 }

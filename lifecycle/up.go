@@ -156,8 +156,8 @@ func (r *Runner) Up(ctx context.Context, opts UpOptions) error {
 	defer unlock()
 	u := &upRun{Runner: r, project: opts.Project.Name, opts: opts}
 	u.op = r.start(ctx, "up")
-	defer u.madeNetworks()
 	err = u.up(ctx, plan, selected)
+	u.madeNetworks() // if the run failed before Compose made them: other runs need not wait for the undo
 	u.op.done(err == nil)
 	if r.DryRun {
 		u.journal.clear() // nothing was done
@@ -192,10 +192,7 @@ func (u *upRun) up(ctx context.Context, plan *transform.Plan, selected []string)
 	defer stop(nil)
 	pf := u.startPrefetch(ctx, selected, stop)
 	defer pf.stop()
-	project, res, err := u.prepare(ctx, plan, selected)
-	if err == nil {
-		err = u.awaitState(ctx) // connect took it, unless nothing asks for Telepresence
-	}
+	driver, attachments, err := u.prepare(ctx, plan)
 	if cause := context.Cause(ctx); err != nil && cause != nil && !errors.Is(cause, context.Canceled) {
 		return errors.Join(cause, ignoreCanceled(err)) // the prefetch failed, and canceled this step
 	}
@@ -208,6 +205,13 @@ func (u *upRun) up(ctx context.Context, plan *transform.Plan, selected []string)
 	if err != nil {
 		return err
 	}
+	// The transform comes once the images are there: it may choose the
+	// subnets of networks to make, under a lock other runs wait for
+	// (subnets.go), which it holds until Compose has made them.
+	project, res, err := u.transform(ctx, selected, driver, attachments)
+	if err != nil {
+		return err
+	}
 	if project, err = withFetched(project, fetched); err != nil {
 		return err
 	}
@@ -215,25 +219,25 @@ func (u *upRun) up(ctx context.Context, plan *transform.Plan, selected []string)
 	return u.run(ctx, project, res, len(plan.Watch) > 0)
 }
 
-// prepare connects, attaches and maps, and transforms the project for
-// Compose to run.
-func (u *upRun) prepare(ctx context.Context, plan *transform.Plan, selected []string) (*types.Project, *transform.Result, error) {
+// prepare connects, attaches and maps: it says which volume driver the
+// pod's volumes use, and the attachments the handlers run with.
+func (u *upRun) prepare(ctx context.Context, plan *transform.Plan) (string, map[string]vocab.Attachment, error) {
 	in := u.opts.Intent
 	if err := u.connect(ctx, plan); err != nil {
-		return nil, nil, err
+		return "", nil, err
 	}
 	attachments, err := u.attach(ctx, plan, in.Handlers())
 	if err != nil {
-		return nil, nil, err
+		return "", nil, err
 	}
 	driver, err := u.volumeDriver(ctx, u.opts.Project, in, plan, attachments)
 	if err != nil {
-		return nil, nil, err
+		return "", nil, err
 	}
 	if err := u.setDNS(ctx, plan); err != nil {
-		return nil, nil, err
+		return "", nil, err
 	}
-	return u.transform(ctx, selected, driver, attachments)
+	return driver, attachments, nil
 }
 
 // transform is the project Compose runs: the user's, with the attachments,
