@@ -22,12 +22,22 @@ type model struct{ name, release string }
 // network of 2.23 and newer.
 var models = []model{{"netns", fixture.Release220}, {"teleroute", fixture.Release227}}
 
-// eachModel runs test once per model, each with an Env of its own.
+// eachModel runs test once per model, each with an Env of its own, beside
+// the other tests.
 func eachModel(t *testing.T, test func(t *testing.T, e *Env)) {
 	t.Helper()
 	parallel(t)
 	for _, m := range models {
 		t.Run(m.name, func(t *testing.T) { test(t, newEnvAt(t, m.release)) })
+	}
+}
+
+// eachModelAlone is eachModel for a test that runs apart from every other
+// (see newSerialEnvAt), one model after the other.
+func eachModelAlone(t *testing.T, test func(t *testing.T, e *Env)) {
+	t.Helper()
+	for _, m := range models {
+		t.Run(m.name, func(t *testing.T) { test(t, newSerialEnvAt(t, m.release)) })
 	}
 }
 

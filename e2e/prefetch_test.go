@@ -33,7 +33,9 @@ services:
 // (its creator says so), what was made is undone. The build waits, at a
 // RUN step that dials the test, until the attachment is under way.
 func TestAFailedBuildWhileAttachingLeavesNothing(t *testing.T) {
-	eachModel(t, func(t *testing.T, e *Env) {
+	// Alone: it removes the build cache its builds left, which is told
+	// apart from other builds' only by when it appeared.
+	eachModelAlone(t, func(t *testing.T, e *Env) {
 		e.WriteFixture(Fixture{Intercepts: map[string]InterceptFixture{"echo-server": {DelayMS: 3600 * 1000}}})
 		gate := newBuildGate(t)
 		// Then a COPY that fails: a failed RUN would leave its container
@@ -114,7 +116,9 @@ func newBuildGate(t *testing.T) *buildGate {
 // An attachment that fails while an image builds stops `up` with the
 // attachment's error: the build is canceled, and nothing is left.
 func TestAFailedAttachmentWhileBuildingLeavesNothing(t *testing.T) {
-	eachModel(t, func(t *testing.T, e *Env) {
+	// Alone: it removes the build cache its builds left (as above), and
+	// checks that no container of the busybox image runs any more.
+	eachModelAlone(t, func(t *testing.T, e *Env) {
 		e.WriteFixture(Fixture{Intercepts: map[string]InterceptFixture{"echo-server": {Fail: "the traffic-manager refuses"}}})
 		removeNewBuildCache(t)
 		dir := buildProject(e, "RUN tail -f /dev/null") // never ends: only a cancel stops it

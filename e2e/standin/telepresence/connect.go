@@ -232,8 +232,11 @@ func launch(e *env, c *fixture.Connection, run []string, more func(id string) er
 		err = more(id)
 	}
 	if err == nil {
-		if err = waitForGRPC(c.GRPCPort, 90*time.Second); err != nil {
-			logs, _ := docker("logs", containerName(c.Name))
+		if err = waitForGRPC(c.GRPCPort, 90*time.Second, containerName(c.Name)); err != nil {
+			logs, lerr := docker("logs", containerName(c.Name))
+			if lerr != nil {
+				logs = lerr.Error()
+			}
 			err = fmt.Errorf("daemon container %s did not answer gRPC: %w; logs: %s", containerName(c.Name), err, logs)
 		}
 	}

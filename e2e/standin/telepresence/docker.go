@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"net"
@@ -105,12 +106,17 @@ func freePort() (int, error) {
 // waitForGRPC polls until a gRPC call reaches the daemon through its host
 // port. A plain TCP dial is not enough: docker-proxy accepts before the
 // container listens. Any answer but "unavailable" proves the server is up.
-func waitForGRPC(port int, timeout time.Duration) error {
+func waitForGRPC(port int, timeout time.Duration, container string) error {
 	deadline := time.Now().Add(timeout)
-	for {
+	for try := 1; ; try++ {
 		err := probeGRPC(port)
 		if err == nil || time.Now().After(deadline) {
 			return err
+		}
+		if try%5 == 0 { // a daemon that is gone will never answer: say so at once
+			if state, ierr := docker("inspect", "-f", "{{.State.Status}} (exit code {{.State.ExitCode}}{{with .State.Error}}, {{.}}{{end}})", container); ierr != nil || !strings.HasPrefix(state, "running") {
+				return fmt.Errorf("%w; the container is %s", err, cmp.Or(state, fmt.Sprint(ierr)))
+			}
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
