@@ -15,7 +15,8 @@
 #    pulls run beside the attachments. Same budget.
 # 10. `up -d` again on a project that is up and unchanged, against Compose's
 #    own no-op `up -d` of the same containers: at most 1.10 times as long,
-#    asking Telepresence nothing but its status.
+#    less the time it waited for Telepresence's status (its trace says), and
+#    asking Telepresence nothing but that status.
 
 BUILD_RELEASE=2.31.2
 BUILD_DELAY_MS=4000
@@ -92,6 +93,18 @@ EOF
 		docker compose -p tpbench-build-compose -f "$dir/compose.plain.yaml" down >/dev/null 2>&1
 	}
 	interleave build_tp build_compose
+	# Where the time goes, step by step: one more run, with the plugin's trace.
+	BUST=traced$$-$RANDOM DOCKER_TELEPRESENCE_TRACE=1 docker telepresence -p tpbench-build-tp -f "$dir/compose.yaml" -f "$dir/compose.telepresence.yaml" \
+		up -d --build 2>&1 | grep '^trace:' >"$WORK/build-trace.txt" || die "the traced up -d --build failed"
+	docker telepresence -p tpbench-build-tp -f "$dir/compose.yaml" -f "$dir/compose.telepresence.yaml" down >/dev/null 2>&1
+	{
+		echo
+		echo "The steps of one more run of 8, from its trace (DOCKER_TELEPRESENCE_TRACE=1):"
+		echo
+		echo '```'
+		cat "$WORK/build-trace.txt"
+		echo '```'
+	} >>"$WORK/details.md"
 	tp quit >/dev/null
 	docker image rm tpbench-build:latest >/dev/null 2>&1 || true
 	docker image prune -f --filter label=tpbench=1 >/dev/null 2>&1 || true # the builds of earlier runs
@@ -223,7 +236,7 @@ bench_reup() {
 		echo "docker compose up -d:"
 		cat "$WORK/api-reup-compose.txt"
 		echo '```'
-	} >>"$WORK/reup-api.md"
+	} >>"$WORK/details.md"
 	docker telepresence -p tpbench-reup-tp "${tp_files[@]}" down >/dev/null 2>&1
 	docker compose -p tpbench-reup-compose -f "$dir/compose.plain.yaml" down >/dev/null 2>&1
 	tp quit >/dev/null

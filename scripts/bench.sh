@@ -370,7 +370,7 @@ for model in netns teleroute; do
 		echo '```'
 	} >>"$SUMMARY"
 done
-[[ ! -s $WORK/reup-api.md ]] || cat "$WORK/reup-api.md" >>"$SUMMARY"
+[[ ! -s $WORK/details.md ]] || cat "$WORK/details.md" >>"$SUMMARY"
 log "summary"
 cat "$SUMMARY"
 [[ -z ${BENCH_OUT:-} ]] || cp "$SUMMARY" "$BENCH_OUT"
