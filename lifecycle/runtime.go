@@ -11,13 +11,13 @@ import (
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
-// runtime is what the transform needs to know of the daemons, by
-// connection name, and of Docker: in the Teleroute model, the subnets the
-// project's networks must not overlap.
 // listNetworks lists Docker's networks (the engine's, or a list read
 // earlier).
 type listNetworks func(context.Context) ([]engine.Network, error)
 
+// runtime is what the transform needs to know of the daemons, by
+// connection name, and of Docker: in the Teleroute model, the subnets the
+// project's networks must not overlap, from the networks list gives.
 func (r *Runner) runtime(ctx context.Context, sessions map[string]*session, driver string, attachments map[string]vocab.Attachment, state records.State, list listNetworks) (transform.Runtime, error) {
 	rt := transform.Runtime{Model: vocab.ModelTeleroute, Daemons: map[string]transform.DaemonRuntime{}, VolumeDriver: driver,
 		Attachments: attachments, TelemountReadOnly: telemountTakesReadOnly(driver)}

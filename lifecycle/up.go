@@ -115,8 +115,8 @@ type upRun struct {
 	// attached are the attachments this run made or took over, in order:
 	// stopping the project ends them.
 	attached []attached
-	// status and state are read as the run begins, until the steps that
-	// need them take them (early.go).
+	// status, state and networks are read as the run begins, until the
+	// steps that need them take them (early.go).
 	status   *pending[*telepresence.Status]
 	state    *pending[records.State]
 	networks *pending[[]engine.Network]
