@@ -16,11 +16,8 @@ var rmVerb = verb{name: "rm", services: true, read: func(f *verbFlags) (verbRun,
 		if err != nil {
 			return err
 		}
-		t, err := c.global.target(ctx, backend)
+		t, err := c.targetOf(ctx, backend, services...)
 		if err != nil {
-			return err
-		}
-		if err := t.checkServices(services...); err != nil {
 			return err
 		}
 		opts := o

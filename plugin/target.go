@@ -111,11 +111,18 @@ func (c *verbContext) target(ctx context.Context, services ...string) (target, *
 	if err != nil {
 		return target{}, nil, err
 	}
+	t, err := c.targetOf(ctx, backend, services...)
+	return t, backend, err
+}
+
+// targetOf is target with a Compose service of the command's own (one
+// that asks the user, for rm).
+func (c *verbContext) targetOf(ctx context.Context, backend api.Compose, services ...string) (target, error) {
 	t, err := c.global.target(ctx, backend)
 	if err == nil {
 		err = t.checkServices(services...)
 	}
-	return t, backend, err
+	return t, err
 }
 
 // localProject loads the project, and keeps the services that run here:
