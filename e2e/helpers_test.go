@@ -45,6 +45,19 @@ func (e *Env) callsOf(cmd string) [][]string {
 	return out
 }
 
+// callsBeyondStatus are the telepresence calls after the first n but
+// `status`, which `up` asks as it starts, before it knows whether it will
+// run, and which changes nothing.
+func (e *Env) callsBeyondStatus(n int) [][]string {
+	var out [][]string
+	for _, c := range e.Calls()[n:] {
+		if len(c) == 0 || c[0] != "status" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // left returns the names passed to `leave`.
 func (e *Env) left() []string {
 	var names []string

@@ -35,21 +35,56 @@ func (p *pending[T]) wait(ctx context.Context) (T, error) {
 	}
 }
 
+// StatusAhead is Telepresence's status, asked as a command begins, while
+// Compose loads the project: loading takes about as long as `telepresence
+// status` does, so the run finds the status there when it needs it
+// (docs/failures.md#where-the-time-goes). Status changes nothing, and a
+// run that turns out not to use Telepresence leaves it unread.
+type StatusAhead struct {
+	read   *pending[*telepresence.Status]
+	cancel context.CancelFunc
+}
+
+// AskStatus starts asking Telepresence for its status; Close ends the ask.
+func (r *Runner) AskStatus(ctx context.Context) *StatusAhead {
+	ctx, cancel := context.WithCancel(ctx)
+	return &StatusAhead{cancel: cancel, read: startReading(func() (*telepresence.Status, error) {
+		defer r.Trace.Step("ask telepresence status")()
+		return r.Telepresence.Status(ctx)
+	})}
+}
+
+// Close stops the ask if it is still under way, and waits until it has
+// ended: no telepresence process outlives the command.
+func (s *StatusAhead) Close() {
+	if s != nil {
+		s.cancel()
+		<-s.read.done
+	}
+}
+
 // readEarly starts the reads a run begins with, at once: what the project
 // left on Docker, Docker's networks (whose subnets a Teleroute daemon's
 // project must stay clear of), and Telepresence's status, which depends on
-// neither. The status is asked only of a project that declares an intent
-// (for one that does not, connect finds out whether an earlier run used
-// Telepresence). Nothing is changed before the project's state and the
-// status are known. Canceling ctx ends the reads.
+// neither. The status is the one asked ahead, if it was, and otherwise it
+// is asked only of a project that declares an intent (for one that does
+// not, connect finds out whether an earlier run used Telepresence).
+// Nothing is changed before the project's state and the status are known.
+// Canceling ctx ends the reads (not the status asked ahead: its asker
+// closes it).
 func (u *upRun) readEarly(ctx context.Context) {
 	u.state = startReading(func() (records.State, error) {
 		defer u.Trace.Step("find the project on Docker")()
 		return u.find(ctx, u.project)
 	})
+	if u.opts.Status != nil {
+		u.status = u.opts.Status.read
+	}
 	if u.opts.Intent.Declares() {
 		u.networks = startReading(func() ([]engine.Network, error) { return u.Engine.ListNetworks(ctx) })
-		u.status = startReading(func() (*telepresence.Status, error) { return u.Telepresence.Status(ctx) })
+		if u.status == nil {
+			u.status = startReading(func() (*telepresence.Status, error) { return u.Telepresence.Status(ctx) })
+		}
 	}
 }
 

@@ -92,6 +92,9 @@ type UpOptions struct {
 	// Logs receives the project's logs (Attached) or Compose watch's
 	// events (Watch).
 	Logs api.LogConsumer
+	// Status is Telepresence's status asked ahead (AskStatus), if it was;
+	// the run asks for it itself otherwise.
+	Status *StatusAhead
 }
 
 // upRun is one `up`: what it works with, what it did (its journal), and
@@ -126,8 +129,8 @@ type upRun struct {
 }
 
 // Up runs the project with its attachments. The project is checked before
-// anything is asked of Telepresence; on failure Up undoes what it did. A
-// dry run says what it would do.
+// Telepresence is asked for anything but its status; on failure Up undoes
+// what it did. A dry run says what it would do.
 func (r *Runner) Up(ctx context.Context, opts UpOptions) error {
 	if r.DryRun && !isDry(r.Telepresence) {
 		r = r.dryRun()

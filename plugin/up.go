@@ -179,6 +179,11 @@ func runUp(ctx context.Context, dockerCli command.Cli, opts *upOptions, services
 	if verb == "" {
 		verb = "up"
 	}
+	runner := newRunner(dockerCli, opts.globalOptions, backend)
+	// Telepresence's status is asked while Compose loads the project, which
+	// takes as long.
+	status := runner.AskStatus(ctx)
+	defer status.Close()
 	endLoad := opts.trace.Step("load the project")
 	project, intent, err := opts.loadIntent(ctx, backend, opts.intent.flags(), dockerCli.Err(), verb)
 	endLoad()
@@ -194,8 +199,9 @@ func runUp(ctx context.Context, dockerCli command.Cli, opts *upOptions, services
 		}
 	}
 	up := opts.options(project, intent, services, mode)
+	up.Status = status
 	up.Logs = formatter.NewLogConsumer(ctx, dockerCli.Out(), dockerCli.Err(), !opts.noColor && dockerCli.Out().IsTerminal(), !opts.noLogPrefix, opts.timestamps)
-	err = newRunner(dockerCli, opts.globalOptions, backend).Up(ctx, up)
+	err = runner.Up(ctx, up)
 	if errors.Is(err, lifecycle.ErrInterrupted) {
 		// As `docker compose up` after Ctrl-C: exit 130, saying what became
 		// of what the run had done.

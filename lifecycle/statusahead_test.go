@@ -1,0 +1,90 @@
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/telepresenceio/docker-telepresence/telepresence"
+)
+
+// The status asked ahead, while the project loaded, is the one the run
+// goes on with: a re-up asks Telepresence for its status once in all.
+func TestTheStatusAskedAheadIsTheRunsOwn(t *testing.T) {
+	f := newFixture(t, projectYAML, v227)
+	if err := f.up(t.Context(), true); err != nil {
+		t.Fatal(err)
+	}
+	f.engine.HandlerEnv = map[string]map[string]string{
+		"proj-echo-1": {"TELEPRESENCE_CONTAINER": "echo-server"},
+		"proj-api-1":  {"TELEPRESENCE_CONTAINER": "api"},
+	}
+	f.j.reset()
+	r := f.newRunner()
+	ahead := r.AskStatus(t.Context())
+	defer ahead.Close()
+	if err := r.Up(t.Context(), UpOptions{Project: f.project, Intent: f.intent, Mode: Detached, Status: ahead}); err != nil {
+		t.Fatal(err)
+	}
+	var asked []string
+	for _, s := range f.j.all() {
+		if strings.HasPrefix(s, "tp ") {
+			asked = append(asked, s)
+		}
+	}
+	if !slices.Equal(asked, []string{"tp status"}) {
+		t.Errorf("asked Telepresence %q, want its status once", asked)
+	}
+}
+
+// A project without intent leaves the status asked ahead unread: that
+// Telepresence is not installed does not matter to it.
+func TestAProjectWithoutIntentIgnoresTheStatusAskedAhead(t *testing.T) {
+	f := newFixture(t, "services:\n  web: {image: web}\n", v227)
+	f.tp.statusErr = telepresence.ErrNotInstalled
+	ahead := f.runner.AskStatus(t.Context())
+	defer ahead.Close()
+	if err := f.runner.Up(t.Context(), UpOptions{Project: f.project, Intent: f.intent, Mode: Detached, Status: ahead}); err != nil {
+		t.Fatalf("up = %v, want the project run without Telepresence", err)
+	}
+	if !hasStep(f.j, "compose up") {
+		t.Errorf("the project did not run: %v", f.j.all())
+	}
+}
+
+// blockingStatus is a Telepresence whose status answers only once its
+// context ends, as a command interrupted would.
+type blockingStatus struct {
+	telepresence.Client
+	asked chan struct{}
+	ended atomic.Bool
+}
+
+func (b *blockingStatus) Status(ctx context.Context) (*telepresence.Status, error) {
+	close(b.asked)
+	<-ctx.Done()
+	b.ended.Store(true)
+	return nil, ctx.Err()
+}
+
+// Closing a status asked ahead ends the ask and waits for its end, so that
+// a command that stops early (a compose file that does not load) leaves no
+// telepresence process behind.
+func TestClosingTheStatusAskedAheadEndsIt(t *testing.T) {
+	f := newFixture(t, projectYAML, v227)
+	tp := &blockingStatus{Client: f.tp, asked: make(chan struct{})}
+	f.runner.Telepresence = tp
+	ahead := f.runner.AskStatus(t.Context())
+	<-tp.asked // asked at once, not when a run wants it
+	ahead.Close()
+	if !tp.ended.Load() {
+		t.Fatal("Close returned before the status asked ahead had ended")
+	}
+	if _, err := ahead.read.wait(t.Context()); !errors.Is(err, context.Canceled) {
+		t.Errorf("the status asked ahead answered %v, want it canceled", err)
+	}
+	ahead.Close() // a second Close is harmless
+}
