@@ -14,9 +14,10 @@
 #    docker-registry) behind a proxy that waits before each request: the
 #    pulls run beside the attachments. Same budget.
 # 10. `up -d` again on a project that is up and unchanged, against Compose's
-#    own no-op `up -d` of the same containers: at most 1.10 times as long,
-#    less the time it waited for Telepresence's status (its trace says), and
-#    asking Telepresence nothing but that status.
+#    own no-op `up -d` of the same containers, asking Telepresence nothing
+#    but its status: as the user sees it (the stand-in answers the status),
+#    and the plugin's own cost, at most 1.10 times Compose's, where a
+#    telepresence that answers at once from a recording stands in.
 
 BUILD_RELEASE=2.31.2
 BUILD_DELAY_MS=4000
@@ -204,16 +205,25 @@ bench_reup() {
 	local tp_files=(-f "$dir/compose.yaml" -f "$dir/compose.telepresence.yaml")
 	docker telepresence -p tpbench-reup-tp "${tp_files[@]}" up -d >/dev/null 2>&1 || die "the first up -d failed"
 	docker compose -p tpbench-reup-compose -f "$dir/compose.plain.yaml" up -d >/dev/null 2>&1 || die "compose's first up -d failed"
+	# A telepresence that answers its status at once, with the answer the
+	# stand-in gives now, and refuses anything else: a re-up run with it is
+	# the plugin's own cost, Telepresence's taken out.
+	tp status --output json >"$WORK/reup-status.json" 2>/dev/null
+	cat >"$BIN/telepresence-recorded" <<EOF
+#!/bin/sh
+[ "\$*" = "status --output json" ] || { echo "only status --output json is recorded here, not: \$*" >&2; exit 1; }
+exec cat "$WORK/reup-status.json"
+EOF
+	chmod +x "$BIN/telepresence-recorded"
 	reup_tp() {
 		local before
 		before=$(wc -l <"$STANDIN/calls.jsonl")
-		# Its trace says how long the run waited for Telepresence's status,
-		# which it asks while it reads the project's state from Docker.
-		"$BIN/benchtool" stopwatch -less "wait for telepresence status=$SAMPLES/reup_tp.own" -- \
-			docker telepresence -p tpbench-reup-tp "${tp_files[@]}" up -d >>"$SAMPLES/reup_tp"
+		sw reup_tp docker telepresence -p tpbench-reup-tp "${tp_files[@]}" up -d
 		local asked
 		asked=$(tail -n +"$((before + 1))" "$STANDIN/calls.jsonl" | grep -vc '^{"args":\["status"' || true)
 		((asked == 0)) || die "an unchanged re-up asked telepresence for more than its status"
+		DOCKER_TELEPRESENCE_BINARY=$BIN/telepresence-recorded \
+			sw reup_tp.own docker telepresence -p tpbench-reup-tp "${tp_files[@]}" up -d
 	}
 	reup_compose() {
 		sw reup_compose docker compose -p tpbench-reup-compose -f "$dir/compose.plain.yaml" up -d
@@ -246,5 +256,5 @@ bench_reup() {
 	row 10 "\`up -d\` again, the project up and unchanged (attachments reused; telepresence asked only for status)" \
 		"$(range reup_tp)" "$(range reup_compose)" "$r" "" ""
 	row 10 "the stand-in's \`status\` alone, the one call the re-up makes of Telepresence" "$(range reup_compose.status)" "" "" "" ""
-	row 10 "the re-up less the time it waited for that status (its trace): the plugin's own cost" "$(range reup_tp.own)" "$(range reup_compose)" "$rown" "≤ 1.10" "$(verdict "$rown" 1.10)"
+	row 10 "the re-up with a telepresence that answers its status at once (recorded): the plugin's own cost" "$(range reup_tp.own)" "$(range reup_compose)" "$rown" "≤ 1.10" "$(verdict "$rown" 1.10)"
 }

@@ -6,7 +6,7 @@
 //
 //	benchtool gen large N DIR              compose.yaml + compose.telepresence.yaml
 //	benchtool gen up DIR IMAGE PORT PLAINPORT   ... + compose.plain.yaml
-//	benchtool stopwatch [-running PROJECT=COUNT] [-less STEP=FILE] -- CMD [ARG...]
+//	benchtool stopwatch [-running PROJECT=COUNT] -- CMD [ARG...]
 //	benchtool stats FILE                   median min max n (ms) of one sample per line
 //	benchtool ratio A B                    A/B with two decimals
 //	benchtool gobench FILE                 medians of `go test -bench` output
