@@ -50,13 +50,25 @@ func (c *CLI) timeout() time.Duration {
 // process group. When ctx ends or the timeout passes it is interrupted with
 // SIGINT, and killed only if it has not ended InterruptGrace later.
 func (c *CLI) run(ctx context.Context, args ...string) (stdout []byte, err error) {
+	return c.exec(ctx, true, args...)
+}
+
+// read executes a telepresence command that only reads (status, version)
+// as run does, but kills it at once when ctx ends or the timeout passes:
+// it leaves nothing half-done, and a command that gave up on it need not
+// wait for it.
+func (c *CLI) read(ctx context.Context, args ...string) (stdout []byte, err error) {
+	return c.exec(ctx, false, args...)
+}
+
+func (c *CLI) exec(ctx context.Context, interrupt bool, args ...string) (stdout []byte, err error) {
 	timeout := c.timeout()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, c.binary(), args...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
-	ownProcessGroup(cmd)
+	ownProcessGroup(cmd, interrupt)
 	cmd.WaitDelay = InterruptGrace
 	err = cmd.Run()
 	switch {
@@ -130,7 +142,7 @@ func unwrapJSON(out []byte) (json.RawMessage, error) {
 // takes (the 2.30 line notes its deprecation on stderr).
 func (c *CLI) Status(ctx context.Context) (*Status, error) {
 	args := []string{"status", "--output", "json"}
-	out, err := c.run(ctx, args...)
+	out, err := c.read(ctx, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +157,7 @@ func (c *CLI) Status(ctx context.Context) (*Status, error) {
 // ClientVersion runs `telepresence version` and reads the client's line.
 func (c *CLI) ClientVersion(ctx context.Context) (vocab.Version, error) {
 	args := []string{"version"}
-	out, err := c.run(ctx, args...)
+	out, err := c.read(ctx, args...)
 	if err != nil {
 		return vocab.Version{}, err
 	}
