@@ -3,6 +3,7 @@ package lifecycle
 import (
 	"context"
 
+	"github.com/telepresenceio/docker-telepresence/internal/lock"
 	"github.com/telepresenceio/docker-telepresence/lifecycle/engine"
 	"github.com/telepresenceio/docker-telepresence/lifecycle/records"
 	"github.com/telepresenceio/docker-telepresence/telepresence"
@@ -43,15 +44,39 @@ func (p *pending[T]) wait(ctx context.Context) (T, error) {
 type StatusAhead struct {
 	read   *pending[*telepresence.Status]
 	cancel context.CancelFunc
+	// stamp is the lock directory's stamp as the status was asked, if the
+	// Runner's Locker has one (current).
+	stamp string
 }
+
+// stamper is a Locker that tells whether any lock was taken or released
+// between two moments (lock.FileLocker).
+type stamper interface{ Stamp() string }
 
 // AskStatus starts asking Telepresence for its status; Close ends the ask.
 func (r *Runner) AskStatus(ctx context.Context) *StatusAhead {
-	ctx, cancel := context.WithCancel(ctx)
-	return &StatusAhead{cancel: cancel, read: startReading(func() (*telepresence.Status, error) {
+	s := &StatusAhead{}
+	if l, ok := r.Locker.(stamper); ok {
+		s.stamp = l.Stamp()
+	}
+	ctx, s.cancel = context.WithCancel(ctx)
+	s.read = startReading(func() (*telepresence.Status, error) {
 		defer r.Trace.Step("ask telepresence status")()
 		return r.Telepresence.Status(ctx)
-	})}
+	})
+	return s
+}
+
+// current is the status asked ahead, unless a docker telepresence command
+// took or released a lock since it was asked: another run of the project,
+// or one that changed a daemon, may have ended meanwhile, and the status
+// may say what was before it. Then current is nil, and the run asks for
+// the status itself, once it holds the project's lock.
+func (s *StatusAhead) current(l lock.Locker) *StatusAhead {
+	if st, ok := l.(stamper); ok && s != nil && st.Stamp() != s.stamp {
+		return nil
+	}
+	return s
 }
 
 // Close stops the ask if it is still under way, and waits until it has

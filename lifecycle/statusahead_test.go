@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -29,14 +30,79 @@ func TestTheStatusAskedAheadIsTheRunsOwn(t *testing.T) {
 	if err := r.Up(t.Context(), UpOptions{Project: f.project, Intent: f.intent, Mode: Detached, Status: ahead}); err != nil {
 		t.Fatal(err)
 	}
+	ahead.Close()
+	if got := tpAsked(f.j); !slices.Equal(got, []string{"tp status"}) {
+		t.Errorf("asked Telepresence %q, want its status once", got)
+	}
+}
+
+// tpAsked are the Telepresence calls on the journal.
+func tpAsked(j *steps) []string {
 	var asked []string
-	for _, s := range f.j.all() {
+	for _, s := range j.all() {
 		if strings.HasPrefix(s, "tp ") {
 			asked = append(asked, s)
 		}
 	}
-	if !slices.Equal(asked, []string{"tp status"}) {
-		t.Errorf("asked Telepresence %q, want its status once", asked)
+	return asked
+}
+
+// stampedLocker is a Locker whose stamp changes each time another command
+// is said to take or release a lock.
+type stampedLocker struct {
+	journalLocker
+	changes atomic.Int32
+}
+
+func (l *stampedLocker) Stamp() string { return strconv.Itoa(int(l.changes.Load())) }
+
+// A status asked ahead may predate another run of the project that ended
+// while this one loaded it (it released its lock meanwhile): the run
+// drops it, and asks again once it holds the project's lock. Without such
+// a change it keeps it.
+func TestAStatusAskedBeforeAnotherRunEndedIsAskedAgain(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		other bool
+		want  []string
+	}{
+		{"no lock taken or released meanwhile", false, []string{"tp status", "lock proj"}},
+		{"another run released a lock meanwhile", true, []string{"tp status", "lock proj", "tp status"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, projectYAML, v227)
+			if err := f.up(t.Context(), true); err != nil {
+				t.Fatal(err)
+			}
+			f.engine.HandlerEnv = map[string]map[string]string{
+				"proj-echo-1": {"TELEPRESENCE_CONTAINER": "echo-server"},
+				"proj-api-1":  {"TELEPRESENCE_CONTAINER": "api"},
+			}
+			f.j.reset()
+			r := f.newRunner()
+			locker := &stampedLocker{journalLocker: journalLocker{j: f.j}}
+			r.Locker = locker
+			ahead := r.AskStatus(t.Context())
+			defer ahead.Close()
+			if _, err := ahead.read.wait(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if tc.other {
+				locker.changes.Add(1)
+			}
+			if err := r.Up(t.Context(), UpOptions{Project: f.project, Intent: f.intent, Mode: Detached, Status: ahead}); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, s := range f.j.all() {
+				if strings.HasPrefix(s, "tp ") || s == "lock proj" {
+					got = append(got, s)
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("asked %q, want %q", got, tc.want)
+			}
+		})
 	}
 }
 

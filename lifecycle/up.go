@@ -118,8 +118,9 @@ type upRun struct {
 	// attached are the attachments this run made or took over, in order:
 	// stopping the project ends them.
 	attached []attached
-	// status, state and networks are read as the run begins, until the
-	// steps that need them take them (early.go).
+	// status, state and networks are read as the run begins (the status
+	// possibly before, while the project loaded), until the steps that
+	// need them take them (early.go).
 	status   *pending[*telepresence.Status]
 	state    *pending[records.State]
 	networks *pending[[]engine.Network]
@@ -152,6 +153,7 @@ func (r *Runner) Up(ctx context.Context, opts UpOptions) error {
 		return ErrNothingToWatch
 	}
 	r.warn(plan.Warnings...)
+	opts.Status = opts.Status.current(r.Locker)
 	unlock, err := r.lock(opts.Project.Name)
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -63,6 +64,28 @@ func DefaultDir() string {
 		return filepath.Join(d, "docker-telepresence", "locks")
 	}
 	return filepath.Join(os.TempDir(), "docker-telepresence-"+strconv.Itoa(os.Getuid()))
+}
+
+// Stamp changes whenever a lock of the directory is taken or released: it
+// is the directory's modification time, which a taker's new file and a
+// holder's removal of it change, and the files there. Two equal stamps
+// mean that no docker telepresence command took or let go of a lock in
+// between. A directory that does not exist yet has the stamp ""; one that
+// cannot be read has a stamp that equals no other.
+func (l FileLocker) Stamp() string {
+	fi, err := os.Stat(l.Dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return ""
+	}
+	entries, rerr := os.ReadDir(l.Dir)
+	if err != nil || rerr != nil {
+		return "unreadable at " + time.Now().Format(time.RFC3339Nano)
+	}
+	stamp := fi.ModTime().Format(time.RFC3339Nano)
+	for _, e := range entries {
+		stamp += " " + e.Name()
+	}
+	return stamp
 }
 
 // lockAttempts bounds the retries when the file is removed under a taker;

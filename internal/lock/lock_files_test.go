@@ -121,3 +121,29 @@ func TestALockNameWithASlash(t *testing.T) {
 		t.Errorf("lock directory holds %v, want one file", entries)
 	}
 }
+
+// The stamp of the lock directory changes when a lock is taken and when it
+// is released, and not when nothing happens; a directory not made yet has
+// one stamp until it is.
+func TestTheStampChangesWithEveryLockTakenOrReleased(t *testing.T) {
+	l := FileLocker{Dir: filepath.Join(t.TempDir(), "locks")}
+	before := l.Stamp()
+	if again := l.Stamp(); again != before {
+		t.Fatalf("the stamp changed with nothing done: %q, then %q", before, again)
+	}
+	unlock, err := l.Lock("proj")
+	if err != nil {
+		t.Fatal(err)
+	}
+	taken := l.Stamp()
+	if taken == before {
+		t.Errorf("the stamp %q did not change when a lock was taken", taken)
+	}
+	if again := l.Stamp(); again != taken {
+		t.Errorf("the stamp changed while the lock was only held: %q, then %q", taken, again)
+	}
+	unlock()
+	if released := l.Stamp(); released == taken {
+		t.Errorf("the stamp %q did not change when the lock was released", released)
+	}
+}
