@@ -87,7 +87,8 @@ func (u *upRun) setDNSOn(ctx context.Context, s *session, volume string, mapping
 			// Unchanged, and set, as the status this run connected with
 			// shows: nothing to change or undo, and no status to read again.
 			// Only this project (whose lock the run holds) takes out the
-			// mappings its record claims.
+			// mappings its record claims, and a status asked before the lock
+			// was taken is used only if no run ended meanwhile (early.go).
 			return nil
 		}
 		if err := u.updateMappings(ctx, u.project, s, previous, own); err != nil {

@@ -7,7 +7,9 @@ import (
 )
 
 // A project that declares no intent runs as Compose runs it, without
-// Telepresence, which need not be installed: up and down never call it.
+// Telepresence, which need not be installed: up and down never call it
+// (the plugin's up asks for its status as it starts, and leaves it unread:
+// TestAProjectWithoutIntentIgnoresTheStatusAskedAhead).
 // One whose earlier run left records still asks it, to end them.
 func TestAProjectWithoutIntentNeedsNoTelepresence(t *testing.T) {
 	f := newFixture(t, "services:\n  web: {image: web}\n", v227)

@@ -34,12 +34,14 @@ func TestTheStatusIsAskedWhileTheProjectLoads(t *testing.T) {
 	done := make(chan struct{})
 	defer close(done)
 	go func() {
-		// Only when the order is wrong: end the waits with a file that does
-		// not load, so that the test fails rather than hangs.
+		// Only when the order is wrong: feed each read of the file (the
+		// loader's, then the diagnosis of its error) one that does not
+		// load, so that the test fails rather than hangs. The success path
+		// never waits for this.
 		select {
 		case <-done:
 			return
-		case <-time.After(2 * time.Minute):
+		case <-time.After(30 * time.Second):
 		}
 		for {
 			_ = os.WriteFile(file, []byte("services: [\n"), 0o600)
