@@ -208,7 +208,8 @@ bench_reup() {
 	# A telepresence that answers its status at once, with the answer the
 	# stand-in gives now, and refuses anything else: a re-up run with it is
 	# the plugin's own cost, Telepresence's taken out.
-	tp status --output json >"$WORK/reup-status.json" 2>/dev/null
+	tp status --output json >"$WORK/reup-status.json" 2>/dev/null || die "the stand-in's status failed"
+	[[ -s $WORK/reup-status.json ]] || die "the stand-in's status printed nothing"
 	cat >"$BIN/telepresence-recorded" <<EOF
 #!/bin/sh
 [ "\$*" = "status --output json" ] || { echo "only status --output json is recorded here, not: \$*" >&2; exit 1; }
@@ -219,9 +220,12 @@ EOF
 		local before
 		before=$(wc -l <"$STANDIN/calls.jsonl")
 		sw reup_tp docker telepresence -p tpbench-reup-tp "${tp_files[@]}" up -d
-		local asked
+		local asked statuses
 		asked=$(tail -n +"$((before + 1))" "$STANDIN/calls.jsonl" | grep -vc '^{"args":\["status"' || true)
 		((asked == 0)) || die "an unchanged re-up asked telepresence for more than its status"
+		# Once: the status asked while the project loads is the run's own.
+		statuses=$(tail -n +"$((before + 1))" "$STANDIN/calls.jsonl" | grep -c '^{"args":\["status"' || true)
+		((statuses == 1)) || die "an unchanged re-up asked telepresence for its status $statuses times"
 		DOCKER_TELEPRESENCE_BINARY=$BIN/telepresence-recorded \
 			sw reup_tp.own docker telepresence -p tpbench-reup-tp "${tp_files[@]}" up -d
 	}
