@@ -21,7 +21,8 @@ func main() {
 // allocates a few megabytes that it keeps only briefly, and Go's default
 // (a cycle each time the heap doubles, from 4 MB) spends eight cycles on
 // it. A cycle each time the heap grows fivefold, within a 64 MiB soft
-// limit, spends one or two, and keeps the peak where it was.
+// limit, spends one or two, and keeps the peak memory of a large project
+// about where it was (BENCHMARKS.md).
 const (
 	gcPercent   = 400
 	memoryLimit = 64 << 20

@@ -2,7 +2,7 @@
 # Sections 8, 9 and 10 of scripts/bench.sh, which sources this file and runs
 # bench_build, bench_pull and bench_reup with its helpers (sw, med, range,
 # row, ratio, verdict, tp, sweep_projects, log, die) and names (BIN, WORK,
-# STANDIN, DAEMON_NAME, BUSYBOX_IMAGE, UP_RUNS, SAMPLES).
+# STANDIN, DAEMON_NAME, BUSYBOX_IMAGE, UP_RUNS, REUP_RUNS, SAMPLES).
 #
 # 8. `up -d --build` of a handler whose image takes about 4 s to build and
 #    whose attachment takes 4 s in the stand-in: `up` builds while
@@ -197,7 +197,7 @@ EOF
 }
 
 bench_reup() {
-	log "10. up -d again on a project that is up and unchanged: $UP_RUNS runs of each, interleaved"
+	log "10. up -d again on a project that is up and unchanged: $REUP_RUNS runs of each, interleaved"
 	sweep_projects
 	daemon_for "{\"daemon_name\": \"$DAEMON_NAME\", \"release\": \"$BUILD_RELEASE\"}"
 	local dir=$WORK/reup
@@ -236,7 +236,9 @@ EOF
 		# Telepresence asks its daemon over gRPC.
 		sw reup_compose.status "$BIN/telepresence" status --output json
 	}
-	interleave reup_tp reup_compose
+	# Many runs: each takes a tenth of a second, which the machine's other
+	# load varies by as much as the difference measured.
+	UP_RUNS=$REUP_RUNS interleave reup_tp reup_compose
 	# Which engine calls each makes: where the difference goes.
 	"$BIN/benchtool" apilog -- docker telepresence -p tpbench-reup-tp "${tp_files[@]}" up -d >"$WORK/api-reup-tp.txt"
 	"$BIN/benchtool" apilog -- docker compose -p tpbench-reup-compose -f "$dir/compose.plain.yaml" up -d >"$WORK/api-reup-compose.txt"

@@ -28,7 +28,8 @@
 # Environment:
 #   BENCH_SECTIONS  sections to run (default: "transform startup config up memory attach ps build pull reup")
 #   BENCH_RUNS      runs per command for start-up and config (default 20)
-#   BENCH_UP_RUNS   runs per side for up -d (sections 4 and 6) and the stand-in (default 5)
+#   BENCH_UP_RUNS   runs per side for up -d (sections 4, 6, 8 and 9) and the stand-in (default 5)
+#   BENCH_REUP_RUNS runs per side for the re-up (section 10, a tenth of a second each: default 31)
 #   BENCH_UP_MODELS network models for up -d (default "netns teleroute")
 #   BENCH_GO_COUNT  -count of the Go benchmarks (default 5)
 #   BENCH_MEM_RUNS  runs per side for peak RSS (default 10)
@@ -39,6 +40,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SECTIONS=${BENCH_SECTIONS:-transform startup config up memory attach ps build pull reup}
 RUNS=${BENCH_RUNS:-20}
 UP_RUNS=${BENCH_UP_RUNS:-5}
+REUP_RUNS=${BENCH_REUP_RUNS:-31}
 UP_MODELS=${BENCH_UP_MODELS:-netns teleroute}
 GO_COUNT=${BENCH_GO_COUNT:-5}
 MEM_RUNS=${BENCH_MEM_RUNS:-10}
