@@ -81,11 +81,12 @@ func (l FileLocker) Stamp() string {
 	if err != nil || rerr != nil {
 		return "unreadable at " + time.Now().Format(time.RFC3339Nano)
 	}
-	stamp := fi.ModTime().Format(time.RFC3339Nano)
+	var stamp strings.Builder
+	stamp.WriteString(fi.ModTime().Format(time.RFC3339Nano))
 	for _, e := range entries {
-		stamp += " " + e.Name()
+		stamp.WriteString(" " + e.Name())
 	}
-	return stamp
+	return stamp.String()
 }
 
 // lockAttempts bounds the retries when the file is removed under a taker;
