@@ -45,6 +45,21 @@ func (e *Env) callsOf(cmd string) [][]string {
 	return out
 }
 
+// commands are the telepresence commands called, in order, a status asked
+// again right after another counted once: `up` asks for the status as it
+// starts, and again once it holds the project's lock when a run took or
+// released a lock meanwhile, which the suite's tests, run side by side
+// and sharing the lock directory, often do.
+func (e *Env) commands() []string {
+	var cmds []string
+	for _, c := range e.Calls() {
+		if len(c) > 0 && (len(cmds) == 0 || c[0] != "status" || cmds[len(cmds)-1] != "status") {
+			cmds = append(cmds, c[0])
+		}
+	}
+	return cmds
+}
+
 // callsBeyondStatus are the telepresence calls after the first n but
 // `status`, which `up` asks as it starts, before it knows whether it will
 // run, and which changes nothing.

@@ -42,11 +42,7 @@ func TestKindsNetns(t *testing.T) {
 			t.Errorf("up of ingest, replace and wiretap on 2.20: %v; stderr lacks %q:\n%s", err, want, stderr)
 		}
 	}
-	var cmds []string
-	for _, c := range e.Calls() {
-		cmds = append(cmds, c[0])
-	}
-	if !slices.Equal(cmds, []string{"status", "version"}) {
+	if cmds := e.commands(); !slices.Equal(cmds, []string{"status", "version"}) {
 		t.Errorf("the refused up called telepresence %v, want status and version only", cmds)
 	}
 	e.assertNoLeftovers()

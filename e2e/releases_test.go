@@ -117,11 +117,7 @@ services:
 	if err == nil || !strings.Contains(stderr, want) || !strings.Contains(stderr, "compose.yaml") {
 		t.Fatalf("up: %v\n%s", err, stderr)
 	}
-	var cmds []string
-	for _, c := range e.Calls() {
-		cmds = append(cmds, c[0])
-	}
-	if !slices.Equal(cmds, []string{"status", "version"}) {
+	if cmds := e.commands(); !slices.Equal(cmds, []string{"status", "version"}) {
 		t.Errorf("telepresence calls %v, want status and version only", cmds)
 	}
 	e.assertNoLeftovers()
