@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/docker/cli/cli"
 	"github.com/docker/compose/v5/pkg/api"
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/telepresenceio/docker-telepresence/lifecycle"
@@ -137,7 +139,36 @@ func optionalTimeout(f *pflag.FlagSet, seconds int) *time.Duration {
 // does not take, and why (docs/commands.md#composes-flags).
 var notApplicable = map[string]string{
 	"up --menu": "the navigation menu's detach would leave the project running while docker telepresence ends its attachments; use up -d",
+	"config --hash": "the hash Compose labels a container with is of the project up runs, which holds the pod's environment that config masks; " +
+		"docker inspect shows a running container's com.docker.compose.config-hash",
+	"config --variables":             "the transformed project is interpolated and has no variables left; docker compose config --variables on the same files lists them",
+	"config --resolve-image-digests": configAsLoaded,
+	"config --lock-image-digests":    configAsLoaded,
+	"config --no-interpolate":        configAsLoaded,
+	"config --no-normalize":          configAsLoaded,
+	"config --no-path-resolution":    configAsLoaded,
+	"config --no-consistency":        configAsLoaded,
+	"config --no-env-resolution":     configAsLoaded,
 }
+
+// explainNotApplicable makes a flag of Compose's that cmd does not take an
+// error that says why, with the usage line and status 125, as every bad
+// flag is.
+func explainNotApplicable(cmd *cobra.Command) {
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		if notExist, ok := errors.AsType[*pflag.NotExistError](err); ok {
+			if why, listed := notApplicable[c.Name()+" --"+notExist.GetSpecifiedName()]; listed {
+				err = fmt.Errorf("%w: docker telepresence %s does not take it: %s", err, c.Name(), why)
+			}
+		}
+		return cli.FlagErrorFunc(c, err)
+	})
+}
+
+// configAsLoaded is why `config` takes none of the flags that print the
+// compose files otherwise than Compose loads them.
+const configAsLoaded = "the transform works on the project as Compose loads it (interpolated, normalized, its paths and environment resolved, checked) " +
+	"and changes no local service's image; docker compose config with the flag shows the same files that way"
 
 func validAttach(a attachFlags, detach bool) error {
 	switch {

@@ -5,12 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/docker/cli/cli/command"
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v4"
+
+	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
 type configOptions struct {
@@ -18,27 +21,40 @@ type configOptions struct {
 	intent  intentOptions
 	format  string
 	showEnv bool
+	quiet   bool
+	output  string
+	list    listOptions
 }
 
 func configCommand(dockerCli command.Cli, global *globalOptions) *cobra.Command {
 	opts := &configOptions{globalOptions: global}
 	cmd := &cobra.Command{
-		Use:   "config [OPTIONS]",
+		Use:   "config [OPTIONS] [SERVICE...]",
 		Short: "Print the transformed project without starting anything",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runConfig(cmd.Context(), dockerCli, opts)
+		Args:  cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, services []string) error {
+			return runConfig(cmd.Context(), dockerCli, opts, services)
 		},
+		ValidArgsFunction: completeServiceArgs(dockerCli, &global.ProjectOptions),
 	}
 	f := cmd.Flags()
 	opts.intent.addFlags(cmd, dockerCli, &global.ProjectOptions)
-	f.StringVar(&opts.format, "format", "yaml", "Format the output: yaml or json")
+	f.StringVar(&opts.format, "format", "", "Format the output. Values: [yaml | json]")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"yaml", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	f.BoolVar(&opts.showEnv, "show-env", false, "Show the pod environment of running handlers instead of masking it")
+	f.BoolVarP(&opts.quiet, "quiet", "q", false, "Only validate the configuration, don't print anything")
+	f.StringVarP(&opts.output, "output", "o", "", "Save to file (default to stdout)")
+	opts.list.addFlags(f)
 	return cmd
 }
 
-func runConfig(ctx context.Context, dockerCli command.Cli, opts *configOptions) error {
+// runConfig prints the transformed project, narrowed to the services named
+// and what they depend on, as `docker compose config` prints a project, or
+// one of its lists (configlist.go).
+func runConfig(ctx context.Context, dockerCli command.Cli, opts *configOptions, services []string) error {
+	if opts.format == "" {
+		opts.format = "yaml"
+	}
 	if opts.format != "yaml" && opts.format != "json" {
 		return fmt.Errorf("--format %q: unsupported (hint: use yaml or json)", opts.format)
 	}
@@ -50,13 +66,29 @@ func runConfig(ctx context.Context, dockerCli command.Cli, opts *configOptions) 
 	if err != nil {
 		return err
 	}
+	selected, err := transform.Select(project, intent, services)
+	if err != nil {
+		return locateIntentErrors(err, project)
+	}
 	res, err := newRunner(dockerCli, opts.globalOptions, backend).Config(ctx, project, intent, opts.showEnv)
 	if err != nil {
 		return locateIntentErrors(err, project)
 	}
-	out, err := render(res.Project, opts.format)
+	shown, err := res.Project.WithSelectedServices(selected)
 	if err != nil {
 		return err
+	}
+	if opts.list.any() {
+		return opts.list.print(dockerCli.Out(), shown)
+	}
+	out, err := render(shown, opts.format)
+	switch {
+	case err != nil:
+		return err
+	case opts.quiet:
+		return nil
+	case opts.output != "":
+		return os.WriteFile(opts.output, out, 0o666)
 	}
 	_, err = dockerCli.Out().Write(out)
 	return err

@@ -26,7 +26,7 @@ func TestComposeFlagsAreOurs(t *testing.T) {
 	}
 	theirs := commands.RootCommand(cli, &commands.BackendOptions{})
 	ours := RootCommand(cli)
-	for _, name := range []string{"up", "watch", "create", "stop", "down"} {
+	for _, name := range []string{"up", "watch", "create", "stop", "down", "config"} {
 		their := find(t, theirs, name)
 		our := find(t, ours, name)
 		flags := their.LocalFlags()

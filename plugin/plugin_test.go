@@ -49,8 +49,8 @@ func TestUnknownCommandIsAnError(t *testing.T) {
 			t.Errorf("command %s: %v", name, err)
 			continue
 		}
-		// up and watch take services, as docker compose up does.
-		takesServices := name == "up" || name == "watch"
+		// up, watch and config take services, as their Compose namesakes do.
+		takesServices := name == "up" || name == "watch" || name == "config"
 		if err := sub.Args(sub, []string{"web"}); (err == nil) != takesServices {
 			t.Errorf("%s: arguments accepted = %v, want %v", name, err == nil, takesServices)
 		}
