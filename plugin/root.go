@@ -106,7 +106,7 @@ func rootCommand(dockerCli command.Cli, tr *trace.Trace) *cobra.Command {
 	for _, v := range composeVerbs {
 		cmd.AddCommand(verbCommand(dockerCli, opts, tree, v))
 	}
-	cmd.AddCommand(
+	for _, own := range []*cobra.Command{
 		upCommand(dockerCli, opts),
 		watchCommand(dockerCli, opts),
 		createCommand(dockerCli, opts),
@@ -115,7 +115,10 @@ func rootCommand(dockerCli command.Cli, tr *trace.Trace) *cobra.Command {
 		configCommand(dockerCli, opts),
 		statusCommand(dockerCli, opts),
 		versionCommand(dockerCli),
-	)
+	} {
+		explainNotApplicable(own)
+		cmd.AddCommand(own)
+	}
 	return cmd
 }
 
