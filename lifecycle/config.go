@@ -30,6 +30,14 @@ const (
 // the user asks to see them.
 const Masked = "********"
 
+// ConfigOptions are the options of `config`.
+type ConfigOptions struct {
+	// ShowEnv shows the pod's environment, masked otherwise.
+	ShowEnv bool
+	// Services are the selected services (transform.Select); none means all.
+	Services []string
+}
+
 // probeTimeout bounds what `config` asks Telepresence and the engine: it
 // must stay quick and work without either.
 const probeTimeout = 5 * time.Second
@@ -37,12 +45,15 @@ const probeTimeout = 5 * time.Second
 // Config transforms the project without creating anything, in the model of
 // the connected daemon, or of the installed Telepresence, and says which.
 // When the project is up, the handlers get the environment and volumes of
-// their live attachments (environment values masked unless showEnv).
-func (r *Runner) Config(ctx context.Context, project *types.Project, in *transform.Intent, showEnv bool) (*transform.Result, error) {
+// their live attachments (environment values masked unless ShowEnv).
+// With Services, the result is the project `up SERVICE...` would run.
+func (r *Runner) Config(ctx context.Context, project *types.Project, in *transform.Intent, opts ConfigOptions) (*transform.Result, error) {
 	plan, err := transform.NewPlan(project, in)
 	if err != nil {
 		return nil, err
 	}
+	plan = plan.Only(opts.Services)
+	showEnv := opts.ShowEnv
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
 	rt, why := r.configRuntime(ctx, project.Name, plan, in.Connection())
@@ -51,10 +62,21 @@ func (r *Runner) Config(ctx context.Context, project *types.Project, in *transfo
 	if !showEnv {
 		maskEnvironment(rt.Attachments)
 	}
-	res, err := transform.Apply(project, in, rt)
+	res, err := transform.Apply(project, in.Only(opts.Services), rt)
 	if err != nil {
 		return nil, err
 	}
+	// Narrowed as up narrows it (upRun.transform), and, as Compose's
+	// config of named services prints it, without the networks and
+	// volumes they do not use.
+	shown, err := res.Project.WithSelectedServices(opts.Services)
+	if err != nil {
+		return nil, err
+	}
+	if len(opts.Services) > 0 {
+		shown = shown.WithoutUnnecessaryResources()
+	}
+	res.Project = withoutUnusedTeleroute(shown)
 	r.warn(plan.Warnings...)
 	r.warn(res.Warnings...)
 	if len(plan.Attachments) > len(rt.Attachments) {

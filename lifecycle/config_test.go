@@ -35,7 +35,7 @@ func TestConfigSaysWhichModelItShows(t *testing.T) {
 			if tc.notInstalled {
 				f.tp.statusErr, f.tp.versionErr = telepresence.ErrNotInstalled, telepresence.ErrNotInstalled
 			}
-			res, err := f.runner.Config(t.Context(), f.project, f.intent, false)
+			res, err := f.runner.Config(t.Context(), f.project, f.intent, ConfigOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -68,7 +68,7 @@ func TestConfigOfARunningProjectMasksThePodEnvironment(t *testing.T) {
 		"proj-echo-1": {"DB_PASSWORD": "s3cret", "TELEPRESENCE_CONTAINER": "echo-server"},
 	}
 	for _, show := range []bool{false, true} {
-		res, err := f.newRunner().Config(t.Context(), f.project, f.intent, show)
+		res, err := f.newRunner().Config(t.Context(), f.project, f.intent, ConfigOptions{ShowEnv: show})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -101,7 +101,7 @@ func TestConfigWarnsWhenUpWouldRefuse(t *testing.T) {
 	f := newFixture(t, projectYAML, v227)
 	f.tp.noSubnets = true
 	f.tp.connect("")
-	if _, err := f.runner.Config(t.Context(), f.project, f.intent, false); err != nil {
+	if _, err := f.runner.Config(t.Context(), f.project, f.intent, ConfigOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(f.stderr.String(), "has no Teleroute network: `up` refuses to start this project") {

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v4"
 
+	"github.com/telepresenceio/docker-telepresence/lifecycle"
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
@@ -70,32 +71,36 @@ func runConfig(ctx context.Context, dockerCli command.Cli, opts *configOptions, 
 	if err != nil {
 		return locateIntentErrors(err, project)
 	}
-	res, err := newRunner(dockerCli, opts.globalOptions, backend).Config(ctx, project, intent, opts.showEnv)
+	res, err := newRunner(dockerCli, opts.globalOptions, backend).Config(ctx, project, intent,
+		lifecycle.ConfigOptions{ShowEnv: opts.showEnv, Services: selected})
 	if err != nil {
 		return locateIntentErrors(err, project)
 	}
-	shown, err := res.Project.WithSelectedServices(selected)
-	if err != nil {
-		return err
-	}
+	var out []byte
 	if opts.list.any() {
-		return opts.list.print(dockerCli.Out(), shown)
+		out = opts.list.print(res.Project, project)
+	} else {
+		out, err = render(res.Project, opts.format)
 	}
-	out, err := render(shown, opts.format)
 	switch {
 	case err != nil:
 		return err
 	case opts.quiet:
 		return nil
 	case opts.output != "":
-		return os.WriteFile(opts.output, out, 0o666)
+		// As Compose writes it, unless it holds the pod's environment.
+		mode := os.FileMode(0o666)
+		if opts.showEnv {
+			mode = 0o600
+		}
+		return os.WriteFile(opts.output, out, mode)
 	}
 	_, err = dockerCli.Out().Write(out)
 	return err
 }
 
 // render prints a project as `docker compose config` does
-// (cmd/compose/config.go): env_file merged into environment and dropped,
+// (docs/commands.md#config): env_file merged into environment and dropped,
 // and every literal $ written $$, so that the output, loaded again, is the
 // project that was printed. Where compose-go's printing would not read
 // back as printed, it is mended (mendForReload). JSON is the YAML document

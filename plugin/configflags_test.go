@@ -3,6 +3,7 @@ package plugin
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -24,18 +25,33 @@ services:
   tools:
     image: tools
     profiles: [debug]
+  cache:
+    image: redis
+    profiles: [cloud]
+    x-telepresence: {behavior: remote}
+  aaa:
+    image: aaa
+    depends_on: [zzz]
+    volumes: [data:/data]
+  zzz:
+    image: zzz
 networks:
   back: {}
+volumes:
+  data: {}
 `
 
 // runShopConfig runs `config ARGS...` on the shop project, with no
 // Telepresence and no engine to ask.
+// Arguments before "config" are the root's (--profile).
 func runShopConfig(t *testing.T, args ...string) (stdout, stderr string, status int) {
 	t.Helper()
 	dir := writeFiles(t, map[string]string{"compose.yaml": shopYAML, ".env": "TAG=1\n"})
 	t.Setenv("DOCKER_HOST", "unix://"+filepath.Join(dir, "no-engine.sock"))
-	return runPlugin(t, append([]string{"--telepresence", filepath.Join(dir, "no-telepresence"),
-		"--project-directory", dir, "config"}, args...)...)
+	if !slices.Contains(args, "config") {
+		args = append([]string{"config"}, args...)
+	}
+	return runPlugin(t, append([]string{"--telepresence", filepath.Join(dir, "no-telepresence"), "--project-directory", dir}, args...)...)
 }
 
 // `config` takes the flags of `docker compose config` that print one list
@@ -46,15 +62,24 @@ func TestConfigPrintsTheListsComposeConfigPrints(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--services"}, "api\nweb\n"},
+		// In the order they start: zzz before aaa, which depends on it.
+		{[]string{"--services"}, "api\nweb\nzzz\naaa\n"},
 		{[]string{"--services", "web"}, "api\nweb\n"},
 		{[]string{"--services", "api"}, "api\n"},
 		{[]string{"--networks"}, "back\ndefault\nteleroute\n"},
-		{[]string{"--volumes"}, ""},
-		{[]string{"--profiles"}, "debug\n"},
-		{[]string{"--images"}, "shop-api\nweb:1\n"},
+		// Narrowed as up SERVICE... runs it: no service of zzz's needs the
+		// daemon's network, nor back.
+		{[]string{"--networks", "zzz"}, "default\n"},
+		{[]string{"--volumes"}, "data\n"},
+		{[]string{"--volumes", "api"}, ""},
+		{[]string{"--profiles"}, "cloud\ndebug\n"},
+		// A remote service is no service of the transformed project, but
+		// its profile is the project's.
+		{[]string{"--profile", "cloud", "config", "--profiles"}, "cloud\ndebug\n"},
+		{[]string{"--images"}, "aaa\nshop-api\nweb:1\nzzz\n"},
 		{[]string{"--models"}, ""},
 		{[]string{"-q"}, ""},
+		{[]string{"-q", "--services"}, ""},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			stdout, stderr, status := runShopConfig(t, tc.args...)
@@ -89,6 +114,12 @@ func TestConfigWritesTheNamedServicesToAFile(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "\n  api:\n") || strings.Contains(string(out), "\n  web:\n") {
 		t.Errorf("out.yaml has not api alone:\n%s", out)
+	}
+	if _, _, status := runShopConfig(t, "-o", file, "--services", "web"); status != 0 {
+		t.Fatalf("-o %s --services web: status %d", file, status)
+	}
+	if out, err := os.ReadFile(file); err != nil || string(out) != "api\nweb\n" {
+		t.Errorf("-o with --services wrote %q, %v", out, err)
 	}
 	_, stderr, status = runShopConfig(t, "db")
 	if status == 0 || !strings.Contains(stderr, `service "db": the service is remote`) || !strings.Contains(stderr, "compose.yaml") {

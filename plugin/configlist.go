@@ -1,8 +1,7 @@
 package plugin
 
 import (
-	"fmt"
-	"io"
+	"bytes"
 	"maps"
 	"slices"
 
@@ -11,12 +10,13 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// listOptions are the flags with which `config` prints one list of the
-// transformed project, one item per line, instead of the project, as
-// `docker compose config` does (cmd/compose/config.go): its services (the
-// remote ones are the cluster's, so not among them), volumes, networks,
-// models, profiles, images, or the environment of its interpolation.
-// Where Compose prints a map's keys in no order, they are sorted here.
+// listOptions are the flags with which `config` prints one list, one item
+// per line, instead of the project, as `docker compose config` does
+// (docs/commands.md#config): the services, volumes, networks, models and
+// images of the transformed project (the remote services are the
+// cluster's, so not among them), the profiles of the project as loaded,
+// or the environment of its interpolation. The order is stable: the
+// services in the order they start, the rest sorted.
 type listOptions struct {
 	services, volumes, networks, models, profiles, images, environment bool
 }
@@ -35,19 +35,13 @@ func (l *listOptions) any() bool {
 	return l.services || l.volumes || l.networks || l.models || l.profiles || l.images || l.environment
 }
 
-// print prints the first list asked for, in Compose's order of precedence.
-func (l *listOptions) print(w io.Writer, p *types.Project) error {
+// print is the first list asked for, in Compose's order of precedence, of
+// the transformed project p (loaded: the project as loaded).
+func (l *listOptions) print(p, loaded *types.Project) []byte {
 	var lines []string
 	switch {
 	case l.services:
-		// In the order the services start, as Compose prints them.
-		err := p.ForEachService(p.ServiceNames(), func(name string, _ *types.ServiceConfig) error {
-			lines = append(lines, name)
-			return nil
-		})
-		if err != nil {
-			return err
-		}
+		lines = startOrder(p)
 	case l.volumes:
 		lines = slices.Sorted(maps.Keys(p.Volumes))
 	case l.networks:
@@ -59,7 +53,7 @@ func (l *listOptions) print(w io.Writer, p *types.Project) error {
 			}
 		}
 	case l.profiles:
-		for _, s := range p.AllServices() {
+		for _, s := range loaded.AllServices() {
 			lines = append(lines, s.Profiles...)
 		}
 		slices.Sort(lines)
@@ -70,13 +64,53 @@ func (l *listOptions) print(w io.Writer, p *types.Project) error {
 			lines = append(lines, api.GetImageNameOrDefault(s, p.Name))
 			lines = append(lines, api.GetDependentImages(s, p.Name)...)
 		}
+		for _, name := range slices.Sorted(maps.Keys(p.Jobs)) {
+			job := types.ServiceConfig{Name: name, ContainerSpec: types.ContainerSpec{Image: p.Jobs[name].Image}}
+			lines = append(lines, api.GetImageNameOrDefault(job, p.Name))
+			lines = append(lines, api.GetDependentImages(job, p.Name)...)
+		}
 	case l.environment:
 		lines = p.Environment.Values()
 	}
+	var out bytes.Buffer
 	for _, line := range lines {
-		if _, err := fmt.Fprintln(w, line); err != nil {
-			return err
+		out.WriteString(line + "\n")
+	}
+	return out.Bytes()
+}
+
+// startOrder are the services of p in an order they can start in: each
+// after what it depends on, and, of those free to go, the first by name.
+func startOrder(p *types.Project) []string {
+	var order []string
+	done := map[string]bool{}
+	for len(order) < len(p.Services) {
+		progressed := false
+		for _, name := range p.ServiceNames() {
+			if done[name] || !dependenciesDone(p.Services[name], p, done) {
+				continue
+			}
+			order, done[name], progressed = append(order, name), true, true
+			break
+		}
+		if !progressed { // a cycle, which loading refuses: the rest by name
+			for _, name := range p.ServiceNames() {
+				if !done[name] {
+					order, done[name] = append(order, name), true
+				}
+			}
 		}
 	}
-	return nil
+	return order
+}
+
+// dependenciesDone tells whether every service s depends on, of those in
+// p, is done.
+func dependenciesDone(s types.ServiceConfig, p *types.Project, done map[string]bool) bool {
+	for dep := range s.DependsOn {
+		if _, in := p.Services[dep]; in && !done[dep] {
+			return false
+		}
+	}
+	return true
 }

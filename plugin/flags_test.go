@@ -12,7 +12,7 @@ import (
 	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
-// Every flag of Compose's up, watch, create, stop and down (read from
+// Every flag of Compose's up, watch, create, stop, down and config (read from
 // Compose's own commands, in the module go.mod names) is a flag of ours,
 // with the same type and shorthand, or is listed in notApplicable with its
 // reason. --dry-run is Compose's persistent flag.
