@@ -63,7 +63,7 @@ func runConfig(ctx context.Context, dockerCli command.Cli, opts *configOptions, 
 	if err != nil {
 		return err
 	}
-	project, intent, err := opts.loadIntent(ctx, backend, opts.intent.flags(), dockerCli.Err(), "config")
+	project, intent, err := opts.loadIntent(ctx, backend, opts.intent.flags(), dockerCli.Err(), "config", services...)
 	if err != nil {
 		return err
 	}

@@ -66,6 +66,9 @@ func TestConfigPrintsTheListsComposeConfigPrints(t *testing.T) {
 		{[]string{"--services"}, "api\nweb\nzzz\naaa\n"},
 		{[]string{"--services", "web"}, "api\nweb\n"},
 		{[]string{"--services", "api"}, "api\n"},
+		// Named, a service its profile disables is enabled, as Compose
+		// enables it.
+		{[]string{"--services", "tools"}, "tools\n"},
 		{[]string{"--networks"}, "back\ndefault\nteleroute\n"},
 		// Narrowed as up SERVICE... runs it: no service of zzz's needs the
 		// daemon's network, nor back.

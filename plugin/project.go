@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/cli"
@@ -49,8 +50,11 @@ func (o *ProjectOptions) loadOptions(fns ...cli.ProjectOptionsFn) api.ProjectLoa
 }
 
 // loadProject loads the project with Compose's own loader, so the
-// com.docker.compose.* labels are set as `docker compose` sets them.
-func (o *ProjectOptions) loadProject(ctx context.Context, backend api.Compose) (*types.Project, error) {
+// com.docker.compose.* labels are set as `docker compose` sets them. A
+// service named in enable that a profile disables is enabled, as Compose
+// enables a service named on its command line: the project is loaded
+// again with that service's profiles active too.
+func (o *ProjectOptions) loadProject(ctx context.Context, backend api.Compose, enable ...string) (*types.Project, error) {
 	if err := o.checkEnvFiles(); err != nil {
 		return nil, err
 	}
@@ -64,7 +68,30 @@ func (o *ProjectOptions) loadProject(ctx context.Context, backend api.Compose) (
 		}
 		return nil, fmt.Errorf("loading the compose project: %w", err)
 	}
+	if profiles := profilesEnabling(p, enable); len(profiles) > 0 {
+		with := *o
+		with.Profiles = profiles
+		return with.loadProject(ctx, backend)
+	}
 	return p, nil
+}
+
+// profilesEnabling are the project's active profiles and those of the
+// services in names that a profile disables; none when no named service
+// is disabled.
+func profilesEnabling(p *types.Project, names []string) []string {
+	var extra []string
+	for _, name := range names {
+		if s, disabled := p.DisabledServices[name]; disabled {
+			extra = append(extra, s.Profiles...)
+		}
+	}
+	if len(extra) == 0 {
+		return nil
+	}
+	profiles := slices.Concat(p.Profiles, extra)
+	slices.Sort(profiles)
+	return slices.Compact(profiles)
 }
 
 // namedFiles are the compose files the user named, and how: with -f, else
@@ -116,11 +143,12 @@ func (o *ProjectOptions) missingFiles(loadErr error, hint string) error {
 	return nil
 }
 
-// loadIntent loads the project and reads its intent, with the flags' on top.
+// loadIntent loads the project, with the services in enable enabled, and
+// reads its intent, with the flags' on top.
 // A project that declares none is warned about on stderr, naming the
 // command in the hint.
-func (o *ProjectOptions) loadIntent(ctx context.Context, backend api.Compose, flags transform.Flags, stderr io.Writer, command string) (*types.Project, *transform.Intent, error) {
-	project, err := o.loadProject(ctx, backend)
+func (o *ProjectOptions) loadIntent(ctx context.Context, backend api.Compose, flags transform.Flags, stderr io.Writer, command string, enable ...string) (*types.Project, *transform.Intent, error) {
+	project, err := o.loadProject(ctx, backend, enable...)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -81,7 +81,7 @@ func (o runOptions) run(ctx context.Context, c *verbContext, args []string) erro
 	if err != nil {
 		return err
 	}
-	project, intent, err := c.global.loadIntent(ctx, backend, transform.Flags{}, nil, "run")
+	project, intent, err := c.global.loadIntent(ctx, backend, transform.Flags{}, nil, "run", args[0])
 	if err != nil {
 		return err
 	}

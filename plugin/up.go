@@ -185,7 +185,7 @@ func runUp(ctx context.Context, dockerCli command.Cli, opts *upOptions, services
 	status := runner.AskStatus(ctx)
 	defer status.Close()
 	endLoad := opts.trace.Step("load the project")
-	project, intent, err := opts.loadIntent(ctx, backend, opts.intent.flags(), dockerCli.Err(), verb)
+	project, intent, err := opts.loadIntent(ctx, backend, opts.intent.flags(), dockerCli.Err(), verb, services...)
 	endLoad()
 	if err != nil {
 		return err
