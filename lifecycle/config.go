@@ -34,7 +34,8 @@ const Masked = "********"
 type ConfigOptions struct {
 	// ShowEnv shows the pod's environment, masked otherwise.
 	ShowEnv bool
-	// Services are the selected services (transform.Select); none means all.
+	// Services are the services named (config SERVICE...), selected as
+	// up selects them; none means all.
 	Services []string
 }
 
@@ -52,37 +53,39 @@ func (r *Runner) Config(ctx context.Context, project *types.Project, in *transfo
 	if err != nil {
 		return nil, err
 	}
-	plan = plan.Only(opts.Services)
-	showEnv := opts.ShowEnv
+	selected, err := transform.Select(project, in, opts.Services)
+	if err != nil {
+		return nil, err
+	}
+	plan = plan.Only(selected)
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
 	rt, why := r.configRuntime(ctx, project.Name, plan, in.Connection())
 	r.printf("NOTE: %s", why)
 	r.printf("%s", servicesSummary(project, plan, rt.Model))
-	if !showEnv {
+	if !opts.ShowEnv {
 		maskEnvironment(rt.Attachments)
 	}
-	res, err := transform.Apply(project, in.Only(opts.Services), rt)
+	res, err := transform.Apply(project, in.Only(selected), rt)
 	if err != nil {
 		return nil, err
 	}
-	// Narrowed as up narrows it (upRun.transform), and, as Compose's
-	// config of named services prints it, without the networks and
-	// volumes they do not use.
-	shown, err := res.Project.WithSelectedServices(opts.Services)
+	// As Compose's config of named services prints it: without the
+	// networks and volumes they do not use.
+	shown, err := narrowed(res.Project, selected)
 	if err != nil {
 		return nil, err
 	}
-	if len(opts.Services) > 0 {
+	if len(selected) > 0 {
 		shown = shown.WithoutUnnecessaryResources()
 	}
-	res.Project = withoutUnusedTeleroute(shown)
+	res.Project = shown
 	r.warn(plan.Warnings...)
 	r.warn(res.Warnings...)
 	if len(plan.Attachments) > len(rt.Attachments) {
 		r.printf("NOTE: the pod's environment and volumes are added to the intercept handlers at `up`")
 	}
-	if len(rt.Attachments) > 0 && !showEnv {
+	if len(rt.Attachments) > 0 && !opts.ShowEnv {
 		r.printf("NOTE: the pod's environment is masked; --show-env shows it")
 	}
 	return res, nil

@@ -258,13 +258,22 @@ func (u *upRun) transform(ctx context.Context, selected []string, driver string,
 		return nil, nil, err
 	}
 	u.warn(res.Warnings...)
-	// Compose runs the project narrowed to the selection (its dependencies
-	// are rewired already), as `docker compose up SERVICE...` does.
-	project, err := res.Project.WithSelectedServices(selected)
+	project, err := narrowed(res.Project, selected)
 	if err == nil {
-		project, err = withBuildPolicy(withoutUnusedTeleroute(project), u.opts)
+		project, err = withBuildPolicy(project, u.opts)
 	}
 	return project, res, err
+}
+
+// narrowed is the transformed project narrowed to the selection (its
+// dependencies are rewired already), as `docker compose up SERVICE...`
+// runs it; none selected is every service.
+func narrowed(p *types.Project, selected []string) (*types.Project, error) {
+	p, err := p.WithSelectedServices(selected)
+	if err != nil {
+		return nil, err
+	}
+	return withoutUnusedTeleroute(p), nil
 }
 
 // withoutUnusedTeleroute drops the Teleroute network when no service that

@@ -14,7 +14,6 @@ import (
 	"go.yaml.in/yaml/v4"
 
 	"github.com/telepresenceio/docker-telepresence/lifecycle"
-	"github.com/telepresenceio/docker-telepresence/transform"
 )
 
 type configOptions struct {
@@ -67,12 +66,8 @@ func runConfig(ctx context.Context, dockerCli command.Cli, opts *configOptions, 
 	if err != nil {
 		return err
 	}
-	selected, err := transform.Select(project, intent, services)
-	if err != nil {
-		return locateIntentErrors(err, project)
-	}
 	res, err := newRunner(dockerCli, opts.globalOptions, backend).Config(ctx, project, intent,
-		lifecycle.ConfigOptions{ShowEnv: opts.showEnv, Services: selected})
+		lifecycle.ConfigOptions{ShowEnv: opts.showEnv, Services: services})
 	if err != nil {
 		return locateIntentErrors(err, project)
 	}
