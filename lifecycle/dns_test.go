@@ -2,7 +2,6 @@ package lifecycle
 
 import (
 	"slices"
-	"strings"
 	"testing"
 )
 
@@ -37,21 +36,9 @@ services:
 // status to read under the DNS lock.
 func TestUpAgainAsksForTheStatusOnce(t *testing.T) {
 	f := newFixture(t, projectYAML, v227)
-	if err := f.up(t.Context(), true); err != nil {
-		t.Fatal(err)
-	}
-	f.engine.HandlerEnv = map[string]map[string]string{
-		"proj-echo-1": {"TELEPRESENCE_CONTAINER": "echo-server"},
-		"proj-api-1":  {"TELEPRESENCE_CONTAINER": "api"},
-	}
+	f.upRunning(t)
 	f.upAgain(t)
-	var asked []string
-	for _, s := range f.j.all() {
-		if strings.HasPrefix(s, "tp ") {
-			asked = append(asked, s)
-		}
-	}
-	if !slices.Equal(asked, []string{"tp status"}) {
+	if asked := tpAsked(f.j); !slices.Equal(asked, []string{"tp status"}) {
 		t.Errorf("the re-up asked Telepresence %q, want only its status, once", asked)
 	}
 }

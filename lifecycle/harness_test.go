@@ -107,6 +107,37 @@ func (f *fixture) up(ctx context.Context, detach bool) error {
 	return f.runner.Up(ctx, UpOptions{Project: f.project, Intent: f.intent, Mode: mode, Logs: discard{}})
 }
 
+// upRunning brings the project up (-d), its handlers then running with the
+// environment their attachments gave them (handlersRunning).
+func (f *fixture) upRunning(t *testing.T) {
+	t.Helper()
+	if err := f.up(t.Context(), true); err != nil {
+		t.Fatal(err)
+	}
+	f.handlersRunning()
+}
+
+// handlersRunning gives the handlers of projectYAML the environment their
+// attachments gave them, as Docker shows it: a re-up finds them running
+// with those attachments, and reuses them.
+func (f *fixture) handlersRunning() {
+	f.engine.HandlerEnv = map[string]map[string]string{
+		"proj-echo-1": {"TELEPRESENCE_CONTAINER": "echo-server"},
+		"proj-api-1":  {"TELEPRESENCE_CONTAINER": "api"},
+	}
+}
+
+// tpAsked are the Telepresence calls on the journal.
+func tpAsked(j *steps) []string {
+	var asked []string
+	for _, s := range j.all() {
+		if strings.HasPrefix(s, "tp ") {
+			asked = append(asked, s)
+		}
+	}
+	return asked
+}
+
 // upAgain is `up -d` from a new process, after f.j is reset.
 func (f *fixture) upAgain(t *testing.T) {
 	t.Helper()

@@ -110,7 +110,7 @@ func TestNewNetworksAreMadeUnderTheSubnetsLock(t *testing.T) {
 	}
 
 	// Up again, the networks exist: no lock, one Compose up.
-	f.engine.HandlerEnv = map[string]map[string]string{"proj-echo-1": {"TELEPRESENCE_CONTAINER": "echo-server"}, "proj-api-1": {"TELEPRESENCE_CONTAINER": "api"}}
+	f.handlersRunning()
 	f.j.reset()
 	again := f.newRunner()
 	again.Locker = f.runner.Locker

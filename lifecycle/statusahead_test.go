@@ -16,13 +16,7 @@ import (
 // goes on with: a re-up asks Telepresence for its status once in all.
 func TestTheStatusAskedAheadIsTheRunsOwn(t *testing.T) {
 	f := newFixture(t, projectYAML, v227)
-	if err := f.up(t.Context(), true); err != nil {
-		t.Fatal(err)
-	}
-	f.engine.HandlerEnv = map[string]map[string]string{
-		"proj-echo-1": {"TELEPRESENCE_CONTAINER": "echo-server"},
-		"proj-api-1":  {"TELEPRESENCE_CONTAINER": "api"},
-	}
+	f.upRunning(t)
 	f.j.reset()
 	r := f.newRunner()
 	ahead := r.AskStatus(t.Context())
@@ -34,17 +28,6 @@ func TestTheStatusAskedAheadIsTheRunsOwn(t *testing.T) {
 	if got := tpAsked(f.j); !slices.Equal(got, []string{"tp status"}) {
 		t.Errorf("asked Telepresence %q, want its status once", got)
 	}
-}
-
-// tpAsked are the Telepresence calls on the journal.
-func tpAsked(j *steps) []string {
-	var asked []string
-	for _, s := range j.all() {
-		if strings.HasPrefix(s, "tp ") {
-			asked = append(asked, s)
-		}
-	}
-	return asked
 }
 
 // stampedLocker is a Locker whose stamp changes each time another command
@@ -71,13 +54,7 @@ func TestAStatusAskedBeforeAnotherRunEndedIsAskedAgain(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, projectYAML, v227)
-			if err := f.up(t.Context(), true); err != nil {
-				t.Fatal(err)
-			}
-			f.engine.HandlerEnv = map[string]map[string]string{
-				"proj-echo-1": {"TELEPRESENCE_CONTAINER": "echo-server"},
-				"proj-api-1":  {"TELEPRESENCE_CONTAINER": "api"},
-			}
+			f.upRunning(t)
 			f.j.reset()
 			r := f.newRunner()
 			locker := &stampedLocker{journalLocker: journalLocker{j: f.j}}
